@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+:
+#   make run    install into .venv, then talk to Beacon (local chat without BOT_TOKEN)
+#   make test   install into .venv, then check content, lint, type-check and run the tests
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run chat test check lint typecheck pytest clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Beacon needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m bot run
+
+chat: install
+	$(PY) -m bot chat
+
+check: install
+	$(PY) -m bot content check
+
+lint: install
+	$(PY) -m ruff check bot tests
+	$(PY) -m ruff format --check bot tests
+
+typecheck: install
+	$(PY) -m mypy
+
+pytest: install
+	$(PY) -m pytest -q
+
+test: check lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

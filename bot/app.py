@@ -1,0 +1,73 @@
+"""The composition root: build everything Beacon needs from settings, and nothing at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.content.bundle import Content
+from bot.content.issues import LintIssue
+from bot.content.lint import has_errors, lint
+from bot.content.loader import LoadedContent, load_content
+from bot.i18n.catalogs import Catalogs
+from bot.service.conversation import ConversationService
+from bot.service.ports import Clock, SystemClock
+from bot.service.user_keys import UserKeyer
+from bot.settings import Settings, user_key_secret
+from bot.storage.database import make_engine, migrate
+from bot.storage.repository import SqlStore
+
+
+class ContentError(Exception):
+    """The content has errors; Beacon refuses to start."""
+
+    def __init__(self, issues: list[LintIssue]) -> None:
+        """Keep the issues to show them."""
+        super().__init__("\n".join(map(str, issues)))
+        self.issues = issues
+
+
+@dataclass
+class App:
+    """A built Beacon: its content, database and conversation service."""
+
+    settings: Settings
+    content: Content
+    database: AsyncEngine
+    store: SqlStore
+    service: ConversationService
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.database.dispose()
+
+
+def load_checked(
+    settings: Settings, clock: Clock, catalogs: Catalogs
+) -> tuple[LoadedContent, list[LintIssue]]:
+    """Load the content with the available languages, and lint it."""
+    loaded = load_content(settings.content_dir, catalogs.languages(), settings.default_place)
+    issues = lint(loaded, clock.now().date(), settings.verification_max_age_days)
+    return loaded, issues
+
+
+async def build_app(settings: Settings, clock: Clock | None = None) -> App:
+    """Check content (raising ContentError on errors), migrate the database, wire the service."""
+    clock = clock or SystemClock()
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
+    loaded, issues = load_checked(settings, clock, catalogs)
+    if has_errors(issues) or loaded.content is None:
+        raise ContentError([i for i in issues if i.severity == "error"])
+    database = make_engine(settings.database_url)
+    await migrate(database)
+    store = SqlStore(database)
+    service = ConversationService(
+        loaded.content,
+        store,
+        clock,
+        catalogs,
+        UserKeyer(user_key_secret(settings)),
+        settings.default_locale,
+    )
+    return App(settings, loaded.content, database, store, service)

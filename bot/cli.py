@@ -1,0 +1,170 @@
+"""Command line: `python -m bot run|chat|content|db`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.app import ContentError, build_app, load_checked
+from bot.content.graph import mermaid
+from bot.content.lint import has_errors
+from bot.content.schema import write_schemas
+from bot.i18n.catalogs import Catalogs
+from bot.logs import configure
+from bot.service.ports import SystemClock
+from bot.settings import Settings, SettingsError, load_settings
+from bot.storage.database import make_engine, migrate
+from bot.transports.terminal import TerminalChat, terminal_language
+
+NO_TOKEN = (
+    "No BOT_TOKEN is set, so Beacon runs as a local chat in this terminal.\n"
+    "To run it on Telegram, set BOT_TOKEN to the token @BotFather gave you.\n"
+)
+
+
+class FixedDay(SystemClock):
+    """A clock for `content check --today`: that date at noon UTC."""
+
+    def __init__(self, day: dt.date) -> None:
+        """Fix the day."""
+        self.day = day
+
+    def now(self) -> dt.datetime:
+        """Return noon UTC on the fixed day."""
+        return dt.datetime.combine(self.day, dt.time(12), dt.UTC)
+
+
+def content_check(settings: Settings, today: dt.date | None) -> int:
+    """Print every content issue; return 1 when any is an error."""
+    clock = FixedDay(today) if today else SystemClock()
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
+    loaded, issues = load_checked(settings, clock, catalogs)
+    for issue in issues:
+        print(issue)
+    content = loaded.content
+    if content is not None and not has_errors(issues):
+        nodes = sum(len(tree.nodes) for tree in content.trees.values())
+        print(
+            f"content ok: {len(content.trees)} trees, {nodes} nodes, "
+            f"{len(content.resources)} resources, {len(content.topics)} topics, "
+            f"{sum(i.severity == 'warning' for i in issues)} warnings"
+        )
+        return 0
+    print(f"content has errors: {sum(i.severity == 'error' for i in issues)}", file=sys.stderr)
+    return 1
+
+
+def content_graph(settings: Settings, tree_id: str) -> int:
+    """Print a tree as Mermaid."""
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
+    loaded, issues = load_checked(settings, SystemClock(), catalogs)
+    if loaded.content is None:
+        for issue in issues:
+            print(issue, file=sys.stderr)
+        return 1
+    tree = loaded.content.trees.get(tree_id)
+    if tree is None:
+        known = ", ".join(sorted(loaded.content.trees))
+        print(f"no tree {tree_id!r}; the trees are: {known}", file=sys.stderr)
+        return 1
+    print(mermaid(loaded.content, tree), end="")
+    return 0
+
+
+async def chat(settings: Settings, user: str) -> int:
+    """Talk to Beacon in this terminal; state is saved after every step."""
+    try:
+        app = await build_app(settings)
+    except ContentError as err:
+        print(f"Beacon will not start: the content has errors.\n{err}", file=sys.stderr)
+        return 1
+    try:
+        await TerminalChat(
+            app.service, sys.stdin, sys.stdout, user, language=terminal_language()
+        ).run()
+    finally:
+        await app.close()
+    return 0
+
+
+async def upgrade_database(settings: Settings) -> int:
+    """Migrate the configured database to the newest schema."""
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+    print("database is up to date")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the argument parser."""
+    root = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run on Telegram when BOT_TOKEN is set, else the local chat")
+    chat_cmd = commands.add_parser("chat", help="talk to Beacon in this terminal")
+    chat_cmd.add_argument("--user", default="local", help="local user name (each resumes alone)")
+    content = commands.add_parser("content", help="check, draw or describe the content")
+    content_cmds = content.add_subparsers(dest="content_command", required=True)
+    check = content_cmds.add_parser("check", help="lint the content; non-zero exit on errors")
+    check.add_argument("--dir", type=Path, help="content directory (default: CONTENT_DIR)")
+    check.add_argument("--today", type=dt.date.fromisoformat, help="date for freshness checks")
+    check.add_argument("--max-age-days", type=int, help="verification age that is stale")
+    graph = content_cmds.add_parser("graph", help="print a tree as a Mermaid diagram")
+    graph.add_argument("tree")
+    graph.add_argument("--dir", type=Path, help="content directory (default: CONTENT_DIR)")
+    schema = content_cmds.add_parser("schema", help="write JSON Schemas for editors")
+    schema.add_argument("--out", type=Path, default=Path("schema"))
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command and return its exit status."""
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as err:
+        print(f"Beacon will not start: {err}", file=sys.stderr)
+        return 2
+    interactive = args.command == "chat" or (args.command == "run" and not settings.bot_token)
+    configure(settings.log_level or ("WARNING" if interactive else "INFO"))
+    updates = {}
+    if getattr(args, "dir", None):
+        updates["content_dir"] = args.dir
+    if getattr(args, "max_age_days", None):
+        updates["verification_max_age_days"] = args.max_age_days
+    settings = settings.model_copy(update=updates)
+    try:
+        match args.command:
+            case "run" if settings.bot_token is None:
+                print(NO_TOKEN, file=sys.stderr)
+                return asyncio.run(chat(settings, "local"))
+            case "run":
+                print(
+                    "Beacon's Telegram runtimes are not part of this version yet; "
+                    "unset BOT_TOKEN to use the local chat.",
+                    file=sys.stderr,
+                )
+                return 2
+            case "chat":
+                return asyncio.run(chat(settings, args.user))
+            case "content" if args.content_command == "check":
+                return content_check(settings, args.today)
+            case "content" if args.content_command == "graph":
+                return content_graph(settings, args.tree)
+            case "content":
+                for path in write_schemas(args.out):
+                    print(f"wrote {path}")
+                return 0
+            case _:
+                return asyncio.run(upgrade_database(settings))
+    except KeyboardInterrupt:
+        print("\nBye. Your place is saved; start again to resume.", file=sys.stderr)
+        return 130

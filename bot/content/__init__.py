@@ -1,0 +1,1 @@
+"""Content as data: models, loader, linter, graph and JSON Schema export."""

@@ -1,0 +1,41 @@
+"""The loaded content a running Beacon uses: trees, resources, topics and languages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.content.models import Node, Resource, Topic, Tree
+
+HOME_TREE = "main"
+HOME_NODE = "home"
+HELP_NODE = "help"
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """A language Beacon can speak: its code, its name in its own script, and review status."""
+
+    code: str
+    name: str
+    reviewed: bool = True
+
+
+@dataclass(frozen=True)
+class Content:
+    """Validated content; look-ups never raise."""
+
+    trees: Mapping[str, Tree]
+    resources: tuple[Resource, ...] = ()
+    topics: Mapping[str, Topic] = field(default_factory=dict)
+    languages: tuple[Language, ...] = (Language("en", "English"),)
+    default_place: str = "US-AZ"
+
+    def node(self, tree: str, node: str) -> Node | None:
+        """Return the node, or None when the tree or node does not exist."""
+        found = self.trees.get(tree)
+        return found.nodes.get(node) if found else None
+
+    def language(self, code: str) -> Language | None:
+        """Return the language with this code, if Beacon ships it."""
+        return next((lang for lang in self.languages if lang.code == code), None)

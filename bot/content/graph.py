@@ -1,0 +1,50 @@
+"""Draw a dialogue tree as a Mermaid flowchart."""
+
+from __future__ import annotations
+
+from bot.content.bundle import Content
+from bot.content.lint import links
+from bot.content.models import MenuNode, QuizResultNode, Tree
+from bot.core.state import Position
+
+
+def _id(pos: Position) -> str:
+    """Return a Mermaid-safe node id."""
+    return f"{pos.tree}__{pos.node}"
+
+
+def _quote(text: str, limit: int = 48) -> str:
+    """Return text shortened and made safe for a Mermaid label."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return flat.replace('"', "'")
+
+
+def mermaid(content: Content, tree: Tree) -> str:
+    """Return the tree as `flowchart TD`, with links into other trees drawn as their nodes."""
+    lines = ["flowchart TD"]
+    outside: set[Position] = set()
+    for node_id, node in tree.nodes.items():
+        here = Position(tree.id, node_id)
+        shape = ("([", "])") if node.type in ("end", "quiz_result") else ("[", "]")
+        label = _quote(f"{node_id} ({node.type}): {node.text}")
+        lines.append(f'    {_id(here)}{shape[0]}"{label}"{shape[1]}')
+        labels = (
+            [c.label for c in node.choices] if isinstance(node, MenuNode | QuizResultNode) else []
+        )
+        for index, (_, ref) in enumerate(links(node)):
+            edge = f'|"{_quote(labels[index], 28)}"|' if index < len(labels) else ""
+            if ref.startswith("@"):
+                target = ref[1:]
+                lines.append(f"    {_id(here)} -->{edge} {target}(({target}))")
+                continue
+            pos = Position.parse(ref, tree.id)
+            if pos.tree != tree.id:
+                outside.add(pos)
+            lines.append(f"    {_id(here)} -->{edge} {_id(pos)}")
+    for pos in sorted(outside, key=str):
+        exists = content.node(pos.tree, pos.node) is not None
+        lines.append(f'    {_id(pos)}[/"{pos}{"" if exists else " (missing)"}"/]')
+    lines.append(f"    style {_id(Position(tree.id, tree.start))} stroke-width:3px")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,290 @@
+"""Check loaded content: links, reachability, dead ends, quizzes, topics, payloads, freshness."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Iterator
+
+from bot.content.bundle import HELP_NODE, HOME_NODE, HOME_TREE, Content
+from bot.content.issues import IssueCode, LintIssue, Severity
+from bot.content.loader import LoadedContent
+from bot.content.models import (
+    EndNode,
+    MenuNode,
+    MessageNode,
+    Node,
+    QuizQuestionNode,
+    QuizResultNode,
+    ResourcesNode,
+)
+from bot.core.codec import MAX_CALLBACK_BYTES, MAX_REVISION, Callback, Op, encode
+from bot.core.engine import DEEP_LINK
+from bot.core.state import Position
+
+DEFAULT_MAX_AGE_DAYS = 365
+BUILTIN_LINKS = frozenset({"@language", "@exit"})
+ALLOWED_PLACEHOLDERS: dict[type, frozenset[str]] = {QuizResultNode: frozenset({"score", "total"})}
+
+
+def links(node: Node) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield (path inside the node, link) for every link a node has."""
+    match node:
+        case MenuNode() | QuizResultNode():
+            for index, choice in enumerate(node.choices):
+                yield ("choices", index, "to"), choice.to
+        case MessageNode() | ResourcesNode() | QuizQuestionNode() if node.next:
+            yield ("next",), node.next
+        case _:
+            return
+
+
+def placeholders(text: str) -> set[str]:
+    """Return the `{name}` placeholders in a text."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+class Linter:
+    """Collects typed issues for one loaded content set."""
+
+    def __init__(self, loaded: LoadedContent, content: Content) -> None:
+        """Prepare to lint `content`, locating issues through `loaded`."""
+        self.loaded = loaded
+        self.content = content
+        self.issues: list[LintIssue] = []
+
+    def add(
+        self,
+        code: IssueCode,
+        tree: str,
+        path: tuple[str | int, ...],
+        message: str,
+        *,
+        severity: Severity = Severity.ERROR,
+        node: str | None = None,
+    ) -> None:
+        """Record an issue located at a path in a tree's file."""
+        file, line = self.loaded.locate(tree, path)
+        self.issues.append(LintIssue(code, severity, file, line, message, tree, node))
+
+    def resolve(self, tree: str, ref: str) -> Position | None:
+        """Return the position a link names, or None when it dangles."""
+        pos = Position.parse(ref, tree)
+        return pos if self.content.node(pos.tree, pos.node) is not None else None
+
+    def check_required(self) -> None:
+        """The home tree needs `home` and `help`; every tree needs its start node."""
+        main = self.content.trees.get(HOME_TREE)
+        if main is None:
+            first = next(iter(self.content.trees))
+            self.add(IssueCode.MISSING_NODE, first, (), f"no tree with id {HOME_TREE!r}")
+        else:
+            for required in (HOME_NODE, HELP_NODE):
+                if required not in main.nodes:
+                    self.add(
+                        IssueCode.MISSING_NODE,
+                        HOME_TREE,
+                        ("nodes",),
+                        f"the {HOME_TREE!r} tree needs a {required!r} node",
+                    )
+        for tree in self.content.trees.values():
+            if tree.start not in tree.nodes:
+                self.add(
+                    IssueCode.MISSING_NODE,
+                    tree.id,
+                    ("start",),
+                    f"start node {tree.start!r} does not exist",
+                )
+
+    def check_links(self) -> None:
+        """Every link must name an existing node or a built-in action."""
+        for tree in self.content.trees.values():
+            for node_id, node in tree.nodes.items():
+                for path, ref in links(node):
+                    if ref not in BUILTIN_LINKS and self.resolve(tree.id, ref) is None:
+                        self.add(
+                            IssueCode.DANGLING_LINK,
+                            tree.id,
+                            ("nodes", node_id, *path),
+                            f"link to {ref!r}, which does not exist",
+                            node=node_id,
+                        )
+
+    def check_reachable(self) -> None:
+        """Every node must be reachable from home or from a tree's start (a deep link)."""
+        roots = [Position(HOME_TREE, HOME_NODE), Position(HOME_TREE, HELP_NODE)]
+        roots += [Position(t.id, t.start) for t in self.content.trees.values()]
+        seen: set[Position] = set()
+        todo = [p for p in roots if self.content.node(p.tree, p.node) is not None]
+        while todo:
+            pos = todo.pop()
+            if pos in seen:
+                continue
+            seen.add(pos)
+            node = self.content.trees[pos.tree].nodes[pos.node]
+            for _, ref in links(node):
+                target = None if ref in BUILTIN_LINKS else self.resolve(pos.tree, ref)
+                if target is not None:
+                    todo.append(target)
+        for tree in self.content.trees.values():
+            for node_id in tree.nodes:
+                if Position(tree.id, node_id) not in seen:
+                    self.add(
+                        IssueCode.UNREACHABLE_NODE,
+                        tree.id,
+                        ("nodes", node_id),
+                        "no path leads here",
+                        node=node_id,
+                    )
+
+    def check_nodes(self) -> None:
+        """Dead ends, quiz answers, topics and placeholders, node by node."""
+        for tree in self.content.trees.values():
+            for node_id, node in tree.nodes.items():
+                where = ("nodes", node_id)
+                if not isinstance(node, EndNode | QuizResultNode) and not any(links(node)):
+                    self.add(
+                        IssueCode.DEAD_END,
+                        tree.id,
+                        where,
+                        f"a {node.type} node needs a way onward (or use an end node)",
+                        node=node_id,
+                    )
+                if isinstance(node, QuizQuestionNode):
+                    self.check_question(tree.id, node_id, node, quiz=tree.quiz is not None)
+                if isinstance(node, ResourcesNode):
+                    for index, topic in enumerate(node.topics):
+                        self.check_topic(tree.id, node_id, topic, (*where, "topics", index))
+                allowed = ALLOWED_PLACEHOLDERS.get(type(node), frozenset())
+                unknown = placeholders(node.text) - allowed
+                if unknown:
+                    self.add(
+                        IssueCode.PLACEHOLDER,
+                        tree.id,
+                        (*where, "text"),
+                        f"unknown placeholder(s): {', '.join(sorted(unknown))}",
+                        node=node_id,
+                    )
+
+    def check_question(self, tree: str, node_id: str, node: QuizQuestionNode, quiz: bool) -> None:
+        """A question has exactly one correct option and lives in a quiz tree."""
+        correct = sum(option.correct for option in node.options)
+        if correct != 1:
+            self.add(
+                IssueCode.QUIZ_CORRECT_COUNT,
+                tree,
+                ("nodes", node_id, "options"),
+                f"{correct} options are marked correct; exactly one must be",
+                node=node_id,
+            )
+        if not quiz:
+            self.add(
+                IssueCode.QUIZ_OUTSIDE_MODULE,
+                tree,
+                ("nodes", node_id),
+                "quiz questions belong in a tree with a `quiz:` section",
+                node=node_id,
+            )
+
+    def check_topic(self, tree: str, node_id: str, topic: str, path: tuple[str | int, ...]) -> None:
+        """A topic must be declared, and should be served by some resource."""
+        if topic not in self.content.topics:
+            self.add(IssueCode.UNKNOWN_TOPIC, tree, path, f"unknown topic {topic!r}", node=node_id)
+        elif not any(topic in r.topics for r in self.content.resources):
+            self.add(
+                IssueCode.UNSERVED_TOPIC,
+                tree,
+                path,
+                f"no resource serves {topic!r}",
+                severity=Severity.WARNING,
+                node=node_id,
+            )
+
+    def check_payloads(self) -> None:
+        """Every button's callback data and every deep link must fit Telegram's limits."""
+        for tree in self.content.trees.values():
+            if not DEEP_LINK.match(tree.id):
+                self.add(
+                    IssueCode.PAYLOAD_TOO_LONG,
+                    tree.id,
+                    ("id",),
+                    "tree id cannot be a /start deep-link payload",
+                )
+            for node_id, node in tree.nodes.items():
+                widest = max(len(getattr(node, "choices", ())), len(getattr(node, "options", ())))
+                for op in Op:
+                    arg = str(max(widest - 1, 0)) if op in (Op.CHOOSE, Op.ANSWER) else ""
+                    try:
+                        encode(Callback(MAX_REVISION, op, arg))
+                    except ValueError:
+                        self.add(
+                            IssueCode.PAYLOAD_TOO_LONG,
+                            tree.id,
+                            ("nodes", node_id),
+                            f"callback data would exceed {MAX_CALLBACK_BYTES} bytes",
+                            node=node_id,
+                        )
+        for language in self.content.languages:
+            try:
+                encode(Callback(MAX_REVISION, Op.LANGUAGE, language.code))
+            except ValueError:
+                file = next(iter(self.loaded.documents), "?")
+                self.issues.append(
+                    LintIssue(
+                        IssueCode.PAYLOAD_TOO_LONG,
+                        Severity.ERROR,
+                        file,
+                        1,
+                        f"language code {language.code!r} cannot be put in callback data",
+                    )
+                )
+
+    def check_resources(self, today: dt.date, max_age_days: int) -> None:
+        """Resource topics must be declared; verifications older than the limit are stale."""
+        for resource in self.content.resources:
+            file, line = self.loaded.resource_places[resource.id]
+            for topic in resource.topics:
+                if topic not in self.content.topics:
+                    self.issues.append(
+                        LintIssue(
+                            IssueCode.UNKNOWN_TOPIC,
+                            Severity.ERROR,
+                            file,
+                            line,
+                            f"resource {resource.id!r} has unknown topic {topic!r}",
+                        )
+                    )
+            age = (today - resource.verified_on).days
+            if age > max_age_days:
+                self.issues.append(
+                    LintIssue(
+                        IssueCode.STALE_VERIFICATION,
+                        Severity.WARNING,
+                        file,
+                        line,
+                        f"resource {resource.id!r} was verified {age} days ago "
+                        f"(limit {max_age_days}); check it against {resource.source_url}",
+                    )
+                )
+
+
+def lint(
+    loaded: LoadedContent, today: dt.date, max_age_days: int = DEFAULT_MAX_AGE_DAYS
+) -> list[LintIssue]:
+    """Return every issue of the loaded content: load errors first, then the linter's checks."""
+    issues = list(loaded.issues)
+    if loaded.content is None:
+        return issues
+    linter = Linter(loaded, loaded.content)
+    linter.check_required()
+    linter.check_links()
+    linter.check_reachable()
+    linter.check_nodes()
+    linter.check_payloads()
+    linter.check_resources(today, max_age_days)
+    return issues + linter.issues
+
+
+def has_errors(issues: list[LintIssue]) -> bool:
+    """Say whether any issue is an error."""
+    return any(issue.severity is Severity.ERROR for issue in issues)

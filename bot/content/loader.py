@@ -1,0 +1,172 @@
+"""Load `dialogues/`: trees from `*.yaml`, the resource directory from `resources/*.yaml`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.content.bundle import Content, Language
+from bot.content.issues import IssueCode, LintIssue, Severity
+from bot.content.models import Resource, ResourceFile, Topic, Tree
+from bot.content.yaml_source import PathKey, YamlDocument, parse_yaml
+
+RESOURCES_DIR = "resources"
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LoadedContent:
+    """Content as loaded, with where each tree and resource came from, and any load issues."""
+
+    content: Content | None
+    issues: tuple[LintIssue, ...]
+    documents: Mapping[str, YamlDocument] = field(default_factory=dict)
+    tree_files: Mapping[str, str] = field(default_factory=dict)
+    resource_places: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    topic_places: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    def locate(self, tree: str, path: PathKey) -> tuple[str, int]:
+        """Return (file, line) of a path inside a tree."""
+        file = self.tree_files.get(tree, "?")
+        doc = self.documents.get(file)
+        return file, doc.line(path) if doc else 1
+
+
+def _issue(code: IssueCode, file: str, line: int, message: str) -> LintIssue:
+    """Return an error at file:line."""
+    return LintIssue(code, Severity.ERROR, file, line, message)
+
+
+def _read(path: Path, label: str) -> tuple[YamlDocument | None, list[LintIssue]]:
+    """Parse one file, reporting syntax errors and duplicate keys."""
+    try:
+        doc = parse_yaml(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as err:
+        line = err.problem_mark.line + 1 if err.problem_mark else 1
+        return None, [_issue(IssueCode.YAML_ERROR, label, line, str(err.problem or err))]
+    except yaml.YAMLError as err:
+        return None, [_issue(IssueCode.YAML_ERROR, label, 1, str(err))]
+    issues = [
+        _issue(IssueCode.DUPLICATE_KEY, label, line, f"key {key!r} appears twice")
+        for key, line in doc.duplicates
+    ]
+    return doc, issues
+
+
+def _validate(model: type[M], doc: YamlDocument, label: str) -> tuple[M | None, list[LintIssue]]:
+    """Validate data against a model, turning each pydantic error into a located issue."""
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as err:
+        issues = []
+        for error in err.errors():
+            loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+            where = ".".join(map(str, loc)) or "(file)"
+            issues.append(
+                _issue(IssueCode.SCHEMA_ERROR, label, doc.line(loc), f"{where}: {error['msg']}")
+            )
+        return None, issues
+
+
+def _is_union_tag(part: str | int) -> bool:
+    """Say whether a pydantic location part names a union member rather than a field."""
+    return isinstance(part, str) and part.endswith("Node") and part[:1].isupper()
+
+
+def _label(path: Path, root: Path) -> str:
+    """Return a path as shown in issues: relative to the content directory's parent."""
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def load_content(
+    directory: Path,
+    languages: Sequence[Language] = (Language("en", "English"),),
+    default_place: str = "US-AZ",
+) -> LoadedContent:
+    """Load and validate every content file; `content` is None when any file is invalid."""
+    issues: list[LintIssue] = []
+    documents: dict[str, YamlDocument] = {}
+    trees: dict[str, Tree] = {}
+    tree_files: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        label = _label(path, directory)
+        doc, found = _read(path, label)
+        issues += found
+        if doc is None:
+            continue
+        documents[label] = doc
+        tree, found = _validate(Tree, doc, label)
+        issues += found
+        if tree is None:
+            continue
+        if tree.id in trees:
+            issues.append(
+                _issue(
+                    IssueCode.DUPLICATE_ID,
+                    label,
+                    doc.line(("id",)),
+                    f"tree id {tree.id!r} is also used in {tree_files[tree.id]}",
+                )
+            )
+            continue
+        trees[tree.id] = tree
+        tree_files[tree.id] = label
+
+    resources: dict[str, Resource] = {}
+    topics: dict[str, Topic] = {}
+    resource_places: dict[str, tuple[str, int]] = {}
+    topic_places: dict[str, tuple[str, int]] = {}
+    for path in sorted((directory / RESOURCES_DIR).glob("*.yaml")):
+        label = _label(path, directory)
+        doc, found = _read(path, label)
+        issues += found
+        if doc is None:
+            continue
+        documents[label] = doc
+        parsed, found = _validate(ResourceFile, doc, label)
+        issues += found
+        if parsed is None:
+            continue
+        for index, topic in enumerate(parsed.topics):
+            line = doc.line(("topics", index))
+            if topic.id in topics:
+                issues.append(
+                    _issue(
+                        IssueCode.DUPLICATE_ID, label, line, f"topic {topic.id!r} is declared twice"
+                    )
+                )
+            topics[topic.id] = topic
+            topic_places[topic.id] = (label, line)
+        for index, resource in enumerate(parsed.resources):
+            line = doc.line(("resources", index))
+            if resource.id in resources:
+                issues.append(
+                    _issue(
+                        IssueCode.DUPLICATE_ID,
+                        label,
+                        line,
+                        f"resource {resource.id!r} is listed twice",
+                    )
+                )
+            resources[resource.id] = resource
+            resource_places[resource.id] = (label, line)
+
+    if not any(i.severity is Severity.ERROR for i in issues) and not trees:
+        issues.append(_issue(IssueCode.MISSING_NODE, str(directory), 1, "no dialogue trees found"))
+    ok = not any(i.severity is Severity.ERROR for i in issues)
+    content = (
+        Content(trees, tuple(resources.values()), topics, tuple(languages), default_place)
+        if ok
+        else None
+    )
+    return LoadedContent(
+        content, tuple(issues), documents, tree_files, resource_places, topic_places
+    )

@@ -1,0 +1,189 @@
+"""Pydantic models of Beacon's content: dialogue trees, quiz questions and resources."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+SCHEMA_VERSION = 1
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=32)]
+"""An id of a tree, node, topic or resource: lower-case letters, digits and underscores."""
+
+NodeRef = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(@(language|exit)|([a-z][a-z0-9_]*:)?[a-z][a-z0-9_]*)$", max_length=65
+    ),
+]
+"""A link: `node` in the same tree, `tree:node` in another, or a built-in `@language` / `@exit`."""
+
+PlaceCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
+"""A coarse place: an ISO 3166-1 country (`US`) or an ISO 3166-2 subdivision (`US-AZ`)."""
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=3500)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+
+
+class StrictModel(BaseModel):
+    """A content model that rejects unknown fields and cannot be changed after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Choice(StrictModel):
+    """A labelled button that leads to another node, optionally setting the user's coarse place."""
+
+    label: Label
+    to: NodeRef
+    place: PlaceCode | None = None
+
+
+class MessageNode(StrictModel):
+    """Text, then one button onward (or only Back and Home when `next` is absent)."""
+
+    type: Literal["message"]
+    text: Text
+    next: NodeRef | None = None
+    button: Label = "Continue"
+
+
+class MenuNode(StrictModel):
+    """Text and a list of labelled choices."""
+
+    type: Literal["menu"]
+    text: Text
+    choices: list[Choice] = Field(min_length=1, max_length=8)
+
+
+class QuizOption(StrictModel):
+    """One answer to a quiz question, with feedback that explains why it is right or wrong."""
+
+    label: Label
+    correct: bool = False
+    feedback: Text
+
+
+class Source(StrictModel):
+    """Where a fact comes from: a name a reader recognises and the page it is on."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+
+
+class QuizQuestionNode(StrictModel):
+    """A question with 2-4 options, exactly one correct (checked by the linter), and a source."""
+
+    type: Literal["quiz_question"]
+    text: Text
+    options: list[QuizOption] = Field(min_length=2, max_length=4)
+    source: Source
+    next: NodeRef
+
+
+class QuizResultNode(StrictModel):
+    """The score of the tree's quiz; `text` may use {score} and {total}."""
+
+    type: Literal["quiz_result"]
+    text: Text
+    choices: list[Choice] = Field(default_factory=list, max_length=6)
+
+
+class ResourcesNode(StrictModel):
+    """Channels for the given topics, resolved for the user's place when shown."""
+
+    type: Literal["resources"]
+    text: Text
+    topics: list[Slug] = Field(min_length=1)
+    limit: int = Field(default=5, ge=1, le=8)
+    emergency_first: bool = True
+    next: NodeRef | None = None
+    button: Label = "Continue"
+
+
+class EndNode(StrictModel):
+    """A last screen: text, then only Back and Home."""
+
+    type: Literal["end"]
+    text: Text
+
+
+Node = Annotated[
+    MessageNode | MenuNode | QuizQuestionNode | QuizResultNode | ResourcesNode | EndNode,
+    Field(discriminator="type"),
+]
+
+
+class Quiz(StrictModel):
+    """Marks a tree as a quiz module: its questions are scored together."""
+
+    title: Label
+    pass_percent: int = Field(default=80, ge=0, le=100)
+
+
+class Tree(StrictModel):
+    """One dialogue tree: an id, a start node and typed nodes."""
+
+    schema_version: Literal[1]
+    id: Slug
+    title: Label
+    start: Slug
+    report_side: bool = False
+    quiz: Quiz | None = None
+    nodes: dict[Slug, Node] = Field(min_length=1)
+
+
+ChannelKind = Literal["call", "text", "chat", "web", "email"]
+
+
+class Channel(StrictModel):
+    """One way to reach a resource: a kind, the exact value, and who it serves."""
+
+    kind: ChannelKind
+    value: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    note: Text | None = None
+    languages: Text | None = None
+
+
+class Resource(StrictModel):
+    """One hotline or reporting channel, with provenance and what it may do with what you share."""
+
+    id: Slug
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    operator: Text
+    law_enforcement: bool
+    sharing: Text
+    why: Text
+    topics: list[Slug] = Field(min_length=1)
+    jurisdiction: PlaceCode
+    priority: int = Field(default=50, ge=0, le=100)
+    channels: list[Channel] = Field(min_length=1)
+    hours: Text
+    languages: Text
+    source_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+    verified_on: dt.date
+
+    @field_validator("topics")
+    @classmethod
+    def _topics_unique(cls, topics: list[str]) -> list[str]:
+        """Reject a topic listed twice."""
+        if len(set(topics)) != len(topics):
+            raise ValueError("a topic is listed twice")
+        return topics
+
+
+class Topic(StrictModel):
+    """A resource topic that trees may ask for."""
+
+    id: Slug
+    description: Text
+
+
+class ResourceFile(StrictModel):
+    """A file of the resource directory: topics it declares and the resources it lists."""
+
+    schema_version: Literal[1]
+    topics: list[Topic] = Field(default_factory=list)
+    resources: list[Resource] = Field(default_factory=list)

@@ -1,0 +1,62 @@
+"""Read YAML while remembering the line of every value, and refusing duplicate keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """A parsed YAML file: its data, the line of each path, and duplicate keys found."""
+
+    data: Any
+    lines: Mapping[PathKey, int] = field(default_factory=dict)
+    duplicates: tuple[tuple[str, int], ...] = ()
+
+    def line(self, path: PathKey) -> int:
+        """Return the line of the deepest known prefix of `path` (1-based)."""
+        for end in range(len(path), -1, -1):
+            found = self.lines.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return 1
+
+
+def _walk(
+    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], dups: list[tuple[str, int]]
+) -> None:
+    """Record the line of every node below `node`, and every key seen twice in one mapping."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                dups.append((".".join(map(str, (*path, key))), key_node.start_mark.line + 1))
+            seen.add(key)
+            _walk(value_node, (*path, key), lines, dups)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), lines, dups)
+
+
+def parse_yaml(text: str) -> YamlDocument:
+    """Parse one YAML document safely; raise yaml.YAMLError on bad syntax."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return YamlDocument(None)
+        data = loader.construct_document(root)
+    finally:
+        loader.dispose()
+    lines: dict[PathKey, int] = {}
+    dups: list[tuple[str, int]] = []
+    _walk(root, (), lines, dups)
+    return YamlDocument(data, lines, tuple(dups))

@@ -1,0 +1,1 @@
+"""The pure core: engine, state, events, effects and the callback codec (no I/O, no clock)."""

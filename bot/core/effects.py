@@ -1,0 +1,122 @@
+"""What the engine asks the outside world to do: show screens, answer taps, record answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.state import Position
+
+Param = tuple[str, "str | int | Msg"]
+"""A named placeholder value; a Msg value is translated before it is filled in."""
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A translatable text: its gettext context, its source-language text and its parameters."""
+
+    context: str
+    text: str
+    params: tuple[Param, ...] = ()
+    translate: bool = True
+
+    def fill(self, **params: str | int | Msg) -> Msg:
+        """Return this message with placeholder values attached."""
+        return Msg(self.context, self.text, tuple(params.items()), self.translate)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: a label and the callback data it sends back."""
+
+    label: Msg
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelLine:
+    """One way to reach a resource, as shown on a card."""
+
+    kind: str
+    value: str
+    note: Msg | None = None
+    languages: Msg | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceCard:
+    """A hotline or reporting channel as shown to the user."""
+
+    resource_id: str
+    name: Msg
+    why: Msg
+    sharing: Msg
+    law_enforcement: bool
+    channels: tuple[ChannelLine, ...]
+    hours: Msg
+    languages: Msg
+
+
+Part = Msg | ResourceCard
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A screen: text parts and rows of buttons; `replace` may edit the previous message."""
+
+    position: Position | None
+    parts: tuple[Part, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    replace: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    """Send a screen."""
+
+    screen: Screen
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Send a short message before the next screen."""
+
+    message: Msg
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerTap:
+    """Answer the button press (stops the client's spinner), with an optional short note."""
+
+    message: Msg | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveAnswer:
+    """Record a quiz answer."""
+
+    tree: str
+    node: str
+    option: int
+    correct: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CountResourceViews:
+    """Add one anonymous view to each resource shown."""
+
+    resource_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SetLocale:
+    """Store the user's language choice."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClearChat:
+    """Delete the conversation's messages where the platform allows it, and send nothing more."""
+
+
+Effect = Show | Notice | AnswerTap | SaveAnswer | CountResourceViews | SetLocale | ClearChat

@@ -1,0 +1,229 @@
+"""The conversation engine: `step(content, state, event, now)` returns the next state and effects.
+
+Pure and synchronous: no I/O, no clock (time comes in as `now`), no randomness.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+
+from bot.content.bundle import HELP_NODE, HOME_NODE, HOME_TREE, Content
+from bot.content.models import (
+    MenuNode,
+    MessageNode,
+    QuizQuestionNode,
+    QuizResultNode,
+    ResourcesNode,
+)
+from bot.core import texts
+from bot.core.codec import Callback, Malformed, Op, decode
+from bot.core.effects import (
+    AnswerTap,
+    ClearChat,
+    CountResourceViews,
+    Effect,
+    Notice,
+    SaveAnswer,
+    SetLocale,
+    Show,
+)
+from bot.core.events import (
+    Command,
+    Event,
+    FreeText,
+    Resume,
+    Start,
+    Tap,
+    TextKind,
+    Unsupported,
+)
+from bot.core.screens import LANGUAGE_SCREEN, resources_for, screen_for
+from bot.core.state import Answer, ConversationState, Position
+
+HOME = Position(HOME_TREE, HOME_NODE)
+HELP = Position(HOME_TREE, HELP_NODE)
+DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The outcome of one event: the new state and what to do."""
+
+    state: ConversationState
+    effects: tuple[Effect, ...]
+
+
+def current(content: Content, state: ConversationState) -> Position:
+    """Return the state's position if it still exists in the content, else home."""
+    pos = state.at
+    if pos == LANGUAGE_SCREEN:
+        return pos
+    if pos is None or content.node(pos.tree, pos.node) is None:
+        return HOME
+    return pos
+
+
+def entry_for(content: Content, payload: str | None) -> Position:
+    """Return where a deep-link payload opens: a tree's start, or home when unknown."""
+    if payload is None or not DEEP_LINK.match(payload):
+        return HOME
+    tree = content.trees.get(payload.lower())
+    return Position(tree.id, tree.start) if tree else HOME
+
+
+def arrive(
+    content: Content, state: ConversationState, to: Position, *, remember: bool = True
+) -> Step:
+    """Move to a position, bump the revision and show it (counting resources shown)."""
+    moved = state.moved(to, remember=remember)
+    tree = content.trees.get(to.tree)
+    if tree is not None and tree.quiz is not None and to.node == tree.start:
+        moved = replace(moved, answers=tuple(a for a in moved.answers if a.tree != to.tree))
+    new = moved.bumped()
+    return Step(new, show(content, new))
+
+
+def show(content: Content, state: ConversationState) -> tuple[Effect, ...]:
+    """Return the effects that show the state's screen."""
+    effects: list[Effect] = [Show(screen_for(content, state))]
+    if state.at is not None and state.at != LANGUAGE_SCREEN:
+        node = content.trees[state.at.tree].nodes[state.at.node]
+        if isinstance(node, ResourcesNode):
+            found = resources_for(content, state, node)
+            if found:
+                effects.append(CountResourceViews(tuple(r.id for r in found)))
+    return tuple(effects)
+
+
+def go_home(content: Content, state: ConversationState) -> Step:
+    """Return to the main menu with an empty history."""
+    return arrive(content, replace(state, history=()), HOME, remember=False)
+
+
+def go_back(content: Content, state: ConversationState) -> Step:
+    """Return to the previous position that still exists, or home."""
+    history = list(state.history)
+    while history:
+        pos = history.pop()
+        if pos == LANGUAGE_SCREEN or content.node(pos.tree, pos.node) is not None:
+            return arrive(content, replace(state, history=tuple(history)), pos, remember=False)
+    return go_home(content, state)
+
+
+def follow(content: Content, state: ConversationState, here: Position, ref: str) -> Step:
+    """Follow a content link: a node, `tree:node`, or a built-in `@language` / `@exit`."""
+    if ref == "@language":
+        return arrive(content, state, LANGUAGE_SCREEN)
+    if ref == "@exit":
+        return exit_chat(state)
+    return arrive(content, state, Position.parse(ref, here.tree))
+
+
+def exit_chat(state: ConversationState) -> Step:
+    """Clear the session and the chat; send nothing more."""
+    return Step(ConversationState(revision=state.revision + 1), (ClearChat(),))
+
+
+def redisplay(content: Content, state: ConversationState, *before: Effect) -> Step:
+    """Show the current screen again without changing the state (or going home if it is gone)."""
+    pos = current(content, state)
+    if pos != state.at:
+        step = arrive(content, state, pos, remember=False)
+        return Step(step.state, (*before, *step.effects))
+    return Step(state, (*before, *show(content, state)))
+
+
+def on_tap(content: Content, state: ConversationState, data: str) -> Step:
+    """Act on a button press drawn for the current revision; answer stale or forged ones kindly."""
+    decoded = decode(data)
+    if isinstance(decoded, Malformed):
+        return Step(state, (AnswerTap(texts.UNREADABLE),))
+    if not isinstance(decoded, Callback) or decoded.revision != state.revision:
+        return Step(state, (AnswerTap(texts.STALE),))
+    step = on_callback(content, state, decoded)
+    if step is None:
+        return Step(state, (AnswerTap(texts.UNREADABLE),))
+    return Step(step.state, (AnswerTap(), *step.effects))
+
+
+def on_callback(content: Content, state: ConversationState, cb: Callback) -> Step | None:
+    """Apply a current callback; None when it does not fit the screen (a forged button)."""
+    match cb.op:
+        case Op.HOME:
+            return go_home(content, state)
+        case Op.BACK:
+            return go_back(content, state)
+        case Op.EXIT:
+            return exit_chat(state)
+    pos = current(content, state)
+    if pos == LANGUAGE_SCREEN:
+        if cb.op is Op.LANGUAGE and content.language(cb.arg) is not None:
+            back = go_back(content, state)
+            return Step(back.state, (SetLocale(cb.arg), *back.effects))
+        return None
+    node = content.trees[pos.tree].nodes[pos.node]
+    index = int(cb.arg) if cb.arg.isdigit() else -1
+    match node, cb.op:
+        case (MenuNode() | QuizResultNode(), Op.CHOOSE) if 0 <= index < len(node.choices):
+            choice = node.choices[index]
+            chosen = replace(state, place=choice.place or state.place)
+            return follow(content, chosen, pos, choice.to)
+        case (MessageNode() | ResourcesNode(), Op.NEXT) if node.next:
+            return follow(content, state, pos, node.next)
+        case QuizQuestionNode(), Op.ANSWER if state.answered is None and 0 <= index < len(
+            node.options
+        ):
+            return answer(state, pos, index, node.options[index].correct, content)
+        case QuizQuestionNode(), Op.NEXT if state.answered is not None:
+            return follow(content, state, pos, node.next)
+    return None
+
+
+def answer(
+    state: ConversationState, pos: Position, option: int, correct: bool, content: Content
+) -> Step:
+    """Record an answer and show its feedback in place of the question."""
+    answers = tuple(a for a in state.answers if (a.tree, a.node) != (pos.tree, pos.node))
+    new = replace(
+        state, answered=option, answers=(*answers, Answer(pos.tree, pos.node, option, correct))
+    ).bumped()
+    return Step(new, (SaveAnswer(pos.tree, pos.node, option, correct), *show(content, new)))
+
+
+def on_text(content: Content, state: ConversationState, kind: TextKind) -> Step:
+    """Answer typed text without keeping it: where to send case details, or use the buttons."""
+    tree = content.trees.get(current(content, state).tree)
+    on_report_side = tree is not None and tree.report_side
+    if kind is TextKind.CASE_DETAILS or on_report_side:
+        return redisplay(content, state, Notice(texts.CASE_DETAILS))
+    return redisplay(content, state, Notice(texts.USE_BUTTONS))
+
+
+def step(content: Content, state: ConversationState, event: Event, now: dt.datetime) -> Step:
+    """Return the state and effects that follow an event."""
+    del now  # time-dependent rules (reminders, retention) live outside this first engine
+    match event:
+        case Start(payload):
+            return arrive(
+                content, replace(state, history=()), entry_for(content, payload), remember=False
+            )
+        case Command("menu"):
+            return go_home(content, state)
+        case Command("help"):
+            return arrive(content, state, HELP)
+        case Command("language"):
+            return arrive(content, state, LANGUAGE_SCREEN)
+        case Command("exit"):
+            return exit_chat(state)
+        case Command():
+            return redisplay(content, state, Notice(texts.USE_BUTTONS))
+        case Tap(data):
+            return on_tap(content, state, data)
+        case FreeText(kind):
+            return on_text(content, state, kind)
+        case Unsupported():
+            return redisplay(content, state, Notice(texts.UNSUPPORTED))
+        case Resume():
+            return redisplay(content, state)

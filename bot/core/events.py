@@ -1,0 +1,58 @@
+"""What can happen to a conversation: commands, button taps, typed text and other messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class TextKind(StrEnum):
+    """What typed text looks like; the text itself never enters the engine."""
+
+    SHORT = "short"
+    CASE_DETAILS = "case_details"
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """`/start`, with an optional deep-link payload."""
+
+    payload: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A global command other than /start: menu, help, language or exit."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tap:
+    """A tap on a button, carrying its raw callback data."""
+
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class FreeText:
+    """The user typed something; only its kind is known here."""
+
+    kind: TextKind
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """A sticker, photo, voice note or anything else Beacon does not read."""
+
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Show the current screen again (a local chat reopened)."""
+
+
+Event = Start | Command | Tap | FreeText | Unsupported | Resume
+
+COMMANDS = frozenset({"start", "menu", "help", "language", "exit"})

@@ -1,0 +1,229 @@
+"""Build the screen for a position: its texts, resource cards and buttons with callback data."""
+
+from __future__ import annotations
+
+from bot.content.bundle import HOME_NODE, HOME_TREE, Content
+from bot.content.models import (
+    Choice,
+    EndNode,
+    MenuNode,
+    MessageNode,
+    QuizQuestionNode,
+    QuizResultNode,
+    Resource,
+    ResourcesNode,
+)
+from bot.core import texts
+from bot.core.codec import Callback, Op, encode
+from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen
+from bot.core.routing import EMERGENCY_TOPIC, emergency, resolve
+from bot.core.state import ConversationState, Position
+
+LANGUAGE_SCREEN = Position("_", "language")
+
+
+def field_msg(pos: Position, field: str, text: str) -> Msg:
+    """Return a content text with context `tree:node:field`."""
+    return Msg(f"{pos.tree}:{pos.node}:{field}", text)
+
+
+def resource_msg(resource: Resource, field: str, text: str) -> Msg:
+    """Return a resource text with context `resource:id:field`."""
+    return Msg(f"resource:{resource.id}:{field}", text)
+
+
+def button(label: Msg, revision: int, op: Op, arg: str = "") -> Button:
+    """Return a button whose callback carries the revision it was drawn for."""
+    return Button(label, encode(Callback(revision, op, arg)))
+
+
+def place_of(content: Content, state: ConversationState) -> str:
+    """Return the user's coarse place, or the deployment's default."""
+    return state.place or content.default_place
+
+
+def resource_card(resource: Resource) -> ResourceCard:
+    """Return the card for a resource, every text translatable."""
+    return ResourceCard(
+        resource_id=resource.id,
+        name=resource_msg(resource, "name", resource.name),
+        why=resource_msg(resource, "why", resource.why),
+        sharing=resource_msg(resource, "sharing", resource.sharing),
+        law_enforcement=resource.law_enforcement,
+        channels=tuple(
+            ChannelLine(
+                kind=channel.kind,
+                value=channel.value,
+                note=resource_msg(resource, f"channels.{i}.note", channel.note)
+                if channel.note
+                else None,
+                languages=resource_msg(resource, f"channels.{i}.languages", channel.languages)
+                if channel.languages
+                else None,
+            )
+            for i, channel in enumerate(resource.channels)
+        ),
+        hours=resource_msg(resource, "hours", resource.hours),
+        languages=resource_msg(resource, "languages", resource.languages),
+    )
+
+
+def emergency_line(content: Content, state: ConversationState) -> Msg:
+    """Return the 'call the emergency number first' line for the user's place."""
+    found = emergency(content.resources, place_of(content, state))
+    if found is None:
+        return texts.EMERGENCY_UNKNOWN
+    number = next((c.value for c in found.channels if c.kind == "call"), None)
+    if number is None:
+        return texts.EMERGENCY_UNKNOWN
+    return texts.EMERGENCY_FIRST.fill(number=number)
+
+
+def resources_for(
+    content: Content, state: ConversationState, node: ResourcesNode
+) -> list[Resource]:
+    """Return the resources a resources node shows for the user's place."""
+    return resolve(content.resources, node.topics, place_of(content, state), node.limit)
+
+
+def quiz_numbers(content: Content, pos: Position) -> tuple[int, int]:
+    """Return (this question's number, questions in the tree)."""
+    questions = [
+        node_id
+        for node_id, node in content.trees[pos.tree].nodes.items()
+        if isinstance(node, QuizQuestionNode)
+    ]
+    return questions.index(pos.node) + 1, len(questions)
+
+
+def quiz_score(content: Content, state: ConversationState, tree: str) -> tuple[int, int]:
+    """Return (correct answers, questions) for the current run of a quiz tree."""
+    questions = {
+        node_id
+        for node_id, node in content.trees[tree].nodes.items()
+        if isinstance(node, QuizQuestionNode)
+    }
+    latest = {a.node: a.correct for a in state.answers if a.tree == tree and a.node in questions}
+    return sum(latest.values()), len(questions)
+
+
+def nav_row(content: Content, state: ConversationState, pos: Position) -> tuple[Button, ...]:
+    """Return Back and Home, plus Exit on the report side; nothing on the home screen."""
+    if pos == Position(HOME_TREE, HOME_NODE):
+        return ()
+    row = [button(texts.BACK, state.revision, Op.BACK), button(texts.HOME, state.revision, Op.HOME)]
+    tree = content.trees.get(pos.tree)
+    if tree is not None and tree.report_side:
+        row.append(button(texts.EXIT, state.revision, Op.EXIT))
+    return tuple(row)
+
+
+def choice_rows(pos: Position, choices: list[Choice], revision: int) -> list[tuple[Button, ...]]:
+    """Return one row per choice."""
+    return [
+        (button(field_msg(pos, f"choices.{i}.label", c.label), revision, Op.CHOOSE, str(i)),)
+        for i, c in enumerate(choices)
+    ]
+
+
+def language_screen(content: Content, state: ConversationState) -> Screen:
+    """Return the language menu: each language by its own name, unreviewed ones marked."""
+    rows = []
+    for lang in content.languages:
+        label = Msg("", lang.name, translate=False)
+        if not lang.reviewed:
+            label = texts.LANGUAGE_UNREVIEWED.fill(name=lang.name)
+        rows.append((button(label, state.revision, Op.LANGUAGE, lang.code),))
+    nav = (
+        button(texts.BACK, state.revision, Op.BACK),
+        button(texts.HOME, state.revision, Op.HOME),
+    )
+    return Screen(LANGUAGE_SCREEN, (texts.LANGUAGE_PROMPT,), (*rows, nav))
+
+
+Body = tuple[list[Part], list[tuple[Button, ...]]]
+
+
+def next_row(pos: Position, label: str, revision: int) -> list[tuple[Button, ...]]:
+    """Return the single onward button of a message or resources node."""
+    return [(button(field_msg(pos, "button", label), revision, Op.NEXT),)]
+
+
+def question_body(content: Content, pos: Position, node: QuizQuestionNode, rev: int) -> Body:
+    """Return a quiz question with its counter and one button per option."""
+    number, total = quiz_numbers(content, pos)
+    counter = texts.QUESTION_COUNT.fill(number=number, total=total)
+    rows: list[tuple[Button, ...]] = [
+        (button(field_msg(pos, f"options.{i}.label", o.label), rev, Op.ANSWER, str(i)),)
+        for i, o in enumerate(node.options)
+    ]
+    return [counter, field_msg(pos, "text", node.text)], rows
+
+
+def feedback_body(pos: Position, node: QuizQuestionNode, chosen_index: int, rev: int) -> Body:
+    """Return the feedback on the chosen option, the right answer when missed, and the source."""
+    chosen = node.options[chosen_index]
+    parts: list[Part] = [
+        field_msg(pos, "text", node.text),
+        texts.RIGHT if chosen.correct else texts.NOT_QUITE,
+        field_msg(pos, f"options.{chosen_index}.feedback", chosen.feedback),
+    ]
+    if not chosen.correct:
+        index, right = next((i, o) for i, o in enumerate(node.options) if o.correct)
+        answer = field_msg(pos, f"options.{index}.label", right.label)
+        parts.append(texts.CORRECT_ANSWER.fill(answer=answer))
+    parts.append(texts.SOURCE.fill(name=node.source.name, url=node.source.url))
+    return parts, [(button(texts.NEXT, rev, Op.NEXT),)]
+
+
+def resources_body(
+    content: Content, state: ConversationState, pos: Position, node: ResourcesNode
+) -> Body:
+    """Return the emergency line first (unless this is the emergency screen), text and cards."""
+    parts: list[Part] = []
+    if node.emergency_first and EMERGENCY_TOPIC not in node.topics:
+        parts.append(emergency_line(content, state))
+    parts.append(field_msg(pos, "text", node.text))
+    found = resources_for(content, state, node)
+    parts.extend(resource_card(r) for r in found)
+    if not found:
+        parts.append(texts.NO_RESOURCES)
+    rows = next_row(pos, node.button, state.revision) if node.next else []
+    return parts, rows
+
+
+def node_body(content: Content, state: ConversationState, pos: Position) -> Body:
+    """Return the parts and buttons of a content node."""
+    node = content.trees[pos.tree].nodes[pos.node]
+    rev = state.revision
+    text = field_msg(pos, "text", node.text)
+    match node:
+        case MessageNode():
+            return [text], next_row(pos, node.button, rev) if node.next else []
+        case MenuNode():
+            return [text], choice_rows(pos, node.choices, rev)
+        case QuizQuestionNode() if state.answered is None:
+            return question_body(content, pos, node, rev)
+        case QuizQuestionNode():
+            return feedback_body(pos, node, state.answered or 0, rev)
+        case QuizResultNode():
+            score, total = quiz_score(content, state, pos.tree)
+            result = field_msg(pos, "text", node.text).fill(score=score, total=total)
+            return [result], choice_rows(pos, node.choices, rev)
+        case ResourcesNode():
+            return resources_body(content, state, pos, node)
+        case EndNode():
+            return [text], []
+
+
+def screen_for(content: Content, state: ConversationState) -> Screen:
+    """Return the screen of the state's position (which the engine has already validated)."""
+    pos = state.at or Position(HOME_TREE, HOME_NODE)
+    if pos == LANGUAGE_SCREEN:
+        return language_screen(content, state)
+    parts, rows = node_body(content, state, pos)
+    nav = nav_row(content, state, pos)
+    if nav:
+        rows.append(nav)
+    is_feedback = state.answered is not None
+    return Screen(pos, tuple(parts), tuple(rows), replace=is_feedback)

@@ -1,0 +1,90 @@
+"""A user's conversation state: where they are, how they got there, and their quiz answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+MAX_HISTORY = 30
+STATE_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A node in a tree."""
+
+    tree: str
+    node: str
+
+    def __str__(self) -> str:
+        """Return `tree:node`."""
+        return f"{self.tree}:{self.node}"
+
+    @classmethod
+    def parse(cls, ref: str, here: str) -> Position:
+        """Read `node` (in tree `here`) or `tree:node`."""
+        tree, _, node = ref.rpartition(":")
+        return cls(tree or here, node)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answered quiz question in the current run of a quiz tree."""
+
+    tree: str
+    node: str
+    option: int
+    correct: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    """Everything the engine needs to continue a conversation; never any text the user typed."""
+
+    revision: int = 0
+    at: Position | None = None
+    answered: int | None = None
+    history: tuple[Position, ...] = ()
+    place: str | None = None
+    answers: tuple[Answer, ...] = field(default=())
+
+    def moved(self, to: Position, *, remember: bool = True) -> ConversationState:
+        """Return the state at `to`, pushing the current position onto the history."""
+        history = self.history
+        if remember and self.at is not None and self.at != to:
+            history = (*history, self.at)[-MAX_HISTORY:]
+        return replace(self, at=to, answered=None, history=history)
+
+    def bumped(self) -> ConversationState:
+        """Return the state with its revision advanced, so older keyboards become stale."""
+        return replace(self, revision=self.revision + 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise to plain JSON-compatible data."""
+        return {
+            "format": STATE_FORMAT,
+            "revision": self.revision,
+            "at": str(self.at) if self.at else None,
+            "answered": self.answered,
+            "history": [str(p) for p in self.history],
+            "place": self.place,
+            "answers": [[a.tree, a.node, a.option, a.correct] for a in self.answers],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConversationState:
+        """Read what `to_dict` wrote; anything unreadable starts a fresh state at that revision."""
+        revision = int(data.get("revision", 0))
+        if data.get("format") != STATE_FORMAT:
+            return cls(revision=revision)
+        at = data.get("at")
+        return cls(
+            revision=revision,
+            at=Position.parse(at, "main") if at else None,
+            answered=data.get("answered"),
+            history=tuple(Position.parse(p, "main") for p in data.get("history", [])),
+            place=data.get("place"),
+            answers=tuple(
+                Answer(str(t), str(n), int(o), bool(c)) for t, n, o, c in data.get("answers", [])
+            ),
+        )

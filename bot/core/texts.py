@@ -1,0 +1,55 @@
+"""Interface texts of the engine, marked for gettext extraction with context "ui"."""
+
+from __future__ import annotations
+
+from bot.core.effects import Msg
+
+
+def pgettext(context: str, text: str) -> Msg:
+    """Mark a text for translation (Babel extracts calls of this name) and return it as a Msg."""
+    return Msg(context, text)
+
+
+BACK = pgettext("ui", "Back")
+HOME = pgettext("ui", "Home")
+NEXT = pgettext("ui", "Next")
+EXIT = pgettext("ui", "Exit")
+RIGHT = pgettext("ui", "Right.")
+NOT_QUITE = pgettext("ui", "Not quite.")
+CORRECT_ANSWER = pgettext("ui", "The answer: {answer}")
+SOURCE = pgettext("ui", "Source: {name} ({url})")
+QUESTION_COUNT = pgettext("ui", "Question {number} of {total}")
+LANGUAGE_PROMPT = pgettext("ui", "Choose your language.")
+LANGUAGE_UNREVIEWED = pgettext("ui", "{name} (not yet reviewed)")
+STALE = pgettext("ui", "That button is from an earlier screen, so nothing changed.")
+UNREADABLE = pgettext("ui", "That button could not be read, so nothing changed.")
+USE_BUTTONS = pgettext("ui", "Beacon works with the buttons below and does not keep what you type.")
+CASE_DETAILS = pgettext(
+    "safety",
+    "Beacon is not a hotline and cannot receive a report, so it did not keep what you typed. "
+    "Please send details like these to one of the channels Beacon shows you, "
+    "and call 911 if anyone is in immediate danger.",
+)
+UNSUPPORTED = pgettext(
+    "ui", "Beacon cannot open photos, stickers, voice notes or files. Please use the buttons."
+)
+EMERGENCY_FIRST = pgettext("safety", "If anyone is in immediate danger, call {number} now.")
+EMERGENCY_UNKNOWN = pgettext(
+    "safety", "If anyone is in immediate danger, call your local emergency number now."
+)
+NO_RESOURCES = pgettext(
+    "safety",
+    "Beacon has no checked channel for this place yet. "
+    "If anyone is in immediate danger, call your local emergency number.",
+)
+LAW_ENFORCEMENT = pgettext("resource", "Law enforcement.")
+NOT_LAW_ENFORCEMENT = pgettext("resource", "Not law enforcement.")
+HOURS = pgettext("resource", "Hours: {hours}")
+LANGUAGES = pgettext("resource", "Languages: {languages}")
+CHANNEL_KINDS = {
+    "call": pgettext("resource", "Call"),
+    "text": pgettext("resource", "Text"),
+    "chat": pgettext("resource", "Chat"),
+    "web": pgettext("resource", "Online"),
+    "email": pgettext("resource", "Email"),
+}

@@ -1,0 +1,1 @@
+"""Languages: gettext catalogs, translators and locale negotiation."""

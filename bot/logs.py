@@ -1,0 +1,44 @@
+"""Logging as `event key=value` lines, with bot tokens scrubbed from anything a library logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+REDACTED = "<redacted-token>"
+
+
+def scrub(text: str) -> str:
+    """Replace anything shaped like a Telegram bot token."""
+    return _TOKEN.sub(REDACTED, text)
+
+
+class TokenScrubber(logging.Filter):
+    """Rewrites each record so that no bot token reaches a handler (URLs contain it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the record's message once, scrubbed, and drop its arguments."""
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def event(logger: logging.Logger, name: str, **fields: object) -> None:
+    """Log an event name with fields; callers pass ids and counts, never message text."""
+    rendered = " ".join(f"{key}={value}" for key, value in fields.items())
+    logger.info("%s %s", name, rendered)
+
+
+def configure(level: str = "INFO") -> None:
+    """Send logs to stderr through the token scrubber."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(TokenScrubber())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

@@ -1,0 +1,55 @@
+"""Transport-neutral messages: what a transport hands the service and what it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.events import Event, Tap
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a user did; `user_id` is the raw platform id, hashed at once and never kept."""
+
+    platform: str
+    user_id: str
+    event: Event
+    language_code: str | None = None
+    update_id: int | None = None
+
+    @property
+    def is_tap(self) -> bool:
+        """Say whether this is a button press (which a transport must always answer)."""
+        return isinstance(self.event, Tap)
+
+
+@dataclass(frozen=True, slots=True)
+class OutButton:
+    """A button with its visible label and callback data."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message to send; `replace` allows editing the message whose button was pressed."""
+
+    text: str
+    buttons: tuple[tuple[OutButton, ...], ...] = ()
+    replace: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TapAnswer:
+    """The answer to a button press, with an optional short note."""
+
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EraseChat:
+    """Delete the conversation's messages where the platform allows it."""
+
+
+Outbound = Reply | TapAnswer | EraseChat

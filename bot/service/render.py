@@ -1,0 +1,96 @@
+"""Render engine effects into transport-neutral messages, in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from babel.numbers import format_decimal
+
+from bot.core import texts
+from bot.core.effects import (
+    AnswerTap,
+    ClearChat,
+    Effect,
+    Msg,
+    Notice,
+    Part,
+    ResourceCard,
+    Screen,
+    Show,
+)
+from bot.i18n.catalogs import Translator
+from bot.service.messages import EraseChat, Outbound, OutButton, Reply, TapAnswer
+
+
+class _Params(dict[str, str]):
+    """Placeholder values; a placeholder with no value is left as it was written."""
+
+    def __missing__(self, key: str) -> str:
+        """Keep `{key}` so a missing value shows rather than crashes."""
+        return "{" + key + "}"
+
+
+class Renderer:
+    """Turns effects into messages for one locale."""
+
+    def __init__(self, translator: Translator, locale: str) -> None:
+        """Render with this translator; numbers are formatted for `locale`."""
+        self.translator = translator
+        self.locale = locale
+
+    def text(self, msg: Msg) -> str:
+        """Return a message translated, with its placeholders filled."""
+        source = self.translator.pgettext(msg.context, msg.text) if msg.translate else msg.text
+        if not msg.params:
+            return source
+        values = _Params()
+        for name, value in msg.params:
+            if isinstance(value, Msg):
+                values[name] = self.text(value)
+            elif isinstance(value, int):
+                values[name] = format_decimal(value, locale=self.locale.replace("_", "-"))
+            else:
+                values[name] = value
+        return source.format_map(values)
+
+    def card(self, card: ResourceCard) -> str:
+        """Return a resource as a short block: name, why, channels, hours, languages, sharing."""
+        lines = [self.text(card.name), self.text(card.why)]
+        for channel in card.channels:
+            line = f"• {self.text(texts.CHANNEL_KINDS[channel.kind])}: {channel.value}"
+            extras = [self.text(m) for m in (channel.note, channel.languages) if m is not None]
+            if extras:
+                line += f" ({'; '.join(extras)})"
+            lines.append(line)
+        lines.append(self.text(texts.HOURS.fill(hours=card.hours)))
+        lines.append(self.text(texts.LANGUAGES.fill(languages=card.languages)))
+        kind = texts.LAW_ENFORCEMENT if card.law_enforcement else texts.NOT_LAW_ENFORCEMENT
+        lines.append(f"{self.text(kind)} {self.text(card.sharing)}")
+        return "\n".join(lines)
+
+    def part(self, part: Part) -> str:
+        """Return one part of a screen as text."""
+        return self.card(part) if isinstance(part, ResourceCard) else self.text(part)
+
+    def screen(self, screen: Screen) -> Reply:
+        """Return a screen as one message with its keyboard."""
+        body = "\n\n".join(self.part(part) for part in screen.parts)
+        rows = tuple(
+            tuple(OutButton(self.text(b.label), b.data) for b in row) for row in screen.buttons
+        )
+        return Reply(body, rows, screen.replace)
+
+    def effects(self, effects: Iterable[Effect]) -> list[Outbound]:
+        """Return the messages for effects, in order; record-keeping effects are skipped."""
+        out: list[Outbound] = []
+        for effect in effects:
+            match effect:
+                case Show(screen):
+                    out.append(self.screen(screen))
+                case Notice(message):
+                    out.append(Reply(self.text(message)))
+                case AnswerTap(message):
+                    out.append(TapAnswer(self.text(message) if message else None))
+                case ClearChat():
+                    out.append(EraseChat())
+        return out

@@ -1,0 +1,1 @@
+"""SQLModel tables, migrations and the SQL implementation of the service's store."""

@@ -1,0 +1,87 @@
+"""Beacon's tables. Users are stored only under a keyed hash; no table holds typed text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+
+def utc_column(*, index: bool = False) -> Any:
+    """Return a timezone-aware timestamp column."""
+    return Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=index))
+
+
+def user_fk(*, primary_key: bool = False) -> Any:
+    """Return a column referencing users.id that is deleted with the user."""
+    return Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("users.id", ondelete="CASCADE"),
+            primary_key=primary_key,
+            nullable=False,
+            index=not primary_key,
+        )
+    )
+
+
+class User(SQLModel, table=True):
+    """A person, known only by a keyed hash of their platform id."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_key: str = Field(max_length=64, unique=True, index=True)
+    locale: str | None = Field(default=None, max_length=16)
+    created_at: dt.datetime = utc_column()
+    last_seen_at: dt.datetime = utc_column(index=True)
+    active: bool = Field(default=True)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a user is in the conversation; `revision` guards against lost updates."""
+
+    __tablename__ = "conversations"
+
+    user_id: int = user_fk(primary_key=True)
+    revision: int = Field(default=0)
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: dt.datetime = utc_column()
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """An update already handled, so a redelivery changes nothing (no user is linked)."""
+
+    __tablename__ = "processed_updates"
+
+    update_key: str = Field(primary_key=True, max_length=64)
+    processed_at: dt.datetime = utc_column(index=True)
+
+
+class QuizAnswer(SQLModel, table=True):
+    """One answer to one quiz question."""
+
+    __tablename__ = "quiz_answers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = user_fk()
+    tree: str = Field(max_length=32)
+    node: str = Field(max_length=32)
+    option: int
+    correct: bool
+    answered_at: dt.datetime = utc_column()
+
+
+class ResourceViewCount(SQLModel, table=True):
+    """How often a resource was shown on a day, with no link to anyone."""
+
+    __tablename__ = "resource_view_counts"
+
+    resource_id: str = Field(primary_key=True, max_length=32)
+    day: dt.date = Field(primary_key=True)
+    views: int = Field(default=0)
+
+
+metadata = SQLModel.metadata

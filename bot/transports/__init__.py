@@ -1,0 +1,1 @@
+"""Transports: thin adapters between a chat platform and the ConversationService."""
