@@ -34,7 +34,7 @@ def mermaid(content: Content, tree: Tree) -> str:
             [c.label for c in node.choices] if isinstance(node, MenuNode | QuizResultNode) else []
         )
         for index, (_, ref) in enumerate(links(node)):
-            edge = f'|"{_quote(labels[index], 28)}"|' if index < len(labels) else ""
+            edge = f'|"{_quote(labels[index], 40)}"|' if index < len(labels) else ""
             if ref.startswith("@"):
                 target = ref[1:]
                 lines.append(f"    {_id(here)} -->{edge} {target}(({target}))")

@@ -65,17 +65,12 @@ def _validate(model: type[M], doc: YamlDocument, label: str) -> tuple[M | None, 
     except ValidationError as err:
         issues = []
         for error in err.errors():
-            loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+            loc = doc.known_path(tuple(error["loc"]))
             where = ".".join(map(str, loc)) or "(file)"
             issues.append(
                 _issue(IssueCode.SCHEMA_ERROR, label, doc.line(loc), f"{where}: {error['msg']}")
             )
         return None, issues
-
-
-def _is_union_tag(part: str | int) -> bool:
-    """Say whether a pydantic location part names a union member rather than a field."""
-    return isinstance(part, str) and part.endswith("Node") and part[:1].isupper()
 
 
 def _label(path: Path, root: Path) -> str:

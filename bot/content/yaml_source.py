@@ -19,6 +19,14 @@ class YamlDocument:
     lines: Mapping[PathKey, int] = field(default_factory=dict)
     duplicates: tuple[tuple[str, int], ...] = ()
 
+    def known_path(self, loc: PathKey) -> PathKey:
+        """Return `loc` without the parts that are not in the file (a union's tag)."""
+        path: PathKey = ()
+        for part in loc:
+            if (*path, part) in self.lines:
+                path = (*path, part)
+        return path
+
     def line(self, path: PathKey) -> int:
         """Return the line of the deepest known prefix of `path` (1-based)."""
         for end in range(len(path), -1, -1):
@@ -31,8 +39,8 @@ class YamlDocument:
 def _walk(
     node: yaml.Node, path: PathKey, lines: dict[PathKey, int], dups: list[tuple[str, int]]
 ) -> None:
-    """Record the line of every node below `node`, and every key seen twice in one mapping."""
-    lines[path] = node.start_mark.line + 1
+    """Record the line of every value below `node` (a mapping value's is its key's line)."""
+    lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -40,6 +48,7 @@ def _walk(
             if key in seen:
                 dups.append((".".join(map(str, (*path, key))), key_node.start_mark.line + 1))
             seen.add(key)
+            lines[(*path, key)] = key_node.start_mark.line + 1
             _walk(value_node, (*path, key), lines, dups)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):

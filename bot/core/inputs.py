@@ -39,7 +39,9 @@ def parse_text(text: str, bot_username: str | None = None) -> Event:
             bot_username is not None and match["bot"].lower() == bot_username.lower()
         )
         name = match["name"].lower()
-        if addressed and name in COMMANDS:
+        if not addressed:
+            return FreeText(TextKind.SHORT)
+        if name in COMMANDS:
             if name == "start":
                 arg = (match["arg"] or "").strip()
                 return Start(arg or None)

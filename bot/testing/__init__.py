@@ -1,0 +1,1 @@
+"""Testing helpers Beacon ships: a simulated user and golden-transcript replay."""

@@ -1,0 +1,123 @@
+"""A simulated user: `send` text, `click` buttons by visible label, read what Beacon answered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
+
+from bot.content.bundle import Content
+from bot.core import engine
+from bot.core.events import Event, Tap
+from bot.core.inputs import parse_text
+from bot.core.state import ConversationState
+from bot.i18n.catalogs import Catalogs
+from bot.service.messages import OutButton, Outbound, Reply
+from bot.service.render import Renderer
+
+FIXED_NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+
+
+class ButtonNotFound(AssertionError):
+    """The simulated user looked for a button that is not on the last keyboard."""
+
+
+class Keyboard:
+    """The buttons of the last message that had any."""
+
+    def __init__(self) -> None:
+        """Start with no buttons."""
+        self.rows: tuple[tuple[OutButton, ...], ...] = ()
+
+    def update(self, outbound: list[Outbound]) -> None:
+        """Remember the last keyboard among these messages."""
+        for message in outbound:
+            if isinstance(message, Reply) and message.buttons:
+                self.rows = message.buttons
+
+    def data_for(self, label: str) -> str:
+        """Return the callback data of the button with this label."""
+        for row in self.rows:
+            for button in row:
+                if button.label == label:
+                    return button.data
+        labels = [b.label for row in self.rows for b in row]
+        raise ButtonNotFound(f"no button {label!r}; the buttons are {labels}")
+
+
+class CoreChat:
+    """Talks to the pure engine; the state goes through JSON between steps, as in storage."""
+
+    def __init__(
+        self,
+        content: Content,
+        catalogs: Catalogs | None = None,
+        locale: str = "en",
+        now: dt.datetime = FIXED_NOW,
+    ) -> None:
+        """Chat with `content` in `locale` at a fixed time."""
+        self.content = content
+        self.renderer = Renderer(
+            catalogs.translator(locale) if catalogs else _Source(), locale
+        )
+        self.now = now
+        self.saved = json.dumps(ConversationState().to_dict())
+        self.keyboard = Keyboard()
+        self.effects: list[object] = []
+
+    @property
+    def state(self) -> ConversationState:
+        """Return the state as it would be reloaded from storage."""
+        return ConversationState.from_dict(json.loads(self.saved))
+
+    def event(self, event: Event) -> list[Outbound]:
+        """Run one event through the engine and render what it asks to send."""
+        step = engine.step(self.content, self.state, event, self.now)
+        self.saved = json.dumps(step.state.to_dict())
+        self.effects = list(step.effects)
+        out = self.renderer.effects(step.effects)
+        self.keyboard.update(out)
+        return out
+
+    def send(self, text: str) -> list[Outbound]:
+        """Type a line (a command or free text)."""
+        return self.event(parse_text(text))
+
+    def click(self, label: str) -> list[Outbound]:
+        """Press the button with this label on the last keyboard."""
+        return self.event(Tap(self.keyboard.data_for(label)))
+
+
+class _Source:
+    """The identity translator: the source text."""
+
+    def pgettext(self, context: str, message: str, /) -> str:
+        """Return the message itself."""
+        del context
+        return message
+
+
+Handler = Callable[[Event], Awaitable[list[Outbound]]]
+
+
+class AsyncChat:
+    """A simulated user over any async handler (the service, or a transport harness)."""
+
+    def __init__(self, handler: Handler) -> None:
+        """Send events through `handler`."""
+        self.handler = handler
+        self.keyboard = Keyboard()
+
+    async def event(self, event: Event) -> list[Outbound]:
+        """Send one event and remember the keyboard it shows."""
+        out = await self.handler(event)
+        self.keyboard.update(out)
+        return out
+
+    async def send(self, text: str) -> list[Outbound]:
+        """Type a line (a command or free text)."""
+        return await self.event(parse_text(text))
+
+    async def click(self, label: str) -> list[Outbound]:
+        """Press the button with this label on the last keyboard."""
+        return await self.event(Tap(self.keyboard.data_for(label)))

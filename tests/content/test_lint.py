@@ -1,0 +1,261 @@
+"""The content linter: shipped content is clean; each kind of mistake is found with file and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.content.bundle import Language
+from bot.content.issues import IssueCode, LintIssue, Severity
+from bot.content.lint import has_errors, lint
+from bot.content.loader import load_content
+from tests.conftest import DIALOGUES, TODAY
+
+MINIMAL_MAIN = """\
+schema_version: 1
+id: main
+title: Main
+start: home
+nodes:
+  home:
+    type: menu
+    text: Home
+    choices:
+      - label: Go
+        to: next
+  next:
+    type: message
+    text: Next
+    next: help
+  help:
+    type: end
+    text: Help
+"""
+
+TOPICS = """\
+schema_version: 1
+topics:
+  - id: emergency
+    description: Emergencies
+resources:
+  - id: us_911
+    name: "911"
+    operator: Local dispatch
+    law_enforcement: true
+    sharing: Goes to responders.
+    why: Danger now.
+    topics: [emergency]
+    jurisdiction: US
+    channels:
+      - kind: call
+        value: "911"
+    hours: 24/7
+    languages: English
+    source_url: https://www.transportation.gov/stop-human-trafficking/report
+    verified_on: 2026-11-01
+"""
+
+
+def write_content(root: Path, trees: dict[str, str], resources: str = TOPICS) -> Path:
+    """Write a content directory with the given tree files and one resource file."""
+    directory = root / "dialogues"
+    (directory / "resources").mkdir(parents=True)
+    for name, text in trees.items():
+        (directory / name).write_text(text)
+    (directory / "resources" / "directory.yaml").write_text(resources)
+    return directory
+
+
+def issues_of(directory: Path, today: dt.date = TODAY, max_age: int = 365) -> list[LintIssue]:
+    """Load and lint a content directory."""
+    return lint(load_content(directory), today, max_age)
+
+
+def codes(issues: list[LintIssue]) -> set[IssueCode]:
+    """Return the issue codes found."""
+    return {issue.code for issue in issues}
+
+
+def test_shipped_content_has_no_errors_or_warnings() -> None:
+    """What Beacon ships is clean on the day its facts were compiled."""
+    issues = issues_of(DIALOGUES)
+    assert issues == [], "\n".join(map(str, issues))
+
+
+def test_minimal_content_is_clean(tmp_path: Path) -> None:
+    """The fixture used below is itself clean, so each test shows exactly one mistake."""
+    assert issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN})) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "line"),
+    [
+        ("        to: next", "        to: nowhere", IssueCode.DANGLING_LINK, 11),
+        ("    next: help", "    next: other:help", IssueCode.DANGLING_LINK, 15),
+        ("        to: next", "        to: help", IssueCode.UNREACHABLE_NODE, 12),
+        ("    next: help\n", "\n", IssueCode.DEAD_END, 12),
+        ("    text: Next\n", "    text: Next {name}\n", IssueCode.PLACEHOLDER, 14),
+        ("    type: end", "    type: finish", IssueCode.SCHEMA_ERROR, 16),
+        ("    text: Help", "    text: Help\n    colour: red", IssueCode.SCHEMA_ERROR, 19),
+        ("  help:", "  home:", IssueCode.DUPLICATE_KEY, 16),
+        ("start: home", "start: [home", IssueCode.YAML_ERROR, 5),
+    ],
+)
+def test_each_mistake_is_found_with_its_line(
+    tmp_path: Path, old: str, new: str, code: IssueCode, line: int
+) -> None:
+    """A single edit produces an error of the expected kind at the expected line of main.yaml."""
+    assert old in MINIMAL_MAIN
+    directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN.replace(old, new, 1)})
+    issues = issues_of(directory)
+    found = [i for i in issues if i.code is code]
+    assert found, "\n".join(map(str, issues))
+    assert found[0].file == "dialogues/main.yaml"
+    assert found[0].line == line, str(found[0])
+    assert has_errors(issues)
+
+
+QUIZ = """\
+schema_version: 1
+id: quiz
+title: Quiz
+start: q1
+quiz:
+  title: Quiz
+nodes:
+  q1:
+    type: quiz_question
+    text: Which?
+    options:
+      - label: A
+        correct: true
+        feedback: Because A.
+      - label: B
+        correct: true
+        feedback: Because B.
+    source:
+      name: Source
+      url: https://example.org
+    next: result
+  result:
+    type: quiz_result
+    text: "{score} of {total}"
+"""
+
+
+def test_two_correct_answers_are_an_error(tmp_path: Path) -> None:
+    """A question with two correct options is reported at its options."""
+    issues = issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "quiz.yaml": QUIZ}))
+    [issue] = [i for i in issues if i.code is IssueCode.QUIZ_CORRECT_COUNT]
+    assert (issue.file, issue.line, issue.tree, issue.node) == ("dialogues/quiz.yaml", 11, "quiz", "q1")
+    assert "2 options" in issue.message
+
+
+def test_a_question_outside_a_quiz_tree_is_an_error(tmp_path: Path) -> None:
+    """Quiz questions need a tree with a `quiz:` section, so they can be scored."""
+    text = QUIZ.replace("quiz:\n  title: Quiz\n", "").replace("        correct: true\n        feedback: Because B.", "        feedback: Because B.")
+    issues = issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "quiz.yaml": text}))
+    assert codes(issues) == {IssueCode.QUIZ_OUTSIDE_MODULE}
+
+
+def test_unknown_and_unserved_topics(tmp_path: Path) -> None:
+    """A topic nobody declared is an error; a declared topic no resource serves is a warning."""
+    resources = TOPICS.replace("topics:\n  - id: emergency", "topics:\n  - id: spare\n    description: Spare\n  - id: emergency")
+    tree = MINIMAL_MAIN.replace(
+        "    type: message\n    text: Next\n",
+        "    type: resources\n    text: Next\n    topics: [emergency, spare, invented]\n",
+    )
+    issues = issues_of(write_content(tmp_path, {"main.yaml": tree}, resources))
+    by_code = {i.code: i for i in issues}
+    assert by_code[IssueCode.UNKNOWN_TOPIC].severity is Severity.ERROR
+    assert "invented" in by_code[IssueCode.UNKNOWN_TOPIC].message
+    assert by_code[IssueCode.UNSERVED_TOPIC].severity is Severity.WARNING
+
+
+def test_stale_verification_is_a_warning_naming_the_source(tmp_path: Path) -> None:
+    """A resource verified longer ago than the limit is flagged, with the page to re-check."""
+    directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN})
+    issues = issues_of(directory, today=dt.date(2028, 1, 1), max_age=365)
+    [issue] = issues
+    assert issue.code is IssueCode.STALE_VERIFICATION and issue.severity is Severity.WARNING
+    assert issue.file == "dialogues/resources/directory.yaml" and issue.line == 6
+    assert "transportation.gov" in issue.message
+    assert not has_errors(issues)
+
+
+def test_missing_home_or_help(tmp_path: Path) -> None:
+    """The main tree must have `home` and `help`."""
+    tree = MINIMAL_MAIN.replace("    next: help", "    next: bye").replace("  help:", "  bye:")
+    issues = issues_of(write_content(tmp_path, {"main.yaml": tree}))
+    assert codes(issues) == {IssueCode.MISSING_NODE}
+
+
+def test_duplicate_tree_ids(tmp_path: Path) -> None:
+    """Two files may not declare the same tree id."""
+    issues = issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "copy.yaml": MINIMAL_MAIN}))
+    assert IssueCode.DUPLICATE_ID in codes(issues)
+
+
+def test_callback_payloads_must_fit(tmp_path: Path) -> None:
+    """A language whose code cannot be carried in callback data is reported."""
+    directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN})
+    languages = (Language("en", "English"), Language("x" * 20, "Too long"))
+    issues = lint(load_content(directory, languages), TODAY)
+    [issue] = issues
+    assert issue.code is IssueCode.PAYLOAD_TOO_LONG and "x" * 20 in issue.message
+
+
+def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """Copy the shipped content and make one edit to one file."""
+    copy = tmp_path / "dialogues"
+    shutil.copytree(DIALOGUES, copy)
+    path = copy / file
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {file}"
+    path.write_text(text.replace(old, new, 1))
+    return copy
+
+
+def check(directory: Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot content check` on a directory."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "content", "check", "--dir", str(directory),
+         "--today", TODAY.isoformat()],
+        capture_output=True, text=True, check=False,
+    )
+
+
+def test_cli_passes_on_shipped_content() -> None:
+    """`python -m bot content check` exits 0 on what Beacon ships."""
+    result = check(DIALOGUES)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "content ok" in result.stdout
+
+
+def test_cli_fails_on_a_dangling_link_naming_file_and_line(tmp_path: Path) -> None:
+    """A copy with a dangling link fails, and the output names the file and line."""
+    copy = broken_copy(tmp_path, "report.yaml", "    next: never\n", "    next: nowhere\n")
+    result = check(copy)
+    assert result.returncode == 1
+    line = next(n for n, text in enumerate((copy / "report.yaml").read_text().splitlines(), 1)
+                if text == "    next: nowhere")
+    assert f"dialogues/report.yaml:{line}: error [dangling-link] report:note:" in result.stdout
+
+
+def test_cli_fails_on_two_correct_answers_naming_file_and_line(tmp_path: Path) -> None:
+    """A copy with a question that has two correct options fails at that question's options."""
+    text = (DIALOGUES / "learn.yaml").read_text()
+    start = text.index("  q1:")
+    first_option = text.index("      - label:", start)
+    copy = broken_copy(tmp_path, "learn.yaml", text[first_option:first_option + 50],
+                       text[first_option:first_option + 50].replace(
+                           "      - label:", "      - correct: true\n        label:", 1))
+    result = check(copy)
+    assert result.returncode == 1
+    options_line = text[:text.index("    options:", start)].count("\n") + 1
+    assert f"dialogues/learn.yaml:{options_line}: error [quiz-correct-count] learn:q1:" in result.stdout

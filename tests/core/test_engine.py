@@ -1,0 +1,258 @@
+"""The engine as tables of (state, event) -> (state, effects), on a small fixture content set."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import pytest
+
+from bot.core import texts
+from bot.core.codec import Callback, Op, encode
+from bot.core.effects import (
+    AnswerTap,
+    CountResourceViews,
+    Effect,
+    Notice,
+    ResourceCard,
+    SaveAnswer,
+    SetLocale,
+    Show,
+)
+from bot.core.engine import Step, step
+from bot.core.events import Command, Event, FreeText, Resume, Start, Tap, TextKind, Unsupported
+from bot.core.screens import LANGUAGE_SCREEN
+from bot.core.state import Answer, ConversationState, Position
+from tests.fixture_content import CONTENT
+
+NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
+HOME = Position("main", "home")
+
+
+def at(ref: str, revision: int = 7, **changes: object) -> ConversationState:
+    """Return a state at `tree:node` with a revision."""
+    return replace(ConversationState(revision=revision, at=Position.parse(ref, "main")), **changes)
+
+
+def tap(state: ConversationState, op: Op, arg: str = "", revision: int | None = None) -> Tap:
+    """Return a tap drawn for the state's revision (or another one)."""
+    rev = state.revision if revision is None else revision
+    return Tap(encode(Callback(rev, op, arg)))
+
+
+def kinds(effects: tuple[Effect, ...]) -> list[str]:
+    """Return the effect type names."""
+    return [type(e).__name__ for e in effects]
+
+
+def shown(result: Step) -> Show:
+    """Return the one Show effect."""
+    shows = [e for e in result.effects if isinstance(e, Show)]
+    assert len(shows) == 1, result.effects
+    return shows[0]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row: a state, an event, where the user should end up and what should happen."""
+
+    name: str
+    state: ConversationState
+    event: Event
+    lands_at: Position | None
+    effects: list[str]
+    bumps: bool = True
+
+
+S = at("quiz:q1")
+ANSWERED = at("quiz:q1", answered=0)
+MENU = at("main:home")
+CASES = [
+    Case("start opens home", ConversationState(), Start(), HOME, ["Show"]),
+    Case("start with a tree payload opens it", MENU, Start("quiz"), Position("quiz", "intro"),
+         ["Show"]),
+    Case("unknown payload opens home", S, Start("nope"), HOME, ["Show"]),
+    Case("malformed payload opens home", S, Start("a b$c"), HOME, ["Show"]),
+    Case("/menu goes home", S, Command("menu"), HOME, ["Show"]),
+    Case("/help opens help", S, Command("help"), Position("main", "help"), ["Show"]),
+    Case("/language opens the language menu", S, Command("language"), LANGUAGE_SCREEN, ["Show"]),
+    Case("/exit clears and sends nothing", S, Command("exit"), None, ["ClearChat"]),
+    Case("menu choice follows its link", MENU, tap(MENU, Op.CHOOSE, "0"),
+         Position("quiz", "intro"), ["AnswerTap", "Show"]),
+    Case("choice to @language", MENU, tap(MENU, Op.CHOOSE, "2"), LANGUAGE_SCREEN,
+         ["AnswerTap", "Show"]),
+    Case("answer records and shows feedback", S, tap(S, Op.ANSWER, "1"), Position("quiz", "q1"),
+         ["AnswerTap", "SaveAnswer", "Show"]),
+    Case("next after feedback moves on", ANSWERED, tap(ANSWERED, Op.NEXT),
+         Position("quiz", "q2"), ["AnswerTap", "Show"]),
+    Case("home button", S, tap(S, Op.HOME), HOME, ["AnswerTap", "Show"]),
+    Case("exit button", S, tap(S, Op.EXIT), None, ["AnswerTap", "ClearChat"]),
+    Case("stale tap changes nothing", S, tap(S, Op.ANSWER, "0", revision=6),
+         Position("quiz", "q1"), ["AnswerTap"], bumps=False),
+    Case("tap from an older codec version is stale", S, Tap("0.7.a0"), Position("quiz", "q1"),
+         ["AnswerTap"], bumps=False),
+    Case("forged data changes nothing", S, Tap("hello there"), Position("quiz", "q1"),
+         ["AnswerTap"], bumps=False),
+    Case("an option that does not exist changes nothing", S, tap(S, Op.ANSWER, "9"),
+         Position("quiz", "q1"), ["AnswerTap"], bumps=False),
+    Case("an op that does not fit the node changes nothing", S, tap(S, Op.CHOOSE, "0"),
+         Position("quiz", "q1"), ["AnswerTap"], bumps=False),
+    Case("answering twice is refused", ANSWERED, tap(ANSWERED, Op.ANSWER, "1"),
+         Position("quiz", "q1"), ["AnswerTap"], bumps=False),
+    Case("free text re-shows the screen", S, FreeText(TextKind.SHORT), Position("quiz", "q1"),
+         ["Notice", "Show"], bumps=False),
+    Case("a sticker re-shows the screen", S, Unsupported("sticker"), Position("quiz", "q1"),
+         ["Notice", "Show"], bumps=False),
+    Case("resume re-shows the screen", S, Resume(), Position("quiz", "q1"), ["Show"],
+         bumps=False),
+    Case("resume with no state opens home", ConversationState(), Resume(), HOME, ["Show"]),
+    Case("a removed node falls back home", at("quiz:gone"), Resume(), HOME, ["Show"]),
+    Case("unknown command re-shows", S, Command("frobnicate"), Position("quiz", "q1"),
+         ["Notice", "Show"], bumps=False),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_engine_table(case: Case) -> None:
+    """Each row lands where it says, with the effects it says, bumping the revision or not."""
+    result = step(CONTENT, case.state, case.event, NOW)
+    assert result.state.at == case.lands_at
+    assert kinds(result.effects) == case.effects
+    expected_revision = case.state.revision + (1 if case.bumps else 0)
+    assert result.state.revision == expected_revision
+
+
+def test_every_tap_is_answered_exactly_once() -> None:
+    """Whatever a tap carries, the engine answers it once (so the client's spinner stops)."""
+    for data in [encode(Callback(7, op, arg)) for op in Op for arg in ("", "0", "5")] + ["x"]:
+        result = step(CONTENT, S, Tap(data), NOW)
+        answers = [e for e in result.effects if isinstance(e, AnswerTap)]
+        assert len(answers) == 1, (data, result.effects)
+
+
+def test_stale_and_forged_taps_say_why() -> None:
+    """A stale tap and a forged one get different, kind answers."""
+    stale = step(CONTENT, S, tap(S, Op.ANSWER, "0", revision=1), NOW)
+    forged = step(CONTENT, S, Tap("1.7.zz"), NOW)
+    assert stale.effects == (AnswerTap(texts.STALE),)
+    assert forged.effects == (AnswerTap(texts.UNREADABLE),)
+
+
+def test_answer_is_saved_and_scored() -> None:
+    """Answers are recorded, and the result counts the latest answer per question."""
+    state = at("quiz:q1")
+    for label_index, expected_node in ((1, "q1"), (None, "q2")):
+        if label_index is not None:
+            result = step(CONTENT, state, tap(state, Op.ANSWER, str(label_index)), NOW)
+            assert SaveAnswer("quiz", "q1", 1, False) in result.effects
+        else:
+            result = step(CONTENT, state, tap(state, Op.NEXT), NOW)
+        state = result.state
+        assert state.at == Position("quiz", expected_node)
+    state = step(CONTENT, state, tap(state, Op.ANSWER, "1"), NOW).state
+    state = step(CONTENT, state, tap(state, Op.NEXT), NOW).state
+    assert state.at == Position("quiz", "result")
+    result_text = shown(step(CONTENT, state, Resume(), NOW)).screen.parts[0]
+    assert dict(result_text.params) == {"score": 1, "total": 2}  # type: ignore[union-attr]
+
+
+def test_feedback_names_the_right_answer_and_source_when_missed() -> None:
+    """A wrong answer shows its feedback, the right answer and the source, replacing the question."""
+    result = step(CONTENT, S, tap(S, Op.ANSWER, "1"), NOW)
+    screen = shown(result).screen
+    texts_shown = [p.text for p in screen.parts if not isinstance(p, ResourceCard)]
+    assert texts.NOT_QUITE.text in texts_shown
+    assert "FB" in texts_shown
+    assert texts.CORRECT_ANSWER.text in texts_shown
+    assert texts.SOURCE.text in texts_shown
+    assert screen.replace
+
+
+def test_restarting_a_quiz_forgets_the_last_run() -> None:
+    """Entering a quiz at its start clears that quiz's answers, and only that quiz's."""
+    state = at("main:home", answers=(Answer("quiz", "q1", 0, True), Answer("other", "x", 0, True)))
+    result = step(CONTENT, state, tap(state, Op.CHOOSE, "0"), NOW)
+    assert result.state.answers == (Answer("other", "x", 0, True),)
+
+
+def test_back_walks_the_history_and_skips_removed_nodes() -> None:
+    """Back returns to the previous position; a position that no longer exists is skipped."""
+    state = at("quiz:q2", history=(HOME, Position("quiz", "gone"), Position("quiz", "q1")))
+    first = step(CONTENT, state, tap(state, Op.BACK), NOW).state
+    assert first.at == Position("quiz", "q1")
+    second = step(CONTENT, first, tap(first, Op.BACK), NOW).state
+    assert second.at == HOME
+    third = step(CONTENT, second, Tap(encode(Callback(second.revision, Op.BACK))), NOW).state
+    assert third.at == HOME
+
+
+def test_language_choice_sets_locale_and_returns() -> None:
+    """Picking a language stores it and goes back to where the user was."""
+    state = at("quiz:q1")
+    menu = step(CONTENT, state, Command("language"), NOW).state
+    result = step(CONTENT, menu, tap(menu, Op.LANGUAGE, "es"), NOW)
+    assert SetLocale("es") in result.effects
+    assert result.state.at == Position("quiz", "q1")
+    unknown = step(CONTENT, menu, tap(menu, Op.LANGUAGE, "xx"), NOW)
+    assert SetLocale("xx") not in unknown.effects and unknown.state == menu
+
+
+def test_unreviewed_language_is_marked() -> None:
+    """The language menu marks languages no fluent person has reviewed."""
+    menu = step(CONTENT, S, Command("language"), NOW)
+    labels = [row[0].label for row in shown(menu).screen.buttons[:-1]]
+    assert labels[0].text == "English" and not labels[0].translate
+    assert labels[1].text == texts.LANGUAGE_UNREVIEWED.text
+    assert dict(labels[1].params) == {"name": "Español"}
+
+
+def test_resources_follow_the_place_and_put_the_emergency_number_first() -> None:
+    """Arizona gets its state line before the national one, and 911 comes before both."""
+    home = at("report:start")
+    result = step(CONTENT, home, tap(home, Op.CHOOSE, "0"), NOW)
+    screen = shown(result).screen
+    assert screen.parts[0].text == texts.EMERGENCY_FIRST.text  # type: ignore[union-attr]
+    assert dict(screen.parts[0].params) == {"number": "911"}  # type: ignore[union-attr]
+    cards = [p.resource_id for p in screen.parts if isinstance(p, ResourceCard)]
+    assert cards == ["state", "national"]
+    assert CountResourceViews(("state", "national")) in result.effects
+    assert result.state.place == "US-AZ"
+
+
+def test_a_place_without_resources_says_so_and_gives_the_generic_emergency_line() -> None:
+    """A country with no directory entries gets the generic emergency line, never nothing."""
+    home = at("report:start")
+    screen = shown(step(CONTENT, home, tap(home, Op.CHOOSE, "1"), NOW)).screen
+    assert screen.parts[0] == texts.EMERGENCY_UNKNOWN
+    assert texts.NO_RESOURCES in screen.parts
+
+
+def test_report_side_has_exit_and_treats_text_as_case_details() -> None:
+    """On the report side every screen has Exit, and typed text gets where-to-send advice."""
+    state = at("report:start")
+    screen = shown(step(CONTENT, state, Resume(), NOW)).screen
+    assert [b.label for b in screen.buttons[-1]] == [texts.BACK, texts.HOME, texts.EXIT]
+    result = step(CONTENT, state, FreeText(TextKind.SHORT), NOW)
+    assert result.effects[0] == Notice(texts.CASE_DETAILS)
+
+
+def test_case_details_anywhere_get_the_safety_answer() -> None:
+    """Text that looks like case details gets where to send them, even outside the report side."""
+    result = step(CONTENT, at("quiz:q1"), FreeText(TextKind.CASE_DETAILS), NOW)
+    assert result.effects[0] == Notice(texts.CASE_DETAILS)
+
+
+def test_home_has_no_navigation_row() -> None:
+    """The home screen shows its choices only; every other screen has Back and Home."""
+    home = shown(step(CONTENT, ConversationState(), Start(), NOW)).screen
+    assert all(texts.BACK not in [b.label for b in row] for row in home.buttons)
+    q1 = shown(step(CONTENT, S, Resume(), NOW)).screen
+    assert [b.label for b in q1.buttons[-1]] == [texts.BACK, texts.HOME]
+
+
+def test_exit_keeps_the_revision_moving() -> None:
+    """After exit, keyboards drawn before it are stale."""
+    result = step(CONTENT, S, Command("exit"), NOW)
+    assert result.state == ConversationState(revision=S.revision + 1)
+    old = step(CONTENT, result.state, tap(S, Op.NEXT), NOW)
+    assert old.effects == (AnswerTap(texts.STALE),)
