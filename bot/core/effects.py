@@ -119,4 +119,11 @@ class ClearChat:
     """Delete the conversation's messages where the platform allows it, and send nothing more."""
 
 
-Effect = Show | Notice | AnswerTap | SaveAnswer | CountResourceViews | SetLocale | ClearChat
+@dataclass(frozen=True, slots=True)
+class ForgetUser:
+    """Delete every row about the user; nothing of this step is saved."""
+
+
+Effect = (
+    Show | Notice | AnswerTap | SaveAnswer | CountResourceViews | SetLocale | ClearChat | ForgetUser
+)

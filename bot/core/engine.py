@@ -24,6 +24,7 @@ from bot.core.effects import (
     ClearChat,
     CountResourceViews,
     Effect,
+    ForgetUser,
     Notice,
     SaveAnswer,
     SetLocale,
@@ -39,7 +40,13 @@ from bot.core.events import (
     TextKind,
     Unsupported,
 )
-from bot.core.screens import LANGUAGE_SCREEN, resources_for, screen_for
+from bot.core.screens import (
+    BUILTIN_SCREENS,
+    FORGET_SCREEN,
+    LANGUAGE_SCREEN,
+    resources_for,
+    screen_for,
+)
 from bot.core.state import Answer, ConversationState, Position
 
 HOME = Position(HOME_TREE, HOME_NODE)
@@ -58,7 +65,7 @@ class Step:
 def current(content: Content, state: ConversationState) -> Position:
     """Return the state's position if it still exists in the content, else home."""
     pos = state.at
-    if pos == LANGUAGE_SCREEN:
+    if pos in BUILTIN_SCREENS:
         return pos
     if pos is None or content.node(pos.tree, pos.node) is None:
         return HOME
@@ -88,7 +95,7 @@ def arrive(
 def show(content: Content, state: ConversationState) -> tuple[Effect, ...]:
     """Return the effects that show the state's screen."""
     effects: list[Effect] = [Show(screen_for(content, state))]
-    if state.at is not None and state.at != LANGUAGE_SCREEN:
+    if state.at is not None and state.at not in BUILTIN_SCREENS:
         node = content.trees[state.at.tree].nodes[state.at.node]
         if isinstance(node, ResourcesNode):
             found = resources_for(content, state, node)
@@ -107,7 +114,7 @@ def go_back(content: Content, state: ConversationState) -> Step:
     history = list(state.history)
     while history:
         pos = history.pop()
-        if pos == LANGUAGE_SCREEN or content.node(pos.tree, pos.node) is not None:
+        if pos in BUILTIN_SCREENS or content.node(pos.tree, pos.node) is not None:
             return arrive(content, replace(state, history=tuple(history)), pos, remember=False)
     return go_home(content, state)
 
@@ -124,6 +131,13 @@ def follow(content: Content, state: ConversationState, here: Position, ref: str)
 def exit_chat(state: ConversationState) -> Step:
     """Clear the session and the chat; send nothing more."""
     return Step(ConversationState(revision=state.revision + 1), (ClearChat(),))
+
+
+def forget(state: ConversationState) -> Step:
+    """Delete everything about the user and say so; the next message starts afresh."""
+    return Step(
+        ConversationState(revision=state.revision + 1), (ForgetUser(), Notice(texts.FORGET_DONE))
+    )
 
 
 def redisplay(content: Content, state: ConversationState, *before: Effect) -> Step:
@@ -163,6 +177,8 @@ def on_callback(content: Content, state: ConversationState, cb: Callback) -> Ste
             back = go_back(content, state)
             return Step(back.state, (SetLocale(cb.arg), *back.effects))
         return None
+    if pos == FORGET_SCREEN:
+        return forget(state) if cb.op is Op.FORGET else None
     node = content.trees[pos.tree].nodes[pos.node]
     index = int(cb.arg) if cb.arg.isdigit() else -1
     match node, cb.op:
@@ -217,6 +233,8 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
             return arrive(content, state, LANGUAGE_SCREEN)
         case Command("exit"):
             return exit_chat(state)
+        case Command("forget"):
+            return arrive(content, state, FORGET_SCREEN)
         case Command():
             return redisplay(content, state, Notice(texts.USE_BUTTONS))
         case Tap(data):

@@ -22,7 +22,7 @@ class Start:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A global command other than /start: menu, help, language or exit."""
+    """A global command other than /start: menu, help, language, exit or forget."""
 
     name: str
 
@@ -55,4 +55,4 @@ class Resume:
 
 Event = Start | Command | Tap | FreeText | Unsupported | Resume
 
-COMMANDS = frozenset({"start", "menu", "help", "language", "exit"})
+COMMANDS = frozenset({"start", "menu", "help", "language", "exit", "forget"})

@@ -20,6 +20,8 @@ from bot.core.routing import EMERGENCY_TOPIC, emergency, resolve
 from bot.core.state import ConversationState, Position
 
 LANGUAGE_SCREEN = Position("_", "language")
+FORGET_SCREEN = Position("_", "forget")
+BUILTIN_SCREENS = (LANGUAGE_SCREEN, FORGET_SCREEN)
 
 
 def field_msg(pos: Position, field: str, text: str) -> Msg:
@@ -216,11 +218,22 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
             return [text], []
 
 
+def forget_screen(state: ConversationState) -> Screen:
+    """Return the confirmation before deleting everything about the user."""
+    rows = (
+        (button(texts.FORGET_YES, state.revision, Op.FORGET),),
+        (button(texts.BACK, state.revision, Op.BACK), button(texts.HOME, state.revision, Op.HOME)),
+    )
+    return Screen(FORGET_SCREEN, (texts.FORGET_CONFIRM,), rows)
+
+
 def screen_for(content: Content, state: ConversationState) -> Screen:
     """Return the screen of the state's position (which the engine has already validated)."""
     pos = state.at or Position(HOME_TREE, HOME_NODE)
     if pos == LANGUAGE_SCREEN:
         return language_screen(content, state)
+    if pos == FORGET_SCREEN:
+        return forget_screen(state)
     parts, rows = node_body(content, state, pos)
     nav = nav_row(content, state, pos)
     if nav:

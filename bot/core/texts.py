@@ -42,6 +42,15 @@ NO_RESOURCES = pgettext(
     "Beacon has no checked channel for this place yet. "
     "If anyone is in immediate danger, call your local emergency number.",
 )
+FORGET_CONFIRM = pgettext(
+    "privacy",
+    "Delete everything Beacon keeps about you: your language, where you are, your quiz answers? "
+    "This cannot be undone. Anonymous counts that name no one stay.",
+)
+FORGET_YES = pgettext("privacy", "Yes, delete everything")
+FORGET_DONE = pgettext(
+    "privacy", "Done. Beacon deleted everything it kept about you. Send /start to begin again."
+)
 LAW_ENFORCEMENT = pgettext("resource", "Law enforcement.")
 NOT_LAW_ENFORCEMENT = pgettext("resource", "Not law enforcement.")
 HOURS = pgettext("resource", "Hours: {hours}")

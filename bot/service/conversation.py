@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from bot.content.bundle import Content
 from bot.core import engine
-from bot.core.effects import CountResourceViews, SaveAnswer, SetLocale
+from bot.core.effects import CountResourceViews, ForgetUser, SaveAnswer, SetLocale
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs, negotiate
 from bot.logs import event
@@ -88,7 +88,10 @@ class ConversationService:
                 state = replace(state, revision=revision)
             step = engine.step(self.content, state, inbound.event, now)
             locale = await self._record(tx, user, step, now)
-            if step.state != state:
+            if any(isinstance(effect, ForgetUser) for effect in step.effects):
+                await tx.forget(user.id)
+                event(log, "user_forgotten")
+            elif step.state != state:
                 saved = await tx.save_state(
                     user.id, step.state.to_dict(), step.state.revision, revision, now
                 )

@@ -57,6 +57,10 @@ class StoreSession(Protocol):
         """Add one anonymous view per resource for the day."""
         ...
 
+    async def forget(self, user_id: int) -> None:
+        """Delete the user and every row about them."""
+        ...
+
 
 class ConversationStore(Protocol):
     """Opens transactions."""

@@ -58,9 +58,10 @@ class Renderer:
         lines = [self.text(card.name), self.text(card.why)]
         for channel in card.channels:
             line = f"• {self.text(texts.CHANNEL_KINDS[channel.kind])}: {channel.value}"
-            extras = [self.text(m) for m in (channel.note, channel.languages) if m is not None]
-            if extras:
-                line += f" ({'; '.join(extras)})"
+            if channel.languages is not None:
+                line += f" ({self.text(channel.languages)})"
+            if channel.note is not None:
+                line += f". {self.text(channel.note)}"
             lines.append(line)
         lines.append(self.text(texts.HOURS.fill(hours=card.hours)))
         lines.append(self.text(texts.LANGUAGES.fill(languages=card.languages)))

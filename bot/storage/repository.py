@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -131,6 +131,10 @@ class SqlSession:
                 set_={"views": VIEWS.c.views + 1},
             )
             await self.connection.execute(statement)
+
+    async def forget(self, user_id: int) -> None:
+        """Delete the user and every row about them (the foreign keys cascade)."""
+        await self.connection.execute(delete(USERS).where(USERS.c.id == user_id))
 
 
 class SqlStore:

@@ -12,7 +12,7 @@ from bot.core.events import Event, Tap
 from bot.core.inputs import parse_text
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs
-from bot.service.messages import OutButton, Outbound, Reply
+from bot.service.messages import Outbound, OutButton, Reply
 from bot.service.render import Renderer
 
 FIXED_NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
@@ -57,9 +57,7 @@ class CoreChat:
     ) -> None:
         """Chat with `content` in `locale` at a fixed time."""
         self.content = content
-        self.renderer = Renderer(
-            catalogs.translator(locale) if catalogs else _Source(), locale
-        )
+        self.renderer = Renderer(catalogs.translator(locale) if catalogs else _Source(), locale)
         self.now = now
         self.saved = json.dumps(ConversationState().to_dict())
         self.keyboard = Keyboard()

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.events import Event, Tap
+from bot.core.events import Event, Tap, Unsupported
 from bot.core.inputs import parse_text
 from bot.service.messages import EraseChat, Outbound, Reply, TapAnswer
 from bot.testing.simulator import Keyboard
@@ -36,13 +36,15 @@ def record(outbound: list[Outbound]) -> list[Recorded]:
 
 
 def event_for(action: Recorded, keyboard: Keyboard) -> Event:
-    """Return the event a transcript step performs: `send` a line or `click` a label."""
+    """Return a step's event: `send` a line, `click` a label, `tap_data`, or `other` media."""
     if "send" in action:
         return parse_text(str(action["send"]))
     if "click" in action:
         return Tap(keyboard.data_for(str(action["click"])))
     if "tap_data" in action:
         return Tap(str(action["tap_data"]))
+    if "other" in action:
+        return Unsupported(str(action["other"]))
     raise ValueError(f"a step needs send, click or tap_data: {action}")
 
 

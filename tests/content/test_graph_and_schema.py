@@ -26,11 +26,19 @@ def test_graph_draws_every_node_and_link(content: Content) -> None:
 
 def test_graph_cli() -> None:
     """`python -m bot content graph learn` prints the diagram; an unknown tree is an error."""
-    ok = subprocess.run([sys.executable, "-m", "bot", "content", "graph", "learn"],
-                        capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "graph", "learn"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0 and "learn__q1" in ok.stdout
-    missing = subprocess.run([sys.executable, "-m", "bot", "content", "graph", "nope"],
-                             capture_output=True, text=True, check=False)
+    missing = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "graph", "nope"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert missing.returncode == 1 and "the trees are" in missing.stderr
 
 

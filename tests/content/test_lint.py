@@ -1,4 +1,4 @@
-"""The content linter: shipped content is clean; each kind of mistake is found with file and line."""
+"""The content linter: shipped content is clean; each mistake is found with file and line."""
 
 from __future__ import annotations
 
@@ -152,20 +152,30 @@ def test_two_correct_answers_are_an_error(tmp_path: Path) -> None:
     """A question with two correct options is reported at its options."""
     issues = issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "quiz.yaml": QUIZ}))
     [issue] = [i for i in issues if i.code is IssueCode.QUIZ_CORRECT_COUNT]
-    assert (issue.file, issue.line, issue.tree, issue.node) == ("dialogues/quiz.yaml", 11, "quiz", "q1")
+    assert (issue.file, issue.line, issue.tree, issue.node) == (
+        "dialogues/quiz.yaml",
+        11,
+        "quiz",
+        "q1",
+    )
     assert "2 options" in issue.message
 
 
 def test_a_question_outside_a_quiz_tree_is_an_error(tmp_path: Path) -> None:
     """Quiz questions need a tree with a `quiz:` section, so they can be scored."""
-    text = QUIZ.replace("quiz:\n  title: Quiz\n", "").replace("        correct: true\n        feedback: Because B.", "        feedback: Because B.")
+    text = QUIZ.replace("quiz:\n  title: Quiz\n", "").replace(
+        "        correct: true\n        feedback: Because B.", "        feedback: Because B."
+    )
     issues = issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "quiz.yaml": text}))
     assert codes(issues) == {IssueCode.QUIZ_OUTSIDE_MODULE}
 
 
 def test_unknown_and_unserved_topics(tmp_path: Path) -> None:
     """A topic nobody declared is an error; a declared topic no resource serves is a warning."""
-    resources = TOPICS.replace("topics:\n  - id: emergency", "topics:\n  - id: spare\n    description: Spare\n  - id: emergency")
+    resources = TOPICS.replace(
+        "topics:\n  - id: emergency",
+        "topics:\n  - id: spare\n    description: Spare\n  - id: emergency",
+    )
     tree = MINIMAL_MAIN.replace(
         "    type: message\n    text: Next\n",
         "    type: resources\n    text: Next\n    topics: [emergency, spare, invented]\n",
@@ -197,7 +207,9 @@ def test_missing_home_or_help(tmp_path: Path) -> None:
 
 def test_duplicate_tree_ids(tmp_path: Path) -> None:
     """Two files may not declare the same tree id."""
-    issues = issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "copy.yaml": MINIMAL_MAIN}))
+    issues = issues_of(
+        write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "copy.yaml": MINIMAL_MAIN})
+    )
     assert IssueCode.DUPLICATE_ID in codes(issues)
 
 
@@ -224,9 +236,20 @@ def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
 def check(directory: Path) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot content check` on a directory."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", "content", "check", "--dir", str(directory),
-         "--today", TODAY.isoformat()],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "content",
+            "check",
+            "--dir",
+            str(directory),
+            "--today",
+            TODAY.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -242,8 +265,11 @@ def test_cli_fails_on_a_dangling_link_naming_file_and_line(tmp_path: Path) -> No
     copy = broken_copy(tmp_path, "report.yaml", "    next: never\n", "    next: nowhere\n")
     result = check(copy)
     assert result.returncode == 1
-    line = next(n for n, text in enumerate((copy / "report.yaml").read_text().splitlines(), 1)
-                if text == "    next: nowhere")
+    line = next(
+        n
+        for n, text in enumerate((copy / "report.yaml").read_text().splitlines(), 1)
+        if text == "    next: nowhere"
+    )
     assert f"dialogues/report.yaml:{line}: error [dangling-link] report:note:" in result.stdout
 
 
@@ -252,10 +278,18 @@ def test_cli_fails_on_two_correct_answers_naming_file_and_line(tmp_path: Path) -
     text = (DIALOGUES / "learn.yaml").read_text()
     start = text.index("  q1:")
     first_option = text.index("      - label:", start)
-    copy = broken_copy(tmp_path, "learn.yaml", text[first_option:first_option + 50],
-                       text[first_option:first_option + 50].replace(
-                           "      - label:", "      - correct: true\n        label:", 1))
+    copy = broken_copy(
+        tmp_path,
+        "learn.yaml",
+        text[first_option : first_option + 50],
+        text[first_option : first_option + 50].replace(
+            "      - label:", "      - correct: true\n        label:", 1
+        ),
+    )
     result = check(copy)
     assert result.returncode == 1
-    options_line = text[:text.index("    options:", start)].count("\n") + 1
-    assert f"dialogues/learn.yaml:{options_line}: error [quiz-correct-count] learn:q1:" in result.stdout
+    options_line = text[: text.index("    options:", start)].count("\n") + 1
+    assert (
+        f"dialogues/learn.yaml:{options_line}: error [quiz-correct-count] learn:q1:"
+        in result.stdout
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
 
@@ -29,9 +29,17 @@ NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
 HOME = Position("main", "home")
 
 
-def at(ref: str, revision: int = 7, **changes: object) -> ConversationState:
+def at(
+    ref: str,
+    revision: int = 7,
+    answered: int | None = None,
+    history: tuple[Position, ...] = (),
+    answers: tuple[Answer, ...] = (),
+) -> ConversationState:
     """Return a state at `tree:node` with a revision."""
-    return replace(ConversationState(revision=revision, at=Position.parse(ref, "main")), **changes)
+    return ConversationState(
+        revision, Position.parse(ref, "main"), answered, history, None, answers
+    )
 
 
 def tap(state: ConversationState, op: Op, arg: str = "", revision: int | None = None) -> Tap:
@@ -69,46 +77,124 @@ ANSWERED = at("quiz:q1", answered=0)
 MENU = at("main:home")
 CASES = [
     Case("start opens home", ConversationState(), Start(), HOME, ["Show"]),
-    Case("start with a tree payload opens it", MENU, Start("quiz"), Position("quiz", "intro"),
-         ["Show"]),
+    Case(
+        "start with a tree payload opens it",
+        MENU,
+        Start("quiz"),
+        Position("quiz", "intro"),
+        ["Show"],
+    ),
     Case("unknown payload opens home", S, Start("nope"), HOME, ["Show"]),
     Case("malformed payload opens home", S, Start("a b$c"), HOME, ["Show"]),
     Case("/menu goes home", S, Command("menu"), HOME, ["Show"]),
     Case("/help opens help", S, Command("help"), Position("main", "help"), ["Show"]),
     Case("/language opens the language menu", S, Command("language"), LANGUAGE_SCREEN, ["Show"]),
     Case("/exit clears and sends nothing", S, Command("exit"), None, ["ClearChat"]),
-    Case("menu choice follows its link", MENU, tap(MENU, Op.CHOOSE, "0"),
-         Position("quiz", "intro"), ["AnswerTap", "Show"]),
-    Case("choice to @language", MENU, tap(MENU, Op.CHOOSE, "2"), LANGUAGE_SCREEN,
-         ["AnswerTap", "Show"]),
-    Case("answer records and shows feedback", S, tap(S, Op.ANSWER, "1"), Position("quiz", "q1"),
-         ["AnswerTap", "SaveAnswer", "Show"]),
-    Case("next after feedback moves on", ANSWERED, tap(ANSWERED, Op.NEXT),
-         Position("quiz", "q2"), ["AnswerTap", "Show"]),
+    Case(
+        "menu choice follows its link",
+        MENU,
+        tap(MENU, Op.CHOOSE, "0"),
+        Position("quiz", "intro"),
+        ["AnswerTap", "Show"],
+    ),
+    Case(
+        "choice to @language",
+        MENU,
+        tap(MENU, Op.CHOOSE, "2"),
+        LANGUAGE_SCREEN,
+        ["AnswerTap", "Show"],
+    ),
+    Case(
+        "answer records and shows feedback",
+        S,
+        tap(S, Op.ANSWER, "1"),
+        Position("quiz", "q1"),
+        ["AnswerTap", "SaveAnswer", "Show"],
+    ),
+    Case(
+        "next after feedback moves on",
+        ANSWERED,
+        tap(ANSWERED, Op.NEXT),
+        Position("quiz", "q2"),
+        ["AnswerTap", "Show"],
+    ),
     Case("home button", S, tap(S, Op.HOME), HOME, ["AnswerTap", "Show"]),
     Case("exit button", S, tap(S, Op.EXIT), None, ["AnswerTap", "ClearChat"]),
-    Case("stale tap changes nothing", S, tap(S, Op.ANSWER, "0", revision=6),
-         Position("quiz", "q1"), ["AnswerTap"], bumps=False),
-    Case("tap from an older codec version is stale", S, Tap("0.7.a0"), Position("quiz", "q1"),
-         ["AnswerTap"], bumps=False),
-    Case("forged data changes nothing", S, Tap("hello there"), Position("quiz", "q1"),
-         ["AnswerTap"], bumps=False),
-    Case("an option that does not exist changes nothing", S, tap(S, Op.ANSWER, "9"),
-         Position("quiz", "q1"), ["AnswerTap"], bumps=False),
-    Case("an op that does not fit the node changes nothing", S, tap(S, Op.CHOOSE, "0"),
-         Position("quiz", "q1"), ["AnswerTap"], bumps=False),
-    Case("answering twice is refused", ANSWERED, tap(ANSWERED, Op.ANSWER, "1"),
-         Position("quiz", "q1"), ["AnswerTap"], bumps=False),
-    Case("free text re-shows the screen", S, FreeText(TextKind.SHORT), Position("quiz", "q1"),
-         ["Notice", "Show"], bumps=False),
-    Case("a sticker re-shows the screen", S, Unsupported("sticker"), Position("quiz", "q1"),
-         ["Notice", "Show"], bumps=False),
-    Case("resume re-shows the screen", S, Resume(), Position("quiz", "q1"), ["Show"],
-         bumps=False),
+    Case(
+        "stale tap changes nothing",
+        S,
+        tap(S, Op.ANSWER, "0", revision=6),
+        Position("quiz", "q1"),
+        ["AnswerTap"],
+        bumps=False,
+    ),
+    Case(
+        "tap from an older codec version is stale",
+        S,
+        Tap("0.7.a0"),
+        Position("quiz", "q1"),
+        ["AnswerTap"],
+        bumps=False,
+    ),
+    Case(
+        "forged data changes nothing",
+        S,
+        Tap("hello there"),
+        Position("quiz", "q1"),
+        ["AnswerTap"],
+        bumps=False,
+    ),
+    Case(
+        "an option that does not exist changes nothing",
+        S,
+        tap(S, Op.ANSWER, "9"),
+        Position("quiz", "q1"),
+        ["AnswerTap"],
+        bumps=False,
+    ),
+    Case(
+        "an op that does not fit the node changes nothing",
+        S,
+        tap(S, Op.CHOOSE, "0"),
+        Position("quiz", "q1"),
+        ["AnswerTap"],
+        bumps=False,
+    ),
+    Case(
+        "answering twice is refused",
+        ANSWERED,
+        tap(ANSWERED, Op.ANSWER, "1"),
+        Position("quiz", "q1"),
+        ["AnswerTap"],
+        bumps=False,
+    ),
+    Case(
+        "free text re-shows the screen",
+        S,
+        FreeText(TextKind.SHORT),
+        Position("quiz", "q1"),
+        ["Notice", "Show"],
+        bumps=False,
+    ),
+    Case(
+        "a sticker re-shows the screen",
+        S,
+        Unsupported("sticker"),
+        Position("quiz", "q1"),
+        ["Notice", "Show"],
+        bumps=False,
+    ),
+    Case("resume re-shows the screen", S, Resume(), Position("quiz", "q1"), ["Show"], bumps=False),
     Case("resume with no state opens home", ConversationState(), Resume(), HOME, ["Show"]),
     Case("a removed node falls back home", at("quiz:gone"), Resume(), HOME, ["Show"]),
-    Case("unknown command re-shows", S, Command("frobnicate"), Position("quiz", "q1"),
-         ["Notice", "Show"], bumps=False),
+    Case(
+        "unknown command re-shows",
+        S,
+        Command("frobnicate"),
+        Position("quiz", "q1"),
+        ["Notice", "Show"],
+        bumps=False,
+    ),
 ]
 
 
@@ -157,7 +243,7 @@ def test_answer_is_saved_and_scored() -> None:
 
 
 def test_feedback_names_the_right_answer_and_source_when_missed() -> None:
-    """A wrong answer shows its feedback, the right answer and the source, replacing the question."""
+    """A wrong answer shows its feedback, the right answer and the source, in place."""
     result = step(CONTENT, S, tap(S, Op.ANSWER, "1"), NOW)
     screen = shown(result).screen
     texts_shown = [p.text for p in screen.parts if not isinstance(p, ResourceCard)]

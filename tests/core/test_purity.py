@@ -31,13 +31,18 @@ def test_core_source_reads_no_clock() -> None:
     offenders = []
     for path in sorted(Path(CORE).glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                if node.func.attr in FORBIDDEN_CALLS:
-                    offenders.append(f"{path.name}:{node.lineno} {node.func.attr}()")
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in FORBIDDEN_CALLS
+            ):
+                offenders.append(f"{path.name}:{node.lineno} {node.func.attr}()")
             if isinstance(node, ast.Import | ast.ImportFrom):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [
-                    node.module or ""
-                ]
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
                 offenders += [
                     f"{path.name}:{node.lineno} import {n}"
                     for n in names

@@ -19,7 +19,7 @@ from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound, Outbound, Reply, TapAnswer
 from bot.service.user_keys import UserKeyer
 from bot.settings import PROJECT_ROOT
-from bot.storage.repository import ANSWERS, CONVERSATIONS, SqlStore, USERS, VIEWS
+from bot.storage.repository import ANSWERS, CONVERSATIONS, USERS, VIEWS, SqlStore
 from bot.testing.simulator import FIXED_NOW, Keyboard
 
 SECRET = b"s" * 32
@@ -84,7 +84,9 @@ async def to_first_question(user: User) -> None:
     await user.click("Start")
 
 
-async def test_a_redelivered_update_changes_nothing(database: AsyncEngine, content: Content) -> None:
+async def test_a_redelivered_update_changes_nothing(
+    database: AsyncEngine, content: Content
+) -> None:
     """Handling the same update id twice changes state and records once."""
     service, store = service_on(database, content)
     user = User(service)
@@ -150,8 +152,13 @@ async def test_users_are_stored_only_under_a_keyed_hash(
     await User(service).event(Start())
     async with database.connect() as connection:
         keys = list(await connection.scalars(select(USERS.c.user_key)))
-        dump = repr([tuple(row) for table in (USERS, CONVERSATIONS)
-                     for row in await connection.execute(select(table))])
+        dump = repr(
+            [
+                tuple(row)
+                for table in (USERS, CONVERSATIONS)
+                for row in await connection.execute(select(table))
+            ]
+        )
     assert keys == [UserKeyer(SECRET).key("telegram", RAW_ID)]
     assert RAW_ID not in dump
 
@@ -169,8 +176,11 @@ async def test_typed_text_leaves_no_trace(
     out = await user.event(parse_text(marker))
     assert isinstance(out[0], Reply) and out[0].text == texts.CASE_DETAILS.text
     async with database.connect() as connection:
-        rows = [tuple(row) for table in (USERS, CONVERSATIONS, ANSWERS, VIEWS)
-                for row in await connection.execute(select(table))]
+        rows = [
+            tuple(row)
+            for table in (USERS, CONVERSATIONS, ANSWERS, VIEWS)
+            for row in await connection.execute(select(table))
+        ]
     assert "MARKER" not in repr(rows)
     assert "MARKER" not in caplog.text and RAW_ID not in caplog.text
     assert (await store.row_counts())["users"] == 1

@@ -81,7 +81,9 @@ async def test_view_counts_add_up_per_day(database: AsyncEngine) -> None:
     async with store.transaction() as tx:
         await tx.count_views(["nhth"], NOW.date() + dt.timedelta(days=1))
     async with database.connect() as connection:
-        rows = sorted((r.resource_id, r.day, r.views) for r in await connection.execute(select(VIEWS)))
+        rows = sorted(
+            (r.resource_id, r.day, r.views) for r in await connection.execute(select(VIEWS))
+        )
     assert rows == [
         ("ncmec", NOW.date(), 3),
         ("nhth", NOW.date(), 3),

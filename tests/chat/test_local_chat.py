@@ -1,0 +1,82 @@
+"""The local chat as a person uses it: a real process, driven through stdin, stopped and resumed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+
+def chat(
+    workdir: Path, lines: list[str], command: str = "chat"
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot <command>` in workdir with the lines as its input."""
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", command],
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_run_without_a_token_opens_the_local_chat(tmp_path: Path) -> None:
+    """`python -m bot run` with no token says so and opens the chat on a local SQLite file."""
+    result = chat(tmp_path, ["/quit"], command="run")
+    assert result.returncode == 0, result.stderr
+    assert "No BOT_TOKEN is set" in result.stderr
+    assert "Welcome to Beacon." in result.stdout
+    assert (tmp_path / "beacon.db").exists() and (tmp_path / ".beacon-secret").exists()
+    assert oct((tmp_path / ".beacon-secret").stat().st_mode & 0o777) == "0o600"
+
+
+def test_numbers_choose_and_commands_work(tmp_path: Path) -> None:
+    """Typing a number presses that button; commands and free text are answered."""
+    result = chat(tmp_path, ["2", "1", "hello", "/menu", "/quit"])
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.index("Is anyone in immediate danger right now?") < out.index("Call 911 now.")
+    assert "Beacon is not a hotline and cannot receive a report" in out
+    assert out.rstrip().endswith(">") and out.count("Welcome to Beacon.") == 2
+    assert "\033[" not in out  # no colours when the output is not a terminal
+
+
+def test_an_interrupted_chat_resumes_where_it_was(tmp_path: Path) -> None:
+    """Stop mid-quiz (end of input); start again: the same question is on screen."""
+    first = chat(tmp_path, ["1", "1", "2"])  # Learn -> Start -> answer question 1
+    assert "Question 1 of 9" in first.stdout and "Right." in first.stdout
+    second = chat(tmp_path, ["1"])  # the first button is Next on the feedback screen
+    shown = second.stdout
+    assert shown.index("Right.") < shown.index("Question 2 of 9")
+
+
+@pytest.mark.parametrize("line", ["x" * 20000, "🙂" * 500, "\x00\x01", "999"])
+def test_odd_input_gets_an_answer_not_a_crash(tmp_path: Path, line: str) -> None:
+    """Huge text, emoji, control characters and out-of-range numbers are answered kindly."""
+    result = chat(tmp_path, [line, "/quit"])
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.count("Welcome to Beacon.") == 2
+
+
+def test_refuses_to_start_on_broken_content(tmp_path: Path) -> None:
+    """Broken content stops the bot with the issue named."""
+    broken = tmp_path / "dialogues"
+    broken.mkdir()
+    (broken / "main.yaml").write_text("schema_version: 1\nid: main\n")
+    env_dir = tmp_path / "run"
+    env_dir.mkdir()
+    (env_dir / ".env").write_text(f"CONTENT_DIR={broken}\n")
+    result = chat(env_dir, ["/quit"])
+    assert result.returncode == 1
+    assert "content has errors" in result.stderr and "dialogues/main.yaml:1" in result.stderr

@@ -1,0 +1,62 @@
+"""Golden transcripts, replayed through the pure engine and through the service on SQLite.
+
+Run `pytest tests/test_transcripts.py --rewrite-transcripts` to record them anew after a
+deliberate change, then read the diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.bundle import Content
+from bot.core.events import Event
+from bot.service.messages import Inbound, Outbound
+from bot.storage.database import make_engine, migrate
+from bot.testing import transcripts
+from bot.testing.simulator import CoreChat
+from tests.service.test_service import service_on
+
+TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
+async def test_transcript_through_the_engine(
+    path: Path, content: Content, request: pytest.FixtureRequest
+) -> None:
+    """The engine, its state saved as JSON and reloaded between steps, says what is recorded."""
+    recorded = transcripts.load(path)
+    chat = CoreChat(content)
+
+    async def handle(event: Event) -> list[Outbound]:
+        """Step the pure engine."""
+        return chat.event(event)
+
+    actual = await transcripts.replay(recorded["steps"], handle)
+    if request.config.getoption("--rewrite-transcripts"):
+        transcripts.dump(path, {**recorded, "steps": actual})
+        return
+    for number, (expected, got) in enumerate(zip(recorded["steps"], actual, strict=True), 1):
+        assert got == expected, f"{path.name} step {number}"
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
+async def test_transcript_through_the_service(path: Path, content: Content, tmp_path: Path) -> None:
+    """The service on a real SQLite database answers exactly as the recorded transcript."""
+    recorded = transcripts.load(path)
+    database = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}")
+    await migrate(database)
+    service, _ = service_on(database, content)
+    update_ids = iter(range(1, 10_000))
+
+    async def handle(event: Event) -> list[Outbound]:
+        """Send through the service as a Telegram-like user."""
+        return await service.handle(Inbound("telegram", "42", event, "en", next(update_ids)))
+
+    try:
+        actual = await transcripts.replay(recorded["steps"], handle)
+    finally:
+        await database.dispose()
+    for number, (expected, got) in enumerate(zip(recorded["steps"], actual, strict=True), 1):
+        assert got == expected, f"{path.name} step {number}"
