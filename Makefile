@@ -27,8 +27,8 @@ check: install
 	$(PY) -m bot content check
 
 lint: install
-	$(PY) -m ruff check bot tests
-	$(PY) -m ruff format --check bot tests
+	$(PY) -m ruff check bot tests bench
+	$(PY) -m ruff format --check bot tests bench
 
 typecheck: install
 	$(PY) -m mypy

@@ -42,13 +42,17 @@ class Catalogs:
         self.directory = directory
         self.default = default
         self._loaded: dict[str, gettext.NullTranslations] = {}
+        self._codes: list[str] | None = None
 
     def codes(self) -> list[str]:
-        """Return the source locale and every locale with a compiled catalog."""
-        found = sorted(
-            path.parent.parent.name for path in self.directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")
-        )
-        return [SOURCE_LOCALE, *(code for code in found if code != SOURCE_LOCALE)]
+        """Return the source locale and every locale with a compiled catalog (looked up once)."""
+        if self._codes is None:
+            found = sorted(
+                path.parent.parent.name
+                for path in self.directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")
+            )
+            self._codes = [SOURCE_LOCALE, *(code for code in found if code != SOURCE_LOCALE)]
+        return self._codes
 
     def languages(self) -> tuple[Language, ...]:
         """Return every available language with its native name."""

@@ -27,10 +27,11 @@ def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        """Let SQLAlchemy's begin event issue BEGIN; enable WAL and foreign keys."""
+        """Let SQLAlchemy's begin event issue BEGIN; WAL (synced at checkpoints), foreign keys."""
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
