@@ -75,19 +75,21 @@ def content_graph(settings: Settings, tree_id: str) -> int:
     return 0
 
 
-async def chat(settings: Settings, user: str) -> int:
+def chat(settings: Settings, user: str) -> int:
     """Talk to Beacon in this terminal; state is saved after every step."""
-    try:
-        app = await build_app(settings)
-    except ContentError as err:
-        print(f"Beacon will not start: the content has errors.\n{err}", file=sys.stderr)
-        return 1
-    try:
-        await TerminalChat(
-            app.service, sys.stdin, sys.stdout, user, language=terminal_language()
-        ).run()
-    finally:
-        await app.close()
+    with asyncio.Runner() as runner:
+        try:
+            app = runner.run(build_app(settings))
+        except ContentError as err:
+            print(f"Beacon will not start: the content has errors.\n{err}", file=sys.stderr)
+            return 1
+        try:
+            terminal = TerminalChat(
+                app.service, sys.stdin, sys.stdout, user, language=terminal_language()
+            )
+            terminal.run(runner)
+        finally:
+            runner.run(app.close())
     return 0
 
 
@@ -145,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         match args.command:
             case "run" if settings.bot_token is None:
                 print(NO_TOKEN, file=sys.stderr)
-                return asyncio.run(chat(settings, "local"))
+                return chat(settings, "local")
             case "run":
                 print(
                     "Beacon's Telegram runtimes are not part of this version yet; "
@@ -154,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 return 2
             case "chat":
-                return asyncio.run(chat(settings, args.user))
+                return chat(settings, args.user)
             case "content" if args.content_command == "check":
                 return content_check(settings, args.today)
             case "content" if args.content_command == "graph":

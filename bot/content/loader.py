@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -81,6 +81,27 @@ def _label(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _parsed(
+    paths: Iterable[Path],
+    model: type[M],
+    root: Path,
+    documents: dict[str, YamlDocument],
+    issues: list[LintIssue],
+) -> Iterator[tuple[str, YamlDocument, M]]:
+    """Yield (label, document, model) for each file that parses and validates; record issues."""
+    for path in paths:
+        label = _label(path, root)
+        doc, found = _read(path, label)
+        issues += found
+        if doc is None:
+            continue
+        documents[label] = doc
+        parsed, found = _validate(model, doc, label)
+        issues += found
+        if parsed is not None:
+            yield label, doc, parsed
+
+
 def load_content(
     directory: Path,
     languages: Sequence[Language] = (Language("en", "English"),),
@@ -91,26 +112,11 @@ def load_content(
     documents: dict[str, YamlDocument] = {}
     trees: dict[str, Tree] = {}
     tree_files: dict[str, str] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        label = _label(path, directory)
-        doc, found = _read(path, label)
-        issues += found
-        if doc is None:
-            continue
-        documents[label] = doc
-        tree, found = _validate(Tree, doc, label)
-        issues += found
-        if tree is None:
-            continue
+    tree_paths = sorted(directory.glob("*.yaml"))
+    for label, doc, tree in _parsed(tree_paths, Tree, directory, documents, issues):
         if tree.id in trees:
-            issues.append(
-                _issue(
-                    IssueCode.DUPLICATE_ID,
-                    label,
-                    doc.line(("id",)),
-                    f"tree id {tree.id!r} is also used in {tree_files[tree.id]}",
-                )
-            )
+            message = f"tree id {tree.id!r} is also used in {tree_files[tree.id]}"
+            issues.append(_issue(IssueCode.DUPLICATE_ID, label, doc.line(("id",)), message))
             continue
         trees[tree.id] = tree
         tree_files[tree.id] = label
@@ -119,17 +125,8 @@ def load_content(
     topics: dict[str, Topic] = {}
     resource_places: dict[str, tuple[str, int]] = {}
     topic_places: dict[str, tuple[str, int]] = {}
-    for path in sorted((directory / RESOURCES_DIR).glob("*.yaml")):
-        label = _label(path, directory)
-        doc, found = _read(path, label)
-        issues += found
-        if doc is None:
-            continue
-        documents[label] = doc
-        parsed, found = _validate(ResourceFile, doc, label)
-        issues += found
-        if parsed is None:
-            continue
+    resource_paths = sorted((directory / RESOURCES_DIR).glob("*.yaml"))
+    for label, doc, parsed in _parsed(resource_paths, ResourceFile, directory, documents, issues):
         for index, topic in enumerate(parsed.topics):
             line = doc.line(("topics", index))
             if topic.id in topics:

@@ -106,14 +106,18 @@ class TerminalChat:
         """Hand one event to the service and show what comes back."""
         self.show(await self.service.handle(Inbound(PLATFORM, self.user, event, self.language)))
 
-    async def run(self) -> None:
-        """Resume where this user was, then read lines until /quit or end of input."""
+    def run(self, runner: asyncio.Runner) -> None:
+        """Resume where this user was, then read lines until /quit or end of input.
+
+        Lines are read on the main thread, so Ctrl-C interrupts at once; each event is handled
+        to completion on `runner`'s loop before the next line is read.
+        """
         self.write(self.style.note(HINT))
-        await self.send(Resume())
+        runner.run(self.send(Resume()))
         while True:
             self.stdout.write("> ")
             self.stdout.flush()
-            line = await asyncio.to_thread(self.stdin.readline)
+            line = self.stdin.readline()
             if not line:
                 self.write()
                 return
@@ -121,4 +125,4 @@ class TerminalChat:
             if line in QUIT:
                 return
             if line:
-                await self.send(self.event_for(line))
+                runner.run(self.send(self.event_for(line)))
