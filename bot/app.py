@@ -12,11 +12,10 @@ from bot.content.lint import has_errors, lint
 from bot.content.loader import LoadedContent, load_content
 from bot.i18n.catalogs import Catalogs
 from bot.service.conversation import ConversationService
-from bot.service.ports import Clock, SystemClock
+from bot.service.ports import Clock, ConversationStore, SystemClock
 from bot.service.user_keys import UserKeyer
 from bot.settings import Settings, user_key_secret
-from bot.storage.database import make_engine, migrate
-from bot.storage.repository import SqlStore
+from bot.storage.database import make_engine, migrate, open_store
 
 
 class ContentError(Exception):
@@ -35,11 +34,12 @@ class App:
     settings: Settings
     content: Content
     database: AsyncEngine
-    store: SqlStore
+    store: ConversationStore
     service: ConversationService
 
     async def close(self) -> None:
         """Release the database connections."""
+        await self.store.close()
         await self.database.dispose()
 
 
@@ -61,7 +61,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         raise ContentError([i for i in issues if i.severity == "error"])
     database = make_engine(settings.database_url)
     await migrate(database)
-    store = SqlStore(database)
+    store = await open_store(settings.database_url)
     service = ConversationService(
         loaded.content,
         store,

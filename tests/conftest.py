@@ -6,16 +6,20 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.content.bundle import Content
 from bot.content.loader import load_content
+from bot.service.ports import ConversationStore
 from bot.settings import PROJECT_ROOT
-from bot.storage.database import make_engine, migrate
+from bot.storage.database import make_engine, migrate, open_store
+from bot.storage.tables import metadata
 
 DIALOGUES = PROJECT_ROOT / "dialogues"
 TODAY = dt.date(2026, 11, 22)
@@ -46,13 +50,33 @@ def database_urls() -> list[str]:
     return urls
 
 
+@dataclass
+class Database:
+    """A migrated test database: Beacon's store on it, and an engine to read what was stored."""
+
+    engine: AsyncEngine
+    store: ConversationStore
+
+    async def rows(self, table: str) -> list[tuple[Any, ...]]:
+        """Return every row of a table."""
+        async with self.engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(select(metadata.tables[table]))]
+
+    async def counts(self) -> dict[str, int]:
+        """Return the number of rows in every table."""
+        return {name: len(await self.rows(name)) for name in metadata.tables}
+
+
 @pytest.fixture(params=database_urls())
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty database: a SQLite file, or a fresh schema on the PostgreSQL server."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        engine = make_engine(url)
         await migrate(engine)
-        yield engine
+        store = await open_store(url)
+        yield Database(engine, store)
+        await store.close()
         await engine.dispose()
         return
     url = os.environ["TEST_DATABASE_URL"]
@@ -63,7 +87,9 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     engine = make_engine(url, connect_args={"server_settings": {"search_path": schema}})
     try:
         await migrate(engine)
-        yield engine
+        store = await open_store(url, search_path=schema)
+        yield Database(engine, store)
+        await store.close()
     finally:
         await engine.dispose()
         async with admin.begin() as connection:

@@ -13,7 +13,7 @@ import pytest
 from bot.content.bundle import Content
 from bot.core.events import Event
 from bot.service.messages import Inbound, Outbound
-from bot.storage.database import make_engine, migrate
+from bot.storage.database import make_engine, migrate, open_store
 from bot.testing import transcripts
 from bot.testing.simulator import CoreChat
 from tests.service.test_service import service_on
@@ -45,9 +45,11 @@ async def test_transcript_through_the_engine(
 async def test_transcript_through_the_service(path: Path, content: Content, tmp_path: Path) -> None:
     """The service on a real SQLite database answers exactly as the recorded transcript."""
     recorded = transcripts.load(path)
-    database = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}"
+    database = make_engine(url)
     await migrate(database)
-    service, _ = service_on(database, content)
+    store = await open_store(url)
+    service = service_on(store, content)
     update_ids = iter(range(1, 10_000))
 
     async def handle(event: Event) -> list[Outbound]:
@@ -57,6 +59,7 @@ async def test_transcript_through_the_service(path: Path, content: Content, tmp_
     try:
         actual = await transcripts.replay(recorded["steps"], handle)
     finally:
+        await store.close()
         await database.dispose()
     for number, (expected, got) in enumerate(zip(recorded["steps"], actual, strict=True), 1):
         assert got == expected, f"{path.name} step {number}"

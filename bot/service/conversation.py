@@ -5,15 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 
 from bot.content.bundle import Content
 from bot.core import engine
 from bot.core.effects import CountResourceViews, ForgetUser, SaveAnswer, SetLocale
+from bot.core.events import Event
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs, negotiate
 from bot.logs import event
 from bot.service.messages import Inbound, Outbound, TapAnswer
-from bot.service.ports import Clock, ConversationStore, StoredUser, StoreSession
+from bot.service.ports import (
+    Clock,
+    ConversationStore,
+    Loaded,
+    QuizAnswerRow,
+    StateConflict,
+    Writes,
+)
 from bot.service.render import Renderer
 from bot.service.user_keys import UserKeyer
 
@@ -21,20 +30,53 @@ log = logging.getLogger("beacon.service")
 MAX_ATTEMPTS = 5
 
 
-class StateConflict(Exception):
-    """Another update changed this user's state first; the attempt is rolled back and retried."""
-
-
 @dataclass(frozen=True, slots=True)
 class Handled:
-    """What one attempt decided: the engine's step and the user's locale after it."""
+    """What one update decided: the engine's step and the user's stored language after it."""
 
     step: engine.Step
-    locale: str
+    locale: str | None
+
+
+def writes_for(step: engine.Step, before: ConversationState, loaded: Loaded) -> Writes:
+    """Return what a step changes in storage: state, answers, views, language, or deletion."""
+    answers: list[QuizAnswerRow] = []
+    views: list[str] = []
+    locale = None
+    for effect in step.effects:
+        match effect:
+            case SaveAnswer(tree, node, option, correct):
+                answers.append(QuizAnswerRow(tree, node, option, correct))
+            case CountResourceViews(ids):
+                views.extend(ids)
+            case SetLocale(code):
+                locale = code
+            case ForgetUser():
+                return Writes(forget=True)
+    changed = step.state != before or loaded.revision is None
+    return Writes(
+        state=step.state.to_dict() if changed else None,
+        revision=step.state.revision,
+        answers=tuple(answers),
+        views=tuple(views),
+        locale=locale,
+    )
+
+
+def decide(
+    content: Content, event_: Event, now: dt.datetime, loaded: Loaded
+) -> tuple[Writes, Handled]:
+    """Run the engine on the loaded state; return what to write and what happened."""
+    state = ConversationState.from_dict(loaded.state) if loaded.state else ConversationState()
+    if loaded.revision is not None:
+        state = replace(state, revision=loaded.revision)
+    step = engine.step(content, state, event_, now)
+    writes = writes_for(step, state, loaded)
+    return writes, Handled(step, writes.locale or loaded.locale)
 
 
 class ConversationService:
-    """Handles one inbound at a time per call; safe to call concurrently."""
+    """Handles one inbound per call; safe to call concurrently."""
 
     def __init__(
         self,
@@ -56,65 +98,30 @@ class ConversationService:
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Apply one inbound and return what to send; a redelivered update returns nothing new."""
         user_key = self.keyer.key(inbound.platform, inbound.user_id)
+        kind = type(inbound.event).__name__
+        update_key = (
+            f"{inbound.platform}:{inbound.update_id}" if inbound.update_id is not None else None
+        )
         for _attempt in range(MAX_ATTEMPTS):
+            now = self.clock.now()
             try:
-                handled = await self._attempt(user_key, inbound)
+                decision = partial(decide, self.content, inbound.event, now)
+                handled = await self.store.apply(user_key, update_key, now, decision)
             except StateConflict:
-                event(log, "state_conflict_retry", kind=type(inbound.event).__name__)
+                event(log, "state_conflict_retry", kind=kind)
                 continue
             if handled is None:
                 event(log, "duplicate_update", platform=inbound.platform)
                 return [TapAnswer()] if inbound.is_tap else []
-            event(
-                log, "handled", kind=type(inbound.event).__name__, effects=len(handled.step.effects)
+            event(log, "handled", kind=kind, effects=len(handled.step.effects))
+            locale = negotiate(
+                handled.locale, inbound.language_code, self.catalogs.codes(), self.default_locale
             )
-            renderer = Renderer(self.catalogs.translator(handled.locale), handled.locale)
+            renderer = Renderer(self.catalogs.translator(locale), locale)
             return renderer.effects(handled.step.effects)
-        event(log, "state_conflict_gave_up", kind=type(inbound.event).__name__)
+        event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
         return [TapAnswer()] if inbound.is_tap else []
 
-    async def _attempt(self, user_key: str, inbound: Inbound) -> Handled | None:
-        """Run one transaction: dedupe, load, step, record, save; None for a duplicate update."""
-        now = self.clock.now()
-        async with self.store.transaction() as tx:
-            if inbound.update_id is not None:
-                key = f"{inbound.platform}:{inbound.update_id}"
-                if not await tx.claim_update(key, now):
-                    return None
-            user = await tx.user(user_key, now)
-            data, revision = await tx.load_state(user.id)
-            state = ConversationState.from_dict(data) if data else ConversationState()
-            if revision is not None:
-                state = replace(state, revision=revision)
-            step = engine.step(self.content, state, inbound.event, now)
-            locale = await self._record(tx, user, step, now)
-            if any(isinstance(effect, ForgetUser) for effect in step.effects):
-                await tx.forget(user.id)
-                event(log, "user_forgotten")
-            elif step.state != state:
-                saved = await tx.save_state(
-                    user.id, step.state.to_dict(), step.state.revision, revision, now
-                )
-                if not saved:
-                    raise StateConflict
-        chosen = negotiate(
-            locale, inbound.language_code, self.catalogs.codes(), self.default_locale
-        )
-        return Handled(step, chosen)
-
-    @staticmethod
-    async def _record(
-        tx: StoreSession, user: StoredUser, step: engine.Step, now: dt.datetime
-    ) -> str | None:
-        """Store what the step asks to keep; return the user's locale choice after it."""
-        locale = user.locale
-        for effect in step.effects:
-            match effect:
-                case SaveAnswer(tree, node, option, correct):
-                    await tx.save_answer(user.id, tree, node, option, correct, now)
-                case CountResourceViews(ids):
-                    await tx.count_views(ids, now.date())
-                case SetLocale(code):
-                    await tx.set_locale(user.id, code)
-                    locale = code
-        return locale
+    async def set_active(self, platform: str, user_id: str, active: bool) -> None:
+        """Record that a user blocked (inactive) or unblocked the bot."""
+        await self.store.set_active(self.keyer.key(platform, user_id), active)

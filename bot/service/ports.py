@@ -1,72 +1,75 @@
-"""Ports the service needs: a transactional store and a clock."""
+"""Ports the service needs: a store that applies one update as a unit of work, and a clock."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+R = TypeVar("R")
+
+
+class StateConflict(Exception):
+    """The conversation changed since it was loaded; the unit of work was rolled back."""
 
 
 @dataclass(frozen=True, slots=True)
-class StoredUser:
-    """A user as the store knows them: an internal id and their language choice."""
+class Loaded:
+    """What the store read for an update: the user and their saved conversation."""
 
-    id: int
+    user_id: int
     locale: str | None
+    state: dict[str, Any] | None
+    revision: int | None
 
 
-class StoreSession(Protocol):
-    """One transaction: everything in it commits together or not at all."""
+@dataclass(frozen=True, slots=True)
+class QuizAnswerRow:
+    """One quiz answer to record."""
 
-    async def claim_update(self, update_key: str, now: dt.datetime) -> bool:
-        """Mark an update as handled; False when it already was."""
-        ...
+    tree: str
+    node: str
+    option: int
+    correct: bool
 
-    async def user(self, user_key: str, now: dt.datetime) -> StoredUser:
-        """Return the user with this key, created if new; note that they were seen now."""
-        ...
 
-    async def load_state(self, user_id: int) -> tuple[dict[str, Any] | None, int | None]:
-        """Return the stored conversation state and its revision, or (None, None)."""
-        ...
+@dataclass(frozen=True, slots=True)
+class Writes:
+    """Everything one update changes; the store writes it in the transaction that loaded it."""
 
-    async def save_state(
-        self,
-        user_id: int,
-        state: dict[str, Any],
-        revision: int,
-        expected: int | None,
-        now: dt.datetime,
-    ) -> bool:
-        """Store the state if the stored revision is still `expected`; False on a conflict."""
-        ...
+    state: dict[str, Any] | None = None
+    revision: int = 0
+    answers: tuple[QuizAnswerRow, ...] = ()
+    views: tuple[str, ...] = ()
+    locale: str | None = None
+    forget: bool = False
 
-    async def set_locale(self, user_id: int, locale: str) -> None:
-        """Store the user's language choice."""
-        ...
 
-    async def save_answer(
-        self, user_id: int, tree: str, node: str, option: int, correct: bool, now: dt.datetime
-    ) -> None:
-        """Record a quiz answer."""
-        ...
-
-    async def count_views(self, resource_ids: Sequence[str], day: dt.date) -> None:
-        """Add one anonymous view per resource for the day."""
-        ...
-
-    async def forget(self, user_id: int) -> None:
-        """Delete the user and every row about them."""
-        ...
+Decide = Callable[[Loaded], tuple[Writes, R]]
+"""A pure function from what was loaded to what to write, plus a result for the caller."""
 
 
 class ConversationStore(Protocol):
-    """Opens transactions."""
+    """Applies updates atomically; implemented for SQLite and PostgreSQL."""
 
-    def transaction(self) -> AbstractAsyncContextManager[StoreSession]:
-        """Begin a transaction that commits on success and rolls back on any exception."""
+    async def apply(
+        self, user_key: str, update_key: str | None, now: dt.datetime, decide: Decide[R]
+    ) -> R | None:
+        """In one transaction: claim the update, load, decide, write; return decide's result.
+
+        Returns None when `update_key` was already claimed (a redelivered update: nothing
+        changes). Raises StateConflict, having written nothing, when the saved state's revision
+        moved on since it was loaded.
+        """
+        ...
+
+    async def set_active(self, user_key: str, active: bool) -> None:
+        """Mark a known user as reachable or not (blocked the bot); unknown keys are ignored."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and threads."""
         ...
 
 

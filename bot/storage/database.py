@@ -10,6 +10,10 @@ from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.service.ports import ConversationStore
+from bot.storage.postgres_store import PostgresStore
+from bot.storage.sqlite_store import SqliteStore, sqlite_path
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -59,3 +63,11 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+
+
+async def open_store(url: str, search_path: str | None = None) -> ConversationStore:
+    """Return the store for a database URL: SQLite through its own thread, or PostgreSQL."""
+    if url.startswith("sqlite"):
+        return SqliteStore(sqlite_path(url))
+    settings = {"search_path": search_path} if search_path else {}
+    return await PostgresStore.connect(url, server_settings=settings)

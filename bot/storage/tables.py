@@ -74,13 +74,18 @@ class QuizAnswer(SQLModel, table=True):
     answered_at: dt.datetime = utc_column()
 
 
+VIEW_SHARDS = 16
+"""Counters per resource and day are split in this many rows, so writers rarely wait on a lock."""
+
+
 class ResourceViewCount(SQLModel, table=True):
-    """How often a resource was shown on a day, with no link to anyone."""
+    """How often a resource was shown on a day (the sum over shards), with no link to anyone."""
 
     __tablename__ = "resource_view_counts"
 
     resource_id: str = Field(primary_key=True, max_length=32)
     day: dt.date = Field(primary_key=True)
+    shard: int = Field(primary_key=True, default=0)
     views: int = Field(default=0)
 
 

@@ -1,20 +1,39 @@
-"""The SQL store on SQLite and PostgreSQL: migrations, revisions, dedupe, counts, cascades."""
+"""The stores on SQLite and PostgreSQL: migrations, units of work, revisions, dedupe, cascades."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.repository import USERS, VIEWS, SqlStore
+from bot.service.ports import Loaded, QuizAnswerRow, StateConflict, Writes
+from bot.storage import postgres_store, sqlite_store
+from bot.storage.postgres_store import PostgresStore
+from bot.storage.sqlite_store import SqliteStore
 from bot.storage.tables import metadata
+from tests.conftest import Database
 
 NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
+
+
+def keep(loaded: Loaded) -> tuple[Writes, Loaded]:
+    """Decide to write nothing; return what was loaded."""
+    return Writes(), loaded
+
+
+def save(state: dict[str, Any], revision: int, **more: Any) -> Any:
+    """Return a decide function that saves a state at a revision (plus other writes)."""
+
+    def decide(loaded: Loaded) -> tuple[Writes, Loaded]:
+        return Writes(state=state, revision=revision, **more), loaded
+
+    return decide
 
 
 def test_postgresql_is_tested_in_ci() -> None:
@@ -23,83 +42,128 @@ def test_postgresql_is_tested_in_ci() -> None:
         assert os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql+asyncpg://")
 
 
-async def test_migrations_match_the_models(database: AsyncEngine) -> None:
+async def test_migrations_match_the_models(database: Database) -> None:
     """The Alembic migrations create exactly the tables the models describe."""
-    async with database.connect() as connection:
+    async with database.engine.connect() as connection:
         diff = await connection.run_sync(
             lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
         )
     assert diff == []
 
 
-async def test_user_upsert_keeps_one_row_and_touches_last_seen(database: AsyncEngine) -> None:
-    """The same key twice is the same user; last_seen moves forward."""
-    store = SqlStore(database)
-    async with store.transaction() as tx:
-        first = await tx.user("k" * 64, NOW)
-    async with store.transaction() as tx:
-        second = await tx.user("k" * 64, NOW + dt.timedelta(days=1))
-    assert first == second
-    async with database.connect() as connection:
-        seen = list(await connection.scalars(select(USERS.c.last_seen_at)))
-    assert len(seen) == 1 and seen[0].replace(tzinfo=dt.UTC).date() == dt.date(2026, 11, 23)
+async def test_first_update_creates_the_user_and_state(database: Database) -> None:
+    """A new key becomes a user; its first state is saved; the next update loads it."""
+    store = database.store
+    first = await store.apply("k" * 64, "t:1", NOW, save({"a": 1}, 1))
+    assert first is not None and first.state is None and first.revision is None
+    second = await store.apply("k" * 64, "t:2", NOW + dt.timedelta(days=1), keep)
+    assert second is not None
+    assert (second.user_id, second.state, second.revision) == (first.user_id, {"a": 1}, 1)
+    [user] = await database.rows("users")
+    assert str(user[4])[:10] == "2026-11-23"  # last seen moved on
 
 
-async def test_save_state_guards_the_revision(database: AsyncEngine) -> None:
-    """A save against a revision that moved on is refused; so is a second first save."""
-    store = SqlStore(database)
-    async with store.transaction() as tx:
-        user = await tx.user("a" * 64, NOW)
-        assert await tx.save_state(user.id, {"revision": 1}, 1, None, NOW)
-    async with store.transaction() as tx:
-        assert not await tx.save_state(user.id, {"revision": 1}, 1, None, NOW)
-    async with store.transaction() as tx:
-        assert await tx.save_state(user.id, {"revision": 2}, 2, 1, NOW)
-        assert not await tx.save_state(user.id, {"revision": 3}, 3, 1, NOW)
-        assert await tx.load_state(user.id) == ({"revision": 2}, 2)
+async def test_a_claimed_update_is_not_applied_again(database: Database) -> None:
+    """The same update key twice: the second returns None and writes nothing."""
+    store = database.store
+    assert await store.apply("k" * 64, "t:1", NOW, save({"a": 1}, 1)) is not None
+    assert await store.apply("k" * 64, "t:1", NOW, save({"a": 2}, 2)) is None
+    [conversation] = await database.rows("conversations")
+    assert conversation[1] == 1
 
 
-async def test_claim_update_once(database: AsyncEngine) -> None:
-    """An update key can be claimed once; a rolled-back claim can be claimed again."""
-    store = SqlStore(database)
+async def test_a_failed_unit_of_work_leaves_nothing(database: Database) -> None:
+    """An exception inside decide rolls back the claim, the user and everything else."""
+
+    def explode(loaded: Loaded) -> tuple[Writes, None]:
+        raise RuntimeError("boom")
+
     with pytest.raises(RuntimeError):
-        async with store.transaction() as tx:
-            assert await tx.claim_update("telegram:1", NOW)
-            raise RuntimeError("roll back")
-    async with store.transaction() as tx:
-        assert await tx.claim_update("telegram:1", NOW)
-    async with store.transaction() as tx:
-        assert not await tx.claim_update("telegram:1", NOW)
+        await database.store.apply("k" * 64, "t:9", NOW, explode)
+    assert set((await database.counts()).values()) == {0}
+    assert await database.store.apply("k" * 64, "t:9", NOW, keep) is not None
 
 
-async def test_view_counts_add_up_per_day(database: AsyncEngine) -> None:
-    """Views are counted per resource and day."""
-    store = SqlStore(database)
-    for _ in range(3):
-        async with store.transaction() as tx:
-            await tx.count_views(["nhth", "ncmec"], NOW.date())
-    async with store.transaction() as tx:
-        await tx.count_views(["nhth"], NOW.date() + dt.timedelta(days=1))
-    async with database.connect() as connection:
-        rows = sorted(
-            (r.resource_id, r.day, r.views) for r in await connection.execute(select(VIEWS))
+async def write_against(database: Database, loaded: Loaded, writes: Writes) -> None:
+    """Write with the store's own write step, as if `loaded` were what this transaction read."""
+    store = database.store
+    if isinstance(store, SqliteStore):
+        stamp = sqlite_store.timestamp(NOW)
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                sqlite_store.write(connection, loaded.user_id, loaded, writes, stamp)
+            finally:
+                connection.execute("ROLLBACK")
+
+        await store._run(run)
+        return
+    assert isinstance(store, PostgresStore)
+    async with store.pool.acquire() as connection, connection.transaction():
+        await postgres_store.write(connection, loaded.user_id, loaded, writes, NOW)
+
+
+async def test_a_moved_revision_is_a_conflict(database: Database) -> None:
+    """Writing against a revision that moved on (a lost race) raises StateConflict."""
+    store = database.store
+    await store.apply("k" * 64, "t:1", NOW, save({"r": 1}, 1))
+    await store.apply("k" * 64, "t:2", NOW, save({"r": 2}, 2))
+    current = await store.apply("k" * 64, "t:3", NOW, keep)
+    assert current is not None and current.revision == 2
+    with pytest.raises(StateConflict):
+        await write_against(database, replace(current, revision=1), Writes({"r": 9}, 9))
+    with pytest.raises(StateConflict):
+        await write_against(database, replace(current, revision=None), Writes({"r": 9}, 9))
+    [conversation] = await database.rows("conversations")
+    assert conversation[1] == 2
+
+
+async def test_views_answers_and_language(database: Database) -> None:
+    """Views count per resource and day; answers and the language choice are stored."""
+    store = database.store
+    answer = QuizAnswerRow("learn", "q1", 0, True)
+    for number in range(3):
+        await store.apply(
+            "k" * 64, f"t:{number}", NOW, save({"n": number}, number + 1, views=("nhth", "ncmec"))
         )
-    assert rows == [
-        ("ncmec", NOW.date(), 3),
-        ("nhth", NOW.date(), 3),
-        ("nhth", NOW.date() + dt.timedelta(days=1), 1),
+    await store.apply(
+        "k" * 64, "t:9", NOW + dt.timedelta(days=1),
+        save({"n": 9}, 9, views=("nhth",), answers=(answer,), locale="es"),
+    )  # fmt: skip
+    totals: dict[tuple[str, str], int] = {}
+    for resource_id, day, _shard, count in await database.rows("resource_view_counts"):
+        totals[(resource_id, str(day))] = totals.get((resource_id, str(day)), 0) + count
+    views = sorted((resource_id, day, count) for (resource_id, day), count in totals.items())
+    assert views == [
+        ("ncmec", "2026-11-22", 3),
+        ("nhth", "2026-11-22", 3),
+        ("nhth", "2026-11-23", 1),
     ]
+    [user] = await database.rows("users")
+    assert user[2] == "es"
+    [row] = await database.rows("quiz_answers")
+    assert row[2:5] == ("learn", "q1", 0) and bool(row[5]) is True
 
 
-async def test_deleting_a_user_deletes_their_rows(database: AsyncEngine) -> None:
-    """Conversation and answers go with the user (ON DELETE CASCADE)."""
-    store = SqlStore(database)
-    async with store.transaction() as tx:
-        user = await tx.user("b" * 64, NOW)
-        await tx.save_state(user.id, {}, 1, None, NOW)
-        await tx.save_answer(user.id, "learn", "q1", 0, True, NOW)
-        await tx.set_locale(user.id, "es")
-    async with database.begin() as connection:
-        await connection.execute(delete(USERS))
-    counts = await store.row_counts()
+async def test_forget_deletes_every_row_about_the_user(database: Database) -> None:
+    """Forgetting deletes the user, and their conversation and answers cascade with them."""
+    store = database.store
+    answer = QuizAnswerRow("learn", "q1", 0, True)
+    await store.apply("b" * 64, "t:1", NOW, save({}, 1, answers=(answer,), locale="es"))
+    await store.apply("b" * 64, "t:2", NOW, lambda loaded: (Writes(forget=True), None))
+    counts = await database.counts()
     assert counts["users"] == counts["conversations"] == counts["quiz_answers"] == 0
+
+
+async def test_set_active(database: Database) -> None:
+    """A user can be marked inactive and active again; an unknown key changes nothing."""
+    store = database.store
+    await store.apply("c" * 64, None, NOW, keep)
+    await store.set_active("c" * 64, False)
+    await store.set_active("unknown", False)
+    [user] = await database.rows("users")
+    assert not user[5]
+    await store.set_active("c" * 64, True)
+    [user] = await database.rows("users")
+    assert user[5]
