@@ -93,6 +93,22 @@ def chat(settings: Settings, user: str) -> int:
     return 0
 
 
+async def telegram(settings: Settings) -> int:
+    """Run on Telegram until SIGTERM or SIGINT."""
+    from bot.transports.telegram.launch import run_telegram
+
+    try:
+        app = await build_app(settings)
+    except ContentError as err:
+        print(f"Beacon will not start: the content has errors.\n{err}", file=sys.stderr)
+        return 1
+    try:
+        await run_telegram(app)
+    finally:
+        await app.close()
+    return 0
+
+
 async def upgrade_database(settings: Settings) -> int:
     """Migrate the configured database to the newest schema."""
     engine = make_engine(settings.database_url)
@@ -149,12 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(NO_TOKEN, file=sys.stderr)
                 return chat(settings, "local")
             case "run":
-                print(
-                    "Beacon's Telegram runtimes are not part of this version yet; "
-                    "unset BOT_TOKEN to use the local chat.",
-                    file=sys.stderr,
-                )
-                return 2
+                return asyncio.run(telegram(settings))
             case "chat":
                 return chat(settings, args.user)
             case "content" if args.content_command == "check":

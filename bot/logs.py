@@ -8,6 +8,8 @@ import sys
 
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<redacted-token>"
+QUIET_LIBRARIES = ("httpx", "httpcore", "aiogram.event", "aiohttp.access")
+"""Loggers that log every request (httpx logs URLs, which contain the token): warnings only."""
 
 
 def scrub(text: str) -> str:
@@ -28,10 +30,12 @@ class TokenScrubber(logging.Filter):
         return True
 
 
-def event(logger: logging.Logger, name: str, **fields: object) -> None:
+def event(
+    logger: logging.Logger, name: str, *, level: int = logging.INFO, **fields: object
+) -> None:
     """Log an event name with fields; callers pass ids and counts, never message text."""
     rendered = " ".join(f"{key}={value}" for key, value in fields.items())
-    logger.info("%s %s", name, rendered)
+    logger.log(level, "%s %s", name, rendered)
 
 
 def configure(level: str = "INFO") -> None:
@@ -42,3 +46,5 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for chatty in QUIET_LIBRARIES:
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///... or postgresql+asyncpg://...",
     )
     bot_token: SecretStr | None = Field(default=None, description="Telegram bot token")
+    bot_runtime: Literal["aiogram", "ptb"] = Field(default="aiogram")
+    bot_api_url: str = Field(default="https://api.telegram.org", description="Bot API server")
+    webhook_url: str | None = Field(default=None, description="Public HTTPS URL; unset: polling")
+    webhook_host: str = Field(default="127.0.0.1")
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_path: str = Field(default="/telegram/webhook")
+    webhook_secret: SecretStr | None = Field(default=None, description="Generated when absent")
     default_locale: str = Field(default="en", description="Language when nothing else says")
     default_place: str = Field(default="US-AZ", description="Place used before the user picks")
     user_key_secret: SecretStr | None = Field(
@@ -51,6 +59,26 @@ class Settings(BaseSettings):
                 "(for example sqlite+aiosqlite:///./beacon.db)"
             )
         return url
+
+    @field_validator("bot_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        """Accept an http(s) URL without a trailing slash."""
+        if url is None or not url.strip():
+            return None
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ValueError("must be an http:// or https:// URL")
+        return url.rstrip("/")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        """Accept Telegram's secret-token alphabet: 1-256 of A-Z, a-z, 0-9, _ and -."""
+        if secret is not None and not re.match(
+            r"^[A-Za-z0-9_-]{1,256}$", secret.get_secret_value()
+        ):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return secret
 
     @field_validator("default_locale")
     @classmethod

@@ -33,7 +33,7 @@ async def test_transcript_through_the_engine(
         """Step the pure engine."""
         return chat.event(event)
 
-    actual = await transcripts.replay(recorded["steps"], handle)
+    actual = await transcripts.replay(recorded["steps"], transcripts.event_actor(handle))
     if request.config.getoption("--rewrite-transcripts"):
         transcripts.dump(path, {**recorded, "steps": actual})
         return
@@ -57,7 +57,7 @@ async def test_transcript_through_the_service(path: Path, content: Content, tmp_
         return await service.handle(Inbound("telegram", "42", event, "en", next(update_ids)))
 
     try:
-        actual = await transcripts.replay(recorded["steps"], handle)
+        actual = await transcripts.replay(recorded["steps"], transcripts.event_actor(handle))
     finally:
         await store.close()
         await database.dispose()

@@ -72,12 +72,14 @@ def current(content: Content, state: ConversationState) -> Position:
     return pos
 
 
-def entry_for(content: Content, payload: str | None) -> Position:
-    """Return where a deep-link payload opens: a tree's start, or home when unknown."""
+def read_payload(content: Content, payload: str | None) -> tuple[Position, str | None]:
+    """Read a deep link `entry[-campaign]`: where it opens (home if unknown) and its campaign."""
     if payload is None or not DEEP_LINK.match(payload):
-        return HOME
-    tree = content.trees.get(payload.lower())
-    return Position(tree.id, tree.start) if tree else HOME
+        return HOME, None
+    entry, _, campaign = payload.partition("-")
+    tree = content.trees.get(entry.lower())
+    where = Position(tree.id, tree.start) if tree else HOME
+    return where, campaign or None
 
 
 def arrive(
@@ -222,9 +224,9 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
     del now  # time-dependent rules (reminders, retention) live outside this first engine
     match event:
         case Start(payload):
-            return arrive(
-                content, replace(state, history=()), entry_for(content, payload), remember=False
-            )
+            where, campaign = read_payload(content, payload)
+            fresh = replace(state, history=(), campaign=campaign or state.campaign)
+            return arrive(content, fresh, where, remember=False)
         case Command("menu"):
             return go_home(content, state)
         case Command("help"):

@@ -47,6 +47,7 @@ class ConversationState:
     history: tuple[Position, ...] = ()
     place: str | None = None
     answers: tuple[Answer, ...] = field(default=())
+    campaign: str | None = None
 
     def moved(self, to: Position, *, remember: bool = True) -> ConversationState:
         """Return the state at `to`, pushing the current position onto the history."""
@@ -69,6 +70,7 @@ class ConversationState:
             "history": [str(p) for p in self.history],
             "place": self.place,
             "answers": [[a.tree, a.node, a.option, a.correct] for a in self.answers],
+            "campaign": self.campaign,
         }
 
     @classmethod
@@ -87,4 +89,5 @@ class ConversationState:
             answers=tuple(
                 Answer(str(t), str(n), int(o), bool(c)) for t, n, o, c in data.get("answers", [])
             ),
+            campaign=data.get("campaign"),
         )

@@ -55,6 +55,26 @@ LAW_ENFORCEMENT = pgettext("resource", "Law enforcement.")
 NOT_LAW_ENFORCEMENT = pgettext("resource", "Not law enforcement.")
 HOURS = pgettext("resource", "Hours: {hours}")
 LANGUAGES = pgettext("resource", "Languages: {languages}")
+COMMANDS = {
+    "start": pgettext("command", "Start again from the main menu"),
+    "menu": pgettext("command", "Main menu"),
+    "help": pgettext("command", "What Beacon can do"),
+    "language": pgettext("command", "Change the language"),
+    "exit": pgettext("command", "Clear this conversation"),
+    "forget": pgettext("command", "Delete everything Beacon keeps about you"),
+}
+SHORT_DESCRIPTION = pgettext(
+    "bot",
+    "Learn the signs of human trafficking and find the right hotline. "
+    "An automated guide, not a hotline.",
+)
+DESCRIPTION = pgettext(
+    "bot",
+    "Beacon teaches the signs of human trafficking in short quizzes and shows you the right "
+    "hotline or reporting channel for your place. It is an automated guide: not a hotline, "
+    "not a person, not the police. It does not keep what you type. "
+    "If anyone is in immediate danger, call 911 (or your local emergency number).",
+)
 CHANNEL_KINDS = {
     "call": pgettext("resource", "Call"),
     "text": pgettext("resource", "Text"),

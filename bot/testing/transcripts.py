@@ -48,17 +48,29 @@ def event_for(action: Recorded, keyboard: Keyboard) -> Event:
     raise ValueError(f"a step needs send, click or tap_data: {action}")
 
 
-async def replay(
-    steps: list[Recorded], handle: Callable[[Event], Awaitable[list[Outbound]]]
-) -> list[Recorded]:
-    """Play each step's action and return the steps with what Beacon actually answered."""
+Actor = Callable[[Recorded], Awaitable[list[Recorded]]]
+"""Performs one transcript action and returns what Beacon answered, recorded as plain data."""
+
+
+def event_actor(handle: Callable[[Event], Awaitable[list[Outbound]]]) -> Actor:
+    """Return an actor that turns actions into engine events for `handle` (engine or service)."""
     keyboard = Keyboard()
+
+    async def act(action: Recorded) -> list[Recorded]:
+        """Send the action's event, remember the keyboard, record the answer."""
+        out = await handle(event_for(action, keyboard))
+        keyboard.update(out)
+        return record(out)
+
+    return act
+
+
+async def replay(steps: list[Recorded], act: Actor) -> list[Recorded]:
+    """Play each step's action and return the steps with what Beacon actually answered."""
     actual = []
     for step in steps:
-        out = await handle(event_for(step, keyboard))
-        keyboard.update(out)
         action = {k: v for k, v in step.items() if k != "expect"}
-        actual.append({**action, "expect": record(out)})
+        actual.append({**action, "expect": await act(action)})
     return actual
 
 

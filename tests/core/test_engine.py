@@ -342,3 +342,25 @@ def test_exit_keeps_the_revision_moving() -> None:
     assert result.state == ConversationState(revision=S.revision + 1)
     old = step(CONTENT, result.state, tap(S, Op.NEXT), NOW)
     assert old.effects == (AnswerTap(texts.STALE),)
+
+
+@pytest.mark.parametrize(
+    ("payload", "lands", "campaign"),
+    [
+        ("quiz", Position("quiz", "intro"), None),
+        ("report-phx2026", Position("report", "start"), "phx2026"),
+        ("QUIZ-Fair_1", Position("quiz", "intro"), "Fair_1"),
+        ("nope-phx", HOME, "phx"),
+        ("a" * 65, HOME, None),
+        ("bad payload", HOME, None),
+    ],
+)
+def test_deep_links_open_their_entry_and_keep_the_campaign(
+    payload: str, lands: Position, campaign: str | None
+) -> None:
+    """`/start entry-campaign` opens the entry (home when unknown) and remembers the campaign."""
+    result = step(CONTENT, ConversationState(), Start(payload), NOW)
+    assert result.state.at == lands
+    assert result.state.campaign == campaign
+    again = ConversationState.from_dict(result.state.to_dict())
+    assert again.campaign == campaign

@@ -1,0 +1,167 @@
+"""Beacon on aiogram 3: a Bot API client and an update source, with no dialogue logic."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
+from typing import Any, TypeVar
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.transports.telegram.api import (
+    ApiBlocked,
+    ApiRejected,
+    ApiRetryAfter,
+    ApiTransient,
+    Keyboard,
+)
+from bot.transports.telegram.bridge import ALLOWED_UPDATES, TelegramBridge
+from bot.transports.telegram.runtime import RuntimeConfig
+
+T = TypeVar("T")
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    """Return an inline keyboard, or None when there are no buttons."""
+    rows = [[InlineKeyboardButton(text=b.label, callback_data=b.data) for b in r] for r in keyboard]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+async def translated(call: Awaitable[T]) -> T:
+    """Await an aiogram call, turning its errors into Beacon's Api* exceptions."""
+    try:
+        return await call
+    except TelegramRetryAfter as err:
+        raise ApiRetryAfter(err.retry_after) from None
+    except TelegramForbiddenError:
+        raise ApiBlocked from None
+    except (TelegramServerError, TelegramNetworkError) as err:
+        raise ApiTransient(type(err).__name__) from None
+    except TelegramBadRequest as err:
+        raise ApiRejected(err.message) from None
+
+
+class AiogramApi:
+    """The ChatApi port on an aiogram Bot."""
+
+    def __init__(self, bot: Bot) -> None:
+        """Call the Bot API through `bot`."""
+        self.bot = bot
+
+    async def send_message(self, chat_id: int, html: str, keyboard: Keyboard) -> int:
+        """Send an HTML message with an inline keyboard; return its message id."""
+        sent = await translated(
+            self.bot.send_message(chat_id, html, parse_mode="HTML", reply_markup=markup(keyboard))
+        )
+        return sent.message_id
+
+    async def edit_message(
+        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard
+    ) -> None:
+        """Replace a message's text and keyboard."""
+        await translated(
+            self.bot.edit_message_text(
+                html, chat_id=chat_id, message_id=message_id, parse_mode="HTML",
+                reply_markup=markup(keyboard),
+            )
+        )  # fmt: skip
+
+    async def answer_callback(self, callback_id: str, text: str | None) -> None:
+        """Answer a button press."""
+        await translated(self.bot.answer_callback_query(callback_id, text=text))
+
+    async def delete_messages(self, chat_id: int, message_ids: Sequence[int]) -> None:
+        """Delete up to 100 messages."""
+        await translated(self.bot.delete_messages(chat_id, list(message_ids)))
+
+    async def set_commands(
+        self, commands: Sequence[tuple[str, str]], language_code: str | None
+    ) -> None:
+        """Publish the command menu for a language."""
+        items = [BotCommand(command=name, description=text) for name, text in commands]
+        await translated(self.bot.set_my_commands(items, language_code=language_code))
+
+    async def set_descriptions(
+        self, short_description: str, description: str, language_code: str | None
+    ) -> None:
+        """Publish the short description and description for a language."""
+        await translated(self.bot.set_my_short_description(short_description, language_code))
+        await translated(self.bot.set_my_description(description, language_code))
+
+    async def username(self) -> str:
+        """Return the bot's username."""
+        me = await translated(self.bot.get_me())
+        return me.username or ""
+
+
+class AiogramRuntime:
+    """Receives updates with aiogram (long polling or webhook) and feeds them to the bridge."""
+
+    def __init__(self, config: RuntimeConfig, make_bridge: Callable[[AiogramApi], TelegramBridge]):
+        """Build the bot and dispatcher; nothing connects until `start`."""
+        server = TelegramAPIServer.from_base(config.api_url)
+        self.config = config
+        self.bot = Bot(config.token, session=AiohttpSession(api=server))
+        self.bridge = make_bridge(AiogramApi(self.bot))
+        self.dispatcher = Dispatcher()
+        self.dispatcher.update.outer_middleware(self._feed)
+        self._polling: asyncio.Task[None] | None = None
+        self._site: web.AppRunner | None = None
+
+    async def _feed(
+        self,
+        _handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        update: TelegramObject,
+        _data: dict[str, Any],
+    ) -> bool:
+        """Hand every update to the bridge as Bot API JSON; aiogram routes nothing itself."""
+        await self.bridge.feed(update.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return True
+
+    async def start(self) -> None:
+        """Begin receiving updates: webhook when configured, else long polling."""
+        await self.bridge.start()
+        webhook = self.config.webhook
+        if webhook is None:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            self._polling = asyncio.create_task(
+                self.dispatcher.start_polling(
+                    self.bot, handle_signals=False, close_bot_session=False,
+                    allowed_updates=ALLOWED_UPDATES, polling_timeout=self.config.poll_timeout,
+                )
+            )  # fmt: skip
+            return
+        app = web.Application()
+        SimpleRequestHandler(
+            self.dispatcher, self.bot, secret_token=webhook.secret, handle_in_background=False
+        ).register(app, path=webhook.path)
+        self._site = web.AppRunner(app, access_log=None)
+        await self._site.setup()
+        await web.TCPSite(self._site, webhook.host, webhook.port).start()
+        await self.bot.set_webhook(
+            webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def stop(self) -> None:
+        """Stop receiving, let in-flight updates finish, then close the HTTP session."""
+        if self._polling is not None:
+            with suppress(RuntimeError):
+                await self.dispatcher.stop_polling()
+            await self._polling
+        if self._site is not None:
+            await self._site.cleanup()
+        await self.bridge.wait_idle(self.config.drain_timeout)
+        await self.bot.session.close()

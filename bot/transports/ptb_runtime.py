@@ -1,0 +1,150 @@
+"""Beacon on python-telegram-bot 22: a Bot API client and an update source, no dialogue logic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.transports.telegram.api import (
+    ApiBlocked,
+    ApiRejected,
+    ApiRetryAfter,
+    ApiTransient,
+    Keyboard,
+)
+from bot.transports.telegram.bridge import ALLOWED_UPDATES, TelegramBridge
+from bot.transports.telegram.runtime import RuntimeConfig
+
+T = TypeVar("T")
+CONCURRENT_UPDATES = 256
+CONNECTIONS = 64
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    """Return an inline keyboard, or None when there are no buttons."""
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in keyboard]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def translated(call: Awaitable[T]) -> T:
+    """Await a python-telegram-bot call, turning its errors into Beacon's Api* exceptions."""
+    try:
+        return await call
+    except RetryAfter as err:
+        wait = err.retry_after
+        raise ApiRetryAfter(
+            wait.total_seconds() if isinstance(wait, dt.timedelta) else wait
+        ) from None
+    except Forbidden:
+        raise ApiBlocked from None
+    except BadRequest as err:
+        raise ApiRejected(err.message) from None
+    except NetworkError as err:  # includes TimedOut and 5xx answers
+        raise ApiTransient(type(err).__name__) from None
+
+
+class PtbApi:
+    """The ChatApi port on a python-telegram-bot Bot."""
+
+    def __init__(self, bot: Bot) -> None:
+        """Call the Bot API through `bot`."""
+        self.bot = bot
+
+    async def send_message(self, chat_id: int, html: str, keyboard: Keyboard) -> int:
+        """Send an HTML message with an inline keyboard; return its message id."""
+        sent = await translated(
+            self.bot.send_message(chat_id, html, parse_mode="HTML", reply_markup=markup(keyboard))
+        )
+        return sent.message_id
+
+    async def edit_message(
+        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard
+    ) -> None:
+        """Replace a message's text and keyboard."""
+        await translated(
+            self.bot.edit_message_text(
+                html, chat_id=chat_id, message_id=message_id, parse_mode="HTML",
+                reply_markup=markup(keyboard),
+            )
+        )  # fmt: skip
+
+    async def answer_callback(self, callback_id: str, text: str | None) -> None:
+        """Answer a button press."""
+        await translated(self.bot.answer_callback_query(callback_id, text=text))
+
+    async def delete_messages(self, chat_id: int, message_ids: Sequence[int]) -> None:
+        """Delete up to 100 messages."""
+        await translated(self.bot.delete_messages(chat_id, list(message_ids)))
+
+    async def set_commands(
+        self, commands: Sequence[tuple[str, str]], language_code: str | None
+    ) -> None:
+        """Publish the command menu for a language."""
+        items = [BotCommand(name, text) for name, text in commands]
+        await translated(self.bot.set_my_commands(items, language_code=language_code))
+
+    async def set_descriptions(
+        self, short_description: str, description: str, language_code: str | None
+    ) -> None:
+        """Publish the short description and description for a language."""
+        await translated(self.bot.set_my_short_description(short_description, language_code))
+        await translated(self.bot.set_my_description(description, language_code))
+
+    async def username(self) -> str:
+        """Return the bot's username."""
+        me = await translated(self.bot.get_me())
+        return me.username or ""
+
+
+class PtbRuntime:
+    """Receives updates with python-telegram-bot, many users at once, and feeds the bridge."""
+
+    def __init__(self, config: RuntimeConfig, make_bridge: Callable[[PtbApi], TelegramBridge]):
+        """Build the application; nothing connects until `start`."""
+        self.config = config
+        self.app: Application[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder()
+            .token(config.token)
+            .base_url(f"{config.api_url}/bot")
+            .base_file_url(f"{config.api_url}/file/bot")
+            .concurrent_updates(CONCURRENT_UPDATES)
+            .connection_pool_size(CONNECTIONS)
+            .build()
+        )
+        self.bridge = make_bridge(PtbApi(self.app.bot))
+        self.app.add_handler(TypeHandler(Update, self._feed))
+
+    async def _feed(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Hand every update to the bridge as Bot API JSON; no PTB handler routes anything."""
+        await self.bridge.feed(update.to_dict())
+
+    async def start(self) -> None:
+        """Begin receiving updates: webhook when configured, else long polling."""
+        await self.app.initialize()
+        await self.bridge.start()
+        await self.app.start()
+        updater = self.app.updater
+        assert updater is not None
+        webhook = self.config.webhook
+        if webhook is None:
+            await updater.start_polling(
+                poll_interval=0, timeout=self.config.poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
+            return
+        await updater.start_webhook(
+            listen=webhook.host, port=webhook.port, url_path=webhook.path.lstrip("/"),
+            webhook_url=webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES,
+        )  # fmt: skip
+
+    async def stop(self) -> None:
+        """Stop receiving, let in-flight updates finish, then shut the application down."""
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        await self.bridge.wait_idle(self.config.drain_timeout)
+        await self.app.stop()
+        await self.app.shutdown()

@@ -1,0 +1,69 @@
+"""The Bot API calls Beacon makes, as a port each runtime implements with its own client."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.service.messages import OutButton
+
+Keyboard = tuple[tuple[OutButton, ...], ...]
+
+
+class ApiRetryAfter(Exception):
+    """Telegram said 429: wait `seconds`, then try again."""
+
+    def __init__(self, seconds: float) -> None:
+        """Keep how long to wait."""
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class ApiTransient(Exception):
+    """A server error, time-out or network failure that may pass."""
+
+
+class ApiBlocked(Exception):
+    """The user blocked the bot (403); sending to them again is pointless."""
+
+
+class ApiRejected(Exception):
+    """Telegram refused the request (400); retrying the same request cannot help."""
+
+
+class ChatApi(Protocol):
+    """The Bot API methods Beacon uses, raising only the Api* exceptions above."""
+
+    async def send_message(self, chat_id: int, html: str, keyboard: Keyboard) -> int:
+        """Send an HTML message with an inline keyboard; return its message id."""
+        ...
+
+    async def edit_message(
+        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard
+    ) -> None:
+        """Replace a message's text and keyboard."""
+        ...
+
+    async def answer_callback(self, callback_id: str, text: str | None) -> None:
+        """Answer a button press (stops the spinner), optionally with a short note."""
+        ...
+
+    async def delete_messages(self, chat_id: int, message_ids: Sequence[int]) -> None:
+        """Delete up to 100 messages in a chat."""
+        ...
+
+    async def set_commands(
+        self, commands: Sequence[tuple[str, str]], language_code: str | None
+    ) -> None:
+        """Publish the command menu for a language (None: the default for all)."""
+        ...
+
+    async def set_descriptions(
+        self, short_description: str, description: str, language_code: str | None
+    ) -> None:
+        """Publish the bot's short description and description for a language."""
+        ...
+
+    async def username(self) -> str:
+        """Return the bot's @username (without the @)."""
+        ...

@@ -1,0 +1,171 @@
+"""Send what the service returned to a chat: answers first, edits where asked, bounded retries."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from bot.logs import event
+from bot.service.messages import EraseChat, Outbound, Reply, TapAnswer
+from bot.transports.telegram.api import (
+    ApiRejected,
+    ApiRetryAfter,
+    ApiTransient,
+    ChatApi,
+)
+
+log = logging.getLogger("beacon.telegram")
+T = TypeVar("T")
+DELETE_WINDOW_SECONDS = 48 * 3600
+DELETE_BATCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long to keep trying: 429s wait as told; other failures back off exponentially."""
+
+    max_rate_limited: int = 10
+    max_transient: int = 5
+    backoff_base: float = 0.25
+    backoff_cap: float = 8.0
+
+    def backoff(self, attempt: int) -> float:
+        """Return the wait before retry number `attempt` (1-based) after a transient failure."""
+        return float(min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+
+
+class DeliveryFailed(Exception):
+    """A call still failed after every retry the policy allows."""
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """Run a Bot API call, retrying 429s and transient failures within the policy's bounds."""
+    rate_limited = transient = 0
+    while True:
+        try:
+            return await call()
+        except ApiRetryAfter as wait:
+            rate_limited += 1
+            if rate_limited > policy.max_rate_limited:
+                raise DeliveryFailed("still rate-limited") from wait
+            await sleep(wait.seconds)
+        except ApiTransient as failure:
+            transient += 1
+            if transient > policy.max_transient:
+                raise DeliveryFailed("server or network kept failing") from failure
+            await sleep(policy.backoff(transient))
+
+
+def as_html(text: str) -> str:
+    """Return plain text as Telegram HTML: every <, > and & escaped, nothing else marked up."""
+    return html.escape(text, quote=False)
+
+
+class SentMessages:
+    """The message ids of each chat Beacon may delete on exit (both sides, under 48 hours)."""
+
+    def __init__(self, per_chat: int = 500, clock: Callable[[], float] = time.time) -> None:
+        """Remember at most `per_chat` ids per chat."""
+        self.per_chat = per_chat
+        self.clock = clock
+        self._ids: dict[int, deque[tuple[int, float]]] = {}
+
+    def add(self, chat_id: int, message_id: int) -> None:
+        """Remember a message in a chat."""
+        ids = self._ids.setdefault(chat_id, deque(maxlen=self.per_chat))
+        ids.append((message_id, self.clock()))
+
+    def take_recent(self, chat_id: int) -> list[int]:
+        """Forget a chat's messages, returning those still young enough to delete."""
+        now = self.clock()
+        ids = self._ids.pop(chat_id, deque())
+        return [mid for mid, at in ids if now - at < DELETE_WINDOW_SECONDS]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where replies go: the chat, and the tapped message and callback when there was a tap."""
+
+    chat_id: int
+    message_id: int | None = None
+    callback_id: str | None = None
+
+
+class Delivery:
+    """Delivers a step's messages to one chat through a ChatApi."""
+
+    def __init__(self, api: ChatApi, policy: RetryPolicy, sent: SentMessages) -> None:
+        """Deliver through `api` with `policy`, remembering sent ids in `sent`."""
+        self.api = api
+        self.policy = policy
+        self.sent = sent
+
+    async def deliver(self, target: Target, outbound: Sequence[Outbound]) -> None:
+        """Answer the tap first, then send or edit each reply, then erase if asked.
+
+        Raises ApiBlocked when the user blocked the bot; DeliveryFailed and ApiRejected are
+        logged per message so one failure does not hide the rest.
+        """
+        if target.callback_id is not None:
+            answer = next((m for m in outbound if isinstance(m, TapAnswer)), TapAnswer())
+            await self._try(self._answer(target.callback_id, answer), "answerCallbackQuery")
+        for message in outbound:
+            if isinstance(message, Reply):
+                await self._try(self._reply(target, message), "sendMessage")
+            elif isinstance(message, EraseChat):
+                await self._try(self._erase(target.chat_id), "deleteMessages")
+
+    async def _try(self, work: Awaitable[None], method: str) -> None:
+        """Await one delivery; log (never swallow silently) a failure that retries cannot fix."""
+        try:
+            await work
+        except (DeliveryFailed, ApiRejected) as failure:
+            event(
+                log,
+                "delivery_failed",
+                level=logging.WARNING,
+                method=method,
+                reason=type(failure).__name__,
+            )
+
+    async def _answer(self, callback_id: str, answer: TapAnswer) -> None:
+        """Answer a callback query."""
+        await with_retries(lambda: self.api.answer_callback(callback_id, answer.text), self.policy)
+
+    async def _reply(self, target: Target, reply: Reply) -> None:
+        """Edit the tapped message when the reply replaces it, else send a new message."""
+        text = as_html(reply.text)
+        if reply.replace and target.message_id is not None:
+            message_id = target.message_id
+            try:
+                await with_retries(
+                    lambda: self.api.edit_message(target.chat_id, message_id, text, reply.buttons),
+                    self.policy,
+                )
+                return
+            except ApiRejected:
+                event(log, "edit_refused_sending_instead")
+        sent = await with_retries(
+            lambda: self.api.send_message(target.chat_id, text, reply.buttons), self.policy
+        )
+        self.sent.add(target.chat_id, sent)
+
+    async def _erase(self, chat_id: int) -> None:
+        """Delete the chat's recent messages on both sides, in batches of 100."""
+        ids = self.sent.take_recent(chat_id)
+        for start in range(0, len(ids), DELETE_BATCH):
+            await self._delete(chat_id, ids[start : start + DELETE_BATCH])
+
+    async def _delete(self, chat_id: int, batch: list[int]) -> None:
+        """Delete one batch of messages."""
+        await with_retries(lambda: self.api.delete_messages(chat_id, batch), self.policy)

@@ -1,0 +1,78 @@
+"""Build the configured Telegram runtime around the service, and run it until signalled."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.settings import Settings
+from bot.transports.telegram.api import ChatApi
+from bot.transports.telegram.bridge import TelegramBridge
+from bot.transports.telegram.commands import publish_menus
+from bot.transports.telegram.delivery import RetryPolicy
+from bot.transports.telegram.runtime import (
+    RuntimeConfig,
+    TelegramRuntime,
+    WebhookConfig,
+    serve_until_signalled,
+)
+
+
+def runtime_config(settings: Settings) -> RuntimeConfig:
+    """Return the runtime configuration from settings (a webhook secret is made when absent)."""
+    assert settings.bot_token is not None
+    webhook = None
+    if settings.webhook_url:
+        secret = settings.webhook_secret
+        webhook = WebhookConfig(
+            url=settings.webhook_url,
+            host=settings.webhook_host,
+            port=settings.webhook_port,
+            path=settings.webhook_path,
+            secret=secret.get_secret_value() if secret else WebhookConfig.new_secret(),
+        )
+    return RuntimeConfig(settings.bot_token.get_secret_value(), settings.bot_api_url, webhook)
+
+
+def make_runtime(
+    kind: str, config: RuntimeConfig, app: App, policy: RetryPolicy | None = None
+) -> TelegramRuntime:
+    """Return an aiogram or python-telegram-bot runtime feeding the app's service."""
+
+    def make_bridge(api: ChatApi) -> TelegramBridge:
+        """Wire the runtime's client to the service."""
+        return TelegramBridge(app.service, api, policy)
+
+    if kind == "ptb":
+        from bot.transports.ptb_runtime import PtbRuntime
+
+        return PtbRuntime(config, make_bridge)
+    from bot.transports.aiogram_runtime import AiogramRuntime
+
+    return AiogramRuntime(config, make_bridge)
+
+
+class MenuPublishingRuntime:
+    """Wraps a runtime so that starting it also publishes the command menus."""
+
+    def __init__(self, runtime: TelegramRuntime, app: App) -> None:
+        """Publish the app's languages when `runtime` starts."""
+        self.runtime = runtime
+        self.app = app
+        self.bridge = runtime.bridge
+        self.config = getattr(runtime, "config", None)
+
+    async def start(self) -> None:
+        """Start the runtime, then set commands and descriptions for every language."""
+        await self.runtime.start()
+        service = self.app.service
+        await publish_menus(self.bridge.api, service.catalogs, service.default_locale)
+
+    async def stop(self) -> None:
+        """Stop the runtime."""
+        await self.runtime.stop()
+
+
+async def run_telegram(app: App) -> None:
+    """Run Beacon on Telegram with the configured runtime until SIGTERM or SIGINT."""
+    settings = app.settings
+    runtime = make_runtime(settings.bot_runtime, runtime_config(settings), app)
+    await serve_until_signalled(MenuPublishingRuntime(runtime, app))

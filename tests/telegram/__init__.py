@@ -1,0 +1,1 @@
+"""Tests of the Telegram transport and of the fake Telegram Bot API server."""

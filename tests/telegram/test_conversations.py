@@ -1,0 +1,60 @@
+"""One conversation suite, every runtime: the golden transcripts over real HTTP, both ways in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.testing import transcripts
+from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.telegram import TelegramUser, running
+from tests.telegram.conftest import MODES, RUNTIMES, new_user
+
+TRANSCRIPTS = sorted((Path(__file__).parent.parent / "transcripts").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind", RUNTIMES)
+async def test_every_transcript(fake: FakeTelegram, app: App, kind: str, mode: str) -> None:
+    """Each golden transcript, replayed by a Telegram user, shows the same texts and buttons."""
+    async with running(fake, app, kind, mode) as runtime:
+        for path in TRANSCRIPTS:
+            recorded = transcripts.load(path)
+            user = TelegramUser(fake, runtime, new_user())
+            actual = await transcripts.replay(recorded["steps"], user.actor())
+            for number, (expected, got) in enumerate(
+                zip(recorded["steps"], actual, strict=True), 1
+            ):
+                assert got == expected, f"{kind}/{mode}: {path.name} step {number}"
+
+
+@pytest.mark.parametrize("kind", RUNTIMES)
+async def test_updates_of_one_user_are_handled_in_order(
+    fake: FakeTelegram, app: App, kind: str
+) -> None:
+    """Twenty commands queued at once are answered in the order they were sent."""
+    async with running(fake, app, kind, "polling") as runtime:
+        person = new_user()
+        commands = ["/help", "/menu"] * 10
+        ids = [fake.send_text(person, text) for text in commands]
+        await runtime.bridge.wait_handled(ids[-1])
+        for update_id in ids:
+            await runtime.bridge.wait_handled(update_id)
+        texts = [entry["text"].split("\n")[0] for entry in fake.transcript(person.id)]
+        help_first, home_first = texts[0], texts[1]
+        assert help_first != home_first
+        assert texts == [help_first, home_first] * 10
+
+
+@pytest.mark.parametrize("kind", RUNTIMES)
+async def test_deep_link_with_campaign(fake: FakeTelegram, app: App, kind: str) -> None:
+    """`/start report-phx2026` opens the report side; a malformed payload opens the menu."""
+    async with running(fake, app, kind, "polling") as runtime:
+        person = new_user()
+        seen = await TelegramUser(fake, runtime, person).act({"send": "/start report-phx2026"})
+        assert seen[0]["text"].startswith("Beacon is not a hotline")
+        other = new_user()
+        seen = await TelegramUser(fake, runtime, other).act({"send": "/start no$such*entry"})
+        assert seen[0]["text"].startswith("Welcome to Beacon.")

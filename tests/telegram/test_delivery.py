@@ -1,0 +1,185 @@
+"""Delivery: the tap is answered first, edits fall back to sends, retries are bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from bot.service.messages import EraseChat, OutButton, Reply, TapAnswer
+from bot.transports.telegram.api import (
+    ApiBlocked,
+    ApiRejected,
+    ApiRetryAfter,
+    ApiTransient,
+    Keyboard,
+)
+from bot.transports.telegram.delivery import (
+    Delivery,
+    DeliveryFailed,
+    RetryPolicy,
+    SentMessages,
+    Target,
+    as_html,
+    with_retries,
+)
+
+FAST = RetryPolicy(backoff_base=0.0)
+BUTTONS = ((OutButton("A <b>", "1.1.c0"),),)
+
+
+class RecordingApi:
+    """An in-memory ChatApi that records calls and raises scripted failures."""
+
+    def __init__(self, failures: Sequence[Exception] = ()) -> None:
+        """Fail the first calls with `failures`, in order."""
+        self.failures = list(failures)
+        self.calls: list[tuple[str, object]] = []
+        self.next_id = 100
+
+    def _maybe_fail(self) -> None:
+        """Raise the next scripted failure, if any."""
+        if self.failures:
+            raise self.failures.pop(0)
+
+    async def send_message(self, chat_id: int, html: str, keyboard: Keyboard) -> int:
+        """Record a send."""
+        self._maybe_fail()
+        self.next_id += 1
+        self.calls.append(("send", html))
+        return self.next_id
+
+    async def edit_message(
+        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard
+    ) -> None:
+        """Record an edit."""
+        self._maybe_fail()
+        self.calls.append(("edit", message_id))
+
+    async def answer_callback(self, callback_id: str, text: str | None) -> None:
+        """Record an answer."""
+        self._maybe_fail()
+        self.calls.append(("answer", text))
+
+    async def delete_messages(self, chat_id: int, message_ids: Sequence[int]) -> None:
+        """Record a deletion."""
+        self._maybe_fail()
+        self.calls.append(("delete", list(message_ids)))
+
+    async def set_commands(
+        self, commands: Sequence[tuple[str, str]], language_code: str | None
+    ) -> None:
+        """Record commands."""
+        self.calls.append(("commands", language_code))
+
+    async def set_descriptions(
+        self, short: str, description: str, language_code: str | None
+    ) -> None:
+        """Record descriptions."""
+        self.calls.append(("descriptions", language_code))
+
+    async def username(self) -> str:
+        """Return a username."""
+        return "BeaconTestBot"
+
+
+async def no_sleep(_seconds: float) -> None:
+    """Do not wait in tests."""
+
+
+def test_html_escapes_everything() -> None:
+    """Every <, > and & in dynamic text is escaped for HTML parse mode."""
+    assert as_html("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+
+
+async def test_tap_answered_first_then_edit_in_place() -> None:
+    """A replacing reply edits the tapped message, after the callback is answered."""
+    api = RecordingApi()
+    delivery = Delivery(api, FAST, SentMessages())
+    await delivery.deliver(Target(1, 50, "cb"), [Reply("x", BUTTONS, replace=True)])
+    assert api.calls == [("answer", None), ("edit", 50)]
+
+
+async def test_a_tap_is_answered_even_when_the_service_said_nothing() -> None:
+    """No TapAnswer in the outbound (a duplicate, a give-up) still stops the spinner."""
+    api = RecordingApi()
+    await Delivery(api, FAST, SentMessages()).deliver(Target(1, 50, "cb"), [])
+    assert api.calls == [("answer", None)]
+
+
+async def test_edit_refused_falls_back_to_a_new_message() -> None:
+    """If Telegram refuses the edit (message gone), the reply is sent as a new message."""
+    api = RecordingApi([ApiRejected("message to edit not found")])
+    await Delivery(api, FAST, SentMessages()).deliver(
+        Target(1, 50, None), [Reply("x", BUTTONS, replace=True)]
+    )
+    assert api.calls == [("send", "x")]
+
+
+async def test_retries_are_bounded_and_failures_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Transient failures are retried up to the bound; then the failure is logged, not hidden."""
+    api = RecordingApi([ApiTransient("500")] * 4)  # the first reply uses all 4 attempts
+    policy = RetryPolicy(max_transient=3, backoff_base=0.0)
+    await Delivery(api, policy, SentMessages()).deliver(Target(1), [Reply("x"), Reply("y")])
+    assert "delivery_failed" in caplog.text
+    assert api.calls == [("send", "y")]
+
+
+async def test_rate_limits_wait_as_told() -> None:
+    """A 429 waits its retry_after, then the same call succeeds."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    failures = iter([ApiRetryAfter(3), ApiRetryAfter(1)])
+
+    async def call() -> str:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return "done"
+
+    assert await with_retries(call, FAST, sleep) == "done"
+    assert waits == [3, 1]
+
+
+async def test_endless_rate_limits_give_up() -> None:
+    """Rate limits are retried a bounded number of times."""
+
+    async def call() -> None:
+        raise ApiRetryAfter(0)
+
+    with pytest.raises(DeliveryFailed):
+        await with_retries(call, RetryPolicy(max_rate_limited=2), no_sleep)
+
+
+async def test_blocked_propagates() -> None:
+    """A blocked user stops delivery so the caller can mark them inactive."""
+    api = RecordingApi([ApiBlocked()])
+    with pytest.raises(ApiBlocked):
+        await Delivery(api, FAST, SentMessages()).deliver(Target(1), [Reply("x"), Reply("y")])
+    assert api.calls == []
+
+
+async def test_erase_deletes_recent_messages_in_batches() -> None:
+    """Exit deletes messages younger than 48 hours, 100 per call, and forgets them."""
+    now = [1_000_000.0]
+    sent = SentMessages(per_chat=500, clock=lambda: now[0])
+    sent.add(1, 1)
+    now[0] += 49 * 3600
+    for message_id in range(2, 252):
+        sent.add(1, message_id)
+    api = RecordingApi()
+    await Delivery(api, FAST, sent).deliver(Target(1), [EraseChat()])
+    deleted = [ids for kind, ids in api.calls if kind == "delete"]
+    assert [len(batch) for batch in deleted] == [100, 100, 50]  # type: ignore[arg-type]
+    assert 1 not in deleted[0]  # type: ignore[operator]
+    assert sent.take_recent(1) == []
+
+
+async def test_tap_answer_text_is_passed() -> None:
+    """A stale-button note reaches the callback answer."""
+    api = RecordingApi()
+    await Delivery(api, FAST, SentMessages()).deliver(Target(1, 5, "cb"), [TapAnswer("old")])
+    assert api.calls == [("answer", "old")]
