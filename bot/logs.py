@@ -8,8 +8,10 @@ import sys
 
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<redacted-token>"
-QUIET_LIBRARIES = ("httpx", "httpcore", "aiogram.event", "aiohttp.access")
+QUIET_LIBRARIES = ("httpx", "httpcore", "aiogram.event", "aiohttp.access", "tornado.access")
 """Loggers that log every request (httpx logs URLs, which contain the token): warnings only."""
+PAYLOAD_LIBRARIES = ("telegram", "aiogram", "aiohttp", "httpx", "httpcore", "tornado", "sqlalchemy")
+"""Libraries whose DEBUG logs print updates, requests or SQL parameters: never below INFO."""
 
 
 def scrub(text: str) -> str:
@@ -46,5 +48,7 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for library in PAYLOAD_LIBRARIES:
+        logging.getLogger(library).setLevel(max(logging.INFO, root.level))
     for chatty in QUIET_LIBRARIES:
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

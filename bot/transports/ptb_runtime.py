@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -36,10 +37,11 @@ async def translated(call: Awaitable[T]) -> T:
     try:
         return await call
     except RetryAfter as err:
-        wait = err.retry_after
-        raise ApiRetryAfter(
-            wait.total_seconds() if isinstance(wait, dt.timedelta) else wait
-        ) from None
+        with warnings.catch_warnings():  # PTB 22 warns that the int form will become timedelta
+            warnings.simplefilter("ignore")
+            wait = err.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+        raise ApiRetryAfter(seconds) from None
     except Forbidden:
         raise ApiBlocked from None
     except BadRequest as err:

@@ -1,0 +1,67 @@
+"""`python -m bot run` as a real process against the fake server: serves, then stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+from bot.testing.fake_telegram import FakeTelegram
+from tests.telegram.conftest import RUNTIMES, new_user
+
+MARKER = "MARKER-4b1d lives at 1234 Main St"
+
+
+async def wait_for(condition: object, seconds: float) -> None:
+    """Poll a condition every 50 ms, failing after `seconds` (a bounded wait)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.mark.parametrize("kind", RUNTIMES)
+async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(
+    fake: FakeTelegram, tmp_path: Path, kind: str
+) -> None:
+    """The bot process answers, finishes in-flight updates on SIGTERM, and logs no secrets."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env.update(
+        BOT_TOKEN=fake.token, BOT_API_URL=fake.base_url, BOT_RUNTIME=kind,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}", LOG_LEVEL="DEBUG",
+        PYTHONPATH=str(PROJECT_ROOT),
+    )  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await wait_for(lambda: fake.calls_to("getUpdates"), 60)
+        people = [new_user() for _ in range(20)]
+        first = [fake.send_text(p, "/start") for p in people]
+        for update_id in first:
+            await fake.wait_delivered(update_id, timeout=30)
+        await wait_for(lambda: all(fake.first_reply_after(u) for u in first), 30)
+        burst = [fake.send_text(p, text) for p in people for text in (MARKER, "/help", "/menu")]
+        await wait_for(lambda: any(fake.delivered_at(u) for u in burst), 30)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    logs = stderr.decode()
+    assert process.returncode == 0, logs[-2000:]
+    handed_over = [u for u in burst if fake.delivered_at(u) is not None]
+    assert handed_over and all(fake.first_reply_after(u) for u in handed_over)
+    assert "telegram_stopped" in logs
+    assert fake.token not in logs and fake.token.split(":")[1] not in logs
+    assert "MARKER" not in logs and "Main St" not in logs
+    assert all(str(p.id) not in logs for p in people)
+    assert fake.calls_to("setMyCommands") and fake.calls_to("setMyShortDescription")
