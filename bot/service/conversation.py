@@ -113,7 +113,7 @@ class ConversationService:
             if handled is None:
                 event(log, "duplicate_update", platform=inbound.platform)
                 return [TapAnswer()] if inbound.is_tap else []
-            event(log, "handled", kind=kind, effects=len(handled.step.effects))
+            event(log, "handled", level=logging.DEBUG, kind=kind, effects=len(handled.step.effects))
             locale = negotiate(
                 handled.locale, inbound.language_code, self.catalogs.codes(), self.default_locale
             )

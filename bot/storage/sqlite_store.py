@@ -1,19 +1,23 @@
-"""The SQLite store: each update is one transaction run whole on one database thread.
+"""The SQLite store: each update is one unit of work on one writer thread.
 
-SQLite has one writer at a time, so a single thread with a single connection does every write;
-an update costs one hop to that thread instead of several per statement.
+SQLite has one writer at a time, so a single thread with a single connection does every write
+(bot/storage/sqlite_writer.py), committing whatever is queued in one transaction. WAL
+checkpoints (the only step that waits for the disk) run on a second thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from bot.service.ports import Decide, Loaded, R, StateConflict, Writes
+from bot.storage.sqlite_writer import BatchWriter, Unit
 from bot.storage.tables import VIEW_SHARDS
 
 CLAIM = (
@@ -84,80 +88,98 @@ def write(
 
 
 class SqliteStore:
-    """Applies updates on a SQLite file through one dedicated thread."""
+    """Applies updates on a SQLite file through one writer thread that commits in batches."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, checkpoint_every: float = 1.0) -> None:
         """Use the database file at `path` (already migrated)."""
         self.path = path
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beacon-sqlite")
-        self._connection: sqlite3.Connection | None = None
+        self.checkpoint_every = checkpoint_every
+        self._writer = BatchWriter(partial(writer_connection, path))
+        self._checkpoint_thread = ThreadPoolExecutor(1, thread_name_prefix="beacon-checkpoint")
+        self._checkpointer: asyncio.Task[None] | None = None
 
-    def _connect(self) -> sqlite3.Connection:
-        """Return the thread's connection, opening it with WAL and foreign keys on first use."""
-        if self._connection is None:
-            connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            self._connection = connection
-        return self._connection
-
-    async def _run(self, work: Any, *args: Any) -> Any:
-        """Run `work(connection, *args)` on the database thread."""
+    async def _checkpoint_forever(self) -> None:
+        """Copy the WAL into the database every few seconds, off the writer thread."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, lambda: work(self._connect(), *args))
+        connection = await loop.run_in_executor(self._checkpoint_thread, open_connection, self.path)
+        try:
+            while True:
+                await asyncio.sleep(self.checkpoint_every)
+                await loop.run_in_executor(self._checkpoint_thread, checkpoint, connection)
+        finally:
+            await asyncio.shield(loop.run_in_executor(self._checkpoint_thread, connection.close))
+
+    async def run_unit(self, unit: Unit) -> Any:
+        """Run `unit(connection)` atomically on the writer thread (inside a transaction)."""
+        if self._checkpointer is None:
+            self._checkpointer = asyncio.create_task(self._checkpoint_forever())
+        return await self._writer.run(unit)
 
     async def apply(
         self, user_key: str, update_key: str | None, now: dt.datetime, decide: Decide[R]
     ) -> R | None:
         """In one transaction: claim the update, load, decide, write; return decide's result."""
-        result: R | None = await self._run(self._apply, user_key, update_key, now, decide)
-        return result
-
-    @staticmethod
-    def _apply(
-        connection: sqlite3.Connection,
-        user_key: str,
-        update_key: str | None,
-        now: dt.datetime,
-        decide: Decide[R],
-    ) -> R | None:
-        """The whole unit of work, on the database thread."""
-        stamp = timestamp(now)
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            claimed = update_key is None or connection.execute(CLAIM, (update_key, stamp)).rowcount
-            if not claimed:
-                connection.execute("ROLLBACK")
-                return None
-            user_id, locale = connection.execute(UPSERT_USER, (user_key, stamp, stamp)).fetchone()
-            row = connection.execute(LOAD_STATE, (user_id,)).fetchone()
-            state = json.loads(row[0]) if row else None
-            loaded = Loaded(user_id, locale, state, row[1] if row else None)
-            writes, result = decide(loaded)
-            write(connection, user_id, loaded, writes, stamp)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        result: R | None = await self.run_unit(
+            partial(apply_unit, user_key=user_key, update_key=update_key, now=now, decide=decide)
+        )
         return result
 
     async def set_active(self, user_key: str, active: bool) -> None:
         """Mark a known user as reachable or not."""
-        await self._run(_set_active, user_key, active)
+        await self.run_unit(partial(_set_active, user_key=user_key, active=active))
 
     async def close(self) -> None:
-        """Close the connection and stop the thread."""
-        await self._run(_close)
-        self._connection = None
-        self._thread.shutdown(wait=True)
+        """Stop checkpointing, finish queued writes, write the WAL back and close."""
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+        await self._writer.stop()
+        self._checkpoint_thread.shutdown(wait=True)
 
 
-def _set_active(connection: sqlite3.Connection, user_key: str, active: bool) -> None:
-    """Set a user's active flag (autocommit)."""
+def apply_unit(
+    connection: sqlite3.Connection,
+    *,
+    user_key: str,
+    update_key: str | None,
+    now: dt.datetime,
+    decide: Decide[R],
+) -> R | None:
+    """The unit of work for one update (the writer wraps it in a transaction and a savepoint)."""
+    stamp = timestamp(now)
+    if update_key is not None and connection.execute(CLAIM, (update_key, stamp)).rowcount != 1:
+        return None
+    user_id, locale = connection.execute(UPSERT_USER, (user_key, stamp, stamp)).fetchone()
+    row = connection.execute(LOAD_STATE, (user_id,)).fetchone()
+    state = json.loads(row[0]) if row else None
+    loaded = Loaded(user_id, locale, state, row[1] if row else None)
+    writes, result = decide(loaded)
+    write(connection, user_id, loaded, writes, stamp)
+    return result
+
+
+def writer_connection(path: str) -> sqlite3.Connection:
+    """Open the writer's connection: WAL, no automatic checkpoints, foreign keys on."""
+    connection = open_connection(path)
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
+def _set_active(connection: sqlite3.Connection, *, user_key: str, active: bool) -> None:
+    """Set a user's active flag."""
     connection.execute("UPDATE users SET active = ? WHERE user_key = ?", (active, user_key))
 
 
-def _close(connection: sqlite3.Connection) -> None:
-    """Close the connection."""
-    connection.close()
+def open_connection(path: str) -> sqlite3.Connection:
+    """Open a connection in autocommit mode with WAL, synced at checkpoints only."""
+    connection = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
+
+
+def checkpoint(connection: sqlite3.Connection) -> None:
+    """Copy what the WAL holds into the database without blocking the writer."""
+    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")

@@ -35,9 +35,16 @@ T = TypeVar("T")
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    """Return an inline keyboard, or None when there are no buttons."""
-    rows = [[InlineKeyboardButton(text=b.label, callback_data=b.data) for b in r] for r in keyboard]
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    """Return an inline keyboard, or None when there are no buttons.
+
+    Built without re-validation: labels and callback data come from Beacon's own renderer
+    and codec, which already guarantee their types and lengths.
+    """
+    rows = [
+        [InlineKeyboardButton.model_construct(text=b.label, callback_data=b.data) for b in row]
+        for row in keyboard
+    ]
+    return InlineKeyboardMarkup.model_construct(inline_keyboard=rows) if rows else None
 
 
 async def translated(call: Awaitable[T]) -> T:

@@ -24,6 +24,8 @@ from bot.transports.telegram.runtime import RuntimeConfig
 T = TypeVar("T")
 CONCURRENT_UPDATES = 256
 CONNECTIONS = 64
+POOL_TIMEOUT = 30.0
+"""Seconds a request may wait for a free connection; PTB's default (1 s) drops replies in bursts."""
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -116,6 +118,7 @@ class PtbRuntime:
             .base_file_url(f"{config.api_url}/file/bot")
             .concurrent_updates(CONCURRENT_UPDATES)
             .connection_pool_size(CONNECTIONS)
+            .pool_timeout(POOL_TIMEOUT)
             .build()
         )
         self.bridge = make_bridge(PtbApi(self.app.bot))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import sqlite3
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +16,9 @@ from alembic.migration import MigrationContext
 
 from bot.service.ports import Loaded, QuizAnswerRow, StateConflict, Writes
 from bot.storage import postgres_store, sqlite_store
+from bot.storage.database import make_engine, migrate
 from bot.storage.postgres_store import PostgresStore
-from bot.storage.sqlite_store import SqliteStore
+from bot.storage.sqlite_store import SqliteStore, sqlite_path
 from bot.storage.tables import metadata
 from tests.conftest import Database
 
@@ -91,13 +94,9 @@ async def write_against(database: Database, loaded: Loaded, writes: Writes) -> N
         stamp = sqlite_store.timestamp(NOW)
 
         def run(connection: sqlite3.Connection) -> None:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                sqlite_store.write(connection, loaded.user_id, loaded, writes, stamp)
-            finally:
-                connection.execute("ROLLBACK")
+            sqlite_store.write(connection, loaded.user_id, loaded, writes, stamp)
 
-        await store._run(run)
+        await store.run_unit(run)
         return
     assert isinstance(store, PostgresStore)
     async with store.pool.acquire() as connection, connection.transaction():
@@ -167,3 +166,27 @@ async def test_set_active(database: Database) -> None:
     await store.set_active("c" * 64, True)
     [user] = await database.rows("users")
     assert user[5]
+
+
+async def test_a_failing_unit_does_not_undo_its_batch_neighbours(tmp_path: Path) -> None:
+    """Units queued together commit together, except the one that failed, which leaves nothing."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'batch.db'}"
+    engine = make_engine(url)
+    await migrate(engine)
+    store = SqliteStore(sqlite_path(url))
+
+    def failing(loaded: Loaded) -> tuple[Writes, None]:
+        raise RuntimeError("this unit fails")
+
+    outcomes = await asyncio.gather(
+        *(store.apply(f"{n:064d}", f"t:{n}", NOW, save({"n": n}, 1)) for n in range(20)),
+        store.apply("f" * 64, "t:fail", NOW, failing),
+        return_exceptions=True,
+    )
+    await store.close()
+    assert isinstance(outcomes[-1], RuntimeError)
+    assert all(isinstance(o, Loaded) for o in outcomes[:-1])
+    database = Database(engine, store)
+    counts = await database.counts()
+    assert counts["users"] == counts["conversations"] == counts["processed_updates"] == 20
+    await engine.dispose()

@@ -37,9 +37,11 @@ async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}", LOG_LEVEL="DEBUG",
         PYTHONPATH=str(PROJECT_ROOT),
     )  # fmt: skip
+    log_path = tmp_path / "bot.log"
+    log_file = log_path.open("wb")  # a file, not a pipe, so the bot never blocks on its logs
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
     )  # fmt: skip
     try:
         await wait_for(lambda: fake.calls_to("getUpdates"), 60)
@@ -51,12 +53,13 @@ async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(
         burst = [fake.send_text(p, text) for p in people for text in (MARKER, "/help", "/menu")]
         await wait_for(lambda: any(fake.delivered_at(u) for u in burst), 30)
         process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+        await asyncio.wait_for(process.wait(), 60)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-    logs = stderr.decode()
+        log_file.close()
+    logs = log_path.read_text()
     assert process.returncode == 0, logs[-2000:]
     handed_over = [u for u in burst if fake.delivered_at(u) is not None]
     assert handed_over and all(fake.first_reply_after(u) for u in handed_over)

@@ -275,9 +275,9 @@ class FakeTelegram:
         return self._simulator.send_text(user, text, chat=chat)
 
     def tap(
-        self, user: FakeUser, message_id: int, data: str, *, chat: FakeChat | None = None
+        self, user: FakeUser, message_id: int | None, data: str, *, chat: FakeChat | None = None
     ) -> int:
-        """Queue a button press on a bot message; return the update id."""
+        """Queue a button press on a bot message (None: one the server did not keep)."""
         return self._simulator.tap(user, message_id, data, chat=chat)
 
     def send_media(self, user: FakeUser, kind: str, *, chat: FakeChat | None = None) -> int:

@@ -53,11 +53,23 @@ class Simulator:
         return self._user_message(user, chat, media_fields(kind, self.world.next_serial(), user))
 
     def tap(
-        self, user: FakeUser, message_id: int, data: str, *, chat: FakeChat | None = None
+        self,
+        user: FakeUser,
+        message_id: int | None,
+        data: str,
+        *,
+        chat: FakeChat | None = None,
     ) -> int:
-        """Queue a callback query: the user pressed a button with data on a bot message."""
+        """Queue a callback query: the user pressed a button with data on a bot message.
+
+        With `message_id` None the button is on a message the server does not keep (a load
+        generator's scripted tap): Telegram then sends an InaccessibleMessage (date 0).
+        """
         state = self.world.chat_of(user, chat)
-        message = state.bot_messages.get(message_id)
+        if message_id is None:
+            message: JsonObject | None = {"chat": state.chat, "message_id": 0, "date": 0}
+        else:
+            message = state.bot_messages.get(message_id)
         if message is None:
             known = sorted(state.bot_messages)
             raise LookupError(f"no bot message {message_id} in chat {state.chat['id']}: {known}")
