@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any, TypeVar
 
@@ -26,9 +26,11 @@ from bot.transports.telegram.api import (
     ApiRejected,
     ApiRetryAfter,
     ApiTransient,
+    ChatApi,
     Keyboard,
 )
 from bot.transports.telegram.bridge import ALLOWED_UPDATES, TelegramBridge
+from bot.transports.telegram.client_api import LibraryApi
 from bot.transports.telegram.runtime import RuntimeConfig
 
 T = TypeVar("T")
@@ -61,68 +63,25 @@ async def translated(call: Awaitable[T]) -> T:
         raise ApiRejected(err.message) from None
 
 
-class AiogramApi:
-    """The ChatApi port on an aiogram Bot."""
+def command(name: str, description: str) -> BotCommand:
+    """Return an aiogram bot command."""
+    return BotCommand(command=name, description=description)
 
-    def __init__(self, bot: Bot) -> None:
-        """Call the Bot API through `bot`."""
-        self.bot = bot
 
-    async def send_message(self, chat_id: int, html: str, keyboard: Keyboard) -> int:
-        """Send an HTML message with an inline keyboard; return its message id."""
-        sent = await translated(
-            self.bot.send_message(chat_id, html, parse_mode="HTML", reply_markup=markup(keyboard))
-        )
-        return sent.message_id
-
-    async def edit_message(
-        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard
-    ) -> None:
-        """Replace a message's text and keyboard."""
-        await translated(
-            self.bot.edit_message_text(
-                html, chat_id=chat_id, message_id=message_id, parse_mode="HTML",
-                reply_markup=markup(keyboard),
-            )
-        )  # fmt: skip
-
-    async def answer_callback(self, callback_id: str, text: str | None) -> None:
-        """Answer a button press."""
-        await translated(self.bot.answer_callback_query(callback_id, text=text))
-
-    async def delete_messages(self, chat_id: int, message_ids: Sequence[int]) -> None:
-        """Delete up to 100 messages."""
-        await translated(self.bot.delete_messages(chat_id, list(message_ids)))
-
-    async def set_commands(
-        self, commands: Sequence[tuple[str, str]], language_code: str | None
-    ) -> None:
-        """Publish the command menu for a language."""
-        items = [BotCommand(command=name, description=text) for name, text in commands]
-        await translated(self.bot.set_my_commands(items, language_code=language_code))
-
-    async def set_descriptions(
-        self, short_description: str, description: str, language_code: str | None
-    ) -> None:
-        """Publish the short description and description for a language."""
-        await translated(self.bot.set_my_short_description(short_description, language_code))
-        await translated(self.bot.set_my_description(description, language_code))
-
-    async def username(self) -> str:
-        """Return the bot's username."""
-        me = await translated(self.bot.get_me())
-        return me.username or ""
+def aiogram_api(bot: Bot) -> LibraryApi:
+    """Return the ChatApi port on an aiogram Bot."""
+    return LibraryApi(bot, markup, command, translated)
 
 
 class AiogramRuntime:
     """Receives updates with aiogram (long polling or webhook) and feeds them to the bridge."""
 
-    def __init__(self, config: RuntimeConfig, make_bridge: Callable[[AiogramApi], TelegramBridge]):
+    def __init__(self, config: RuntimeConfig, make_bridge: Callable[[ChatApi], TelegramBridge]):
         """Build the bot and dispatcher; nothing connects until `start`."""
         server = TelegramAPIServer.from_base(config.api_url)
         self.config = config
         self.bot = Bot(config.token, session=AiohttpSession(api=server))
-        self.bridge = make_bridge(AiogramApi(self.bot))
+        self.bridge = make_bridge(aiogram_api(self.bot))
         self.dispatcher = Dispatcher()
         self.dispatcher.update.outer_middleware(self._feed)
         self._polling: asyncio.Task[None] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -16,9 +16,11 @@ from bot.transports.telegram.api import (
     ApiRejected,
     ApiRetryAfter,
     ApiTransient,
+    ChatApi,
     Keyboard,
 )
 from bot.transports.telegram.bridge import ALLOWED_UPDATES, TelegramBridge
+from bot.transports.telegram.client_api import LibraryApi
 from bot.transports.telegram.runtime import RuntimeConfig
 
 T = TypeVar("T")
@@ -52,63 +54,20 @@ async def translated(call: Awaitable[T]) -> T:
         raise ApiTransient(type(err).__name__) from None
 
 
-class PtbApi:
-    """The ChatApi port on a python-telegram-bot Bot."""
+def command(name: str, description: str) -> BotCommand:
+    """Return a python-telegram-bot bot command."""
+    return BotCommand(name, description)
 
-    def __init__(self, bot: Bot) -> None:
-        """Call the Bot API through `bot`."""
-        self.bot = bot
 
-    async def send_message(self, chat_id: int, html: str, keyboard: Keyboard) -> int:
-        """Send an HTML message with an inline keyboard; return its message id."""
-        sent = await translated(
-            self.bot.send_message(chat_id, html, parse_mode="HTML", reply_markup=markup(keyboard))
-        )
-        return sent.message_id
-
-    async def edit_message(
-        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard
-    ) -> None:
-        """Replace a message's text and keyboard."""
-        await translated(
-            self.bot.edit_message_text(
-                html, chat_id=chat_id, message_id=message_id, parse_mode="HTML",
-                reply_markup=markup(keyboard),
-            )
-        )  # fmt: skip
-
-    async def answer_callback(self, callback_id: str, text: str | None) -> None:
-        """Answer a button press."""
-        await translated(self.bot.answer_callback_query(callback_id, text=text))
-
-    async def delete_messages(self, chat_id: int, message_ids: Sequence[int]) -> None:
-        """Delete up to 100 messages."""
-        await translated(self.bot.delete_messages(chat_id, list(message_ids)))
-
-    async def set_commands(
-        self, commands: Sequence[tuple[str, str]], language_code: str | None
-    ) -> None:
-        """Publish the command menu for a language."""
-        items = [BotCommand(name, text) for name, text in commands]
-        await translated(self.bot.set_my_commands(items, language_code=language_code))
-
-    async def set_descriptions(
-        self, short_description: str, description: str, language_code: str | None
-    ) -> None:
-        """Publish the short description and description for a language."""
-        await translated(self.bot.set_my_short_description(short_description, language_code))
-        await translated(self.bot.set_my_description(description, language_code))
-
-    async def username(self) -> str:
-        """Return the bot's username."""
-        me = await translated(self.bot.get_me())
-        return me.username or ""
+def ptb_api(bot: Bot) -> LibraryApi:
+    """Return the ChatApi port on a python-telegram-bot Bot."""
+    return LibraryApi(bot, markup, command, translated)
 
 
 class PtbRuntime:
     """Receives updates with python-telegram-bot, many users at once, and feeds the bridge."""
 
-    def __init__(self, config: RuntimeConfig, make_bridge: Callable[[PtbApi], TelegramBridge]):
+    def __init__(self, config: RuntimeConfig, make_bridge: Callable[[ChatApi], TelegramBridge]):
         """Build the application; nothing connects until `start`."""
         self.config = config
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
@@ -121,7 +80,7 @@ class PtbRuntime:
             .pool_timeout(POOL_TIMEOUT)
             .build()
         )
-        self.bridge = make_bridge(PtbApi(self.app.bot))
+        self.bridge = make_bridge(ptb_api(self.app.bot))
         self.app.add_handler(TypeHandler(Update, self._feed))
 
     async def _feed(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

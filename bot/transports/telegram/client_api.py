@@ -1,0 +1,79 @@
+"""The ChatApi port on a library Bot that exposes the Bot API's own method names (both do)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from bot.transports.telegram.api import Keyboard
+
+T = TypeVar("T")
+Translate = Callable[[Awaitable[Any]], Awaitable[Any]]
+
+
+class LibraryApi:
+    """Calls `send_message`, `edit_message_text`, ... on an aiogram or python-telegram-bot Bot.
+
+    The runtime supplies how its library builds a keyboard and a command, and `translated`,
+    which turns the library's errors into Beacon's Api* exceptions.
+    """
+
+    def __init__(
+        self,
+        bot: Any,
+        markup: Callable[[Keyboard], Any],
+        command: Callable[[str, str], Any],
+        translated: Translate,
+    ) -> None:
+        """Wrap `bot` with the library's keyboard and command builders and error translation."""
+        self.bot = bot
+        self.markup = markup
+        self.command = command
+        self.translated = translated
+
+    async def send_message(self, chat_id: int, html: str, keyboard: Keyboard) -> int:
+        """Send an HTML message with an inline keyboard; return its message id."""
+        sent = await self.translated(
+            self.bot.send_message(
+                chat_id, html, parse_mode="HTML", reply_markup=self.markup(keyboard)
+            )
+        )
+        return int(sent.message_id)
+
+    async def edit_message(
+        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard
+    ) -> None:
+        """Replace a message's text and keyboard."""
+        await self.translated(
+            self.bot.edit_message_text(
+                html, chat_id=chat_id, message_id=message_id, parse_mode="HTML",
+                reply_markup=self.markup(keyboard),
+            )
+        )  # fmt: skip
+
+    async def answer_callback(self, callback_id: str, text: str | None) -> None:
+        """Answer a button press."""
+        await self.translated(self.bot.answer_callback_query(callback_id, text=text))
+
+    async def delete_messages(self, chat_id: int, message_ids: Sequence[int]) -> None:
+        """Delete up to 100 messages."""
+        await self.translated(self.bot.delete_messages(chat_id, list(message_ids)))
+
+    async def set_commands(
+        self, commands: Sequence[tuple[str, str]], language_code: str | None
+    ) -> None:
+        """Publish the command menu for a language."""
+        items = [self.command(name, text) for name, text in commands]
+        await self.translated(self.bot.set_my_commands(items, language_code=language_code))
+
+    async def set_descriptions(
+        self, short_description: str, description: str, language_code: str | None
+    ) -> None:
+        """Publish the short description and description for a language."""
+        await self.translated(self.bot.set_my_short_description(short_description, language_code))
+        await self.translated(self.bot.set_my_description(description, language_code))
+
+    async def username(self) -> str:
+        """Return the bot's username."""
+        me = await self.translated(self.bot.get_me())
+        return str(me.username or "")
