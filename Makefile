@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run chat test check lint typecheck pytest clean
+.PHONY: install run chat test check lint typecheck pytest catalog clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Beacon needs Python 3.11 or newer")'
@@ -37,6 +37,11 @@ pytest: install
 	$(PY) -m pytest -q
 
 test: check lint typecheck pytest
+
+catalog: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k pgettext:1c,2 --no-wrap --sort-by-file \
+		--project=Beacon --copyright-holder="The Beacon contributors" \
+		-o locales/beacon.pot .
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
