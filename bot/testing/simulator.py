@@ -57,7 +57,7 @@ class CoreChat:
     ) -> None:
         """Chat with `content` in `locale` at a fixed time."""
         self.content = content
-        self.renderer = Renderer(catalogs.translator(locale) if catalogs else _Source(), locale)
+        self.renderer = Renderer(catalogs.translator(locale) if catalogs else SourceText(), locale)
         self.now = now
         self.saved = json.dumps(ConversationState().to_dict())
         self.keyboard = Keyboard()
@@ -86,7 +86,7 @@ class CoreChat:
         return self.event(Tap(self.keyboard.data_for(label)))
 
 
-class _Source:
+class SourceText:
     """The identity translator: the source text."""
 
     def pgettext(self, context: str, message: str, /) -> str:

@@ -5,18 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
 from bot.content.bundle import Content
-from bot.content.models import QuizQuestionNode
 from bot.core.effects import Msg, ResourceCard
-from bot.core.screens import screen_for
-from bot.core.state import ConversationState, Position
 from bot.i18n.extract import extract_text
 from bot.settings import PROJECT_ROOT
+from bot.testing.screens import every_screen
 
 POT = PROJECT_ROOT / "locales" / "beacon.pot"
 SOURCE = """\
@@ -66,19 +63,11 @@ def messages_of(part: object) -> Iterator[Msg]:
 def rendered(content: Content) -> set[tuple[str, str]]:
     """Return (context, text) of every message any screen of the content can show."""
     shown: set[tuple[str, str]] = set()
-    for tree in content.trees.values():
-        for node_id, node in tree.nodes.items():
-            for place in ("US-AZ", "US", "GB"):
-                state = ConversationState(revision=1, at=Position(tree.id, node_id), place=place)
-                states = [state]
-                if isinstance(node, QuizQuestionNode):
-                    states += [replace(state, answered=i) for i in range(len(node.options))]
-                for each in states:
-                    screen = screen_for(content, each)
-                    for part in screen.parts:
-                        shown |= {(m.context, m.text) for m in messages_of(part)}
-                    for row in screen.buttons:
-                        shown |= {(b.label.context, b.label.text) for b in row if b.label.translate}
+    for _, screen in every_screen(content, ["US-AZ", "US", "GB"]):
+        for part in screen.parts:
+            shown |= {(m.context, m.text) for m in messages_of(part)}
+        for row in screen.buttons:
+            shown |= {(b.label.context, b.label.text) for b in row if b.label.translate}
     return shown
 
 
