@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.core.state import Position
 
-Param = tuple[str, "str | int | Msg"]
-"""A named placeholder value; a Msg value is translated before it is filled in."""
+Param = tuple[str, "str | int | date | Msg"]
+"""A named placeholder value; numbers and dates are formatted for the locale, a Msg translated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +19,12 @@ class Msg:
     text: str
     params: tuple[Param, ...] = ()
     translate: bool = True
+    plural: str | None = None
+    """The source plural form; the `count` parameter then picks the form."""
 
-    def fill(self, **params: str | int | Msg) -> Msg:
+    def fill(self, **params: str | int | date | Msg) -> Msg:
         """Return this message with placeholder values attached."""
-        return Msg(self.context, self.text, tuple(params.items()), self.translate)
+        return Msg(self.context, self.text, tuple(params.items()), self.translate, self.plural)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ class ResourceCard:
     channels: tuple[ChannelLine, ...]
     hours: Msg
     languages: Msg
+    verified_on: date
 
 
 Part = Msg | ResourceCard

@@ -67,6 +67,7 @@ def resource_card(resource: Resource) -> ResourceCard:
         ),
         hours=resource_msg(resource, "hours", resource.hours),
         languages=resource_msg(resource, "languages", resource.languages),
+        verified_on=resource.verified_on,
     )
 
 
@@ -211,7 +212,8 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
         case QuizResultNode():
             score, total = quiz_score(content, state, pos.tree)
             result = field_msg(pos, "text", node.text).fill(score=score, total=total)
-            return [result], choice_rows(pos, node.choices, rev)
+            missed = [texts.MISSED.fill(count=total - score)] if score < total else []
+            return [result, *missed], choice_rows(pos, node.choices, rev)
         case ResourcesNode():
             return resources_body(content, state, pos, node)
         case EndNode():

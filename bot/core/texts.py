@@ -10,15 +10,25 @@ def pgettext(context: str, text: str) -> Msg:
     return Msg(context, text)
 
 
+def npgettext(context: str, singular: str, plural: str) -> Msg:
+    """Mark a text with a plural form; its `count` parameter picks the form when rendered."""
+    return Msg(context, singular, plural=plural)
+
+
 BACK = pgettext("ui", "Back")
 HOME = pgettext("ui", "Home")
 NEXT = pgettext("ui", "Next")
-EXIT = pgettext("ui", "Exit")
+EXIT = pgettext("exit", "Exit")
 RIGHT = pgettext("ui", "Right.")
 NOT_QUITE = pgettext("ui", "Not quite.")
 CORRECT_ANSWER = pgettext("ui", "The answer: {answer}")
 SOURCE = pgettext("ui", "Source: {name} ({url})")
 QUESTION_COUNT = pgettext("ui", "Question {number} of {total}")
+MISSED = npgettext(
+    "ui",
+    "You missed {count} question. Its answer was shown after it; try the module again any time.",
+    "You missed {count} questions. Each answer was shown after it; try the module again any time.",
+)
 LANGUAGE_PROMPT = pgettext("ui", "Choose your language.")
 LANGUAGE_UNREVIEWED = pgettext("ui", "{name} (not yet reviewed)")
 STALE = pgettext("ui", "That button is from an earlier screen, so nothing changed.")
@@ -44,7 +54,8 @@ NO_RESOURCES = pgettext(
 )
 FORGET_CONFIRM = pgettext(
     "privacy",
-    "Delete everything Beacon keeps about you: your language, where you are, your quiz answers? "
+    "Delete everything Beacon keeps about you: your language, the area you chose, "
+    "where you are in a conversation and your quiz answers? "
     "This cannot be undone. Anonymous counts that name no one stay.",
 )
 FORGET_YES = pgettext("privacy", "Yes, delete everything")
@@ -55,13 +66,14 @@ LAW_ENFORCEMENT = pgettext("resource", "Law enforcement.")
 NOT_LAW_ENFORCEMENT = pgettext("resource", "Not law enforcement.")
 HOURS = pgettext("resource", "Hours: {hours}")
 LANGUAGES = pgettext("resource", "Languages: {languages}")
+VERIFIED_ON = pgettext("resource", "Details checked on {date}.")
 COMMANDS = {
     "start": pgettext("command", "Start again from the main menu"),
     "menu": pgettext("command", "Main menu"),
     "help": pgettext("command", "What Beacon can do"),
     "language": pgettext("command", "Change the language"),
-    "exit": pgettext("command", "Clear this conversation"),
-    "forget": pgettext("command", "Delete everything Beacon keeps about you"),
+    "exit": pgettext("exit", "Clear this conversation"),
+    "forget": pgettext("privacy", "Delete everything Beacon keeps about you"),
 }
 SHORT_DESCRIPTION = pgettext(
     "bot",

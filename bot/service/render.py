@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot.core import texts
@@ -18,7 +20,8 @@ from bot.core.effects import (
     Screen,
     Show,
 )
-from bot.i18n.catalogs import Translator
+from bot.i18n.catalogs import Translator, is_right_to_left
+from bot.i18n.direction import right_to_left
 from bot.service.messages import EraseChat, Outbound, OutButton, Reply, TapAnswer
 
 
@@ -34,24 +37,45 @@ class Renderer:
     """Turns effects into messages for one locale."""
 
     def __init__(self, translator: Translator, locale: str) -> None:
-        """Render with this translator; numbers are formatted for `locale`."""
+        """Render with this translator; numbers, dates and direction follow `locale`."""
         self.translator = translator
         self.locale = locale
+        self.rtl = is_right_to_left(locale)
+
+    def finish(self, text: str) -> str:
+        """Return finished text as it is sent: laid out right to left where the locale is."""
+        return right_to_left(text) if self.rtl else text
+
+    def say(self, msg: Msg) -> str:
+        """Return a message translated, filled and finished for sending."""
+        return self.finish(self.text(msg))
+
+    def source(self, msg: Msg) -> str:
+        """Return a message's translation (its plural form picked by `count`), unfilled."""
+        if not msg.translate:
+            return msg.text
+        if msg.plural is None:
+            return self.translator.pgettext(msg.context, msg.text)
+        count = dict(msg.params).get("count")
+        n = count if isinstance(count, int) else 1
+        return self.translator.npgettext(msg.context, msg.text, msg.plural, n)
+
+    def value(self, value: str | int | date | Msg) -> str:
+        """Return a placeholder value as text: translated, or formatted for the locale."""
+        if isinstance(value, Msg):
+            return self.text(value)
+        if isinstance(value, int):
+            return format_decimal(value, locale=self.locale)
+        if isinstance(value, date):
+            return format_date(value, format="long", locale=self.locale)
+        return value
 
     def text(self, msg: Msg) -> str:
         """Return a message translated, with its placeholders filled."""
-        source = self.translator.pgettext(msg.context, msg.text) if msg.translate else msg.text
+        source = self.source(msg)
         if not msg.params:
             return source
-        values = _Params()
-        for name, value in msg.params:
-            if isinstance(value, Msg):
-                values[name] = self.text(value)
-            elif isinstance(value, int):
-                values[name] = format_decimal(value, locale=self.locale.replace("_", "-"))
-            else:
-                values[name] = value
-        return source.format_map(values)
+        return source.format_map(_Params((name, self.value(v)) for name, v in msg.params))
 
     def card(self, card: ResourceCard) -> str:
         """Return a resource as a short block: name, why, channels, hours, languages, sharing."""
@@ -67,6 +91,7 @@ class Renderer:
         lines.append(self.text(texts.LANGUAGES.fill(languages=card.languages)))
         kind = texts.LAW_ENFORCEMENT if card.law_enforcement else texts.NOT_LAW_ENFORCEMENT
         lines.append(f"{self.text(kind)} {self.text(card.sharing)}")
+        lines.append(self.text(texts.VERIFIED_ON.fill(date=card.verified_on)))
         return "\n".join(lines)
 
     def part(self, part: Part) -> str:
@@ -75,9 +100,9 @@ class Renderer:
 
     def screen(self, screen: Screen) -> Reply:
         """Return a screen as one message with its keyboard."""
-        body = "\n\n".join(self.part(part) for part in screen.parts)
+        body = self.finish("\n\n".join(self.part(part) for part in screen.parts))
         rows = tuple(
-            tuple(OutButton(self.text(b.label), b.data) for b in row) for row in screen.buttons
+            tuple(OutButton(self.say(b.label), b.data) for b in row) for row in screen.buttons
         )
         return Reply(body, rows, screen.replace)
 
@@ -89,9 +114,9 @@ class Renderer:
                 case Show(screen):
                     out.append(self.screen(screen))
                 case Notice(message):
-                    out.append(Reply(self.text(message)))
+                    out.append(Reply(self.say(message)))
                 case AnswerTap(message):
-                    out.append(TapAnswer(self.text(message) if message else None))
+                    out.append(TapAnswer(self.say(message) if message else None))
                 case ClearChat():
                     out.append(EraseChat())
         return out

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.content.bundle import Content
 from bot.core import engine
+from bot.core.effects import ForgetUser, SetLocale
 from bot.core.events import Event, Tap
 from bot.core.inputs import parse_text
 from bot.core.state import ConversationState
@@ -57,11 +58,17 @@ class CoreChat:
     ) -> None:
         """Chat with `content` in `locale` at a fixed time."""
         self.content = content
-        self.renderer = Renderer(catalogs.translator(locale) if catalogs else SourceText(), locale)
+        self.catalogs = catalogs
+        self.first_locale = locale
+        self.renderer = self.renderer_for(locale)
         self.now = now
         self.saved = json.dumps(ConversationState().to_dict())
         self.keyboard = Keyboard()
         self.effects: list[object] = []
+
+    def renderer_for(self, locale: str) -> Renderer:
+        """Return a renderer in `locale` (English source text when there are no catalogs)."""
+        return Renderer(self.catalogs.translator(locale) if self.catalogs else SourceText(), locale)
 
     @property
     def state(self) -> ConversationState:
@@ -73,7 +80,12 @@ class CoreChat:
         step = engine.step(self.content, self.state, event, self.now)
         self.saved = json.dumps(step.state.to_dict())
         self.effects = list(step.effects)
+        for effect in step.effects:  # as the service does: a new choice renders this step
+            if isinstance(effect, SetLocale):
+                self.renderer = self.renderer_for(effect.code)
         out = self.renderer.effects(step.effects)
+        if any(isinstance(effect, ForgetUser) for effect in step.effects):
+            self.renderer = self.renderer_for(self.first_locale)  # the stored choice is gone
         self.keyboard.update(out)
         return out
 
@@ -93,6 +105,11 @@ class SourceText:
         """Return the message itself."""
         del context
         return message
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int, /) -> str:
+        """Return the English form for `n`."""
+        del context
+        return singular if n == 1 else plural
 
 
 Handler = Callable[[Event], Awaitable[list[Outbound]]]

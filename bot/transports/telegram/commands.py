@@ -18,11 +18,11 @@ async def publish_menus(api: ChatApi, catalogs: Catalogs, default_locale: str) -
     published = []
     for code in catalogs.codes():
         renderer = Renderer(catalogs.translator(code), code)
-        commands = [(name, renderer.text(msg)) for name, msg in texts.COMMANDS.items()]
+        commands = [(name, renderer.say(msg)) for name, msg in texts.COMMANDS.items()]
         language = None if code == default_locale else telegram_language(code)
         await api.set_commands(commands, language)
         await api.set_descriptions(
-            renderer.text(texts.SHORT_DESCRIPTION), renderer.text(texts.DESCRIPTION), language
+            renderer.say(texts.SHORT_DESCRIPTION), renderer.say(texts.DESCRIPTION), language
         )
         published.append(language or "default")
     return published
