@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PO := $(wildcard locales/*/LC_MESSAGES/beacon.po)
+MO := $(PO:.po=.mo)
 
 .PHONY: install run chat test check lint typecheck pytest catalog clean
 
@@ -15,7 +17,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# Each language's compiled catalog, rebuilt when its .po changes (never committed).
+%.mo: %.po | $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -D beacon -i $< -o $@
+
+install: $(STAMP) $(MO)
 
 run: install
 	$(PY) -m bot run
@@ -25,6 +31,7 @@ chat: install
 
 check: install
 	$(PY) -m bot content check
+	$(PY) -m bot content catalogs
 
 lint: install
 	$(PY) -m ruff check bot tests bench
@@ -38,10 +45,13 @@ pytest: install
 
 test: check lint typecheck pytest
 
+# After a content or interface change: refresh the template, then merge it into every
+# language (near matches are kept as fuzzy for a translator to review).
 catalog: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k pgettext:1c,2 --no-wrap --sort-by-file \
 		--project=Beacon --copyright-holder="The Beacon contributors" \
 		-o locales/beacon.pot .
+	$(VENV)/bin/pybabel update -i locales/beacon.pot -d locales -D beacon --no-wrap --previous
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(MO)

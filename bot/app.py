@@ -11,6 +11,7 @@ from bot.content.issues import LintIssue
 from bot.content.lint import has_errors, lint
 from bot.content.loader import LoadedContent, load_content
 from bot.i18n.catalogs import Catalogs
+from bot.i18n.checks import check_catalogs
 from bot.service.conversation import ConversationService
 from bot.service.ports import Clock, ConversationStore, SystemClock
 from bot.service.user_keys import UserKeyer
@@ -46,9 +47,11 @@ class App:
 def load_checked(
     settings: Settings, clock: Clock, catalogs: Catalogs
 ) -> tuple[LoadedContent, list[LintIssue]]:
-    """Load the content with the available languages, and lint it."""
+    """Load the content with the available languages; lint it and check its catalogs."""
     loaded = load_content(settings.content_dir, catalogs.languages(), settings.default_place)
     issues = lint(loaded, clock.now().date(), settings.verification_max_age_days)
+    if loaded.content is not None:
+        issues += check_catalogs(catalogs, loaded.content.trees).issues
     return loaded, issues
 
 

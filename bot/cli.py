@@ -15,6 +15,7 @@ from bot.content.graph import mermaid
 from bot.content.lint import has_errors
 from bot.content.schema import write_schemas
 from bot.i18n.catalogs import Catalogs
+from bot.i18n.checks import check_catalogs, coverage_report
 from bot.logs import configure
 from bot.service.ports import SystemClock
 from bot.settings import Settings, SettingsError, load_settings
@@ -57,6 +58,21 @@ def content_check(settings: Settings, today: dt.date | None) -> int:
         return 0
     print(f"content has errors: {sum(i.severity == 'error' for i in issues)}", file=sys.stderr)
     return 1
+
+
+def content_catalogs(settings: Settings) -> int:
+    """Print each locale's translation coverage and any catalog errors; 1 when there are any."""
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
+    loaded, issues = load_checked(settings, SystemClock(), catalogs)
+    if loaded.content is None:
+        for issue in issues:
+            print(issue, file=sys.stderr)
+        return 1
+    checker = check_catalogs(catalogs, loaded.content.trees)
+    print(coverage_report(checker.coverage))
+    for issue in checker.issues:
+        print(issue, file=sys.stderr)
+    return 1 if has_errors(checker.issues) else 0
 
 
 def content_graph(settings: Settings, tree_id: str) -> int:
@@ -148,6 +164,7 @@ def parser() -> argparse.ArgumentParser:
     graph = content_cmds.add_parser("graph", help="print a tree as a Mermaid diagram")
     graph.add_argument("tree")
     graph.add_argument("--dir", type=Path, help="content directory (default: CONTENT_DIR)")
+    content_cmds.add_parser("catalogs", help="report each language's translation coverage")
     schema = content_cmds.add_parser("schema", help="write JSON Schemas for editors")
     schema.add_argument("--out", type=Path, default=Path("schema"))
     db = commands.add_parser("db", help="database maintenance")
@@ -182,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return chat(settings, args.user)
             case "content" if args.content_command == "check":
                 return content_check(settings, args.today)
+            case "content" if args.content_command == "catalogs":
+                return content_catalogs(settings)
             case "content" if args.content_command == "graph":
                 return content_graph(settings, args.tree)
             case "content":

@@ -31,6 +31,9 @@ class IssueCode(StrEnum):
     PAYLOAD_TOO_LONG = "payload-too-long"
     PLACEHOLDER = "placeholder"
     STALE_VERIFICATION = "stale-verification"
+    MISSING_TRANSLATION = "missing-translation"
+    CATALOG_ERROR = "catalog-error"
+    STALE_TRANSLATION = "stale-translation"
 
 
 @dataclass(frozen=True, slots=True)

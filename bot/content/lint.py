@@ -95,6 +95,14 @@ class Linter:
                     ("start",),
                     f"start node {tree.start!r} does not exist",
                 )
+            for i, name in enumerate(tree.safety_critical):
+                if name not in tree.nodes:
+                    self.add(
+                        IssueCode.MISSING_NODE,
+                        tree.id,
+                        ("safety_critical", i),
+                        f"safety-critical node {name!r} does not exist",
+                    )
 
     def check_links(self) -> None:
         """Every link must name an existing node or a built-in action."""

@@ -131,6 +131,8 @@ class Tree(StrictModel):
     title: Label
     start: Slug
     report_side: bool = False
+    safety_critical: list[Slug] = Field(default_factory=list)
+    """Nodes whose text every shipped language must translate (a report-side tree: all of it)."""
     quiz: Quiz | None = None
     nodes: dict[Slug, Node] = Field(min_length=1)
 
