@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.content.bundle import Content
 from bot.content.loader import load_content
+from bot.i18n.catalogs import Catalogs
 from bot.service.ports import ConversationStore
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, migrate, open_store
@@ -38,6 +39,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def content() -> Content:
     """The content Beacon ships."""
     loaded = load_content(DIALOGUES)
+    assert loaded.content is not None, "\n".join(map(str, loaded.issues))
+    return loaded.content
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    """The catalogs Beacon ships in locales/."""
+    return Catalogs(PROJECT_ROOT / "locales")
+
+
+@pytest.fixture(scope="session")
+def shipped_content(catalogs: Catalogs) -> Content:
+    """The shipped content with every shipped language, as a running Beacon loads it."""
+    loaded = load_content(DIALOGUES, catalogs.languages())
     assert loaded.content is not None, "\n".join(map(str, loaded.issues))
     return loaded.content
 

@@ -12,6 +12,7 @@ import pytest
 
 from bot.content.bundle import Content
 from bot.core.events import Event
+from bot.i18n.catalogs import Catalogs
 from bot.service.messages import Inbound, Outbound
 from bot.storage.database import make_engine, migrate, open_store
 from bot.testing import transcripts
@@ -23,11 +24,11 @@ TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yaml"))
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
 async def test_transcript_through_the_engine(
-    path: Path, content: Content, request: pytest.FixtureRequest
+    path: Path, shipped_content: Content, catalogs: Catalogs, request: pytest.FixtureRequest
 ) -> None:
     """The engine, its state saved as JSON and reloaded between steps, says what is recorded."""
     recorded = transcripts.load(path)
-    chat = CoreChat(content)
+    chat = CoreChat(shipped_content, catalogs)
 
     async def handle(event: Event) -> list[Outbound]:
         """Step the pure engine."""
@@ -42,14 +43,16 @@ async def test_transcript_through_the_engine(
 
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
-async def test_transcript_through_the_service(path: Path, content: Content, tmp_path: Path) -> None:
+async def test_transcript_through_the_service(
+    path: Path, shipped_content: Content, tmp_path: Path
+) -> None:
     """The service on a real SQLite database answers exactly as the recorded transcript."""
     recorded = transcripts.load(path)
     url = f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}"
     database = make_engine(url)
     await migrate(database)
     store = await open_store(url)
-    service = service_on(store, content)
+    service = service_on(store, shipped_content)
     update_ids = iter(range(1, 10_000))
 
     async def handle(event: Event) -> list[Outbound]:

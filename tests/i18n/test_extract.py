@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 
 from bot.content.bundle import Content
 from bot.core.effects import Msg, ResourceCard
+from bot.i18n.checks import key_of
 from bot.i18n.extract import extract_text
 from bot.settings import PROJECT_ROOT
 from bot.testing.screens import every_screen
@@ -75,7 +76,7 @@ def catalog_entries(path: Path) -> set[tuple[str, str]]:
     """Return (context, msgid) of every message in a PO or POT file."""
     with path.open("rb") as handle:
         catalog = read_po(handle)
-    return {(str(m.context), str(m.id)) for m in catalog if m.id}
+    return {key_of(m) for m in catalog if m.id}
 
 
 def test_every_rendered_text_is_in_the_template(content: Content) -> None:

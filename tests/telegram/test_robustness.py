@@ -8,9 +8,7 @@ import pytest
 from bot.app import App
 from bot.core import texts
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import TelegramUser, running, runtime_config
-from bot.transports.telegram.commands import publish_menus
-from bot.transports.telegram.launch import MenuPublishingRuntime, make_runtime
+from bot.testing.telegram import TelegramUser, running
 from tests.telegram.conftest import RUNTIMES, new_user
 
 
@@ -165,38 +163,5 @@ async def test_polling_survives_get_updates_failures(
     failed = [c for c in fake.calls_to("getUpdates") if c.status != 200]
     assert failed, "the fault plan never fired"
 
-
-@pytest.mark.parametrize("kind", RUNTIMES)
-async def test_command_menus_and_descriptions_are_published(
-    fake: FakeTelegram, app: App, kind: str
-) -> None:
-    """At start-up the commands and descriptions are set for the default language."""
-    runtime = MenuPublishingRuntime(make_runtime(kind, runtime_config(fake, "polling"), app), app)
-    await runtime.start()
-    await runtime.stop()
-    [commands] = fake.calls_to("setMyCommands")
-    names = [c["command"] for c in commands.params["commands"]]
-    assert names == ["start", "menu", "help", "language", "exit", "forget"]
-    assert "language_code" not in commands.params
-    [short] = fake.calls_to("setMyShortDescription")
-    assert "not a hotline" in short.params["short_description"]
-    assert fake.calls_to("setMyDescription")
-
-
-async def test_menus_are_published_per_shipped_language(fake: FakeTelegram, app: App) -> None:
-    """Each shipped language other than the default gets its own commands (zh_Hans as zh)."""
-
-    class TwoLanguages:
-        """Catalogs that ship English and Simplified Chinese."""
-
-        def codes(self) -> list[str]:
-            return ["en", "zh_Hans"]
-
-        def translator(self, code: str) -> object:
-            return app.service.catalogs.translator("en")
-
-    async with running(fake, app, "aiogram", "polling") as runtime:
-        published = await publish_menus(runtime.bridge.api, TwoLanguages(), "en")  # type: ignore[arg-type]
-    assert published == ["default", "zh"]
     codes = [c.params.get("language_code") for c in fake.calls_to("setMyCommands")]
     assert codes == [None, "zh"]

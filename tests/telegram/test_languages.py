@@ -1,0 +1,120 @@
+"""Languages on Telegram: Spanish from the first message, a switch to Arabic and back that
+survives a restart, and the command menu and descriptions published per language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.content.loader import load_content
+from bot.core import texts
+from bot.i18n.catalogs import Catalogs
+from bot.service.messages import Reply
+from bot.service.render import Renderer
+from bot.settings import Settings
+from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.simulator import CoreChat
+from bot.testing.telegram import TelegramUser, running, runtime_config
+from bot.transports.telegram.launch import MenuPublishingRuntime, make_runtime
+from tests.telegram.conftest import RUNTIMES, new_user
+
+
+def home_text(settings: Settings, locale: str) -> str:
+    """Return the home screen's text as Beacon renders it in `locale`."""
+    catalogs = Catalogs(settings.locales_dir)
+    loaded = load_content(settings.content_dir, catalogs.languages())
+    assert loaded.content is not None
+    [reply] = CoreChat(loaded.content, catalogs, locale).send("/start")
+    assert isinstance(reply, Reply)
+    return reply.text
+
+
+def label(settings: Settings, locale: str, code: str) -> str:
+    """Return the language menu's label for `code`, as shown in `locale`."""
+    catalogs = Catalogs(settings.locales_dir)
+    language = next(lang for lang in catalogs.languages() if lang.code == code)
+    renderer = Renderer(catalogs.translator(locale), locale)
+    if language.reviewed:
+        return language.name
+    return renderer.say(texts.LANGUAGE_UNREVIEWED.fill(name=language.name))
+
+
+@pytest.mark.parametrize("kind", RUNTIMES)
+async def test_spanish_first_then_arabic_and_back_across_a_restart(
+    fake: FakeTelegram, tmp_path: Path, kind: str
+) -> None:
+    """language_code es gets Spanish unasked; /language switches to Arabic, which outlives a
+    restart (the stored choice beats language_code); then back to Spanish."""
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
+        user_key_secret="telegram-test-secret-value",
+        data_dir=tmp_path,
+    )
+    person = new_user("es")
+    app = await build_app(settings)
+    try:
+        async with running(fake, app, kind, "polling") as runtime:
+            user = TelegramUser(fake, runtime, person)
+            [first] = await user.act({"send": "/start"})
+            assert first["text"] == home_text(settings, "es")
+            assert "¿" in first["text"] or "Beacon" in first["text"]
+            await user.act({"send": "/language"})
+            seen = await user.act({"click": label(settings, "es", "ar")})
+            assert seen[-1]["text"] == home_text(settings, "ar")
+            assert seen[-1]["text"].startswith("\u200f")
+    finally:
+        await app.close()
+    restarted = await build_app(settings)
+    try:
+        async with running(fake, restarted, kind, "polling") as runtime:
+            user = TelegramUser(fake, runtime, person)
+            [again] = await user.act({"send": "/start"})
+            assert again["text"] == home_text(settings, "ar")
+            await user.act({"send": "/language"})
+            seen = await user.act({"click": label(settings, "ar", "es")})
+            assert seen[-1]["text"] == home_text(settings, "es")
+    finally:
+        await restarted.close()
+
+
+@pytest.mark.parametrize("kind", RUNTIMES)
+async def test_commands_and_descriptions_are_published_in_every_language(
+    fake: FakeTelegram, tmp_path: Path, kind: str
+) -> None:
+    """Default (English) menus carry no language_code; each shipped language has its own,
+    translated, under Telegram's two-letter code (zh_Hans as zh), right to left in Arabic."""
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
+        user_key_secret="telegram-test-secret-value",
+        data_dir=tmp_path,
+    )
+    app = await build_app(settings)
+    try:
+        runtime = MenuPublishingRuntime(
+            make_runtime(kind, runtime_config(fake, "polling"), app), app
+        )
+        await runtime.start()
+        await runtime.stop()
+    finally:
+        await app.close()
+    commands = {
+        str(call.params.get("language_code", "")): {
+            c["command"]: c["description"] for c in call.params["commands"]
+        }
+        for call in fake.calls_to("setMyCommands")
+    }
+    assert set(commands) == {"", "es", "vi", "zh", "ar", "tl"}
+    catalogs = Catalogs(settings.locales_dir)
+    for code, telegram_code in [("es", "es"), ("zh_Hans", "zh"), ("ar", "ar")]:
+        renderer = Renderer(catalogs.translator(code), code)
+        assert commands[telegram_code]["exit"] == renderer.say(texts.COMMANDS["exit"])
+        assert commands[telegram_code]["exit"] != commands[""]["exit"]
+    assert commands["ar"]["exit"].startswith("\u200f")
+    shorts = {
+        str(c.params.get("language_code", "")): c.params["short_description"]
+        for c in fake.calls_to("setMyShortDescription")
+    }
+    assert set(shorts) == set(commands) and len(set(shorts.values())) == 6
+    assert len(fake.calls_to("setMyDescription")) == 6
