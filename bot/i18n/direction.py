@@ -8,7 +8,9 @@ RLM = "\u200f"
 """RIGHT-TO-LEFT MARK: starts a line so that it is laid out right to left."""
 LRM = "\u200e"
 """LEFT-TO-RIGHT MARK: keeps a phone number, URL or command in one left-to-right piece."""
-LEFT_TO_RIGHT_RUN = re.compile(r"[/+]?[A-Za-z0-9](?:[A-Za-z0-9\-./:@_+#?=&%]*[A-Za-z0-9/])?")
+LATIN = "A-Za-z0-9\u00c0-\u024f\u1e00-\u1eff"
+"""Digits and Latin letters, with the accented ones of Spanish, Vietnamese or Tagalog."""
+LEFT_TO_RIGHT_RUN = re.compile(rf"[/+]?[{LATIN}](?:[{LATIN}\-./:@_+#?=&%]*[{LATIN}/])?")
 """A run of Latin letters and digits, with the joiners a phone number or URL holds."""
 
 

@@ -1,22 +1,45 @@
-"""Every screen of the shipped content fits one Telegram message, in every place it serves."""
+"""Every screen of the shipped content fits Telegram, in every place it serves and every
+shipped language: one message in English; elsewhere at most two, split between whole cards."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.content.bundle import Content
+from bot.i18n.catalogs import Catalogs
 from bot.service.render import Renderer
+from bot.settings import PROJECT_ROOT
 from bot.testing.screens import every_screen
-from bot.testing.simulator import SourceText
+from bot.transports.telegram.delivery import MESSAGE_LIMIT, split_message, utf16_length
 
-TELEGRAM_TEXT_LIMIT = 4096
+LABEL_LIMIT = 64
+"""Content labels are at most 60 characters; right-to-left marks may add a few."""
+LOCALES = Catalogs(PROJECT_ROOT / "locales").codes()
 
 
-def test_every_screen_fits_a_message(content: Content) -> None:
-    """Rendered in English for each place, no screen is longer than Telegram allows."""
-    renderer = Renderer(SourceText(), "en")
-    sizes = {
-        label: len(renderer.screen(screen).text)
-        for label, screen in every_screen(content, ["US-AZ", "US"])
-    }
-    too_long = {k: v for k, v in sizes.items() if v > TELEGRAM_TEXT_LIMIT}
-    assert too_long == {}
-    assert max(sizes.values()) > 1000  # the check saw the long resource screens
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_screen_fits_telegram(
+    shipped_content: Content, catalogs: Catalogs, locale: str
+) -> None:
+    """No paragraph (a hotline card, a question) is ever cut; no screen needs more than two
+    messages (English: one); no button label is too long."""
+    renderer = Renderer(catalogs.translator(locale), locale)
+    pieces: dict[str, int] = {}
+    problems: list[str] = []
+    for label, screen in every_screen(shipped_content, ["US-AZ", "US"]):
+        reply = renderer.screen(screen)
+        pieces[label] = len(split_message(reply.text))
+        problems += [
+            f"{label}: paragraph of {utf16_length(p)}"
+            for p in reply.text.split("\n\n")
+            if utf16_length(p) > MESSAGE_LIMIT
+        ]
+        problems += [
+            f"{label}: label {b.label!r}"
+            for row in reply.buttons
+            for b in row
+            if len(b.label) > LABEL_LIMIT
+        ]
+    assert problems == []
+    assert max(pieces.values()) <= (1 if locale == "en" else 2), pieces
+    assert len(pieces) > 50  # the check saw every screen

@@ -21,6 +21,8 @@ from bot.transports.telegram.delivery import (
     SentMessages,
     Target,
     as_html,
+    split_message,
+    utf16_length,
     with_retries,
 )
 
@@ -183,3 +185,26 @@ async def test_tap_answer_text_is_passed() -> None:
     api = RecordingApi()
     await Delivery(api, FAST, SentMessages()).deliver(Target(1, 5, "cb"), [TapAnswer("old")])
     assert api.calls == [("answer", "old")]
+
+
+def test_a_text_within_the_limit_is_one_message() -> None:
+    """Up to 4096 UTF-16 units stays whole."""
+    assert split_message("a" * 4096) == ["a" * 4096]
+
+
+def test_long_text_splits_at_paragraphs_then_lines_then_anywhere() -> None:
+    """Pieces keep whole paragraphs where they fit, each within the limit, nothing lost."""
+    paragraphs = ["x" * 30, "y" * 30, "z" * 30]
+    assert split_message("\n\n".join(paragraphs), limit=70) == [
+        f"{'x' * 30}\n\n{'y' * 30}",
+        "z" * 30,
+    ]
+    assert split_message("a" * 50 + "\n" + "b" * 50, limit=60) == ["a" * 50, "b" * 50]
+    assert split_message("c" * 130, limit=60) == ["c" * 60, "c" * 60, "c" * 10]
+
+
+def test_the_limit_counts_utf16_units_as_telegram_does() -> None:
+    """An emoji outside the BMP counts twice; Chinese characters once."""
+    assert utf16_length("中文") == 2 and utf16_length("🙂") == 2
+    pieces = split_message("🙂" * 40, limit=50)
+    assert [utf16_length(p) for p in pieces] == [50, 30]

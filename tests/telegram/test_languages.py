@@ -7,18 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.content.loader import load_content
 from bot.core import texts
 from bot.i18n.catalogs import Catalogs
 from bot.service.messages import Reply
 from bot.service.render import Renderer
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
+from bot.testing import transcripts
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.simulator import CoreChat
 from bot.testing.telegram import TelegramUser, running, runtime_config
+from bot.testing.transcripts import Recorded
+from bot.transports.telegram.commands import telegram_language
+from bot.transports.telegram.delivery import split_message
 from bot.transports.telegram.launch import MenuPublishingRuntime, make_runtime
 from tests.telegram.conftest import RUNTIMES, new_user
+
+TRANSCRIPTS = sorted((PROJECT_ROOT / "tests" / "transcripts").glob("*.yaml"))
 
 
 def home_text(settings: Settings, locale: str) -> str:
@@ -118,3 +124,43 @@ async def test_commands_and_descriptions_are_published_in_every_language(
     }
     assert set(shorts) == set(commands) and len(set(shorts.values())) == 6
     assert len(fake.calls_to("setMyDescription")) == 6
+
+
+def as_telegram_shows(recorded: list[Recorded]) -> list[Recorded]:
+    """Return recorded replies as Telegram shows them: an over-long text as several messages,
+    sent anew, the keyboard on the last."""
+    shown: list[Recorded] = []
+    for entry in recorded:
+        pieces = split_message(entry["text"]) if "text" in entry else []
+        if len(pieces) < 2:
+            shown.append(entry)
+            continue
+        shown += [{"text": piece} for piece in pieces[:-1]]
+        last = {"text": pieces[-1], **({"buttons": entry["buttons"]} if "buttons" in entry else {})}
+        shown.append(last)
+    return shown
+
+
+@pytest.mark.parametrize("locale", Catalogs(PROJECT_ROOT / "locales").codes()[1:])
+async def test_every_transcript_in_every_language_on_telegram(
+    fake: FakeTelegram, app: App, catalogs: Catalogs, locale: str
+) -> None:
+    """A user whose Telegram speaks `locale` plays each golden transcript, tapping where the
+    English user tapped: they see what the engine renders in their language, every request
+    within the Bot API's limits (long channel lists arrive as several messages)."""
+    async with running(fake, app, "aiogram", "polling") as runtime:
+        for path in TRANSCRIPTS:
+            user = TelegramUser(fake, runtime, new_user(telegram_language(locale)))
+            english = CoreChat(app.content, catalogs, "en")
+            mirror = CoreChat(app.content, catalogs, locale)
+            for number, step in enumerate(transcripts.load(path)["steps"], 1):
+                action = {k: v for k, v in step.items() if k != "expect"}
+                if "click" in action:
+                    data = english.keyboard.data_for(str(action.pop("click")))
+                    action["tap_data"] = data
+                english.event(transcripts.event_for(action, english.keyboard))
+                expected = transcripts.record(
+                    mirror.event(transcripts.event_for(action, mirror.keyboard))
+                )
+                seen = await user.act(action)
+                assert seen == as_telegram_shows(expected), f"{locale}: {path.name} {number}"

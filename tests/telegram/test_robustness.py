@@ -162,6 +162,3 @@ async def test_polling_survives_get_updates_failures(
             assert seen[0]["text"].startswith("Welcome to Beacon.")
     failed = [c for c in fake.calls_to("getUpdates") if c.status != 200]
     assert failed, "the fault plan never fired"
-
-    codes = [c.params.get("language_code") for c in fake.calls_to("setMyCommands")]
-    assert codes == [None, "zh"]

@@ -18,12 +18,15 @@ from bot.transports.telegram.api import (
     ApiRetryAfter,
     ApiTransient,
     ChatApi,
+    Keyboard,
 )
 
 log = logging.getLogger("beacon.telegram")
 T = TypeVar("T")
 DELETE_WINDOW_SECONDS = 48 * 3600
 DELETE_BATCH = 100
+MESSAGE_LIMIT = 4096
+"""Telegram's limit on a message's text, in UTF-16 code units after entities are parsed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,32 @@ async def with_retries(
 def as_html(text: str) -> str:
     """Return plain text as Telegram HTML: every <, > and & escaped, nothing else marked up."""
     return html.escape(text, quote=False)
+
+
+def utf16_length(text: str) -> int:
+    """Return the length Telegram measures: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split plain text into pieces Telegram accepts: at paragraphs, else lines, else anywhere."""
+    if utf16_length(text) <= limit:
+        return [text]
+    for separator in ("\n\n", "\n"):
+        parts = text.split(separator)
+        if len(parts) > 1:
+            pieces: list[str] = []
+            for part in parts:
+                joined = f"{pieces[-1]}{separator}{part}" if pieces else part
+                if pieces and utf16_length(joined) <= limit:
+                    pieces[-1] = joined
+                else:
+                    pieces.append(part)
+            return [piece for part in pieces for piece in split_message(part, limit)]
+    cut = limit
+    while utf16_length(text[:cut]) > limit:
+        cut -= 1
+    return [text[:cut], *split_message(text[cut:], limit)]
 
 
 class SentMessages:
@@ -143,9 +172,13 @@ class Delivery:
         await with_retries(lambda: self.api.answer_callback(callback_id, answer.text), self.policy)
 
     async def _reply(self, target: Target, reply: Reply) -> None:
-        """Edit the tapped message when the reply replaces it, else send a new message."""
-        text = as_html(reply.text)
-        if reply.replace and target.message_id is not None:
+        """Edit the tapped message when the reply replaces it, else send new messages: a text
+        over Telegram's limit goes as several, the keyboard on the last."""
+        *before, last = split_message(reply.text)
+        for piece in before:
+            await self._send(target.chat_id, as_html(piece), ())
+        text = as_html(last)
+        if reply.replace and not before and target.message_id is not None:
             message_id = target.message_id
             try:
                 await with_retries(
@@ -155,10 +188,14 @@ class Delivery:
                 return
             except ApiRejected:
                 event(log, "edit_refused_sending_instead")
+        await self._send(target.chat_id, text, reply.buttons)
+
+    async def _send(self, chat_id: int, html: str, keyboard: Keyboard) -> None:
+        """Send one message and remember its id for exit."""
         sent = await with_retries(
-            lambda: self.api.send_message(target.chat_id, text, reply.buttons), self.policy
+            lambda: self.api.send_message(chat_id, html, keyboard), self.policy
         )
-        self.sent.add(target.chat_id, sent)
+        self.sent.add(chat_id, sent)
 
     async def _erase(self, chat_id: int) -> None:
         """Delete the chat's recent messages on both sides, in batches of 100."""
