@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import ContentError, build_app, load_checked
+from bot.content.bundle import Content
 from bot.content.graph import mermaid
 from bot.content.lint import has_errors
 from bot.content.schema import write_schemas
@@ -60,15 +61,22 @@ def content_check(settings: Settings, today: dt.date | None) -> int:
     return 1
 
 
-def content_catalogs(settings: Settings) -> int:
-    """Print each locale's translation coverage and any catalog errors; 1 when there are any."""
-    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
+def loaded_or_report(settings: Settings, catalogs: Catalogs) -> Content | None:
+    """Return the loaded content, or print why it could not be loaded and return None."""
     loaded, issues = load_checked(settings, SystemClock(), catalogs)
     if loaded.content is None:
         for issue in issues:
             print(issue, file=sys.stderr)
+    return loaded.content
+
+
+def content_catalogs(settings: Settings) -> int:
+    """Print each locale's translation coverage and any catalog errors; 1 when there are any."""
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
+    content = loaded_or_report(settings, catalogs)
+    if content is None:
         return 1
-    checker = check_catalogs(catalogs, loaded.content.trees)
+    checker = check_catalogs(catalogs, content.trees)
     print(coverage_report(checker.coverage))
     for issue in checker.issues:
         print(issue, file=sys.stderr)
@@ -77,18 +85,15 @@ def content_catalogs(settings: Settings) -> int:
 
 def content_graph(settings: Settings, tree_id: str) -> int:
     """Print a tree as Mermaid."""
-    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
-    loaded, issues = load_checked(settings, SystemClock(), catalogs)
-    if loaded.content is None:
-        for issue in issues:
-            print(issue, file=sys.stderr)
+    content = loaded_or_report(settings, Catalogs(settings.locales_dir, settings.default_locale))
+    if content is None:
         return 1
-    tree = loaded.content.trees.get(tree_id)
+    tree = content.trees.get(tree_id)
     if tree is None:
-        known = ", ".join(sorted(loaded.content.trees))
+        known = ", ".join(sorted(content.trees))
         print(f"no tree {tree_id!r}; the trees are: {known}", file=sys.stderr)
         return 1
-    print(mermaid(loaded.content, tree), end="")
+    print(mermaid(content, tree), end="")
     return 0
 
 
