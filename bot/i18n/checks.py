@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
@@ -119,6 +120,11 @@ class CatalogChecker:
     def check_locale(self, code: str, template: dict[Key, Message]) -> None:
         """Check one locale's catalog and note its coverage."""
         path = self.catalogs.po_path(code)
+        try:
+            Locale.parse(code)
+        except (ValueError, UnknownLocaleError):
+            self.add(IssueCode.CATALOG_ERROR, path, 1, f"{code}: not a locale Babel knows")
+            return
         try:
             catalog = read_catalog(path)
             write_mo(io.BytesIO(), catalog)

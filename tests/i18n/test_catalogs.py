@@ -134,13 +134,18 @@ def test_a_translation_must_keep_its_placeholders(
 def test_a_catalog_that_does_not_parse_or_states_no_review_is_an_error(
     tmp_path: Path, shipped_content: Content
 ) -> None:
-    """Malformed PO syntax fails to compile; a catalog must state its review status."""
+    """Malformed PO syntax fails to compile; a catalog must state its review status and be for
+    a locale Babel knows (it formats numbers and dates)."""
     directory = copy_locales(tmp_path)
     tl = directory / "tl" / "LC_MESSAGES" / "beacon.po"
     tl.write_text(tl.read_text(encoding="utf-8") + '\nmsgid "x"\nmsgstrr "y"\n', "utf-8")
     vi = directory / "vi" / "LC_MESSAGES" / "beacon.po"
     vi.write_text(re.sub(r"# Review-Status:.*\n", "", vi.read_text("utf-8")), "utf-8")
+    unknown = directory / "xx_Nowhere" / "LC_MESSAGES"
+    unknown.mkdir(parents=True)
+    shutil.copy(directory / "es" / "LC_MESSAGES" / "beacon.po", unknown)
     errors = errors_for(directory, shipped_content)
+    assert any("xx_Nowhere: not a locale Babel knows" in e for e in errors), errors
     assert any("tl: does not compile" in e for e in errors), errors
     assert any("vi: no '# Review-Status:' line" in e for e in errors), errors
 
