@@ -6,6 +6,7 @@ import gettext
 import io
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -47,6 +48,7 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@cache
 def is_right_to_left(code: str) -> bool:
     """Say whether a language is written right to left, from Babel's locale data."""
     try:
