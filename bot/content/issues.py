@@ -31,6 +31,7 @@ class IssueCode(StrEnum):
     PAYLOAD_TOO_LONG = "payload-too-long"
     PLACEHOLDER = "placeholder"
     STALE_VERIFICATION = "stale-verification"
+    MODULE_SIZE = "module-size"
     MISSING_TRANSLATION = "missing-translation"
     CATALOG_ERROR = "catalog-error"
     STALE_TRANSLATION = "stale-translation"

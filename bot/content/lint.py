@@ -10,6 +10,7 @@ from bot.content.bundle import HELP_NODE, HOME_NODE, HOME_TREE, Content
 from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.loader import LoadedContent
 from bot.content.models import (
+    CourseNode,
     EndNode,
     MenuNode,
     MessageNode,
@@ -17,6 +18,7 @@ from bot.content.models import (
     QuizQuestionNode,
     QuizResultNode,
     ResourcesNode,
+    Tree,
 )
 from bot.core.codec import MAX_CALLBACK_BYTES, MAX_REVISION, Callback, Op, encode
 from bot.core.engine import DEEP_LINK
@@ -37,6 +39,27 @@ def links(node: Node) -> Iterator[tuple[tuple[str | int, ...], str]]:
             yield ("next",), node.next
         case _:
             return
+
+
+MODULE_QUESTIONS = (5, 8)
+MODULE_MINUTES = 5
+WORDS_PER_MINUTE = 180
+"""A slow reading pace on a phone, so the estimate errs long."""
+SECONDS_PER_TAP = 4
+
+
+def reading_minutes(tree: Tree) -> float:
+    """Estimate a quiz tree's time: every text, label and the longest feedback of each
+    question read at WORDS_PER_MINUTE, plus two taps per question."""
+    words = 0
+    taps = 0
+    for node in tree.nodes.values():
+        words += len(node.text.split())
+        if isinstance(node, QuizQuestionNode):
+            words += sum(len(o.label.split()) for o in node.options)
+            words += max(len(o.feedback.split()) for o in node.options)
+            taps += 2
+    return words / WORDS_PER_MINUTE + taps * SECONDS_PER_TAP / 60
 
 
 def placeholders(text: str) -> set[str]:
@@ -118,6 +141,42 @@ class Linter:
                             node=node_id,
                         )
 
+    def check_courses(self) -> None:
+        """A course's modules and knowledge check must be quiz trees."""
+        for tree in self.content.trees.values():
+            for node_id, node in tree.nodes.items():
+                if not isinstance(node, CourseNode):
+                    continue
+                named: list[tuple[tuple[str | int, ...], str]] = [
+                    (("modules", i), m) for i, m in enumerate(node.modules)
+                ]
+                if node.knowledge_check:
+                    named.append((("knowledge_check",), node.knowledge_check))
+                for path, module in named:
+                    found = self.content.trees.get(module)
+                    if found is None or found.quiz is None:
+                        self.add(
+                            IssueCode.DANGLING_LINK,
+                            tree.id,
+                            ("nodes", node_id, *path),
+                            f"course names {module!r}, which is not a quiz tree",
+                            node=node_id,
+                        )
+                    elif path[0] == "modules":
+                        self.check_module(found)
+
+    def check_module(self, tree: Tree) -> None:
+        """A course module has 5-8 questions and takes under five minutes."""
+        count = sum(isinstance(n, QuizQuestionNode) for n in tree.nodes.values())
+        if not MODULE_QUESTIONS[0] <= count <= MODULE_QUESTIONS[1]:
+            low, high = MODULE_QUESTIONS
+            message = f"a course module needs {low}-{high} questions, not {count}"
+            self.add(IssueCode.MODULE_SIZE, tree.id, ("nodes",), message)
+        minutes = reading_minutes(tree)
+        if minutes >= MODULE_MINUTES:
+            message = f"takes about {minutes:.1f} minutes; the limit is {MODULE_MINUTES}"
+            self.add(IssueCode.MODULE_SIZE, tree.id, ("nodes",), message)
+
     def check_reachable(self) -> None:
         """Every node must be reachable from home or from a tree's start (a deep link)."""
         roots = [Position(HOME_TREE, HOME_NODE), Position(HOME_TREE, HELP_NODE)]
@@ -150,7 +209,8 @@ class Linter:
         for tree in self.content.trees.values():
             for node_id, node in tree.nodes.items():
                 where = ("nodes", node_id)
-                if not isinstance(node, EndNode | QuizResultNode) and not any(links(node)):
+                onward = isinstance(node, EndNode | QuizResultNode | CourseNode) or any(links(node))
+                if not onward:
                     self.add(
                         IssueCode.DEAD_END,
                         tree.id,
@@ -286,6 +346,7 @@ def lint(
     linter = Linter(loaded, loaded.content)
     linter.check_required()
     linter.check_links()
+    linter.check_courses()
     linter.check_reachable()
     linter.check_nodes()
     linter.check_payloads()

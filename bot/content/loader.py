@@ -1,4 +1,4 @@
-"""Load `dialogues/`: trees from `*.yaml`, the resource directory from `resources/*.yaml`."""
+"""Load `dialogues/`: trees from `*.yaml` and `modules/*.yaml`, resources from `resources/`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from bot.content.models import Resource, ResourceFile, Topic, Tree
 from bot.content.yaml_source import PathKey, YamlDocument, parse_yaml
 
 RESOURCES_DIR = "resources"
+MODULES_DIR = "modules"
+"""Learning modules: one quiz tree per file."""
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -112,7 +114,7 @@ def load_content(
     documents: dict[str, YamlDocument] = {}
     trees: dict[str, Tree] = {}
     tree_files: dict[str, str] = {}
-    tree_paths = sorted(directory.glob("*.yaml"))
+    tree_paths = sorted(directory.glob("*.yaml")) + sorted((directory / MODULES_DIR).glob("*.yaml"))
     for label, doc, tree in _parsed(tree_paths, Tree, directory, documents, issues):
         if tree.id in trees:
             message = f"tree id {tree.id!r} is also used in {tree_files[tree.id]}"

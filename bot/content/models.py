@@ -110,8 +110,29 @@ class EndNode(StrictModel):
     text: Text
 
 
+class CourseNode(StrictModel):
+    """A course: quiz modules with their progress, a pass rule, and a knowledge check taken
+    before and after so the gain shows."""
+
+    type: Literal["course"]
+    title: Label
+    text: Text
+    modules: list[Slug] = Field(min_length=1, max_length=12)
+    """Quiz trees, in the order the course suggests."""
+    pass_percent: int = Field(default=80, ge=0, le=100)
+    """Every module must reach this share of right answers for the course to be passed."""
+    knowledge_check: Slug | None = None
+    """A quiz tree taken before the modules and again after them."""
+
+
 Node = Annotated[
-    MessageNode | MenuNode | QuizQuestionNode | QuizResultNode | ResourcesNode | EndNode,
+    MessageNode
+    | MenuNode
+    | QuizQuestionNode
+    | QuizResultNode
+    | ResourcesNode
+    | EndNode
+    | CourseNode,
     Field(discriminator="type"),
 ]
 

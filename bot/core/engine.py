@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from bot.content.bundle import HELP_NODE, HOME_NODE, HOME_TREE, Content
 from bot.content.models import (
+    CourseNode,
     MenuNode,
     MessageNode,
     QuizQuestionNode,
@@ -19,6 +20,7 @@ from bot.content.models import (
 )
 from bot.core import texts
 from bot.core.codec import Callback, Malformed, Op, decode
+from bot.core.course import check_label, record_result, resume_at
 from bot.core.effects import (
     AnswerTap,
     ClearChat,
@@ -90,6 +92,8 @@ def arrive(
     tree = content.trees.get(to.tree)
     if tree is not None and tree.quiz is not None and to.node == tree.start:
         moved = replace(moved, answers=tuple(a for a in moved.answers if a.tree != to.tree))
+    if tree is not None and isinstance(tree.nodes.get(to.node), QuizResultNode):
+        moved = record_result(content, moved, to.tree)
     new = moved.bumped()
     return Step(new, show(content, new))
 
@@ -196,6 +200,11 @@ def on_callback(content: Content, state: ConversationState, cb: Callback) -> Ste
             return answer(state, pos, index, node.options[index].correct, content)
         case QuizQuestionNode(), Op.NEXT if state.answered is not None:
             return follow(content, state, pos, node.next)
+        case CourseNode(), Op.CHOOSE if 0 <= index < len(node.modules):
+            return arrive(content, state, resume_at(content, state, node.modules[index]))
+        case CourseNode(), Op.CHOOSE if index == len(node.modules) and check_label(state, node):
+            check = content.trees[node.knowledge_check or ""]
+            return arrive(content, state, Position(check.id, check.start))
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.content.bundle import HOME_NODE, HOME_TREE, Content
 from bot.content.models import (
     Choice,
+    CourseNode,
     EndNode,
     MenuNode,
     MessageNode,
@@ -15,6 +16,14 @@ from bot.content.models import (
 )
 from bot.core import texts
 from bot.core.codec import Callback, Op, encode
+from bot.core.course import (
+    check_label,
+    course_parts,
+    joined,
+    module_label,
+    questions_of,
+    run_answers,
+)
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen
 from bot.core.routing import EMERGENCY_TOPIC, emergency, resolve
 from bot.core.state import ConversationState, Position
@@ -91,23 +100,30 @@ def resources_for(
 
 def quiz_numbers(content: Content, pos: Position) -> tuple[int, int]:
     """Return (this question's number, questions in the tree)."""
-    questions = [
-        node_id
-        for node_id, node in content.trees[pos.tree].nodes.items()
-        if isinstance(node, QuizQuestionNode)
-    ]
+    questions = questions_of(content.trees[pos.tree])
     return questions.index(pos.node) + 1, len(questions)
 
 
-def quiz_score(content: Content, state: ConversationState, tree: str) -> tuple[int, int]:
-    """Return (correct answers, questions) for the current run of a quiz tree."""
-    questions = {
-        node_id
-        for node_id, node in content.trees[tree].nodes.items()
-        if isinstance(node, QuizQuestionNode)
-    }
-    latest = {a.node: a.correct for a in state.answers if a.tree == tree and a.node in questions}
-    return sum(latest.values()), len(questions)
+def result_body(content: Content, state: ConversationState, pos: Position) -> list[Part]:
+    """Return a quiz's end: the score, then each missed question with its right answer."""
+    node = content.trees[pos.tree].nodes[pos.node]
+    tree = content.trees[pos.tree]
+    answers = run_answers(state, tree)
+    questions = questions_of(tree)
+    score = sum(answers.values())
+    parts: list[Part] = [field_msg(pos, "text", node.text).fill(score=score, total=len(questions))]
+    missed = [(n, q) for n, q in enumerate(questions, 1) if not answers.get(q, False)]
+    if missed:
+        lines = [texts.MISSED.fill(count=len(missed))]
+        for number, question in missed:
+            at = Position(pos.tree, question)
+            asked = tree.nodes[question]
+            assert isinstance(asked, QuizQuestionNode)
+            right = next(i for i, o in enumerate(asked.options) if o.correct)
+            label = field_msg(at, f"options.{right}.label", asked.options[right].label)
+            lines.append(texts.MISSED_ITEM.fill(number=number, answer=label))
+        parts.append(joined(lines))
+    return parts
 
 
 def nav_row(content: Content, state: ConversationState, pos: Position) -> tuple[Button, ...]:
@@ -210,14 +226,29 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
         case QuizQuestionNode():
             return feedback_body(pos, node, state.answered or 0, rev)
         case QuizResultNode():
-            score, total = quiz_score(content, state, pos.tree)
-            result = field_msg(pos, "text", node.text).fill(score=score, total=total)
-            missed = [texts.MISSED.fill(count=total - score)] if score < total else []
-            return [result, *missed], choice_rows(pos, node.choices, rev)
+            return result_body(content, state, pos), choice_rows(pos, node.choices, rev)
+        case CourseNode():
+            return course_parts(content, state, pos), course_rows(content, state, pos, node)
         case ResourcesNode():
             return resources_body(content, state, pos, node)
         case EndNode():
             return [text], []
+
+
+def course_rows(
+    content: Content, state: ConversationState, pos: Position, node: CourseNode
+) -> list[tuple[Button, ...]]:
+    """Return a course's buttons: the knowledge check when due, then one per module."""
+    rev = state.revision
+    rows: list[tuple[Button, ...]] = [
+        (button(module_label(content, state, m, node.pass_percent), rev, Op.CHOOSE, str(i)),)
+        for i, m in enumerate(node.modules)
+    ]
+    check = check_label(state, node)
+    if check is not None:
+        check_row = (button(check, rev, Op.CHOOSE, str(len(node.modules))),)
+        rows.insert(0 if check is texts.CHECK_START else len(rows), check_row)
+    return rows
 
 
 def forget_screen(state: ConversationState) -> Screen:

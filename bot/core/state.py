@@ -38,6 +38,18 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
+class QuizResult:
+    """A finished run of a quiz tree: the latest score and the best; a knowledge check also
+    says whether it was taken `before` or `after` the course's modules."""
+
+    tree: str
+    score: int
+    total: int
+    best: int
+    phase: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationState:
     """Everything the engine needs to continue a conversation; never any text the user typed."""
 
@@ -48,6 +60,18 @@ class ConversationState:
     place: str | None = None
     answers: tuple[Answer, ...] = field(default=())
     campaign: str | None = None
+    results: tuple[QuizResult, ...] = field(default=())
+
+    def result(self, tree: str, phase: str = "") -> QuizResult | None:
+        """Return the finished run of a quiz tree (in a phase), if any."""
+        return next((r for r in self.results if (r.tree, r.phase) == (tree, phase)), None)
+
+    def with_result(self, tree: str, score: int, total: int, phase: str = "") -> ConversationState:
+        """Return the state with a finished run recorded (keeping the best score)."""
+        old = self.result(tree, phase)
+        best = max(score, old.best) if old else score
+        kept = tuple(r for r in self.results if (r.tree, r.phase) != (tree, phase))
+        return replace(self, results=(*kept, QuizResult(tree, score, total, best, phase)))
 
     def moved(self, to: Position, *, remember: bool = True) -> ConversationState:
         """Return the state at `to`, pushing the current position onto the history."""
@@ -71,6 +95,7 @@ class ConversationState:
             "place": self.place,
             "answers": [[a.tree, a.node, a.option, a.correct] for a in self.answers],
             "campaign": self.campaign,
+            "results": [[r.tree, r.score, r.total, r.best, r.phase] for r in self.results],
         }
 
     @classmethod
@@ -90,4 +115,8 @@ class ConversationState:
                 Answer(str(t), str(n), int(o), bool(c)) for t, n, o, c in data.get("answers", [])
             ),
             campaign=data.get("campaign"),
+            results=tuple(
+                QuizResult(str(t), int(s), int(n), int(b), str(p))
+                for t, s, n, b, p in data.get("results", [])
+            ),
         )

@@ -29,6 +29,24 @@ MISSED = npgettext(
     "You missed {count} question. Its answer was shown after it; try the module again any time.",
     "You missed {count} questions. Each answer was shown after it; try the module again any time.",
 )
+MISSED_ITEM = pgettext("ui", "Question {number}: {answer}")
+MODULE_PASSED = pgettext("ui", "✓ {title}: {score} of {total}")
+MODULE_TRIED = pgettext("ui", "• {title}: {score} of {total}, not passed yet")
+MODULE_UNDER_WAY = pgettext("ui", "• {title}: {answered} of {total} answered so far")
+MODULE_NEW = pgettext("ui", "• {title}")
+MODULE_DONE = pgettext("ui", "✓ {title}")
+CHECK_START = pgettext("ui", "Start with the knowledge check")
+CHECK_FINAL = pgettext("ui", "Take the final knowledge check")
+CHECK_BEFORE = pgettext("ui", "Knowledge check before the course: {before} of {total}.")
+CHECK_BOTH = pgettext(
+    "ui", "Knowledge check: {before} of {total} before the course, {after} of {total} after."
+)
+COURSE_RULE = pgettext(
+    "ui",
+    "To finish the course, get {percent}% or more in every module, "
+    "then take the knowledge check again.",
+)
+COURSE_DONE = pgettext("ui", "You finished the course “{title}”. Well done.")
 LANGUAGE_PROMPT = pgettext("ui", "Choose your language.")
 LANGUAGE_UNREVIEWED = pgettext("ui", "{name} (not yet reviewed)")
 STALE = pgettext("ui", "That button is from an earlier screen, so nothing changed.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from bot.content.models import (
+    CourseNode,
     MenuNode,
     MessageNode,
     QuizQuestionNode,
@@ -21,6 +22,7 @@ from bot.content.models import (
     Tree,
 )
 from bot.content.yaml_source import PathKey, YamlDocument, parse_yaml
+from bot.core.course import QUIZ_TITLE
 
 SCHEMA_HINT = "yaml-language-server:"
 
@@ -48,10 +50,15 @@ def comments_above(lines: list[str], line: int) -> tuple[str, ...]:
 
 
 def tree_fields(tree: Tree) -> Iterator[tuple[str, str, str, PathKey]]:
-    """Yield (node id, field, text, YAML path) for every text of a tree that users see."""
+    """Yield (node id, field, text, YAML path) for every text of a tree that users see; a
+    quiz's title comes as node `quiz`, field `title`."""
+    if tree.quiz is not None:
+        yield QUIZ_TITLE[0], QUIZ_TITLE[1], tree.quiz.title, ("quiz", "title")
     for node_id, node in tree.nodes.items():
         base: PathKey = ("nodes", node_id)
         yield node_id, "text", node.text, (*base, "text")
+        if isinstance(node, CourseNode):
+            yield node_id, "title", node.title, (*base, "title")
         if isinstance(node, MessageNode | ResourcesNode) and node.next:
             yield node_id, "button", node.button, (*base, "button")
         if isinstance(node, MenuNode | QuizResultNode):

@@ -275,12 +275,12 @@ def test_cli_fails_on_a_dangling_link_naming_file_and_line(tmp_path: Path) -> No
 
 def test_cli_fails_on_two_correct_answers_naming_file_and_line(tmp_path: Path) -> None:
     """A copy with a question that has two correct options fails at that question's options."""
-    text = (DIALOGUES / "learn.yaml").read_text()
+    text = (DIALOGUES / "modules" / "signs.yaml").read_text()
     start = text.index("  q1:")
     first_option = text.index("      - label:", start)
     copy = broken_copy(
         tmp_path,
-        "learn.yaml",
+        "modules/signs.yaml",
         text[first_option : first_option + 50],
         text[first_option : first_option + 50].replace(
             "      - label:", "      - correct: true\n        label:", 1
@@ -290,6 +290,89 @@ def test_cli_fails_on_two_correct_answers_naming_file_and_line(tmp_path: Path) -
     assert result.returncode == 1
     options_line = text[: text.index("    options:", start)].count("\n") + 1
     assert (
-        f"dialogues/learn.yaml:{options_line}: error [quiz-correct-count] learn:q1:"
+        f"dialogues/modules/signs.yaml:{options_line}: error [quiz-correct-count] signs:q1:"
         in result.stdout
     )
+
+
+COURSE = """\
+schema_version: 1
+id: learn
+title: Learn
+start: menu
+nodes:
+  menu:
+    type: course
+    title: A course
+    text: Modules
+    modules: [quiz, MODULE]
+    knowledge_check: CHECK
+"""
+
+
+def one_question_quiz(tree_id: str, questions: int, words: int = 3) -> str:
+    """Return a quiz tree with `questions` one-answer questions of about `words` words each."""
+    text = " ".join(["word"] * words)
+    nodes = "".join(
+        f"""
+  q{i}:
+    type: quiz_question
+    text: {text}
+    options:
+      - label: A
+        correct: true
+        feedback: Because A.
+      - label: B
+        feedback: Not B.
+    source:
+      name: Source
+      url: https://example.org
+    next: {f"q{i + 1}" if i < questions else "result"}"""
+        for i in range(1, questions + 1)
+    )
+    return (
+        f"schema_version: 1\nid: {tree_id}\ntitle: T\nstart: q1\nquiz:\n  title: T\nnodes:"
+        f'{nodes}\n  result:\n    type: quiz_result\n    text: "{{score}} of {{total}}"\n'
+    )
+
+
+def course_issues(tmp_path: Path, module: str, check: str, extra: dict[str, str]) -> set[str]:
+    """Lint main, a course naming `quiz` and `module` and `check`, and the given extra trees."""
+    course = COURSE.replace("MODULE", module).replace("CHECK", check)
+    trees = {
+        "main.yaml": MINIMAL_MAIN,
+        "learn.yaml": course,
+        "quiz.yaml": one_question_quiz("quiz", 5),
+    }
+    issues = issues_of(write_content(tmp_path, {**trees, **extra}))
+    return {f"{i.code}:{i.tree}:{i.message}" for i in issues}
+
+
+def test_a_course_is_clean_with_quiz_modules(tmp_path: Path) -> None:
+    """Modules of 5-8 short questions and a quiz check are fine."""
+    extra = {"m.yaml": one_question_quiz("m", 8), "c.yaml": one_question_quiz("c", 2)}
+    assert course_issues(tmp_path, "m", "c", extra) == set()
+
+
+def test_a_course_must_name_quiz_trees(tmp_path: Path) -> None:
+    """A module or check that is missing or not a quiz is a dangling link."""
+    found = course_issues(tmp_path, "nothing", "main", {})
+    assert "dangling-link:learn:course names 'nothing', which is not a quiz tree" in found
+    assert "dangling-link:learn:course names 'main', which is not a quiz tree" in found
+
+
+@pytest.mark.parametrize(
+    ("questions", "words", "message"),
+    [
+        (4, 3, "a course module needs 5-8 questions, not 4"),
+        (9, 3, "a course module needs 5-8 questions, not 9"),
+        (8, 100, "takes about 5.7 minutes; the limit is 5"),
+    ],
+)
+def test_a_module_has_5_to_8_questions_and_takes_under_five_minutes(
+    tmp_path: Path, questions: int, words: int, message: str
+) -> None:
+    """Too few, too many, or too long to read in five minutes."""
+    extra = {"m.yaml": one_question_quiz("m", questions, words)}
+    found = course_issues(tmp_path, "m", "quiz", extra)
+    assert found == {f"module-size:m:{message}"}

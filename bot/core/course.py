@@ -1,0 +1,151 @@
+"""Courses: progress through quiz modules, the pass rule, and the knowledge check taken before
+and after the modules so the gain shows."""
+
+from __future__ import annotations
+
+from bot.content.bundle import Content
+from bot.content.models import CourseNode, QuizQuestionNode, Tree
+from bot.core import texts
+from bot.core.effects import Msg, Part
+from bot.core.state import ConversationState, Position, QuizResult
+
+QUIZ_TITLE = ("quiz", "title")
+"""Where a quiz tree's title sits in its translation context: `<tree>:quiz:title`."""
+BEFORE = "before"
+AFTER = "after"
+
+
+def quiz_title(tree: Tree) -> Msg:
+    """Return a quiz tree's title as a translatable text."""
+    title = tree.quiz.title if tree.quiz else tree.title
+    return Msg(f"{tree.id}:{QUIZ_TITLE[0]}:{QUIZ_TITLE[1]}", title)
+
+
+def questions_of(tree: Tree) -> list[str]:
+    """Return the ids of a tree's questions, in file order."""
+    return [node_id for node_id, node in tree.nodes.items() if isinstance(node, QuizQuestionNode)]
+
+
+def run_answers(state: ConversationState, tree: Tree) -> dict[str, bool]:
+    """Return the current run's answers in a quiz tree: question id -> answered correctly."""
+    questions = set(questions_of(tree))
+    return {a.node: a.correct for a in state.answers if a.tree == tree.id and a.node in questions}
+
+
+def passed(result: QuizResult | None, pass_percent: int) -> bool:
+    """Say whether a module's best run reaches the pass mark."""
+    return result is not None and result.best * 100 >= pass_percent * result.total
+
+
+def courses(content: Content) -> list[CourseNode]:
+    """Return every course in the content."""
+    return [
+        n for t in content.trees.values() for n in t.nodes.values() if isinstance(n, CourseNode)
+    ]
+
+
+def modules_passed(state: ConversationState, course: CourseNode) -> bool:
+    """Say whether every module of a course has reached its pass mark."""
+    return all(passed(state.result(m), course.pass_percent) for m in course.modules)
+
+
+def completed(state: ConversationState, course: CourseNode) -> bool:
+    """Say whether a course is done: every module passed, and the check taken again after."""
+    checked = course.knowledge_check is None or state.result(course.knowledge_check, AFTER)
+    return modules_passed(state, course) and bool(checked)
+
+
+def check_phase(content: Content, state: ConversationState, tree: str) -> str | None:
+    """Return how a finished run of a quiz tree counts: "" for a module; for a knowledge check
+    "before" (first time), "after" (once every module is passed), or None (practice)."""
+    course = next((c for c in courses(content) if c.knowledge_check == tree), None)
+    if course is None:
+        return ""
+    if state.result(tree, BEFORE) is None:
+        return BEFORE
+    return AFTER if modules_passed(state, course) else None
+
+
+def record_result(content: Content, state: ConversationState, tree_id: str) -> ConversationState:
+    """Return the state with the finished run of a quiz tree recorded (if it counts)."""
+    tree = content.trees[tree_id]
+    phase = check_phase(content, state, tree_id)
+    if phase is None:
+        return state
+    answers = run_answers(state, tree)
+    return state.with_result(tree_id, sum(answers.values()), len(questions_of(tree)), phase)
+
+
+def resume_at(content: Content, state: ConversationState, tree_id: str) -> Position:
+    """Return where to open a module: its first unanswered question if a run is under way,
+    else its start."""
+    tree = content.trees[tree_id]
+    answered = run_answers(state, tree)
+    pending = [q for q in questions_of(tree) if q not in answered]
+    if answered and pending:
+        return Position(tree_id, pending[0])
+    return Position(tree_id, tree.start)
+
+
+def module_line(content: Content, state: ConversationState, tree_id: str, percent: int) -> Msg:
+    """Return one module's progress line: passed, tried, under way, or not started."""
+    tree = content.trees[tree_id]
+    title = quiz_title(tree)
+    result = state.result(tree_id)
+    answered = len(run_answers(state, tree))
+    total = len(questions_of(tree))
+    if passed(result, percent) and result is not None:
+        return texts.MODULE_PASSED.fill(title=title, score=result.best, total=result.total)
+    if 0 < answered < total:
+        return texts.MODULE_UNDER_WAY.fill(title=title, answered=answered, total=total)
+    if result is not None:
+        return texts.MODULE_TRIED.fill(title=title, score=result.best, total=result.total)
+    return texts.MODULE_NEW.fill(title=title)
+
+
+def module_label(content: Content, state: ConversationState, tree_id: str, percent: int) -> Msg:
+    """Return a module's button: its title, ticked once passed."""
+    title = quiz_title(content.trees[tree_id])
+    return texts.MODULE_DONE.fill(title=title) if passed(state.result(tree_id), percent) else title
+
+
+def check_line(state: ConversationState, course: CourseNode) -> Msg | None:
+    """Return the knowledge check's scores, before and after, when there are any."""
+    if course.knowledge_check is None:
+        return None
+    before = state.result(course.knowledge_check, BEFORE)
+    after = state.result(course.knowledge_check, AFTER)
+    if before is None:
+        return None
+    if after is None:
+        return texts.CHECK_BEFORE.fill(before=before.score, total=before.total)
+    return texts.CHECK_BOTH.fill(before=before.score, after=after.score, total=after.total)
+
+
+def check_label(state: ConversationState, course: CourseNode) -> Msg | None:
+    """Return the knowledge check's button: first before the modules, then once all pass."""
+    check = course.knowledge_check
+    if check is None:
+        return None
+    if state.result(check, BEFORE) is None:
+        return texts.CHECK_START
+    return texts.CHECK_FINAL if modules_passed(state, course) else None
+
+
+def course_parts(content: Content, state: ConversationState, pos: Position) -> list[Part]:
+    """Return a course screen's texts: intro, one line per module, the check, the status."""
+    node = content.trees[pos.tree].nodes[pos.node]
+    assert isinstance(node, CourseNode)
+    lines = [module_line(content, state, m, node.pass_percent) for m in node.modules]
+    check = check_line(state, node)
+    if completed(state, node):
+        status = texts.COURSE_DONE.fill(title=Msg(f"{pos}:title", node.title))
+    else:
+        status = texts.COURSE_RULE.fill(percent=node.pass_percent)
+    return [Msg(f"{pos}:text", node.text), joined(lines), *([check] if check else []), status]
+
+
+def joined(lines: list[Msg]) -> Msg:
+    """Return messages as one text, a line each."""
+    template = Msg("", "\n".join(f"{{m{i}}}" for i in range(len(lines))), translate=False)
+    return template.fill(**{f"m{i}": line for i, line in enumerate(lines)})

@@ -1,0 +1,154 @@
+"""The course: module progress, resume, pass rule, review of misses, and the knowledge check
+taken before and after (on the shipped content, driven as a user through the engine)."""
+
+from __future__ import annotations
+
+import json
+
+from bot.content.bundle import Content
+from bot.content.models import CourseNode, QuizQuestionNode
+from bot.core.course import AFTER, BEFORE, completed, questions_of
+from bot.core.state import ConversationState, Position
+from bot.service.messages import Outbound, Reply
+from bot.testing.simulator import CoreChat
+
+
+def the_course(content: Content) -> CourseNode:
+    """Return the shipped course."""
+    node = content.trees["learn"].nodes["menu"]
+    assert isinstance(node, CourseNode)
+    return node
+
+
+def last_text(out: list[Outbound]) -> str:
+    """Return the text of the last reply."""
+    return [m for m in out if isinstance(m, Reply)][-1].text
+
+
+def labels(chat: CoreChat) -> list[str]:
+    """Return the labels on the last keyboard."""
+    return [b.label for row in chat.keyboard.rows for b in row]
+
+
+def answer_questions(chat: CoreChat, tree_id: str, right: int, skip: int = 0) -> list[Outbound]:
+    """From a question screen, answer the tree's questions (after `skip` already answered):
+    the first `right` of them correctly, the rest wrongly. Return the last screen."""
+    tree = chat.content.trees[tree_id]
+    out: list[Outbound] = []
+    for number, question in enumerate(questions_of(tree)[skip:], skip):
+        node = tree.nodes[question]
+        assert isinstance(node, QuizQuestionNode)
+        pick = next(o for o in node.options if o.correct == (number < right))
+        chat.click(pick.label)
+        out = chat.click("Next")
+    return out
+
+
+def run_module(chat: CoreChat, tree_id: str, right: int) -> list[Outbound]:
+    """Open a quiz tree from its start, and answer all of it."""
+    tree = chat.content.trees[tree_id]
+    chat.state  # noqa: B018 (reads the saved state as storage would)
+    chat.event(__import__("bot.core.events", fromlist=["Start"]).Start(tree_id))
+    chat.click(labels(chat)[0])  # the intro's Start button
+    return answer_questions(chat, tree.id, right)
+
+
+def test_a_new_learner_sees_every_module_and_the_check_first(shipped_content: Content) -> None:
+    """The course opens with the knowledge check on top, then one button per module."""
+    chat = CoreChat(shipped_content)
+    out = chat.send("/start learn")
+    course = the_course(shipped_content)
+    assert labels(chat)[0] == "Start with the knowledge check"
+    assert len(labels(chat)) == 1 + len(course.modules) + 2  # Back and Home
+    assert "get 80% or more in every module" in last_text(out)
+
+
+def test_the_course_runs_before_modules_after_and_shows_the_gain(shipped_content: Content) -> None:
+    """Check before (2 right) → every module passed → final check (6 right) → course done."""
+    chat = CoreChat(shipped_content)
+    course = the_course(shipped_content)
+    run_module(chat, "check", right=2)
+    assert chat.state.result("check", BEFORE) is not None
+    out = chat.send("/start learn")
+    assert "Knowledge check before the course: 2 of 6." in last_text(out)
+    assert "Take the final knowledge check" not in labels(chat)
+    for module in course.modules:
+        total = len(questions_of(shipped_content.trees[module]))
+        run_module(chat, module, right=total)
+    out = chat.send("/start learn")
+    assert all(label.startswith("✓ ") for label in labels(chat)[: len(course.modules)])
+    assert labels(chat)[len(course.modules)] == "Take the final knowledge check"
+    chat.click("Take the final knowledge check")
+    chat.click(labels(chat)[0])
+    answer_questions(chat, "check", right=6)
+    out = chat.send("/start learn")
+    text = last_text(out)
+    assert "Knowledge check: 2 of 6 before the course, 6 of 6 after." in text
+    assert "You finished the course “Recognize and report human trafficking”" in text
+    assert completed(chat.state, course)
+
+
+def test_a_module_below_the_pass_mark_is_tried_not_passed(shipped_content: Content) -> None:
+    """A score under 80% shows as tried; the best run counts; the check is not offered yet."""
+    chat = CoreChat(shipped_content)
+    out = run_module(chat, "signs", right=3)
+    assert "You got 3 of 8 right." in last_text(out)
+    out = chat.send("/start learn")
+    assert "• Recognize the signs: 3 of 8, not passed yet" in last_text(out)
+    run_module(chat, "signs", right=7)
+    run_module(chat, "signs", right=1)
+    result = chat.state.result("signs")
+    assert result is not None and (result.score, result.best) == (1, 7)
+    out = chat.send("/start learn")
+    assert "✓ Recognize the signs: 7 of 8" in last_text(out)
+
+
+def test_the_end_of_a_module_lists_each_missed_question_with_its_answer(
+    shipped_content: Content,
+) -> None:
+    """Missed questions are named by number with the right answer."""
+    chat = CoreChat(shipped_content)
+    text = last_text(run_module(chat, "signs", right=6))
+    tree = shipped_content.trees["signs"]
+    assert "You missed 2 questions." in text
+    for number in (7, 8):
+        node = tree.nodes[questions_of(tree)[number - 1]]
+        assert isinstance(node, QuizQuestionNode)
+        right = next(o.label for o in node.options if o.correct)
+        assert f"Question {number}: {right}" in text
+
+
+def test_a_module_resumes_at_the_first_unanswered_question(shipped_content: Content) -> None:
+    """Three answers in, leave for home; the course shows progress; tapping resumes at 4."""
+    chat = CoreChat(shipped_content)
+    chat.send("/start signs")
+    chat.click(labels(chat)[0])
+    tree = shipped_content.trees["signs"]
+    for question in questions_of(tree)[:3]:
+        node = tree.nodes[question]
+        assert isinstance(node, QuizQuestionNode)
+        chat.click(node.options[0].label)
+        chat.click("Next")
+    chat.send("/menu")
+    out = chat.send("/start learn")
+    assert "• Recognize the signs: 3 of 8 answered so far" in last_text(out)
+    out = chat.click("Recognize the signs")
+    assert chat.state.at == Position("signs", questions_of(tree)[3])
+    assert "Question 4 of 8" in last_text(out)
+
+
+def test_retaking_the_check_before_passing_is_practice(shipped_content: Content) -> None:
+    """The 'before' score stays the first one; no 'after' until every module passes."""
+    chat = CoreChat(shipped_content)
+    run_module(chat, "check", right=1)
+    run_module(chat, "check", right=6)
+    before = chat.state.result("check", BEFORE)
+    assert before is not None and before.score == 1
+    assert chat.state.result("check", AFTER) is None
+
+
+def test_results_survive_storage() -> None:
+    """Results round-trip through the JSON the database keeps."""
+    state = ConversationState().with_result("signs", 5, 8).with_result("check", 2, 6, BEFORE)
+    again = ConversationState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert again.results == state.results
