@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.content.bundle import Content
 from bot.content.lint import links
-from bot.content.models import MenuNode, QuizResultNode, Tree
+from bot.content.models import CourseNode, MenuNode, QuizResultNode, Tree
 from bot.core.state import Position
 
 
@@ -43,6 +43,12 @@ def mermaid(content: Content, tree: Tree) -> str:
             if pos.tree != tree.id:
                 outside.add(pos)
             lines.append(f"    {_id(here)} -->{edge} {_id(pos)}")
+        if isinstance(node, CourseNode):
+            named = [*node.modules, *([node.knowledge_check] if node.knowledge_check else [])]
+            for module in (content.trees[m] for m in named if m in content.trees):
+                start = Position(module.id, module.start)
+                outside.add(start)
+                lines.append(f'    {_id(here)} -->|"{_quote(module.title, 40)}"| {_id(start)}')
     for pos in sorted(outside, key=str):
         exists = content.node(pos.tree, pos.node) is not None
         lines.append(f'    {_id(pos)}[/"{pos}{"" if exists else " (missing)"}"/]')

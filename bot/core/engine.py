@@ -42,10 +42,12 @@ from bot.core.events import (
     TextKind,
     Unsupported,
 )
+from bot.core.refresh import due, review
 from bot.core.screens import (
     BUILTIN_SCREENS,
     FORGET_SCREEN,
     LANGUAGE_SCREEN,
+    REFRESH_SCREEN,
     resources_for,
     screen_for,
 )
@@ -89,6 +91,8 @@ def arrive(
 ) -> Step:
     """Move to a position, bump the revision and show it (counting resources shown)."""
     moved = state.moved(to, remember=remember)
+    if to not in (REFRESH_SCREEN, *state.queue[:1]):
+        moved = replace(moved, queue=())
     tree = content.trees.get(to.tree)
     if tree is not None and tree.quiz is not None and to.node == tree.start:
         moved = replace(moved, answers=tuple(a for a in moved.answers if a.tree != to.tree))
@@ -155,20 +159,22 @@ def redisplay(content: Content, state: ConversationState, *before: Effect) -> St
     return Step(state, (*before, *show(content, state)))
 
 
-def on_tap(content: Content, state: ConversationState, data: str) -> Step:
+def on_tap(content: Content, state: ConversationState, data: str, now: dt.datetime) -> Step:
     """Act on a button press drawn for the current revision; answer stale or forged ones kindly."""
     decoded = decode(data)
     if isinstance(decoded, Malformed):
         return Step(state, (AnswerTap(texts.UNREADABLE),))
     if not isinstance(decoded, Callback) or decoded.revision != state.revision:
         return Step(state, (AnswerTap(texts.STALE),))
-    step = on_callback(content, state, decoded)
+    step = on_callback(content, state, decoded, now)
     if step is None:
         return Step(state, (AnswerTap(texts.UNREADABLE),))
     return Step(step.state, (AnswerTap(), *step.effects))
 
 
-def on_callback(content: Content, state: ConversationState, cb: Callback) -> Step | None:
+def on_callback(
+    content: Content, state: ConversationState, cb: Callback, now: dt.datetime
+) -> Step | None:
     """Apply a current callback; None when it does not fit the screen (a forged button)."""
     match cb.op:
         case Op.HOME:
@@ -185,6 +191,8 @@ def on_callback(content: Content, state: ConversationState, cb: Callback) -> Ste
         return None
     if pos == FORGET_SCREEN:
         return forget(state) if cb.op is Op.FORGET else None
+    if pos == REFRESH_SCREEN:
+        return arrive(content, state, state.queue[0]) if cb.op is Op.NEXT and state.queue else None
     node = content.trees[pos.tree].nodes[pos.node]
     index = int(cb.arg) if cb.arg.isdigit() else -1
     match node, cb.op:
@@ -197,9 +205,14 @@ def on_callback(content: Content, state: ConversationState, cb: Callback) -> Ste
         case QuizQuestionNode(), Op.ANSWER if state.answered is None and 0 <= index < len(
             node.options
         ):
-            return answer(state, pos, index, node.options[index].correct, content)
+            return answer(content, state, pos, index, now)
+        case QuizQuestionNode(), Op.NEXT if state.answered is not None and state.queue:
+            rest = replace(state, queue=state.queue[1:])
+            return arrive(content, rest, rest.queue[0] if rest.queue else REFRESH_SCREEN)
         case QuizQuestionNode(), Op.NEXT if state.answered is not None:
             return follow(content, state, pos, node.next)
+        case CourseNode(), Op.NEXT if state.cards:
+            return start_refresh(content, state, now)
         case CourseNode(), Op.CHOOSE if 0 <= index < len(node.modules):
             return arrive(content, state, resume_at(content, state, node.modules[index]))
         case CourseNode(), Op.CHOOSE if index == len(node.modules) and check_label(state, node):
@@ -209,14 +222,34 @@ def on_callback(content: Content, state: ConversationState, cb: Callback) -> Ste
 
 
 def answer(
-    state: ConversationState, pos: Position, option: int, correct: bool, content: Content
+    content: Content, state: ConversationState, pos: Position, option: int, now: dt.datetime
 ) -> Step:
-    """Record an answer and show its feedback in place of the question."""
-    answers = tuple(a for a in state.answers if (a.tree, a.node) != (pos.tree, pos.node))
-    new = replace(
-        state, answered=option, answers=(*answers, Answer(pos.tree, pos.node, option, correct))
-    ).bumped()
+    """Record an answer and show its feedback in place of the question. In a module, a miss
+    becomes a review card; in a refresher, the card is rescheduled by the answer."""
+    question = content.trees[pos.tree].nodes[pos.node]
+    assert isinstance(question, QuizQuestionNode)
+    correct = question.options[option].correct
+    card = state.card(pos.tree, pos.node)
+    new = replace(state, answered=option)
+    if state.queue:
+        new = new.with_card(review(card, pos.tree, pos.node, correct, now))
+    else:
+        answers = tuple(a for a in state.answers if (a.tree, a.node) != (pos.tree, pos.node))
+        new = replace(new, answers=(*answers, Answer(pos.tree, pos.node, option, correct)))
+        if not correct:
+            new = new.with_card(review(card, pos.tree, pos.node, False, now))
+    new = new.bumped()
     return Step(new, (SaveAnswer(pos.tree, pos.node, option, correct), *show(content, new)))
+
+
+def start_refresh(content: Content, state: ConversationState, now: dt.datetime) -> Step:
+    """Open the refresher screen with the questions due now queued, longest overdue first."""
+    queue = tuple(
+        Position(c.tree, c.node)
+        for c in due(state.cards, now)
+        if isinstance(content.node(c.tree, c.node), QuizQuestionNode)
+    )
+    return arrive(content, replace(state, queue=queue), REFRESH_SCREEN)
 
 
 def on_text(content: Content, state: ConversationState, kind: TextKind) -> Step:
@@ -230,7 +263,6 @@ def on_text(content: Content, state: ConversationState, kind: TextKind) -> Step:
 
 def step(content: Content, state: ConversationState, event: Event, now: dt.datetime) -> Step:
     """Return the state and effects that follow an event."""
-    del now  # time-dependent rules (reminders, retention) live outside this first engine
     match event:
         case Start(payload):
             where, campaign = read_payload(content, payload)
@@ -249,7 +281,7 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
         case Command():
             return redisplay(content, state, Notice(texts.USE_BUTTONS))
         case Tap(data):
-            return on_tap(content, state, data)
+            return on_tap(content, state, data, now)
         case FreeText(kind):
             return on_text(content, state, kind)
         case Unsupported():

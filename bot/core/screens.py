@@ -25,12 +25,14 @@ from bot.core.course import (
     run_answers,
 )
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen
+from bot.core.refresh import next_due
 from bot.core.routing import EMERGENCY_TOPIC, emergency, resolve
 from bot.core.state import ConversationState, Position
 
 LANGUAGE_SCREEN = Position("_", "language")
 FORGET_SCREEN = Position("_", "forget")
-BUILTIN_SCREENS = (LANGUAGE_SCREEN, FORGET_SCREEN)
+REFRESH_SCREEN = Position("_", "refresh")
+BUILTIN_SCREENS = (LANGUAGE_SCREEN, FORGET_SCREEN, REFRESH_SCREEN)
 
 
 def field_msg(pos: Position, field: str, text: str) -> Msg:
@@ -168,10 +170,15 @@ def next_row(pos: Position, label: str, revision: int) -> list[tuple[Button, ...
     return [(button(field_msg(pos, "button", label), revision, Op.NEXT),)]
 
 
-def question_body(content: Content, pos: Position, node: QuizQuestionNode, rev: int) -> Body:
-    """Return a quiz question with its counter and one button per option."""
+def question_body(
+    content: Content, state: ConversationState, pos: Position, node: QuizQuestionNode
+) -> Body:
+    """Return a quiz question with its counter (or "Refresher") and one button per option."""
+    rev = state.revision
     number, total = quiz_numbers(content, pos)
     counter = texts.QUESTION_COUNT.fill(number=number, total=total)
+    if state.queue[:1] == (pos,):
+        counter = texts.REFRESHER
     rows: list[tuple[Button, ...]] = [
         (button(field_msg(pos, f"options.{i}.label", o.label), rev, Op.ANSWER, str(i)),)
         for i, o in enumerate(node.options)
@@ -222,7 +229,7 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
         case MenuNode():
             return [text], choice_rows(pos, node.choices, rev)
         case QuizQuestionNode() if state.answered is None:
-            return question_body(content, pos, node, rev)
+            return question_body(content, state, pos, node)
         case QuizQuestionNode():
             return feedback_body(pos, node, state.answered or 0, rev)
         case QuizResultNode():
@@ -244,11 +251,29 @@ def course_rows(
         (button(module_label(content, state, m, node.pass_percent), rev, Op.CHOOSE, str(i)),)
         for i, m in enumerate(node.modules)
     ]
+    if state.cards:
+        rows.append((button(texts.REFRESH_OPEN, rev, Op.NEXT),))
     check = check_label(state, node)
     if check is not None:
         check_row = (button(check, rev, Op.CHOOSE, str(len(node.modules))),)
         rows.insert(0 if check is texts.CHECK_START else len(rows), check_row)
     return rows
+
+
+def refresh_screen(state: ConversationState) -> Screen:
+    """Return the refresher screen: how many questions are due, or when the next one is."""
+    rev = state.revision
+    rows: list[tuple[Button, ...]] = []
+    upcoming = next_due(state.cards)
+    if state.queue:
+        parts: tuple[Part, ...] = (texts.REFRESH_DUE.fill(count=len(state.queue)),)
+        rows.append((button(texts.REFRESH_START, rev, Op.NEXT),))
+    elif upcoming is not None:
+        parts = (texts.REFRESH_NEXT.fill(date=upcoming.date()),)
+    else:
+        parts = (texts.REFRESH_NONE,)
+    rows.append((button(texts.BACK, rev, Op.BACK), button(texts.HOME, rev, Op.HOME)))
+    return Screen(REFRESH_SCREEN, parts, tuple(rows))
 
 
 def forget_screen(state: ConversationState) -> Screen:
@@ -267,6 +292,8 @@ def screen_for(content: Content, state: ConversationState) -> Screen:
         return language_screen(content, state)
     if pos == FORGET_SCREEN:
         return forget_screen(state)
+    if pos == REFRESH_SCREEN:
+        return refresh_screen(state)
     parts, rows = node_body(content, state, pos)
     nav = nav_row(content, state, pos)
     if nav:

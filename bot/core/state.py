@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.core.refresh import ReviewCard
+
 MAX_HISTORY = 30
 STATE_FORMAT = 1
 
@@ -61,6 +63,19 @@ class ConversationState:
     answers: tuple[Answer, ...] = field(default=())
     campaign: str | None = None
     results: tuple[QuizResult, ...] = field(default=())
+    cards: tuple[ReviewCard, ...] = field(default=())
+    """Missed questions, each scheduled for a refresher."""
+    queue: tuple[Position, ...] = field(default=())
+    """The refreshers of the session under way, the current one first; empty otherwise."""
+
+    def card(self, tree: str, node: str) -> ReviewCard | None:
+        """Return the review card of a question, if it has one."""
+        return next((c for c in self.cards if (c.tree, c.node) == (tree, node)), None)
+
+    def with_card(self, card: ReviewCard) -> ConversationState:
+        """Return the state with a question's card added or replaced."""
+        kept = tuple(c for c in self.cards if (c.tree, c.node) != (card.tree, card.node))
+        return replace(self, cards=(*kept, card))
 
     def result(self, tree: str, phase: str = "") -> QuizResult | None:
         """Return the finished run of a quiz tree (in a phase), if any."""
@@ -96,6 +111,8 @@ class ConversationState:
             "answers": [[a.tree, a.node, a.option, a.correct] for a in self.answers],
             "campaign": self.campaign,
             "results": [[r.tree, r.score, r.total, r.best, r.phase] for r in self.results],
+            "cards": [c.to_list() for c in self.cards],
+            "queue": [str(p) for p in self.queue],
         }
 
     @classmethod
@@ -119,4 +136,6 @@ class ConversationState:
                 QuizResult(str(t), int(s), int(n), int(b), str(p))
                 for t, s, n, b, p in data.get("results", [])
             ),
+            cards=tuple(ReviewCard.from_list(c) for c in data.get("cards", [])),
+            queue=tuple(Position.parse(p, "main") for p in data.get("queue", [])),
         )

@@ -47,6 +47,20 @@ COURSE_RULE = pgettext(
     "then take the knowledge check again.",
 )
 COURSE_DONE = pgettext("ui", "You finished the course “{title}”. Well done.")
+REFRESH_OPEN = pgettext("ui", "Refresh what you missed")
+REFRESH_START = pgettext("ui", "Start the refresher")
+REFRESHER = pgettext("ui", "Refresher")
+REFRESH_DUE = npgettext(
+    "ui",
+    "{count} question you missed is due for a refresher.",
+    "{count} questions you missed are due for a refresher.",
+)
+REFRESH_NEXT = pgettext("ui", "Nothing is due right now. The next refresher is due on {date}.")
+REFRESH_NONE = pgettext(
+    "ui",
+    "Nothing to refresh yet. A question you miss in a module comes back here "
+    "a day or more later, when it is due.",
+)
 LANGUAGE_PROMPT = pgettext("ui", "Choose your language.")
 LANGUAGE_UNREVIEWED = pgettext("ui", "{name} (not yet reviewed)")
 STALE = pgettext("ui", "That button is from an earlier screen, so nothing changed.")

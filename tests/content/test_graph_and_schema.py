@@ -25,14 +25,14 @@ def test_graph_draws_every_node_and_link(content: Content) -> None:
 
 
 def test_graph_cli() -> None:
-    """`python -m bot content graph learn` prints the diagram; an unknown tree is an error."""
+    """`python -m bot content graph signs` prints the diagram; an unknown tree is an error."""
     ok = subprocess.run(
-        [sys.executable, "-m", "bot", "content", "graph", "learn"],
+        [sys.executable, "-m", "bot", "content", "graph", "signs"],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert ok.returncode == 0 and "learn__q1" in ok.stdout
+    assert ok.returncode == 0 and "signs__q1" in ok.stdout
     missing = subprocess.run(
         [sys.executable, "-m", "bot", "content", "graph", "nope"],
         capture_output=True,

@@ -77,7 +77,7 @@ def test_the_course_runs_before_modules_after_and_shows_the_gain(shipped_content
         run_module(chat, module, right=total)
     out = chat.send("/start learn")
     assert all(label.startswith("✓ ") for label in labels(chat)[: len(course.modules)])
-    assert labels(chat)[len(course.modules)] == "Take the final knowledge check"
+    assert "Take the final knowledge check" in labels(chat)
     chat.click("Take the final knowledge check")
     chat.click(labels(chat)[0])
     answer_questions(chat, "check", right=6)
