@@ -106,7 +106,7 @@ def module_line(content: Content, state: ConversationState, tree_id: str, percen
 def module_label(content: Content, state: ConversationState, tree_id: str, percent: int) -> Msg:
     """Return a module's button: its title, ticked once passed."""
     title = quiz_title(content.trees[tree_id])
-    return texts.MODULE_DONE.fill(title=title) if passed(state.result(tree_id), percent) else title
+    return texts.TICKED.fill(title=title) if passed(state.result(tree_id), percent) else title
 
 
 def check_line(state: ConversationState, course: CourseNode) -> Msg | None:
@@ -142,7 +142,14 @@ def course_parts(content: Content, state: ConversationState, pos: Position) -> l
         status = texts.COURSE_DONE.fill(title=Msg(f"{pos}:title", node.title))
     else:
         status = texts.COURSE_RULE.fill(percent=node.pass_percent)
-    return [Msg(f"{pos}:text", node.text), joined(lines), *([check] if check else []), status]
+    streak = [texts.STREAK.fill(count=state.streak.days)] if state.streak.days else []
+    return [
+        Msg(f"{pos}:text", node.text),
+        joined(lines),
+        *([check] if check else []),
+        status,
+        *streak,
+    ]
 
 
 def joined(lines: list[Msg]) -> Msg:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.reminders import ReminderPlan
 from bot.core.state import Position
 
-Param = tuple[str, "str | int | date | Msg"]
+Param = tuple[str, "str | int | date | dt.time | Msg"]
 """A named placeholder value; numbers and dates are formatted for the locale, a Msg translated."""
 
 
@@ -22,7 +24,7 @@ class Msg:
     plural: str | None = None
     """The source plural form; the `count` parameter then picks the form."""
 
-    def fill(self, **params: str | int | date | Msg) -> Msg:
+    def fill(self, **params: str | int | date | dt.time | Msg) -> Msg:
         """Return this message with placeholder values attached."""
         return Msg(self.context, self.text, tuple(params.items()), self.translate, self.plural)
 
@@ -124,10 +126,26 @@ class ClearChat:
 
 
 @dataclass(frozen=True, slots=True)
+class SetReminder:
+    """Keep (plan on) or drop (None) the learner's reminder, next due at `next_at` (UTC)."""
+
+    plan: ReminderPlan | None
+    next_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetUser:
     """Delete every row about the user; nothing of this step is saved."""
 
 
 Effect = (
-    Show | Notice | AnswerTap | SaveAnswer | CountResourceViews | SetLocale | ClearChat | ForgetUser
+    Show
+    | Notice
+    | AnswerTap
+    | SaveAnswer
+    | CountResourceViews
+    | SetLocale
+    | ClearChat
+    | ForgetUser
+    | SetReminder
 )

@@ -30,6 +30,7 @@ from bot.core.effects import (
     Notice,
     SaveAnswer,
     SetLocale,
+    SetReminder,
     Show,
 )
 from bot.core.events import (
@@ -43,11 +44,13 @@ from bot.core.events import (
     Unsupported,
 )
 from bot.core.refresh import due, review
+from bot.core.reminders import ReminderPlan, local_date, next_reminder
 from bot.core.screens import (
     BUILTIN_SCREENS,
     FORGET_SCREEN,
     LANGUAGE_SCREEN,
     REFRESH_SCREEN,
+    REMINDERS_SCREEN,
     resources_for,
     screen_for,
 )
@@ -55,6 +58,8 @@ from bot.core.state import Answer, ConversationState, Position
 
 HOME = Position(HOME_TREE, HOME_NODE)
 HELP = Position(HOME_TREE, HELP_NODE)
+LEARN = Position("learn", "menu")
+"""Where `/learn` opens: the course."""
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -193,6 +198,8 @@ def on_callback(
         return forget(state) if cb.op is Op.FORGET else None
     if pos == REFRESH_SCREEN:
         return arrive(content, state, state.queue[0]) if cb.op is Op.NEXT and state.queue else None
+    if pos == REMINDERS_SCREEN:
+        return set_reminders(content, state, cb.arg, now) if cb.op is Op.REMIND else None
     node = content.trees[pos.tree].nodes[pos.node]
     index = int(cb.arg) if cb.arg.isdigit() else -1
     match node, cb.op:
@@ -213,6 +220,8 @@ def on_callback(
             return follow(content, state, pos, node.next)
         case CourseNode(), Op.NEXT if state.cards:
             return start_refresh(content, state, now)
+        case CourseNode(), Op.REMIND if cb.arg == "open":
+            return arrive(content, state, REMINDERS_SCREEN)
         case CourseNode(), Op.CHOOSE if 0 <= index < len(node.modules):
             return arrive(content, state, resume_at(content, state, node.modules[index]))
         case CourseNode(), Op.CHOOSE if index == len(node.modules) and check_label(state, node):
@@ -238,8 +247,41 @@ def answer(
         new = replace(new, answers=(*answers, Answer(pos.tree, pos.node, option, correct)))
         if not correct:
             new = new.with_card(review(card, pos.tree, pos.node, False, now))
-    new = new.bumped()
+    today = local_date(now, state.plan.zone)
+    new = replace(new, streak=new.streak.active(today)).bumped()
     return Step(new, (SaveAnswer(pos.tree, pos.node, option, correct), *show(content, new)))
+
+
+def changed_plan(plan: ReminderPlan, arg: str) -> ReminderPlan | None:
+    """Return the plan a reminder-settings button makes, or None for a forged argument."""
+    if len(arg) == 2 and arg[0] == "d" and arg[1] in "0123456":
+        return plan.toggled(int(arg[1]))
+    changes = {
+        "hm": lambda: plan.shifted(-1),
+        "hp": lambda: plan.shifted(1),
+        "zp": lambda: plan.next_zone(1),
+        "on": lambda: replace(plan, on=True) if plan.days else plan,
+        "off": lambda: replace(plan, on=False),
+    }
+    change = changes.get(arg)
+    return change() if change else None
+
+
+def set_reminders(
+    content: Content, state: ConversationState, arg: str, now: dt.datetime
+) -> Step | None:
+    """Apply a reminder setting; when reminders are (or were) on, store the plan or drop it."""
+    plan = changed_plan(state.plan, arg)
+    if plan is None:
+        return None
+    new = replace(state, plan=plan).bumped()
+    effects: tuple[Effect, ...] = show(content, new)
+    if plan.on and plan.days:
+        effects = (SetReminder(plan, next_reminder(plan, now)), *effects)
+    elif state.plan.on or arg == "off":
+        new = replace(new, plan=replace(plan, on=False))
+        effects = (SetReminder(None), *show(content, new))
+    return Step(new, effects)
 
 
 def start_refresh(content: Content, state: ConversationState, now: dt.datetime) -> Step:
@@ -263,6 +305,9 @@ def on_text(content: Content, state: ConversationState, kind: TextKind) -> Step:
 
 def step(content: Content, state: ConversationState, event: Event, now: dt.datetime) -> Step:
     """Return the state and effects that follow an event."""
+    streak = state.streak.as_of(local_date(now, state.plan.zone))
+    if streak != state.streak:
+        state = replace(state, streak=streak)
     match event:
         case Start(payload):
             where, campaign = read_payload(content, payload)
@@ -278,6 +323,10 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
             return exit_chat(state)
         case Command("forget"):
             return arrive(content, state, FORGET_SCREEN)
+        case Command("learn"):
+            return arrive(content, state, LEARN)
+        case Command("reminders"):
+            return arrive(content, state, REMINDERS_SCREEN)
         case Command():
             return redisplay(content, state, Notice(texts.USE_BUTTONS))
         case Tap(data):

@@ -55,4 +55,4 @@ class Resume:
 
 Event = Start | Command | Tap | FreeText | Unsupported | Resume
 
-COMMANDS = frozenset({"start", "menu", "help", "language", "exit", "forget"})
+COMMANDS = frozenset({"start", "menu", "help", "language", "exit", "forget", "learn", "reminders"})

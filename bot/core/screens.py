@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.content.bundle import HOME_NODE, HOME_TREE, Content
 from bot.content.models import (
     Choice,
@@ -32,7 +34,8 @@ from bot.core.state import ConversationState, Position
 LANGUAGE_SCREEN = Position("_", "language")
 FORGET_SCREEN = Position("_", "forget")
 REFRESH_SCREEN = Position("_", "refresh")
-BUILTIN_SCREENS = (LANGUAGE_SCREEN, FORGET_SCREEN, REFRESH_SCREEN)
+REMINDERS_SCREEN = Position("_", "reminders")
+BUILTIN_SCREENS = (LANGUAGE_SCREEN, FORGET_SCREEN, REFRESH_SCREEN, REMINDERS_SCREEN)
 
 
 def field_msg(pos: Position, field: str, text: str) -> Msg:
@@ -253,11 +256,47 @@ def course_rows(
     ]
     if state.cards:
         rows.append((button(texts.REFRESH_OPEN, rev, Op.NEXT),))
+    rows.append((button(texts.REMINDERS_OPEN, rev, Op.REMIND, "open"),))
     check = check_label(state, node)
     if check is not None:
         check_row = (button(check, rev, Op.CHOOSE, str(len(node.modules))),)
         rows.insert(0 if check is texts.CHECK_START else len(rows), check_row)
     return rows
+
+
+def reminders_screen(state: ConversationState) -> Screen:
+    """Return the reminder settings: days to tick, the hour, the zone, and on or off."""
+    plan, rev = state.plan, state.revision
+    zone = texts.ZONE_NAMES.get(plan.zone, Msg("", plan.zone, translate=False))
+    status = texts.REMINDERS_ON if plan.on else texts.REMINDERS_OFF
+    days = joined_inline([texts.WEEKDAYS[d] for d in sorted(plan.days)])
+    when = texts.REMINDERS_PLAN.fill(days=days, time=dt.time(plan.hour), zone=zone)
+    day_buttons = [
+        button(texts.TICKED.fill(title=name) if d in plan.days else name, rev, Op.REMIND, f"d{d}")
+        for d, name in enumerate(texts.WEEKDAYS)
+    ]
+    rows: list[tuple[Button, ...]] = [
+        tuple(day_buttons[:4]),
+        tuple(day_buttons[4:]),
+        (button(texts.EARLIER, rev, Op.REMIND, "hm"), button(texts.LATER, rev, Op.REMIND, "hp")),
+        (button(texts.OTHER_ZONE.fill(zone=zone), rev, Op.REMIND, "zp"),),
+    ]
+    if plan.on:
+        rows.append((button(texts.REMINDERS_TURN_OFF, rev, Op.REMIND, "off"),))
+    elif plan.days:
+        rows.append((button(texts.REMINDERS_TURN_ON, rev, Op.REMIND, "on"),))
+    rows.append((button(texts.BACK, rev, Op.BACK), button(texts.HOME, rev, Op.HOME)))
+    parts: tuple[Part, ...] = (status, when if plan.days else texts.REMINDERS_NO_DAYS)
+    parts = (*parts, texts.REMINDERS_PRIVACY)
+    if state.streak.days:
+        parts = (*parts, texts.STREAK.fill(count=state.streak.days))
+    return Screen(REMINDERS_SCREEN, parts, tuple(rows), replace=True)
+
+
+def joined_inline(items: list[Msg]) -> Msg:
+    """Return messages as one text, separated by commas."""
+    template = Msg("", ", ".join(f"{{m{i}}}" for i in range(len(items))), translate=False)
+    return template.fill(**{f"m{i}": item for i, item in enumerate(items)})
 
 
 def refresh_screen(state: ConversationState) -> Screen:
@@ -294,6 +333,8 @@ def screen_for(content: Content, state: ConversationState) -> Screen:
         return forget_screen(state)
     if pos == REFRESH_SCREEN:
         return refresh_screen(state)
+    if pos == REMINDERS_SCREEN:
+        return reminders_screen(state)
     parts, rows = node_body(content, state, pos)
     nav = nav_row(content, state, pos)
     if nav:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.refresh import ReviewCard
+from bot.core.reminders import ReminderPlan, Streak
 
 MAX_HISTORY = 30
 STATE_FORMAT = 1
@@ -67,6 +68,9 @@ class ConversationState:
     """Missed questions, each scheduled for a refresher."""
     queue: tuple[Position, ...] = field(default=())
     """The refreshers of the session under way, the current one first; empty otherwise."""
+    plan: ReminderPlan = field(default_factory=ReminderPlan)
+    """The learner's reminder settings (`on` once they opted in)."""
+    streak: Streak = field(default_factory=Streak)
 
     def card(self, tree: str, node: str) -> ReviewCard | None:
         """Return the review card of a question, if it has one."""
@@ -113,6 +117,8 @@ class ConversationState:
             "results": [[r.tree, r.score, r.total, r.best, r.phase] for r in self.results],
             "cards": [c.to_list() for c in self.cards],
             "queue": [str(p) for p in self.queue],
+            "plan": self.plan.to_list(),
+            "streak": self.streak.to_list(),
         }
 
     @classmethod
@@ -138,4 +144,6 @@ class ConversationState:
             ),
             cards=tuple(ReviewCard.from_list(c) for c in data.get("cards", [])),
             queue=tuple(Position.parse(p, "main") for p in data.get("queue", [])),
+            plan=ReminderPlan.from_list(data["plan"]) if "plan" in data else ReminderPlan(),
+            streak=Streak.from_list(data["streak"]) if "streak" in data else Streak(),
         )

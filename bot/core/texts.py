@@ -34,7 +34,7 @@ MODULE_PASSED = pgettext("ui", "✓ {title}: {score} of {total}")
 MODULE_TRIED = pgettext("ui", "• {title}: {score} of {total}, not passed yet")
 MODULE_UNDER_WAY = pgettext("ui", "• {title}: {answered} of {total} answered so far")
 MODULE_NEW = pgettext("ui", "• {title}")
-MODULE_DONE = pgettext("ui", "✓ {title}")
+TICKED = pgettext("ui", "✓ {title}")
 CHECK_START = pgettext("ui", "Start with the knowledge check")
 CHECK_FINAL = pgettext("ui", "Take the final knowledge check")
 CHECK_BEFORE = pgettext("ui", "Knowledge check before the course: {before} of {total}.")
@@ -48,6 +48,53 @@ COURSE_RULE = pgettext(
 )
 COURSE_DONE = pgettext("ui", "You finished the course “{title}”. Well done.")
 REFRESH_OPEN = pgettext("ui", "Refresh what you missed")
+REMINDERS_OPEN = pgettext("ui", "Reminders")
+REMINDERS_OFF = pgettext(
+    "ui",
+    "Reminders are off. Pick the days and the hour, then turn them on. "
+    "Beacon never sends one between 9 pm and 8 am.",
+)
+REMINDERS_ON = pgettext("ui", "Reminders are on.")
+REMINDERS_PLAN = pgettext("ui", "{days} at {time} ({zone})")
+REMINDERS_NO_DAYS = pgettext("ui", "Pick at least one day.")
+REMINDERS_PRIVACY = pgettext(
+    "privacy",
+    "To send you reminders, Beacon keeps your chat number, encrypted, only while reminders are "
+    "on. Turning them off deletes it.",
+)
+REMINDERS_TURN_ON = pgettext("ui", "Turn reminders on")
+REMINDERS_TURN_OFF = pgettext("privacy", "Turn reminders off")
+EARLIER = pgettext("ui", "◀ Earlier")
+LATER = pgettext("ui", "Later ▶")
+OTHER_ZONE = pgettext("ui", "Time zone: {zone}")
+REMINDER = pgettext(
+    "ui",
+    "A few minutes of training? Send /learn to pick up where you left off or to refresh what "
+    "you missed. To stop these reminders, send /reminders.",
+)
+STREAK = npgettext(
+    "ui", "You have learned {count} day in a row.", "You have learned {count} days in a row."
+)
+WEEKDAYS = (
+    pgettext("weekday", "Mon"),
+    pgettext("weekday", "Tue"),
+    pgettext("weekday", "Wed"),
+    pgettext("weekday", "Thu"),
+    pgettext("weekday", "Fri"),
+    pgettext("weekday", "Sat"),
+    pgettext("weekday", "Sun"),
+)
+ZONE_NAMES = {
+    "America/Phoenix": pgettext("zone", "Arizona"),
+    "America/Los_Angeles": pgettext("zone", "Pacific time"),
+    "America/Denver": pgettext("zone", "Mountain time"),
+    "America/Chicago": pgettext("zone", "Central time"),
+    "America/New_York": pgettext("zone", "Eastern time"),
+    "America/Anchorage": pgettext("zone", "Alaska"),
+    "Pacific/Honolulu": pgettext("zone", "Hawaii"),
+    "Europe/London": pgettext("zone", "United Kingdom"),
+    "UTC": pgettext("zone", "UTC"),
+}
 REFRESH_START = pgettext("ui", "Start the refresher")
 REFRESHER = pgettext("ui", "Refresher")
 REFRESH_DUE = npgettext(
@@ -106,6 +153,8 @@ COMMANDS = {
     "language": pgettext("command", "Change the language"),
     "exit": pgettext("exit", "Clear this conversation"),
     "forget": pgettext("privacy", "Delete everything Beacon keeps about you"),
+    "learn": pgettext("command", "Your course, refreshers and reminders"),
+    "reminders": pgettext("command", "Turn learning reminders on or off"),
 }
 SHORT_DESCRIPTION = pgettext(
     "bot",

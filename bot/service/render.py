@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, time
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from bot.core import texts
@@ -60,7 +60,7 @@ class Renderer:
         n = count if isinstance(count, int) else 1
         return self.translator.npgettext(msg.context, msg.text, msg.plural, n)
 
-    def value(self, value: str | int | date | Msg) -> str:
+    def value(self, value: str | int | date | time | Msg) -> str:
         """Return a placeholder value as text: translated, or formatted for the locale."""
         if isinstance(value, Msg):
             return self.text(value)
@@ -68,6 +68,8 @@ class Renderer:
             return format_decimal(value, locale=self.locale)
         if isinstance(value, date):
             return format_date(value, format="long", locale=self.locale)
+        if isinstance(value, time):
+            return format_time(value, format="short", locale=self.locale)
         return value
 
     def text(self, msg: Msg) -> str:

@@ -59,7 +59,8 @@ def test_a_new_learner_sees_every_module_and_the_check_first(shipped_content: Co
     out = chat.send("/start learn")
     course = the_course(shipped_content)
     assert labels(chat)[0] == "Start with the knowledge check"
-    assert len(labels(chat)) == 1 + len(course.modules) + 2  # Back and Home
+    assert len(labels(chat)) == 1 + len(course.modules) + 1 + 2  # Reminders, Back and Home
+    assert labels(chat)[-3] == "Reminders"
     assert "get 80% or more in every module" in last_text(out)
 
 
