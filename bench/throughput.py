@@ -36,6 +36,7 @@ CONVERSATION = [
     "Continue",
     "Home",
     "Learn the signs",
+    "Recognize the signs",
     "Start",
     "No. Look for several signs together",
     "Next",

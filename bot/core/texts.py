@@ -43,7 +43,7 @@ CHECK_BOTH = pgettext(
 )
 COURSE_RULE = pgettext(
     "ui",
-    "To finish the course, get {percent}% or more in every module, "
+    "To finish the course, reach {percent} percent or more in every module, "
     "then take the knowledge check again.",
 )
 COURSE_DONE = pgettext("ui", "You finished the course “{title}”. Well done.")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
 from bot.content.bundle import Content
 from bot.core import engine
-from bot.core.effects import CountResourceViews, ForgetUser, SaveAnswer, SetLocale
-from bot.core.events import Event
+from bot.core.effects import CountResourceViews, ForgetUser, Msg, SaveAnswer, SetLocale, SetReminder
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs, negotiate
 from bot.logs import event
@@ -20,11 +20,12 @@ from bot.service.ports import (
     ConversationStore,
     Loaded,
     QuizAnswerRow,
+    ReminderRow,
     StateConflict,
     Writes,
 )
 from bot.service.render import Renderer
-from bot.service.user_keys import UserKeyer
+from bot.service.user_keys import ChatSealer, UserKeyer
 
 log = logging.getLogger("beacon.service")
 MAX_ATTEMPTS = 5
@@ -38,13 +39,27 @@ class Handled:
     locale: str | None
 
 
-def writes_for(step: engine.Step, before: ConversationState, loaded: Loaded) -> Writes:
-    """Return what a step changes in storage: state, answers, views, language, or deletion."""
+def writes_for(
+    step: engine.Step,
+    before: ConversationState,
+    loaded: Loaded,
+    seal: Callable[[], str],
+    language: str | None = None,
+) -> Writes:
+    """Return what a step changes in storage: state, answers, views, language, reminder, or
+    deletion. `seal` returns the user's chat, encrypted, for a reminder; `language` is the
+    platform's language code, kept with it."""
     answers: list[QuizAnswerRow] = []
     views: list[str] = []
     locale = None
+    reminder: ReminderRow | None = None
+    drop_reminder = False
     for effect in step.effects:
         match effect:
+            case SetReminder(plan, next_at) if plan is not None and next_at is not None:
+                reminder = ReminderRow(seal(), plan.to_list(), next_at, language)
+            case SetReminder():
+                drop_reminder = True
             case SaveAnswer(tree, node, option, correct):
                 answers.append(QuizAnswerRow(tree, node, option, correct))
             case CountResourceViews(ids):
@@ -60,18 +75,24 @@ def writes_for(step: engine.Step, before: ConversationState, loaded: Loaded) -> 
         answers=tuple(answers),
         views=tuple(views),
         locale=locale,
+        reminder=reminder,
+        drop_reminder=drop_reminder,
     )
 
 
 def decide(
-    content: Content, event_: Event, now: dt.datetime, loaded: Loaded
+    content: Content,
+    inbound: Inbound,
+    now: dt.datetime,
+    seal: Callable[[], str],
+    loaded: Loaded,
 ) -> tuple[Writes, Handled]:
     """Run the engine on the loaded state; return what to write and what happened."""
     state = ConversationState.from_dict(loaded.state) if loaded.state else ConversationState()
     if loaded.revision is not None:
         state = replace(state, revision=loaded.revision)
-    step = engine.step(content, state, event_, now)
-    writes = writes_for(step, state, loaded)
+    step = engine.step(content, state, inbound.event, now)
+    writes = writes_for(step, state, loaded, seal, inbound.language_code)
     return writes, Handled(step, writes.locale or loaded.locale)
 
 
@@ -86,14 +107,17 @@ class ConversationService:
         catalogs: Catalogs,
         keyer: UserKeyer,
         default_locale: str = "en",
+        sealer: ChatSealer | None = None,
     ) -> None:
-        """Wire the service to its content, store, clock, catalogs and user keyer."""
+        """Wire the service to its content, store, clock, catalogs, user keyer and the sealer
+        that encrypts a chat for reminders (derived from the keyer's secret by default)."""
         self.content = content
         self.store = store
         self.clock = clock
         self.catalogs = catalogs
         self.keyer = keyer
         self.default_locale = default_locale
+        self.sealer = sealer or ChatSealer(keyer.secret)
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Apply one inbound and return what to send; a redelivered update returns nothing new."""
@@ -105,7 +129,8 @@ class ConversationService:
         for _attempt in range(MAX_ATTEMPTS):
             now = self.clock.now()
             try:
-                decision = partial(decide, self.content, inbound.event, now)
+                seal = partial(self.sealer.seal, inbound.platform, inbound.user_id)
+                decision = partial(decide, self.content, inbound, now, seal)
                 handled = await self.store.apply(user_key, update_key, now, decision)
             except StateConflict:
                 event(log, "state_conflict_retry", kind=kind)
@@ -121,6 +146,12 @@ class ConversationService:
             return renderer.effects(handled.step.effects)
         event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
         return [TapAnswer()] if inbound.is_tap else []
+
+    def say(self, msg: Msg, stored_locale: str | None, platform_code: str | None = None) -> str:
+        """Return a text for a user Beacon writes to first, in the language they see."""
+        codes = self.catalogs.codes()
+        locale = negotiate(stored_locale, platform_code, codes, self.default_locale)
+        return Renderer(self.catalogs.translator(locale), locale).say(msg)
 
     async def set_active(self, platform: str, user_id: str, active: bool) -> None:
         """Record that a user blocked (inactive) or unblocked the bot."""

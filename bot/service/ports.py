@@ -35,6 +35,17 @@ class QuizAnswerRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ReminderRow:
+    """An opted-in reminder to store: the encrypted chat, the plan, the next due time."""
+
+    chat: str
+    plan: list[Any]
+    next_at: dt.datetime
+    language: str | None = None
+    """The platform's language code when the learner opted in (for negotiation later)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Writes:
     """Everything one update changes; the store writes it in the transaction that loaded it."""
 
@@ -44,6 +55,8 @@ class Writes:
     views: tuple[str, ...] = ()
     locale: str | None = None
     forget: bool = False
+    reminder: ReminderRow | None = None
+    drop_reminder: bool = False
 
 
 Decide = Callable[[Loaded], tuple[Writes, R]]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+
+from cryptography.fernet import Fernet, InvalidToken
 
 
 class UserKeyer:
@@ -15,6 +18,11 @@ class UserKeyer:
             raise ValueError("the user-key secret must be at least 16 bytes")
         self._secret = secret
 
+    @property
+    def secret(self) -> bytes:
+        """Return the secret, for deriving other keys from it."""
+        return self._secret
+
     def key(self, platform: str, user_id: str) -> str:
         """Return HMAC-SHA256(secret, "platform:user_id") as 64 hex characters."""
         message = f"{platform}:{user_id}".encode()
@@ -23,3 +31,28 @@ class UserKeyer:
     def __repr__(self) -> str:
         """Never show the secret."""
         return "UserKeyer(<secret>)"
+
+
+class ChatSealer:
+    """Encrypts a platform chat so a reminder can reach it; only this key can read it back."""
+
+    def __init__(self, secret: bytes) -> None:
+        """Derive the encryption key from the user-key secret (a separate, labelled key)."""
+        derived = hmac.new(secret, b"beacon/reminder-chat", hashlib.sha256).digest()
+        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+    def seal(self, platform: str, chat_id: str) -> str:
+        """Return the encrypted `platform:chat_id`."""
+        return self._fernet.encrypt(f"{platform}:{chat_id}".encode()).decode()
+
+    def open(self, sealed: str) -> tuple[str, str] | None:
+        """Return (platform, chat id), or None when the token is not one of ours."""
+        try:
+            platform, _, chat_id = self._fernet.decrypt(sealed.encode()).decode().partition(":")
+        except (InvalidToken, UnicodeDecodeError, ValueError):
+            return None
+        return platform, chat_id
+
+    def __repr__(self) -> str:
+        """Never show the key."""
+        return "ChatSealer(<key>)"

@@ -59,6 +59,14 @@ def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+UPSERT_REMINDER = (
+    "INSERT INTO reminders (user_id, chat, plan, next_at, language) "
+    "VALUES ($1, $2, $3::json, $4, $5) "
+    "ON CONFLICT (user_id) DO UPDATE SET chat = excluded.chat, plan = excluded.plan, "
+    "next_at = excluded.next_at, language = excluded.language"
+)
+
+
 async def write(
     connection: asyncpg.Connection, user_id: int, loaded: Loaded, writes: Writes, now: dt.datetime
 ) -> None:
@@ -84,6 +92,14 @@ async def write(
     if writes.locale is not None:
         await connection.execute(
             "UPDATE users SET locale = $1 WHERE id = $2", writes.locale, user_id
+        )
+    if writes.drop_reminder:
+        await connection.execute("DELETE FROM reminders WHERE user_id = $1", user_id)
+    if writes.reminder is not None:
+        row = writes.reminder
+        plan = json.dumps(row.plan)
+        await connection.execute(
+            UPSERT_REMINDER, user_id, row.chat, plan, row.next_at, row.language
         )
 
 

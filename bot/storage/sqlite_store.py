@@ -47,6 +47,12 @@ COUNT_VIEW = (
     "ON CONFLICT (resource_id, day, shard) DO UPDATE SET views = views + 1"
 )
 
+UPSERT_REMINDER = (
+    "INSERT INTO reminders (user_id, chat, plan, next_at, language) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (user_id) DO UPDATE SET chat = excluded.chat, plan = excluded.plan, "
+    "next_at = excluded.next_at, language = excluded.language"
+)
+
 
 def timestamp(moment: dt.datetime) -> str:
     """Return a UTC time in the text form SQLAlchemy uses for SQLite DATETIME columns."""
@@ -85,6 +91,12 @@ def write(
         connection.execute(COUNT_VIEW, (resource_id, day, user_id % VIEW_SHARDS))
     if writes.locale is not None:
         connection.execute("UPDATE users SET locale = ? WHERE id = ?", (writes.locale, user_id))
+    if writes.drop_reminder:
+        connection.execute("DELETE FROM reminders WHERE user_id = ?", (user_id,))
+    if writes.reminder is not None:
+        row = writes.reminder
+        values_r = (user_id, row.chat, json.dumps(row.plan), timestamp(row.next_at), row.language)
+        connection.execute(UPSERT_REMINDER, values_r)
 
 
 class SqliteStore:

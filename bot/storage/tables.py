@@ -89,4 +89,18 @@ class ResourceViewCount(SQLModel, table=True):
     views: int = Field(default=0)
 
 
+class Reminder(SQLModel, table=True):
+    """An opted-in learning reminder: where to send it (encrypted) and when it is next due."""
+
+    __tablename__ = "reminders"
+
+    user_id: int = user_fk(primary_key=True)
+    chat: str = Field(max_length=512)
+    """The platform chat, encrypted with a key derived from USER_KEY_SECRET."""
+    plan: list[Any] = Field(sa_column=Column(JSON, nullable=False))
+    next_at: dt.datetime = utc_column(index=True)
+    language: str | None = Field(default=None, max_length=16)
+    """The platform's language code at opt-in, used when the learner chose none."""
+
+
 metadata = SQLModel.metadata

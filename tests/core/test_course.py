@@ -61,7 +61,7 @@ def test_a_new_learner_sees_every_module_and_the_check_first(shipped_content: Co
     assert labels(chat)[0] == "Start with the knowledge check"
     assert len(labels(chat)) == 1 + len(course.modules) + 1 + 2  # Reminders, Back and Home
     assert labels(chat)[-3] == "Reminders"
-    assert "get 80% or more in every module" in last_text(out)
+    assert "reach 80 percent or more in every module" in last_text(out)
 
 
 def test_the_course_runs_before_modules_after_and_shows_the_gain(shipped_content: Content) -> None:

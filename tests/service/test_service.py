@@ -64,6 +64,10 @@ class User:
         """Press a button on the last keyboard."""
         return await self.event(Tap(self.keyboard.data_for(label)))
 
+    async def send(self, text: str) -> list[Outbound]:
+        """Type a line: a command or free text."""
+        return await self.event(parse_text(text))
+
 
 async def revision(database: Database) -> int:
     """Return the single conversation's revision."""
@@ -80,6 +84,7 @@ async def to_first_question(user: User) -> None:
     """Walk from /start to the first quiz question."""
     await user.event(Start())
     await user.click("Learn the signs")
+    await user.click("Recognize the signs")
     await user.click("Start")
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.app import App
+from bot.core import texts
+from bot.service.reminders import ReminderScheduler, SqlReminderTable
 from bot.settings import Settings
-from bot.transports.telegram.api import ChatApi
+from bot.transports.telegram.api import ApiBlocked, ChatApi
 from bot.transports.telegram.bridge import TelegramBridge
 from bot.transports.telegram.commands import publish_menus
-from bot.transports.telegram.delivery import RetryPolicy
+from bot.transports.telegram.delivery import RetryPolicy, as_html, with_retries
 from bot.transports.telegram.runtime import (
     RuntimeConfig,
     TelegramRuntime,
@@ -71,8 +75,56 @@ class MenuPublishingRuntime:
         await self.runtime.stop()
 
 
+class RemindingRuntime:
+    """Wraps a runtime so that, while it runs, due learning reminders are sent through it."""
+
+    def __init__(
+        self, runtime: MenuPublishingRuntime | TelegramRuntime, app: App, every: float = 30.0
+    ) -> None:
+        """Check for due reminders every `every` seconds while `runtime` runs."""
+        self.runtime = runtime
+        self.app = app
+        self.bridge = runtime.bridge
+        self.every = every
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.scheduler = ReminderScheduler(
+            SqlReminderTable(app.database), app.service.sealer, self.send, app.service.clock
+        )
+
+    async def send(
+        self, platform: str, chat: str, locale: str | None, language: str | None
+    ) -> bool:
+        """Send the reminder text in the learner's language; False when they blocked the bot."""
+        if platform != "telegram":
+            return False
+        text = as_html(self.app.service.say(texts.REMINDER, locale, language))
+        try:
+            sent = await with_retries(
+                lambda: self.bridge.api.send_message(int(chat), text, ()),
+                self.bridge.delivery.policy,
+            )
+        except ApiBlocked:
+            return False
+        self.bridge.sent.add(int(chat), sent)
+        return True
+
+    async def start(self) -> None:
+        """Start the runtime, then the reminder loop."""
+        await self.runtime.start()
+        self._stop.clear()
+        self._task = asyncio.create_task(self.scheduler.run(self._stop, self.every))
+
+    async def stop(self) -> None:
+        """Finish the reminder being sent (none is left half-recorded), then stop the runtime."""
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        await self.runtime.stop()
+
+
 async def run_telegram(app: App) -> None:
     """Run Beacon on Telegram with the configured runtime until SIGTERM or SIGINT."""
     settings = app.settings
     runtime = make_runtime(settings.bot_runtime, runtime_config(settings), app)
-    await serve_until_signalled(MenuPublishingRuntime(runtime, app))
+    await serve_until_signalled(RemindingRuntime(MenuPublishingRuntime(runtime, app), app))

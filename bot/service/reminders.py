@@ -1,0 +1,213 @@
+"""Send learning reminders when due: due times live in the database, each reminder is marked
+sent only after it went out (a restart loses none and repeats none), and sending is paced."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.reminders import ReminderPlan, in_quiet_hours, next_reminder
+from bot.logs import event
+from bot.service.ports import Clock
+from bot.service.user_keys import ChatSealer
+
+log = logging.getLogger("beacon.reminders")
+
+GLOBAL_PER_SECOND = 25
+"""Telegram allows about 30 messages a second overall; stay below."""
+PER_CHAT_SECONDS = 1.0
+"""And about one a second in one chat."""
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    """A reminder whose time has come."""
+
+    user_id: int
+    chat: str
+    plan: list[Any]
+    next_at: dt.datetime
+    locale: str | None
+    """The learner's chosen language, if any."""
+    language: str | None
+    """The platform's language code when they opted in."""
+
+
+class ReminderTable(Protocol):
+    """Where reminders and their due times are kept."""
+
+    async def due(self, now: dt.datetime, limit: int) -> list[DueReminder]:
+        """Return up to `limit` reminders due at `now`, earliest first."""
+        ...
+
+    async def sent(self, user_id: int, was: dt.datetime, next_at: dt.datetime | None) -> bool:
+        """Move a reminder on from `was` (or drop it); False if it changed meanwhile."""
+        ...
+
+
+def as_utc(value: Any) -> dt.datetime:
+    """Read a timestamp from either database as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+class SqlReminderTable:
+    """The reminders table, on SQLite or PostgreSQL through SQLAlchemy."""
+
+    DUE = text(
+        "SELECT r.user_id, r.chat, r.plan, r.next_at, u.locale, r.language FROM reminders r "
+        "JOIN users u ON u.id = r.user_id WHERE r.next_at <= :now "
+        "ORDER BY r.next_at LIMIT :limit"
+    )
+    MOVE = text("UPDATE reminders SET next_at = :next WHERE user_id = :user AND next_at = :was")
+    DROP = text("DELETE FROM reminders WHERE user_id = :user AND next_at = :was")
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        """Use the app's database engine."""
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+
+    def stamp(self, moment: dt.datetime) -> Any:
+        """Return a time as the database stores it (SQLite: naive UTC text)."""
+        utc = moment.astimezone(dt.UTC)
+        return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else utc
+
+    async def due(self, now: dt.datetime, limit: int) -> list[DueReminder]:
+        """Return up to `limit` reminders due at `now`, earliest first."""
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(self.DUE, {"now": self.stamp(now), "limit": limit})
+            return [
+                DueReminder(
+                    int(user_id),
+                    str(chat),
+                    plan if isinstance(plan, list) else json.loads(plan),
+                    as_utc(next_at),
+                    locale,
+                    language,
+                )
+                for user_id, chat, plan, next_at, locale, language in rows
+            ]
+
+    async def sent(self, user_id: int, was: dt.datetime, next_at: dt.datetime | None) -> bool:
+        """Move a reminder on from `was` (or drop it); False if it changed meanwhile."""
+        values = {"user": user_id, "was": self.stamp(was)}
+        async with self.engine.begin() as connection:
+            if next_at is None:
+                result = await connection.execute(self.DROP, values)
+            else:
+                result = await connection.execute(
+                    self.MOVE, {**values, "next": self.stamp(next_at)}
+                )
+            return bool(result.rowcount == 1)
+
+
+class Pacer:
+    """Spaces sends: at most `per_second` overall and one per chat per `per_chat` seconds."""
+
+    def __init__(
+        self,
+        per_second: float = GLOBAL_PER_SECOND,
+        per_chat: float = PER_CHAT_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Pace with a monotonic clock and a sleep (both replaceable in tests)."""
+        self.gap = 1 / per_second
+        self.per_chat = per_chat
+        self.clock = clock
+        self.sleep = sleep
+        self.next_any = 0.0
+        self.next_for: dict[str, float] = {}
+
+    async def wait(self, chat: str) -> None:
+        """Wait until a message to `chat` may go."""
+        now = self.clock()
+        ready = max(now, self.next_any, self.next_for.get(chat, 0.0))
+        if ready > now:
+            await self.sleep(ready - now)
+        self.next_any = ready + self.gap
+        self.next_for[chat] = ready + self.per_chat
+
+
+Send = Callable[[str, str, str | None, str | None], Awaitable[bool]]
+"""Sends a reminder: (platform, chat id, chosen locale, platform language) -> True when
+delivered, False when the chat is gone for good (the user blocked the bot); raises on a
+failure worth trying again."""
+
+
+class ReminderScheduler:
+    """Finds due reminders and sends each once, paced; runs in the bot's process."""
+
+    def __init__(
+        self,
+        table: ReminderTable,
+        sealer: ChatSealer,
+        send: Send,
+        clock: Clock,
+        pacer: Pacer | None = None,
+        batch: int = 100,
+    ) -> None:
+        """Send through `send`, reading due reminders from `table` at the clock's time."""
+        self.table = table
+        self.sealer = sealer
+        self.send = send
+        self.clock = clock
+        self.pacer = pacer or Pacer()
+        self.batch = batch
+
+    async def run_once(self) -> int:
+        """Send every reminder due now; return how many went out."""
+        now = self.clock.now()
+        sent = 0
+        for due in await self.table.due(now, self.batch):
+            sent += await self.deliver(due, now)
+        return sent
+
+    async def deliver(self, due: DueReminder, now: dt.datetime) -> bool:
+        """Send one due reminder unless it is quiet hours; then move it to its next time."""
+        plan = ReminderPlan.from_list(due.plan)
+        following = next_reminder(plan, now)
+        opened = self.sealer.open(due.chat)
+        if opened is None or not plan.on:
+            await self.table.sent(due.user_id, due.next_at, None)
+            event(log, "reminder_dropped", level=logging.WARNING, reason="unreadable")
+            return False
+        if in_quiet_hours(now, plan.zone):
+            await self.table.sent(due.user_id, due.next_at, following)
+            event(log, "reminder_skipped", reason="quiet_hours")
+            return False
+        platform, chat = opened
+        await self.pacer.wait(due.chat)
+        try:
+            delivered = await self.send(platform, chat, due.locale, due.language)
+        except Exception as failure:
+            event(log, "reminder_failed", level=logging.WARNING, reason=type(failure).__name__)
+            return False
+        await self.table.sent(due.user_id, due.next_at, following if delivered else None)
+        event(log, "reminder_sent" if delivered else "reminder_dropped", reason="blocked")
+        return delivered
+
+    async def run(self, stop: asyncio.Event, every: float = 30.0) -> None:
+        """Check for due reminders every `every` seconds until `stop` is set."""
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception as failure:
+                event(
+                    log, "reminder_round_failed", level=logging.ERROR, reason=type(failure).__name__
+                )
+            try:
+                await asyncio.wait_for(stop.wait(), every)
+            except TimeoutError:
+                continue

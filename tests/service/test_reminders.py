@@ -1,0 +1,180 @@
+"""Reminders end to end below the transport: opting in stores an encrypted chat and a due time;
+the scheduler sends each due reminder once, paced, never in quiet hours, and a restart between
+scheduling and sending loses none and repeats none (SQLite, and PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from bot.content.bundle import Content
+from bot.core.events import Start
+from bot.service.reminders import Pacer, ReminderScheduler, SqlReminderTable
+from bot.service.user_keys import ChatSealer
+from tests.conftest import Database
+from tests.service.test_service import RAW_ID, SECRET, User, service_on
+
+MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
+"""The first reminder of the default plan (Mon, Wed, Fri at 12:00 Arizona) after FIXED_NOW."""
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        """Start at `now`."""
+        self.moment = now
+
+    def now(self) -> dt.datetime:
+        """Return the current test time."""
+        return self.moment
+
+
+class Outbox:
+    """A fake sender: records (platform, chat, locale); can fail or report a block."""
+
+    def __init__(self) -> None:
+        """Start empty, delivering."""
+        self.sent: list[tuple[str, str, str | None, str | None]] = []
+        self.fail = False
+        self.blocked = False
+
+    async def send(
+        self, platform: str, chat: str, locale: str | None, language: str | None
+    ) -> bool:
+        """Record a reminder, or fail as asked."""
+        if self.fail:
+            raise ConnectionError("network down")
+        if self.blocked:
+            return False
+        self.sent.append((platform, chat, locale, language))
+        return True
+
+
+async def no_wait(seconds: float) -> None:
+    """A sleep that returns at once (pacing is tested on its own)."""
+    del seconds
+
+
+def scheduler(database: Database, outbox: Outbox, clock: Clock) -> ReminderScheduler:
+    """Return a scheduler on the test database."""
+    table = SqlReminderTable(database.engine)
+    return ReminderScheduler(table, ChatSealer(SECRET), outbox.send, clock, Pacer(sleep=no_wait))
+
+
+async def opt_in(database: Database, content: Content) -> User:
+    """Open /reminders and turn the default plan on, through the service."""
+    user = User(service_on(database.store, content))
+    await user.event(Start())
+    await user.send("/reminders")
+    await user.click("Turn reminders on")
+    return user
+
+
+async def test_opting_in_stores_only_an_encrypted_chat_and_the_next_time(
+    database: Database, content: Content
+) -> None:
+    """The row holds the plan, the next due time and a token that only the key opens."""
+    await opt_in(database, content)
+    [(_, chat, plan, next_at, language)] = await database.rows("reminders")
+    assert language == "en"
+    assert RAW_ID not in chat
+    assert ChatSealer(SECRET).open(chat) == ("telegram", RAW_ID)
+    assert ChatSealer(b"another-secret-of-32-bytes......").open(chat) is None
+    assert plan == [[0, 2, 4], 12, "America/Phoenix", True]
+    assert next_at.replace(tzinfo=dt.UTC) == MONDAY_NOON_AZ
+
+
+async def test_one_tap_turns_reminders_off_and_forget_removes_them(
+    database: Database, content: Content
+) -> None:
+    """Off deletes the row; on again and /forget deletes it with the user."""
+    user = await opt_in(database, content)
+    await user.click("Turn reminders off")
+    assert await database.rows("reminders") == []
+    await user.click("Turn reminders on")
+    assert len(await database.rows("reminders")) == 1
+    await user.send("/forget")
+    await user.click("Yes, delete everything")
+    assert await database.rows("reminders") == []
+
+
+async def test_a_due_reminder_is_sent_once_then_moves_to_the_next_day(
+    database: Database, content: Content
+) -> None:
+    """Nothing before it is due; once at the time; not again; then Wednesday's."""
+    await opt_in(database, content)
+    outbox, clock = Outbox(), Clock(MONDAY_NOON_AZ - dt.timedelta(minutes=1))
+    run = scheduler(database, outbox, clock)
+    assert await run.run_once() == 0
+    clock.moment = MONDAY_NOON_AZ + dt.timedelta(seconds=5)
+    assert await run.run_once() == 1
+    assert await run.run_once() == 0
+    assert outbox.sent == [("telegram", RAW_ID, None, "en")]
+    [(_, _, _, next_at, _)] = await database.rows("reminders")
+    assert next_at.replace(tzinfo=dt.UTC) == MONDAY_NOON_AZ + dt.timedelta(days=2)
+
+
+async def test_a_restart_between_scheduling_and_sending_loses_none_and_repeats_none(
+    database: Database, content: Content
+) -> None:
+    """The first process fails to send and stops; a new one sends it, exactly once."""
+    await opt_in(database, content)
+    clock = Clock(MONDAY_NOON_AZ + dt.timedelta(minutes=1))
+    failing = Outbox()
+    failing.fail = True
+    assert await scheduler(database, failing, clock).run_once() == 0
+    assert len(await database.rows("reminders")) == 1
+    outbox = Outbox()
+    restarted = scheduler(database, outbox, clock)
+    assert await restarted.run_once() == 1
+    assert await scheduler(database, outbox, clock).run_once() == 0
+    assert len(outbox.sent) == 1
+
+
+async def test_a_late_reminder_in_quiet_hours_is_skipped_not_sent(
+    database: Database, content: Content
+) -> None:
+    """Down all Monday and back at 22:00 Arizona time: nothing is sent; Wednesday is next."""
+    await opt_in(database, content)
+    outbox = Outbox()
+    late = Clock(dt.datetime(2026, 11, 24, 5, 0, tzinfo=dt.UTC))  # Monday 22:00 MST
+    assert await scheduler(database, outbox, late).run_once() == 0
+    assert outbox.sent == []
+    [(_, _, _, next_at, _)] = await database.rows("reminders")
+    assert next_at.replace(tzinfo=dt.UTC) == MONDAY_NOON_AZ + dt.timedelta(days=2)
+
+
+async def test_a_user_who_blocked_the_bot_loses_the_reminder(
+    database: Database, content: Content
+) -> None:
+    """A blocked chat drops the row, so Beacon stops trying."""
+    await opt_in(database, content)
+    outbox = Outbox()
+    outbox.blocked = True
+    clock = Clock(MONDAY_NOON_AZ)
+    assert await scheduler(database, outbox, clock).run_once() == 0
+    assert await database.rows("reminders") == []
+
+
+async def test_pacing_keeps_under_25_a_second_and_one_a_second_per_chat() -> None:
+    """Fifty sends to five chats take at least 49/25 s, and a chat never gets two within 1 s."""
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        """Advance the fake clock."""
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(clock=lambda: now[0], sleep=sleep)
+    times: dict[str, list[float]] = {}
+    for index in range(50):
+        chat = f"chat{index % 5}"
+        await pacer.wait(chat)
+        times.setdefault(chat, []).append(now[0])
+    everything = sorted(t for ts in times.values() for t in ts)
+    assert everything[-1] - everything[0] >= 49 / 25
+    assert all(b - a >= 1 / 25 - 1e-9 for a, b in itertools.pairwise(everything))
+    for chat_times in times.values():
+        assert all(b - a >= 1.0 - 1e-9 for a, b in itertools.pairwise(chat_times))
