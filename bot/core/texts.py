@@ -75,6 +75,20 @@ REMINDER = pgettext(
 STREAK = npgettext(
     "ui", "You have learned {count} day in a row.", "You have learned {count} days in a row."
 )
+GROUP_QUIZ_START = pgettext(
+    "ui",
+    "Quiz: {title}. {count} questions, {seconds} seconds each. Answer in the polls below; "
+    "each poll shows why once it closes.",
+)
+GROUP_QUIZ_ADMINS_ONLY = pgettext("ui", "Only a group admin can start or stop a quiz.")
+GROUP_QUIZ_RUNNING = pgettext(
+    "ui", "A quiz is already running here. An admin can stop it with /stopquiz."
+)
+GROUP_QUIZ_NONE = pgettext("ui", "No quiz is running here.")
+GROUP_QUIZ_WHICH = pgettext("ui", "Start a quiz with /quiz and one of these modules: {modules}")
+LEADERBOARD = pgettext("ui", "Results: {title} ({total} questions)")
+LEADERBOARD_LINE = pgettext("ui", "{place}. {name}: {score}")
+LEADERBOARD_EMPTY = pgettext("ui", "Quiz over: {title}. Nobody answered this time.")
 WEEKDAYS = (
     pgettext("weekday", "Mon"),
     pgettext("weekday", "Tue"),

@@ -130,4 +130,5 @@ class AiogramRuntime:
         if self._site is not None:
             await self._site.cleanup()
         await self.bridge.wait_idle(self.config.drain_timeout)
+        await self.bridge.quizzes.close()
         await self.bot.session.close()

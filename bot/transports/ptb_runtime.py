@@ -110,5 +110,6 @@ class PtbRuntime:
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         await self.bridge.wait_idle(self.config.drain_timeout)
+        await self.bridge.quizzes.close()
         await self.app.stop()
         await self.app.shutdown()

@@ -13,6 +13,7 @@ from bot.transports.telegram.api import (
     ApiRetryAfter,
     ApiTransient,
     Keyboard,
+    QuizPollText,
 )
 from bot.transports.telegram.delivery import (
     Delivery,
@@ -83,6 +84,17 @@ class RecordingApi:
     async def username(self) -> str:
         """Return a username."""
         return "BeaconTestBot"
+
+    async def send_quiz(
+        self, chat_id: int, poll: QuizPollText, open_period: int
+    ) -> tuple[int, str]:
+        """Record a quiz poll."""
+        self.calls.append(("sendPoll", poll.question))
+        return 1, "poll-1"
+
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Nobody administers anything here."""
+        return False
 
 
 async def no_sleep(_seconds: float) -> None:

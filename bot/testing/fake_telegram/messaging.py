@@ -284,11 +284,8 @@ class Messaging:
             "members_only": bool(params.get("members_only", False)),
         }
         correct = params.get("correct_option_ids")
-        if correct is None and params.get("correct_option_id") is not None:
-            correct = [params["correct_option_id"]]
         if quiz and correct:
-            poll["correct_option_ids"] = list(correct)
-            poll["correct_option_id"] = correct[0]
+            poll["correct_option_ids"] = [int(option) for option in correct]
         if params.get("explanation"):
             poll["explanation"] = rendered(params, "explanation")[0]
         message = self._new_message(chat, {"poll": poll})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.service.messages import OutButton
@@ -25,6 +26,16 @@ class ApiTransient(Exception):
 
 class ApiBlocked(Exception):
     """The user blocked the bot (403); sending to them again is pointless."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuizPollText:
+    """A quiz poll's texts, already translated: question, options, the right one, why."""
+
+    question: str
+    options: tuple[str, ...]
+    correct: int
+    explanation: str
 
 
 class ApiRejected(Exception):
@@ -66,4 +77,15 @@ class ChatApi(Protocol):
 
     async def username(self) -> str:
         """Return the bot's @username (without the @)."""
+        ...
+
+    async def send_quiz(
+        self, chat_id: int, poll: QuizPollText, open_period: int
+    ) -> tuple[int, str]:
+        """Post a quiz poll (not anonymous, closing after `open_period` s); return its message
+        id and poll id."""
+        ...
+
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Say whether a user administers a group."""
         ...

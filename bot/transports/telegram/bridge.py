@@ -13,13 +13,21 @@ from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound
 from bot.transports.telegram.api import ApiBlocked, ChatApi
 from bot.transports.telegram.delivery import Delivery, RetryPolicy, SentMessages, Target
+from bot.transports.telegram.group_quiz import GroupQuizzes
 from bot.transports.telegram.ordering import PerKeyOrder
-from bot.transports.telegram.updates import Ignored, Incoming, MembershipChange, parse_update
+from bot.transports.telegram.updates import (
+    GroupCommand,
+    Ignored,
+    Incoming,
+    MembershipChange,
+    PollAnswer,
+    parse_update,
+)
 
 log = logging.getLogger("beacon.telegram")
 PLATFORM = "telegram"
 HANDLED_MEMORY = 20_000
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "poll_answer"]
 
 
 class TelegramBridge:
@@ -36,6 +44,7 @@ class TelegramBridge:
         self.api = api
         self.sent = SentMessages()
         self.delivery = Delivery(api, policy or RetryPolicy(), self.sent)
+        self.quizzes = GroupQuizzes(api, service)
         self.order = PerKeyOrder()
         self.bot_username: str | None = None
         self._in_flight = 0
@@ -60,6 +69,10 @@ class TelegramBridge:
                 case MembershipChange(_, user_id, blocked):
                     await self.service.set_active(PLATFORM, str(user_id), not blocked)
                     event(log, "membership_changed", blocked=blocked)
+                case GroupCommand():
+                    await self.quizzes.command(parsed)
+                case PollAnswer():
+                    self.quizzes.vote(parsed)
                 case Ignored(_, reason):
                     event(log, "update_ignored", reason=reason.replace(" ", "_"))
         finally:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from bot.transports.telegram.api import Keyboard
+from bot.transports.telegram.api import Keyboard, QuizPollText
+
+ADMIN_STATUSES = frozenset({"creator", "administrator"})
 
 T = TypeVar("T")
 Translate = Callable[[Awaitable[Any]], Awaitable[Any]]
@@ -77,3 +79,26 @@ class LibraryApi:
         """Return the bot's username."""
         me = await self.translated(self.bot.get_me())
         return str(me.username or "")
+
+    async def send_quiz(
+        self, chat_id: int, poll: QuizPollText, open_period: int
+    ) -> tuple[int, str]:
+        """Post a quiz poll that closes after `open_period` seconds; return message and poll id."""
+        sent = await self.translated(
+            self.bot.send_poll(
+                chat_id,
+                poll.question,
+                list(poll.options),
+                type="quiz",
+                is_anonymous=False,
+                correct_option_ids=[poll.correct],
+                explanation=poll.explanation,
+                open_period=open_period,
+            )
+        )
+        return int(sent.message_id), str(sent.poll.id)
+
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Say whether a user is the creator or an administrator of a group."""
+        member = await self.translated(self.bot.get_chat_member(chat_id, user_id))
+        return str(getattr(member.status, "value", member.status)) in ADMIN_STATUSES

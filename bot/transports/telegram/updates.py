@@ -47,7 +47,65 @@ class Ignored:
     reason: str
 
 
-Parsed = Incoming | MembershipChange | Ignored
+@dataclass(frozen=True, slots=True)
+class GroupCommand:
+    """`/quiz <module>` or `/stopquiz` in a group, from a person."""
+
+    update_id: int
+    chat_id: int
+    user_id: int
+    language_code: str | None
+    name: str
+    argument: str
+
+
+@dataclass(frozen=True, slots=True)
+class PollAnswer:
+    """A vote in one of Beacon's quiz polls; the first name is kept only for the leaderboard."""
+
+    update_id: int
+    poll_id: str
+    user_id: int
+    first_name: str
+    options: list[int]
+
+
+GROUP_COMMANDS = ("quiz", "stopquiz")
+Parsed = Incoming | MembershipChange | Ignored | GroupCommand | PollAnswer
+
+
+def _group_command(
+    update_id: int, message: Mapping[str, Any], bot_username: str | None
+) -> GroupCommand | None:
+    """Read `/quiz module` or `/stopquiz` (optionally `@Beacon`) in a group, else None."""
+    words = str(message.get("text") or "").split()
+    if not words or not words[0].startswith("/"):
+        return None
+    name, _, addressed = words[0][1:].partition("@")
+    if name.lower() not in GROUP_COMMANDS:
+        return None
+    if addressed and bot_username and addressed.lower() != bot_username.lower():
+        return None
+    sender = message["from"]
+    return GroupCommand(
+        update_id,
+        int(message["chat"]["id"]),
+        int(sender["id"]),
+        sender.get("language_code"),
+        name.lower(),
+        words[1].lower() if len(words) > 1 else "",
+    )
+
+
+def _poll_answer(update_id: int, answer: Mapping[str, Any]) -> Parsed:
+    """Read a vote in a (non-anonymous) poll."""
+    user = answer.get("user")
+    if not user:
+        return Ignored(update_id, "anonymous poll answer")
+    options = [int(o) for o in answer.get("option_ids", [])]
+    return PollAnswer(
+        update_id, str(answer["poll_id"]), int(user["id"]), str(user.get("first_name", "")), options
+    )
 
 
 def _message(update_id: int, message: Mapping[str, Any], bot_username: str | None) -> Parsed:
@@ -62,8 +120,12 @@ def _message(update_id: int, message: Mapping[str, Any], bot_username: str | Non
     else:
         kind = next((k for k in MEDIA_KINDS if k in message), "other")
         event = Unsupported(kind)
-    if chat.get("type") != PRIVATE and not isinstance(event, Start | Command):
-        return Ignored(update_id, "group message that is not a command to Beacon")
+    if chat.get("type") != PRIVATE:
+        group = _group_command(update_id, message, bot_username)
+        if group is not None:
+            return group
+        if not isinstance(event, Start | Command):
+            return Ignored(update_id, "group message that is not a command to Beacon")
     return Incoming(
         update_id=update_id,
         chat_id=int(chat["id"]),
@@ -108,5 +170,7 @@ def parse_update(update: Mapping[str, Any], bot_username: str | None) -> Parsed:
         return _callback(update_id, update["callback_query"])
     if "my_chat_member" in update:
         return _membership(update_id, update["my_chat_member"])
+    if "poll_answer" in update:
+        return _poll_answer(update_id, update["poll_answer"])
     kind = next((key for key in update if key != "update_id"), "empty")
     return Ignored(update_id, f"{kind} is not answered")
