@@ -10,8 +10,11 @@ from bot.content.bundle import Content
 from bot.content.issues import LintIssue
 from bot.content.lint import has_errors, lint
 from bot.content.loader import LoadedContent, load_content
+from bot.core.course import course_nodes
+from bot.core.effects import Msg
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.checks import check_catalogs
+from bot.service.certificates import Certificates, CertificateTable, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.service.ports import Clock, ConversationStore, SystemClock
 from bot.service.user_keys import UserKeyer
@@ -65,12 +68,18 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     database = make_engine(settings.database_url)
     await migrate(database)
     store = await open_store(settings.database_url)
+    secret = user_key_secret(settings)
+    titles = {
+        str(pos): Msg(f"{pos}:title", node.title) for pos, node in course_nodes(loaded.content)
+    }
+    certificates = Certificates(CertificateTable(database), certificate_secret(secret), titles)
     service = ConversationService(
         loaded.content,
         store,
         clock,
         catalogs,
-        UserKeyer(user_key_secret(settings)),
+        UserKeyer(secret),
         settings.default_locale,
+        certificates=certificates,
     )
     return App(settings, loaded.content, database, store, service)

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|chat|content|db`."""
+"""Command line: `python -m bot run|chat|content|verify|db`."""
 
 from __future__ import annotations
 
@@ -107,12 +107,36 @@ def chat(settings: Settings, user: str) -> int:
             return 1
         try:
             terminal = TerminalChat(
-                app.service, sys.stdin, sys.stdout, user, language=terminal_language()
+                app.service,
+                sys.stdin,
+                sys.stdout,
+                user,
+                language=terminal_language(),
+                files=settings.data_dir / "certificates",
             )
             terminal.run(runner)
         finally:
             runner.run(app.close())
     return 0
+
+
+async def verify(settings: Settings, code: str) -> int:
+    """Print whether a certificate code is valid; 0 when it is, 1 when not."""
+    try:
+        app = await build_app(settings)
+    except ContentError as err:
+        print(f"Beacon will not start: the content has errors.\n{err}", file=sys.stderr)
+        return 1
+    try:
+        certificates = app.service.certificates
+        assert certificates is not None
+        found = await certificates.check(code)
+        replies = await certificates.verify(code, app.service.renderer(None, None))
+    finally:
+        await app.close()
+    for reply in replies:
+        print(getattr(reply, "text", ""))
+    return 0 if found is not None else 1
 
 
 def settle_heap() -> None:
@@ -172,6 +196,8 @@ def parser() -> argparse.ArgumentParser:
     content_cmds.add_parser("catalogs", help="report each language's translation coverage")
     schema = content_cmds.add_parser("schema", help="write JSON Schemas for editors")
     schema.add_argument("--out", type=Path, default=Path("schema"))
+    check_code = commands.add_parser("verify", help="check a certificate's verification code")
+    check_code.add_argument("code")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return root
@@ -212,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for path in write_schemas(args.out):
                     print(f"wrote {path}")
                 return 0
+            case "verify":
+                return asyncio.run(verify(settings, args.code))
             case _:
                 return asyncio.run(upgrade_database(settings))
     except KeyboardInterrupt:

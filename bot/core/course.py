@@ -37,11 +37,19 @@ def passed(result: QuizResult | None, pass_percent: int) -> bool:
     return result is not None and result.best * 100 >= pass_percent * result.total
 
 
+def course_nodes(content: Content) -> list[tuple[Position, CourseNode]]:
+    """Return every course in the content with where it is."""
+    return [
+        (Position(tree.id, node_id), node)
+        for tree in content.trees.values()
+        for node_id, node in tree.nodes.items()
+        if isinstance(node, CourseNode)
+    ]
+
+
 def courses(content: Content) -> list[CourseNode]:
     """Return every course in the content."""
-    return [
-        n for t in content.trees.values() for n in t.nodes.values() if isinstance(n, CourseNode)
-    ]
+    return [node for _, node in course_nodes(content)]
 
 
 def modules_passed(state: ConversationState, course: CourseNode) -> bool:

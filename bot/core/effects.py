@@ -134,6 +134,23 @@ class SetReminder:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueCertificate:
+    """Issue (or re-issue) the course's certificate, with the name the learner chose."""
+
+    course: str
+    """The course node, `tree:node`."""
+    title: Msg
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCertificate:
+    """Tell whether a verification code belongs to a certificate Beacon issued."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetUser:
     """Delete every row about the user; nothing of this step is saved."""
 
@@ -148,4 +165,6 @@ Effect = (
     | ClearChat
     | ForgetUser
     | SetReminder
+    | IssueCertificate
+    | CheckCertificate
 )

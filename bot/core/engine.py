@@ -20,13 +20,16 @@ from bot.content.models import (
 )
 from bot.core import texts
 from bot.core.codec import Callback, Malformed, Op, decode
-from bot.core.course import check_label, record_result, resume_at
+from bot.core.course import check_label, completed, record_result, resume_at
 from bot.core.effects import (
     AnswerTap,
+    CheckCertificate,
     ClearChat,
     CountResourceViews,
     Effect,
     ForgetUser,
+    IssueCertificate,
+    Msg,
     Notice,
     SaveAnswer,
     SetLocale,
@@ -42,6 +45,7 @@ from bot.core.events import (
     Tap,
     TextKind,
     Unsupported,
+    Verify,
 )
 from bot.core.refresh import due, review
 from bot.core.reminders import ReminderPlan, local_date, next_reminder
@@ -49,6 +53,7 @@ from bot.core.screens import (
     BUILTIN_SCREENS,
     FORGET_SCREEN,
     LANGUAGE_SCREEN,
+    NAME_SCREEN,
     REFRESH_SCREEN,
     REMINDERS_SCREEN,
     resources_for,
@@ -58,6 +63,8 @@ from bot.core.state import Answer, ConversationState, Position
 
 HOME = Position(HOME_TREE, HOME_NODE)
 HELP = Position(HOME_TREE, HELP_NODE)
+VERIFY_LINK = "verify-"
+"""A deep link `verify-<code>` (the QR code on a certificate) checks that code."""
 LEARN = Position("learn", "menu")
 """Where `/learn` opens: the course."""
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -200,6 +207,8 @@ def on_callback(
         return arrive(content, state, state.queue[0]) if cb.op is Op.NEXT and state.queue else None
     if pos == REMINDERS_SCREEN:
         return set_reminders(content, state, cb.arg, now) if cb.op is Op.REMIND else None
+    if pos == NAME_SCREEN:
+        return issue(content, state, "") if cb.op is Op.CERTIFICATE else None
     node = content.trees[pos.tree].nodes[pos.node]
     index = int(cb.arg) if cb.arg.isdigit() else -1
     match node, cb.op:
@@ -222,6 +231,8 @@ def on_callback(
             return start_refresh(content, state, now)
         case CourseNode(), Op.REMIND if cb.arg == "open":
             return arrive(content, state, REMINDERS_SCREEN)
+        case CourseNode(), Op.CERTIFICATE if completed(state, node):
+            return arrive(content, replace(state, course=pos), NAME_SCREEN)
         case CourseNode(), Op.CHOOSE if 0 <= index < len(node.modules):
             return arrive(content, state, resume_at(content, state, node.modules[index]))
         case CourseNode(), Op.CHOOSE if index == len(node.modules) and check_label(state, node):
@@ -250,6 +261,34 @@ def answer(
     today = local_date(now, state.plan.zone)
     new = replace(new, streak=new.streak.active(today)).bumped()
     return Step(new, (SaveAnswer(pos.tree, pos.node, option, correct), *show(content, new)))
+
+
+NAME_LIMIT = 60
+
+
+def clean_name(text: str) -> str:
+    """Return a typed name with control characters dropped and spaces collapsed."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(printable.split())
+
+
+def issue(content: Content, state: ConversationState, name: str) -> Step:
+    """Issue the certificate of the course the learner finished, then show the course."""
+    course = state.course or LEARN
+    node = content.node(course.tree, course.node)
+    if not isinstance(node, CourseNode) or not completed(state, node):
+        return go_home(content, state)
+    title = Msg(f"{course}:title", node.title)
+    back = arrive(content, replace(state, history=state.history[:-1]), course, remember=False)
+    return Step(back.state, (IssueCertificate(str(course), title, name), *back.effects))
+
+
+def on_name(content: Content, state: ConversationState, text: str) -> Step:
+    """Take a typed name for the certificate (kept only with it), or ask again if too long."""
+    name = clean_name(text)
+    if len(name) > NAME_LIMIT or not name:
+        return redisplay(content, state, Notice(texts.CERTIFICATE_NAME_TOO_LONG))
+    return issue(content, state, name)
 
 
 def changed_plan(plan: ReminderPlan, arg: str) -> ReminderPlan | None:
@@ -309,6 +348,8 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
     if streak != state.streak:
         state = replace(state, streak=streak)
     match event:
+        case Start(payload) if payload and payload.lower().startswith(VERIFY_LINK):
+            return Step(state, (CheckCertificate(payload[len(VERIFY_LINK) :]),))
         case Start(payload):
             where, campaign = read_payload(content, payload)
             fresh = replace(state, history=(), campaign=campaign or state.campaign)
@@ -331,8 +372,12 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
             return redisplay(content, state, Notice(texts.USE_BUTTONS))
         case Tap(data):
             return on_tap(content, state, data, now)
+        case FreeText(_, text) if current(content, state) == NAME_SCREEN:
+            return on_name(content, state, text)
         case FreeText(kind):
             return on_text(content, state, kind)
+        case Verify(code):
+            return Step(state, (CheckCertificate(code),))
         case Unsupported():
             return redisplay(content, state, Notice(texts.UNSUPPORTED))
         case Resume():

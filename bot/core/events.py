@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -39,6 +39,15 @@ class FreeText:
     """The user typed something; only its kind is known here."""
 
     kind: TextKind
+    text: str = field(default="", repr=False, compare=False)
+    """The text itself, used only where Beacon asked for it (a name for a certificate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verify:
+    """`/verify CODE`: check a certificate's verification code."""
+
+    code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,8 @@ class Resume:
     """Show the current screen again (a local chat reopened)."""
 
 
-Event = Start | Command | Tap | FreeText | Unsupported | Resume
+Event = Start | Command | Tap | FreeText | Unsupported | Resume | Verify
 
-COMMANDS = frozenset({"start", "menu", "help", "language", "exit", "forget", "learn", "reminders"})
+COMMANDS = frozenset(
+    {"start", "menu", "help", "language", "exit", "forget", "learn", "reminders", "verify"}
+)

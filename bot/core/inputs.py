@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.events import COMMANDS, Command, Event, FreeText, Start, TextKind
+from bot.core.events import COMMANDS, Command, Event, FreeText, Start, TextKind, Verify
 
 CASE_DETAILS_LENGTH = 80
 _COMMAND = re.compile(
@@ -42,8 +42,10 @@ def parse_text(text: str, bot_username: str | None = None) -> Event:
         if not addressed:
             return FreeText(TextKind.SHORT)
         if name in COMMANDS:
+            arg = (match["arg"] or "").strip()
             if name == "start":
-                arg = (match["arg"] or "").strip()
                 return Start(arg or None)
+            if name == "verify":
+                return Verify(arg[:64])
             return Command(name)
-    return FreeText(classify_text(text))
+    return FreeText(classify_text(text), text)

@@ -20,6 +20,7 @@ from bot.core import texts
 from bot.core.codec import Callback, Op, encode
 from bot.core.course import (
     check_label,
+    completed,
     course_parts,
     joined,
     module_label,
@@ -35,7 +36,9 @@ LANGUAGE_SCREEN = Position("_", "language")
 FORGET_SCREEN = Position("_", "forget")
 REFRESH_SCREEN = Position("_", "refresh")
 REMINDERS_SCREEN = Position("_", "reminders")
-BUILTIN_SCREENS = (LANGUAGE_SCREEN, FORGET_SCREEN, REFRESH_SCREEN, REMINDERS_SCREEN)
+NAME_SCREEN = Position("_", "certificate_name")
+"""Asks for the name to print on a certificate; the one screen where typed text is used."""
+BUILTIN_SCREENS = (LANGUAGE_SCREEN, FORGET_SCREEN, REFRESH_SCREEN, REMINDERS_SCREEN, NAME_SCREEN)
 
 
 def field_msg(pos: Position, field: str, text: str) -> Msg:
@@ -261,7 +264,19 @@ def course_rows(
     if check is not None:
         check_row = (button(check, rev, Op.CHOOSE, str(len(node.modules))),)
         rows.insert(0 if check is texts.CHECK_START else len(rows), check_row)
+    if completed(state, node):
+        rows.insert(0, (button(texts.CERTIFICATE_GET, rev, Op.CERTIFICATE),))
     return rows
+
+
+def name_screen(state: ConversationState) -> Screen:
+    """Return the question for the certificate's name: type it, or take none."""
+    rev = state.revision
+    rows = (
+        (button(texts.CERTIFICATE_NO_NAME, rev, Op.CERTIFICATE, "none"),),
+        (button(texts.BACK, rev, Op.BACK), button(texts.HOME, rev, Op.HOME)),
+    )
+    return Screen(NAME_SCREEN, (texts.CERTIFICATE_ASK,), rows)
 
 
 def reminders_screen(state: ConversationState) -> Screen:
@@ -335,6 +350,8 @@ def screen_for(content: Content, state: ConversationState) -> Screen:
         return refresh_screen(state)
     if pos == REMINDERS_SCREEN:
         return reminders_screen(state)
+    if pos == NAME_SCREEN:
+        return name_screen(state)
     parts, rows = node_body(content, state, pos)
     nav = nav_row(content, state, pos)
     if nav:

@@ -89,6 +89,33 @@ GROUP_QUIZ_WHICH = pgettext("ui", "Start a quiz with /quiz and one of these modu
 LEADERBOARD = pgettext("ui", "Results: {title} ({total} questions)")
 LEADERBOARD_LINE = pgettext("ui", "{place}. {name}: {score}")
 LEADERBOARD_EMPTY = pgettext("ui", "Quiz over: {title}. Nobody answered this time.")
+CERTIFICATE_GET = pgettext("ui", "Get your certificate")
+CERTIFICATE_ASK = pgettext(
+    "privacy",
+    "What name should your certificate show? Type it (up to 60 characters), or tap the button "
+    "for a certificate without a name. Beacon keeps the name only with the certificate; "
+    "/forget removes it.",
+)
+CERTIFICATE_NO_NAME = pgettext("ui", "Without a name")
+CERTIFICATE_NAME_TOO_LONG = pgettext("ui", "Please keep the name to 60 characters or fewer.")
+CERTIFICATE_READY = pgettext(
+    "ui", "Here is your certificate for “{title}”. Its verification code is {code}."
+)
+CERTIFICATE_HEADING = pgettext("certificate", "Certificate of completion")
+CERTIFICATE_AWARDED = pgettext("certificate", "This certifies that")
+CERTIFICATE_COMPLETED = pgettext("certificate", "has completed the course")
+CERTIFICATE_CODE = pgettext("certificate", "Verification code")
+CERTIFICATE_HINT = pgettext(
+    "certificate", "To check it, send /verify {code} to Beacon on Telegram, or scan the QR code."
+)
+VERIFY_VALID = pgettext("ui", "Valid: this certificate for “{title}” was issued on {date}.")
+VERIFY_VALID_NAMED = pgettext(
+    "ui", "Valid: this certificate for “{title}” was issued to {name} on {date}."
+)
+VERIFY_INVALID = pgettext(
+    "ui", "Beacon did not issue a certificate with that code. Check the code and try again."
+)
+VERIFY_HOW = pgettext("ui", "Send /verify and the code, for example /verify BCN-1234-ABCD-5678.")
 WEEKDAYS = (
     pgettext("weekday", "Mon"),
     pgettext("weekday", "Tue"),

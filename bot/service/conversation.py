@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 
 from bot.content.bundle import Content
 from bot.core import engine
-from bot.core.effects import CountResourceViews, ForgetUser, Msg, SaveAnswer, SetLocale, SetReminder
+from bot.core.effects import (
+    CheckCertificate,
+    CountResourceViews,
+    Effect,
+    ForgetUser,
+    IssueCertificate,
+    Msg,
+    SaveAnswer,
+    SetLocale,
+    SetReminder,
+)
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs, negotiate
 from bot.logs import event
+from bot.service.certificates import Certificates
 from bot.service.messages import Inbound, Outbound, TapAnswer
 from bot.service.ports import (
     Clock,
@@ -108,6 +119,7 @@ class ConversationService:
         keyer: UserKeyer,
         default_locale: str = "en",
         sealer: ChatSealer | None = None,
+        certificates: Certificates | None = None,
     ) -> None:
         """Wire the service to its content, store, clock, catalogs, user keyer and the sealer
         that encrypts a chat for reminders (derived from the keyer's secret by default)."""
@@ -118,6 +130,7 @@ class ConversationService:
         self.keyer = keyer
         self.default_locale = default_locale
         self.sealer = sealer or ChatSealer(keyer.secret)
+        self.certificates = certificates
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Apply one inbound and return what to send; a redelivered update returns nothing new."""
@@ -139,19 +152,37 @@ class ConversationService:
                 event(log, "duplicate_update", platform=inbound.platform)
                 return [TapAnswer()] if inbound.is_tap else []
             event(log, "handled", level=logging.DEBUG, kind=kind, effects=len(handled.step.effects))
-            locale = negotiate(
-                handled.locale, inbound.language_code, self.catalogs.codes(), self.default_locale
-            )
-            renderer = Renderer(self.catalogs.translator(locale), locale)
-            return renderer.effects(handled.step.effects)
+            renderer = self.renderer(handled.locale, inbound.language_code)
+            effects = handled.step.effects
+            certificate = await self.certificates_for(effects, user_key, renderer, now)
+            return certificate + renderer.effects(effects)
         event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
         return [TapAnswer()] if inbound.is_tap else []
 
-    def say(self, msg: Msg, stored_locale: str | None, platform_code: str | None = None) -> str:
-        """Return a text for a user Beacon writes to first, in the language they see."""
+    async def certificates_for(
+        self, effects: Iterable[Effect], user_key: str, renderer: Renderer, now: dt.datetime
+    ) -> list[Outbound]:
+        """Return the messages of certificate effects: one issued, or a code checked."""
+        out: list[Outbound] = []
+        for effect in effects:
+            if self.certificates is None:
+                break
+            match effect:
+                case IssueCertificate(course, _, name):
+                    out += await self.certificates.issue(user_key, course, name, renderer, now)
+                case CheckCertificate(code):
+                    out += await self.certificates.verify(code, renderer)
+        return out
+
+    def renderer(self, stored_locale: str | None, platform_code: str | None) -> Renderer:
+        """Return a renderer in the language a user sees."""
         codes = self.catalogs.codes()
         locale = negotiate(stored_locale, platform_code, codes, self.default_locale)
-        return Renderer(self.catalogs.translator(locale), locale).say(msg)
+        return Renderer(self.catalogs.translator(locale), locale)
+
+    def say(self, msg: Msg, stored_locale: str | None, platform_code: str | None = None) -> str:
+        """Return a text for a user Beacon writes to first, in the language they see."""
+        return self.renderer(stored_locale, platform_code).say(msg)
 
     async def set_active(self, platform: str, user_id: str, active: bool) -> None:
         """Record that a user blocked (inactive) or unblocked the bot."""

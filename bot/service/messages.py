@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.events import Event, Tap
 
@@ -52,4 +52,20 @@ class EraseChat:
     """Delete the conversation's messages where the platform allows it."""
 
 
-Outbound = Reply | TapAnswer | EraseChat
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file to send, such as a certificate PDF."""
+
+    filename: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A picture to send, such as a certificate's preview."""
+
+    filename: str
+    data: bytes = field(repr=False)
+
+
+Outbound = Reply | TapAnswer | EraseChat | Document | Photo

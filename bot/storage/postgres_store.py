@@ -59,6 +59,7 @@ def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+FORGET_CERTIFICATE_NAMES = "UPDATE certificates SET name = NULL, user_id = NULL WHERE user_id = $1"
 UPSERT_REMINDER = (
     "INSERT INTO reminders (user_id, chat, plan, next_at, language) "
     "VALUES ($1, $2, $3::json, $4, $5) "
@@ -72,6 +73,7 @@ async def write(
 ) -> None:
     """Apply an update's writes; raise StateConflict when the revision moved on."""
     if writes.forget:
+        await connection.execute(FORGET_CERTIFICATE_NAMES, user_id)
         await connection.execute("DELETE FROM users WHERE id = $1", user_id)
         return
     if writes.state is not None:

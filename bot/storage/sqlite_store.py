@@ -47,6 +47,7 @@ COUNT_VIEW = (
     "ON CONFLICT (resource_id, day, shard) DO UPDATE SET views = views + 1"
 )
 
+FORGET_CERTIFICATE_NAMES = "UPDATE certificates SET name = NULL, user_id = NULL WHERE user_id = ?"
 UPSERT_REMINDER = (
     "INSERT INTO reminders (user_id, chat, plan, next_at, language) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (user_id) DO UPDATE SET chat = excluded.chat, plan = excluded.plan, "
@@ -72,6 +73,7 @@ def write(
 ) -> None:
     """Apply an update's writes; raise StateConflict when the revision moved on."""
     if writes.forget:
+        connection.execute(FORGET_CERTIFICATE_NAMES, (user_id,))
         connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
         return
     if writes.state is not None:

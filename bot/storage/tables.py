@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -101,6 +101,25 @@ class Reminder(SQLModel, table=True):
     next_at: dt.datetime = utc_column(index=True)
     language: str | None = Field(default=None, max_length=16)
     """The platform's language code at opt-in, used when the learner chose none."""
+
+
+class Certificate(SQLModel, table=True):
+    """A course certificate: its serial (in the verification code), course, date, chosen name.
+
+    `/forget` clears the name and the link to the user; the code still verifies the course."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user_id", "course"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    course: str = Field(max_length=65)
+    name: str | None = Field(default=None, max_length=60)
+    language: str = Field(max_length=16)
+    issued_at: dt.datetime = utc_column()
 
 
 metadata = SQLModel.metadata

@@ -10,7 +10,7 @@ import yaml
 
 from bot.core.events import Event, Tap, Unsupported
 from bot.core.inputs import parse_text
-from bot.service.messages import EraseChat, Outbound, Reply, TapAnswer
+from bot.service.messages import Document, EraseChat, Outbound, Photo, Reply, TapAnswer
 from bot.testing.simulator import Keyboard
 
 Recorded = dict[str, Any]
@@ -32,6 +32,9 @@ def record(outbound: list[Outbound]) -> list[Recorded]:
                 recorded.append({"tap_answer": text})
             case EraseChat():
                 recorded.append({"erase_chat": True})
+            case Document(filename) | Photo(filename):
+                kind = "document" if isinstance(message, Document) else "photo"
+                recorded.append({kind: filename})
     return recorded
 
 

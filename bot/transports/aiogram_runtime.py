@@ -17,7 +17,13 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    TelegramObject,
+)
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
@@ -68,9 +74,14 @@ def command(name: str, description: str) -> BotCommand:
     return BotCommand(command=name, description=description)
 
 
+def upload(filename: str, data: bytes) -> BufferedInputFile:
+    """Return an aiogram file to upload."""
+    return BufferedInputFile(data, filename=filename)
+
+
 def aiogram_api(bot: Bot) -> LibraryApi:
     """Return the ChatApi port on an aiogram Bot."""
-    return LibraryApi(bot, markup, command, translated)
+    return LibraryApi(bot, markup, command, translated, upload)
 
 
 class AiogramRuntime:

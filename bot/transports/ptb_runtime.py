@@ -7,7 +7,14 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -59,9 +66,14 @@ def command(name: str, description: str) -> BotCommand:
     return BotCommand(name, description)
 
 
+def upload(filename: str, data: bytes) -> InputFile:
+    """Return a python-telegram-bot file to upload."""
+    return InputFile(data, filename=filename)
+
+
 def ptb_api(bot: Bot) -> LibraryApi:
     """Return the ChatApi port on a python-telegram-bot Bot."""
-    return LibraryApi(bot, markup, command, translated)
+    return LibraryApi(bot, markup, command, translated, upload)
 
 
 class PtbRuntime:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 from typing import TextIO
 
 from bot.core.events import Event, Resume, Tap
 from bot.core.inputs import parse_text
 from bot.service.conversation import ConversationService
-from bot.service.messages import EraseChat, Inbound, Outbound, OutButton, Reply, TapAnswer
+from bot.service.messages import (
+    Document,
+    EraseChat,
+    Inbound,
+    Outbound,
+    OutButton,
+    Photo,
+    Reply,
+    TapAnswer,
+)
 
 PLATFORM = "terminal"
 QUIT = frozenset({"/quit", "/q"})
@@ -58,9 +68,12 @@ class TerminalChat:
         user: str = "local",
         colour: bool | None = None,
         language: str | None = None,
+        files: Path | None = None,
     ) -> None:
-        """Chat as `user` over the given streams; `language` plays the platform's language."""
+        """Chat as `user` over the given streams; `language` plays the platform's language;
+        files Beacon sends (certificates) are saved in `files`."""
         self.service = service
+        self.files = files or Path("certificates")
         self.language = language
         self.stdin = stdin
         self.stdout = stdout
@@ -93,6 +106,11 @@ class TerminalChat:
                             "(Conversation cleared. On Telegram, Beacon also deletes its messages.)"
                         )
                     )
+                case Document(filename, data) | Photo(filename, data):
+                    self.files.mkdir(parents=True, exist_ok=True)
+                    path = self.files / filename
+                    path.write_bytes(data)
+                    self.write(self.style.note(f"(Saved {path})"))
                 case _:
                     pass
 

@@ -96,6 +96,11 @@ class RecordingApi:
         """Nobody administers anything here."""
         return False
 
+    async def send_file(self, chat_id: int, filename: str, data: bytes, photo: bool) -> int:
+        """Record an upload."""
+        self.calls.append(("file", filename))
+        return 2
+
 
 async def no_sleep(_seconds: float) -> None:
     """Do not wait in tests."""

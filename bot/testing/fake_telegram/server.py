@@ -72,6 +72,8 @@ class FakeTelegram:
         self.spec: BotApiSpec = load_spec(spec_path)
         self.base_url = ""
         self.calls: list[Call] = []
+        self.uploads: list[tuple[str, str, bytes]] = []
+        """Files the bot uploaded: (method, file name, bytes), oldest first."""
         self.violations: list[str] = []
         self.pushes: list[Push] = []
         self.world = World(
@@ -167,6 +169,10 @@ class FakeTelegram:
             return self.spec.decode_params(method, raw) | body
         if request.body_exists:
             raw.update(await request.post())
+        for value in raw.values():
+            if isinstance(value, web.FileField):
+                self.uploads.append((method, value.filename, value.file.read()))
+                value.file.seek(0)
         params = self.spec.decode_params(method, raw)
         return {key: value for key, value in params.items() if not _is_attachment(key, params)}
 

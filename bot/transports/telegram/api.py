@@ -89,3 +89,7 @@ class ChatApi(Protocol):
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
         """Say whether a user administers a group."""
         ...
+
+    async def send_file(self, chat_id: int, filename: str, data: bytes, photo: bool) -> int:
+        """Upload a document (or a photo); return the message id."""
+        ...

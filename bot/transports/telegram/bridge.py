@@ -54,8 +54,11 @@ class TelegramBridge:
         self._progress = asyncio.Condition()
 
     async def start(self) -> None:
-        """Learn the bot's username, so group commands addressed to it are recognised."""
+        """Learn the bot's username, so group commands addressed to it are recognised and
+        certificates' QR codes link to it."""
         self.bot_username = await self.api.username()
+        if self.service.certificates is not None and self.bot_username:
+            self.service.certificates.public_link = f"https://t.me/{self.bot_username}"
 
     async def feed(self, update: Mapping[str, Any]) -> None:
         """Handle one update to completion (after earlier updates of the same user)."""

@@ -26,12 +26,15 @@ class LibraryApi:
         markup: Callable[[Keyboard], Any],
         command: Callable[[str, str], Any],
         translated: Translate,
+        upload: Callable[[str, bytes], Any],
     ) -> None:
-        """Wrap `bot` with the library's keyboard and command builders and error translation."""
+        """Wrap `bot` with the library's keyboard, command and file builders and its error
+        translation."""
         self.bot = bot
         self.markup = markup
         self.command = command
         self.translated = translated
+        self.upload = upload
 
     async def send_message(self, chat_id: int, html: str, keyboard: Keyboard) -> int:
         """Send an HTML message with an inline keyboard; return its message id."""
@@ -97,6 +100,17 @@ class LibraryApi:
             )
         )
         return int(sent.message_id), str(sent.poll.id)
+
+    async def send_file(self, chat_id: int, filename: str, data: bytes, photo: bool) -> int:
+        """Upload a document (or a photo); return the message id."""
+        upload = self.upload(filename, data)
+        call = (
+            self.bot.send_photo(chat_id, upload)
+            if photo
+            else self.bot.send_document(chat_id, upload)
+        )
+        sent = await self.translated(call)
+        return int(sent.message_id)
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
         """Say whether a user is the creator or an administrator of a group."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.logs import event
-from bot.service.messages import EraseChat, Outbound, Reply, TapAnswer
+from bot.service.messages import Document, EraseChat, Outbound, Photo, Reply, TapAnswer
 from bot.transports.telegram.api import (
     ApiRejected,
     ApiRetryAfter,
@@ -153,6 +153,8 @@ class Delivery:
                 await self._try(self._reply(target, message), "sendMessage")
             elif isinstance(message, EraseChat):
                 await self._try(self._erase(target.chat_id), "deleteMessages")
+            elif isinstance(message, Document | Photo):
+                await self._try(self._file(target.chat_id, message), "sendDocument")
 
     async def _try(self, work: Awaitable[None], method: str) -> None:
         """Await one delivery; log (never swallow silently) a failure that retries cannot fix."""
@@ -194,6 +196,14 @@ class Delivery:
         """Send one message and remember its id for exit."""
         sent = await with_retries(
             lambda: self.api.send_message(chat_id, html, keyboard), self.policy
+        )
+        self.sent.add(chat_id, sent)
+
+    async def _file(self, chat_id: int, file: Document | Photo) -> None:
+        """Upload a document or photo and remember it for exit."""
+        photo = isinstance(file, Photo)
+        sent = await with_retries(
+            lambda: self.api.send_file(chat_id, file.filename, file.data, photo), self.policy
         )
         self.sent.add(chat_id, sent)
 

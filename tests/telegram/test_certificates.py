@@ -1,0 +1,106 @@
+"""A learner finishes the whole course on Telegram, gets a certificate (PDF and PNG) whose QR
+code and code verify, in chat and on the command line; a forged code is refused; /forget
+removes the printed name but not the proof of completion."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+
+from bot.app import App
+from bot.content.models import CourseNode, QuizQuestionNode
+from bot.core.course import questions_of
+from bot.settings import PROJECT_ROOT
+from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.telegram import TelegramUser, running
+from tests.telegram.conftest import new_user
+
+
+async def answer_all(user: TelegramUser, app: App, tree_id: str) -> None:
+    """Answer every question of a quiz tree correctly, from its intro."""
+    tree = app.content.trees[tree_id]
+    intro = tree.nodes[tree.start]
+    await user.act({"click": getattr(intro, "button", "Start")})
+    for question in questions_of(tree):
+        node = tree.nodes[question]
+        assert isinstance(node, QuizQuestionNode)
+        await user.act({"click": next(o.label for o in node.options if o.correct)})
+        await user.act({"click": "Next"})
+
+
+async def finish_course(user: TelegramUser, app: App) -> None:
+    """Take the check, every module, and the final check, through the course screen."""
+    course = app.content.trees["learn"].nodes["menu"]
+    assert isinstance(course, CourseNode)
+    await user.act({"send": "/learn"})
+    await user.act({"click": "Start with the knowledge check"})
+    await answer_all(user, app, "check")
+    for module in course.modules:
+        await user.act({"send": "/learn"})
+        title = app.content.trees[module].quiz
+        assert title is not None
+        await user.act({"click": title.title})
+        await answer_all(user, app, module)
+    await user.act({"send": "/learn"})
+    await user.act({"click": "Take the final knowledge check"})
+    await answer_all(user, app, "check")
+    await user.act({"send": "/learn"})
+
+
+async def test_the_course_ends_with_a_certificate_that_verifies(
+    fake: FakeTelegram, app: App, tmp_path: Path
+) -> None:
+    """All modules passed, checks before and after; the certificate arrives and verifies."""
+    async with running(fake, app, "aiogram", "polling") as runtime:
+        person = new_user("en")
+        user = TelegramUser(fake, runtime, person)
+        await finish_course(user, app)
+        await user.act({"click": "Get your certificate"})
+        seen = await user.act({"send": "  Ana   Martínez "})
+        ready = seen[0]["text"]
+        sent = [c.status for c in fake.calls_to("sendDocument") + fake.calls_to("sendPhoto")]
+        assert sent == [200, 200]
+        assert ready.startswith("Here is your certificate for “Recognize and report")
+        code = ready.rsplit(" ", 1)[1].rstrip(".")
+        (_, pdf_name, pdf), (_, png_name, png) = fake.uploads[-2:]
+        assert pdf_name == f"{code}.pdf" and pdf.startswith(b"%PDF")
+        assert png_name == f"{code}.png"
+        [qr] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+        assert qr.text == f"https://t.me/{runtime.bridge.bot_username}?start=verify-{code}"
+        [valid] = await user.act({"send": f"/verify {code.lower()}"})
+        assert valid["text"].startswith("Valid: this certificate for “Recognize and report")
+        assert "issued to Ana Martínez on" in valid["text"]
+        [by_link] = await user.act({"send": f"/start verify-{code}"})
+        assert by_link["text"] == valid["text"]
+        forged = code[:-1] + ("A" if code[-1] != "A" else "B")
+        [refused] = await user.act({"send": f"/verify {forged}"})
+        assert refused["text"].startswith("Beacon did not issue a certificate with that code")
+        await user.act({"send": "/forget"})
+        await user.act({"click": "Yes, delete everything"})
+        [after] = await user.act({"send": f"/verify {code}"})
+        assert after["text"].startswith("Valid:") and "Ana" not in after["text"]
+    result = await asyncio.to_thread(verify_on_the_command_line, app, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Valid: this certificate for")
+    bad = await asyncio.to_thread(verify_on_the_command_line, app, forged)
+    assert bad.returncode == 1 and bad.stdout.startswith("Beacon did not issue")
+
+
+def verify_on_the_command_line(app: App, code: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot verify CODE` against the app's database."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": app.settings.database_url,
+        "USER_KEY_SECRET": "telegram-test-secret-value",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "verify", code],
+        env=environment, capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
+    )  # fmt: skip
