@@ -196,6 +196,7 @@ COMMANDS = {
     "forget": pgettext("privacy", "Delete everything Beacon keeps about you"),
     "learn": pgettext("command", "Your course, refreshers and reminders"),
     "reminders": pgettext("command", "Turn learning reminders on or off"),
+    "verify": pgettext("command", "Check a certificate's verification code"),
 }
 SHORT_DESCRIPTION = pgettext(
     "bot",

@@ -8,6 +8,7 @@ import json
 from bot.content.bundle import Content
 from bot.content.models import CourseNode, QuizQuestionNode
 from bot.core.course import AFTER, BEFORE, completed, questions_of
+from bot.core.effects import CheckCertificate, IssueCertificate
 from bot.core.state import ConversationState, Position
 from bot.service.messages import Outbound, Reply
 from bot.testing.simulator import CoreChat
@@ -153,3 +154,66 @@ def test_results_survive_storage() -> None:
     state = ConversationState().with_result("signs", 5, 8).with_result("check", 2, 6, BEFORE)
     again = ConversationState.from_dict(json.loads(json.dumps(state.to_dict())))
     assert again.results == state.results
+
+
+def finished(content: Content) -> CoreChat:
+    """Return a learner who has completed the course (check, modules, check again)."""
+    chat = CoreChat(content)
+    run_module(chat, "check", right=2)
+    for module in the_course(content).modules:
+        run_module(chat, module, right=len(questions_of(content.trees[module])))
+    chat.send("/learn")
+    chat.click("Take the final knowledge check")
+    chat.click(labels(chat)[0])
+    answer_questions(chat, "check", right=6)
+    chat.send("/learn")
+    return chat
+
+
+def issued(chat: CoreChat) -> list[IssueCertificate]:
+    """Return the certificate effects of the last step."""
+    return [e for e in chat.effects if isinstance(e, IssueCertificate)]
+
+
+def test_a_finished_course_offers_a_certificate_with_the_name_typed(
+    shipped_content: Content,
+) -> None:
+    """The name typed is cleaned and issued; a too-long one is refused and asked again."""
+    chat = finished(shipped_content)
+    assert labels(chat)[0] == "Get your certificate"
+    out = chat.click("Get your certificate")
+    assert "What name should your certificate show?" in last_text(out)
+    out = chat.send("x" * 61)
+    shown = " ".join(m.text for m in out if isinstance(m, Reply))
+    assert "60 characters or fewer" in shown and issued(chat) == []
+    chat.send("  Ana \t Martínez\u200b ")
+    [effect] = issued(chat)
+    assert (effect.course, effect.name) == ("learn:menu", "Ana Martínez")
+    assert chat.state.at == Position("learn", "menu")
+
+
+def test_a_certificate_can_carry_no_name(shipped_content: Content) -> None:
+    """'Without a name' issues one with an empty name."""
+    chat = finished(shipped_content)
+    chat.click("Get your certificate")
+    chat.click("Without a name")
+    [effect] = issued(chat)
+    assert effect.name == ""
+
+
+def test_typed_text_elsewhere_is_never_a_name(shipped_content: Content) -> None:
+    """Outside the name question, text issues nothing; an unfinished course offers nothing."""
+    chat = CoreChat(shipped_content)
+    chat.send("/learn")
+    assert "Get your certificate" not in labels(chat)
+    chat.send("Ana Martínez")
+    assert issued(chat) == []
+
+
+def test_verify_by_command_or_deep_link_asks_for_a_check(shipped_content: Content) -> None:
+    """/verify CODE and /start verify-CODE both become a certificate check."""
+    chat = CoreChat(shipped_content)
+    chat.send("/verify BCN-1234")
+    assert chat.effects == [CheckCertificate("BCN-1234")]
+    chat.send("/start verify-BCN-5678")
+    assert chat.effects == [CheckCertificate("BCN-5678")]
