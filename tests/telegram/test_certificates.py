@@ -5,6 +5,7 @@ removes the printed name but not the proof of completion."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import os
 import subprocess
@@ -104,3 +105,38 @@ def verify_on_the_command_line(app: App, code: str) -> subprocess.CompletedProce
         [sys.executable, "-m", "bot", "verify", code],
         env=environment, capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
     )  # fmt: skip
+
+
+class Later:
+    """A clock a day or more ahead of the real one."""
+
+    def __init__(self, days: int) -> None:
+        """Run `days` ahead."""
+        self.ahead = dt.timedelta(days=days)
+
+    def now(self) -> dt.datetime:
+        """Return the shifted time."""
+        return dt.datetime.now(dt.UTC) + self.ahead
+
+
+async def test_a_missed_question_comes_back_as_a_refresher_when_due(
+    fake: FakeTelegram, app: App
+) -> None:
+    """Miss the first question of a module; nothing is due today; tomorrow it is."""
+    async with running(fake, app, "ptb", "polling") as runtime:
+        user = TelegramUser(fake, runtime, new_user("en"))
+        await user.act({"send": "/start signs"})
+        await user.act({"click": "Start"})
+        tree = app.content.trees["signs"]
+        first = tree.nodes[questions_of(tree)[0]]
+        assert isinstance(first, QuizQuestionNode)
+        await user.act({"click": next(o.label for o in first.options if not o.correct)})
+        await user.act({"send": "/learn"})
+        today = await user.act({"click": "Refresh what you missed"})
+        assert today[-1]["text"].startswith("Nothing is due right now."), today
+        app.service.clock = Later(days=1)
+        await user.act({"send": "/learn"})
+        due = await user.act({"click": "Refresh what you missed"})
+        assert due[-1]["text"] == "1 question you missed is due for a refresher."
+        question = await user.act({"click": "Start the refresher"})
+        assert question[-1]["text"].startswith("Refresher\n\n" + first.text)
