@@ -11,23 +11,12 @@ from bot.content.bundle import Content
 from bot.core.events import Start
 from bot.service.reminders import Pacer, ReminderScheduler, SqlReminderTable
 from bot.service.user_keys import ChatSealer
+from bot.testing.clocks import ManualClock
 from tests.conftest import Database
 from tests.service.test_service import RAW_ID, SECRET, User, service_on
 
 MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
 """The first reminder of the default plan (Mon, Wed, Fri at 12:00 Arizona) after FIXED_NOW."""
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        """Start at `now`."""
-        self.moment = now
-
-    def now(self) -> dt.datetime:
-        """Return the current test time."""
-        return self.moment
 
 
 class Outbox:
@@ -56,7 +45,7 @@ async def no_wait(seconds: float) -> None:
     del seconds
 
 
-def scheduler(database: Database, outbox: Outbox, clock: Clock) -> ReminderScheduler:
+def scheduler(database: Database, outbox: Outbox, clock: ManualClock) -> ReminderScheduler:
     """Return a scheduler on the test database."""
     table = SqlReminderTable(database.engine)
     return ReminderScheduler(table, ChatSealer(SECRET), outbox.send, clock, Pacer(sleep=no_wait))
@@ -104,7 +93,7 @@ async def test_a_due_reminder_is_sent_once_then_moves_to_the_next_day(
 ) -> None:
     """Nothing before it is due; once at the time; not again; then Wednesday's."""
     await opt_in(database, content)
-    outbox, clock = Outbox(), Clock(MONDAY_NOON_AZ - dt.timedelta(minutes=1))
+    outbox, clock = Outbox(), ManualClock(MONDAY_NOON_AZ - dt.timedelta(minutes=1))
     run = scheduler(database, outbox, clock)
     assert await run.run_once() == 0
     clock.moment = MONDAY_NOON_AZ + dt.timedelta(seconds=5)
@@ -120,7 +109,7 @@ async def test_a_restart_between_scheduling_and_sending_loses_none_and_repeats_n
 ) -> None:
     """The first process fails to send and stops; a new one sends it, exactly once."""
     await opt_in(database, content)
-    clock = Clock(MONDAY_NOON_AZ + dt.timedelta(minutes=1))
+    clock = ManualClock(MONDAY_NOON_AZ + dt.timedelta(minutes=1))
     failing = Outbox()
     failing.fail = True
     assert await scheduler(database, failing, clock).run_once() == 0
@@ -138,7 +127,7 @@ async def test_a_late_reminder_in_quiet_hours_is_skipped_not_sent(
     """Down all Monday and back at 22:00 Arizona time: nothing is sent; Wednesday is next."""
     await opt_in(database, content)
     outbox = Outbox()
-    late = Clock(dt.datetime(2026, 11, 24, 5, 0, tzinfo=dt.UTC))  # Monday 22:00 MST
+    late = ManualClock(dt.datetime(2026, 11, 24, 5, 0, tzinfo=dt.UTC))  # Monday 22:00 MST
     assert await scheduler(database, outbox, late).run_once() == 0
     assert outbox.sent == []
     [(_, _, _, next_at, _)] = await database.rows("reminders")
@@ -152,7 +141,7 @@ async def test_a_user_who_blocked_the_bot_loses_the_reminder(
     await opt_in(database, content)
     outbox = Outbox()
     outbox.blocked = True
-    clock = Clock(MONDAY_NOON_AZ)
+    clock = ManualClock(MONDAY_NOON_AZ)
     assert await scheduler(database, outbox, clock).run_once() == 0
     assert await database.rows("reminders") == []
 

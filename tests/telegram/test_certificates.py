@@ -19,6 +19,7 @@ from bot.app import App
 from bot.content.models import CourseNode, QuizQuestionNode
 from bot.core.course import questions_of
 from bot.settings import PROJECT_ROOT
+from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.telegram import TelegramUser, running
 from tests.telegram.conftest import new_user
@@ -107,18 +108,6 @@ def verify_on_the_command_line(app: App, code: str) -> subprocess.CompletedProce
     )  # fmt: skip
 
 
-class Later:
-    """A clock a day or more ahead of the real one."""
-
-    def __init__(self, days: int) -> None:
-        """Run `days` ahead."""
-        self.ahead = dt.timedelta(days=days)
-
-    def now(self) -> dt.datetime:
-        """Return the shifted time."""
-        return dt.datetime.now(dt.UTC) + self.ahead
-
-
 async def test_a_missed_question_comes_back_as_a_refresher_when_due(
     fake: FakeTelegram, app: App
 ) -> None:
@@ -134,7 +123,7 @@ async def test_a_missed_question_comes_back_as_a_refresher_when_due(
         await user.act({"send": "/learn"})
         today = await user.act({"click": "Refresh what you missed"})
         assert today[-1]["text"].startswith("Nothing is due right now."), today
-        app.service.clock = Later(days=1)
+        app.service.clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
         await user.act({"send": "/learn"})
         due = await user.act({"click": "Refresh what you missed"})
         assert due[-1]["text"] == "1 question you missed is due for a refresher."

@@ -11,6 +11,7 @@ import pytest
 from bot.app import App
 from bot.core import texts
 from bot.service.render import Renderer
+from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.telegram import TelegramUser, running
 from bot.transports.telegram.launch import RemindingRuntime
@@ -18,18 +19,6 @@ from bot.transports.telegram.runtime import TelegramRuntime
 from tests.telegram.conftest import RUNTIMES, new_user
 
 MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    """A clock the test sets."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        """Start at `now`."""
-        self.moment = now
-
-    def now(self) -> dt.datetime:
-        """Return the set time."""
-        return self.moment
 
 
 @pytest.mark.parametrize("kind", RUNTIMES)
@@ -45,7 +34,7 @@ async def test_a_reminder_arrives_once_in_spanish_and_one_tap_stops_them(
         await user.act({"send": "/reminders"})
         await user.act({"click": spanish.say(texts.REMINDERS_TURN_ON)})
         reminding = RemindingRuntime(runtime, app)
-        clock = Clock(MONDAY_NOON_AZ + dt.timedelta(seconds=1))
+        clock = ManualClock(MONDAY_NOON_AZ + dt.timedelta(seconds=1))
         reminding.scheduler.clock = clock
         fake.transcript_reset(person.id)
         assert await reminding.scheduler.run_once() == 1

@@ -1,0 +1,21 @@
+"""A clock for tests: it says what the test set, and moves only when the test moves it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+class ManualClock:
+    """A clock the test sets and advances by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        """Start at `now`."""
+        self.moment = now
+
+    def now(self) -> dt.datetime:
+        """Return the current test time."""
+        return self.moment
+
+    def advance(self, by: dt.timedelta) -> None:
+        """Move the clock forward."""
+        self.moment += by
