@@ -211,7 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"Beacon will not start: {err}", file=sys.stderr)
         return 2
-    interactive = args.command == "chat" or (args.command == "run" and not settings.bot_token)
+    interactive = args.command in ("chat", "verify") or (
+        args.command == "run" and not settings.bot_token
+    )
     configure(settings.log_level or ("WARNING" if interactive else "INFO"))
     updates = {}
     if getattr(args, "dir", None):

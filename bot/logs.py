@@ -8,8 +8,17 @@ import sys
 
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<redacted-token>"
-QUIET_LIBRARIES = ("httpx", "httpcore", "aiogram.event", "aiohttp.access", "tornado.access")
-"""Loggers that log every request (httpx logs URLs, which contain the token): warnings only."""
+QUIET_LIBRARIES = (
+    "httpx",
+    "httpcore",
+    "aiogram.event",
+    "aiohttp.access",
+    "tornado.access",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+)
+"""Loggers that log every request (httpx logs URLs, which contain the token; SQLAlchemy logs
+statements with their parameters, such as a certificate's name): warnings only."""
 PAYLOAD_LIBRARIES = ("telegram", "aiogram", "aiohttp", "httpx", "httpcore", "tornado", "sqlalchemy")
 """Libraries whose DEBUG logs print updates, requests or SQL parameters: never below INFO."""
 

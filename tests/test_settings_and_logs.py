@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import REDACTED, TokenScrubber
+from bot.logs import REDACTED, TokenScrubber, configure
 from bot.settings import SettingsError, load_settings, user_key_secret
 
 TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake1"
@@ -74,3 +74,24 @@ def test_tokens_are_scrubbed_from_log_records(caplog: pytest.LogCaptureFixture) 
             logger.exception("request failed")
     assert TOKEN not in caplog.text
     assert REDACTED in caplog.text
+
+
+def test_sql_statements_and_their_parameters_never_reach_the_logs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Even at DEBUG, SQLAlchemy's statement log (with parameters such as a typed certificate
+    name) is silenced; a statement run with a marker parameter leaves no trace on stderr."""
+    import sqlalchemy
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure("DEBUG")
+        engine = sqlalchemy.create_engine("sqlite://")
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT :name"), {"name": "MARKER-Ana-Martinez"})
+        assert logging.getLogger("sqlalchemy.engine").getEffectiveLevel() >= logging.WARNING
+        assert "MARKER-Ana-Martinez" not in capsys.readouterr().err
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])

@@ -257,13 +257,13 @@ def course_rows(
         (button(module_label(content, state, m, node.pass_percent), rev, Op.CHOOSE, str(i)),)
         for i, m in enumerate(node.modules)
     ]
-    if state.cards:
-        rows.append((button(texts.REFRESH_OPEN, rev, Op.NEXT),))
-    rows.append((button(texts.REMINDERS_OPEN, rev, Op.REMIND, "open"),))
     check = check_label(state, node)
     if check is not None:
         check_row = (button(check, rev, Op.CHOOSE, str(len(node.modules))),)
         rows.insert(0 if check is texts.CHECK_START else len(rows), check_row)
+    if state.cards:
+        rows.append((button(texts.REFRESH_OPEN, rev, Op.NEXT),))
+    rows.append((button(texts.REMINDERS_OPEN, rev, Op.REMIND, "open"),))
     if completed(state, node):
         rows.insert(0, (button(texts.CERTIFICATE_GET, rev, Op.CERTIFICATE),))
     return rows
