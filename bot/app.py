@@ -14,11 +14,12 @@ from bot.core.course import course_nodes
 from bot.core.effects import Msg
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.checks import check_catalogs
-from bot.service.certificates import Certificates, CertificateTable, certificate_secret
+from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.service.ports import Clock, ConversationStore, SystemClock
 from bot.service.user_keys import UserKeyer
 from bot.settings import Settings, user_key_secret
+from bot.storage.certificate_table import CertificateTable
 from bot.storage.database import make_engine, migrate, open_store
 
 

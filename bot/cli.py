@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|chat|content|verify|db`."""
+"""Command line: `python -m bot run|chat|content|verify|purge|db`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.logs import configure
 from bot.service.ports import SystemClock
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import make_engine, migrate
+from bot.storage.retention import RetentionJob
 from bot.transports.terminal import TerminalChat, terminal_language
 
 NO_TOKEN = (
@@ -139,6 +140,18 @@ async def verify(settings: Settings, code: str) -> int:
     return 0 if found is not None else 1
 
 
+async def purge(settings: Settings) -> int:
+    """Delete users inactive for RETENTION_DAYS and old update ids; print the counts."""
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        purged = await RetentionJob(engine, SystemClock(), settings.retention_days).run_once()
+    finally:
+        await engine.dispose()
+    print(f"purged {purged.users} inactive users and {purged.update_ids} old update ids")
+    return 0
+
+
 def settle_heap() -> None:
     """Move everything loaded at start-up out of the garbage collector's way.
 
@@ -198,6 +211,7 @@ def parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", type=Path, default=Path("schema"))
     check_code = commands.add_parser("verify", help="check a certificate's verification code")
     check_code.add_argument("code")
+    commands.add_parser("purge", help="delete users inactive for RETENTION_DAYS (for cron)")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return root
@@ -242,6 +256,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             case "verify":
                 return asyncio.run(verify(settings, args.code))
+            case "purge":
+                return asyncio.run(purge(settings))
             case _:
                 return asyncio.run(upgrade_database(settings))
     except KeyboardInterrupt:

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     locales_dir: Path = Field(default=PROJECT_ROOT / "locales")
     data_dir: Path = Field(default=Path("."), description="Where the generated secret is kept")
     verification_max_age_days: int = Field(default=365, ge=1)
+    retention_days: int = Field(
+        default=180, ge=1, description="Delete everything about users inactive this many days"
+    )
     log_level: str | None = Field(default=None, description="Default INFO; WARNING in chat")
 
     @field_validator("database_url")

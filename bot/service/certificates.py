@@ -8,16 +8,13 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import Protocol
 
 from bot.certificates.codes import new_code, read_code
 from bot.certificates.render import CertificateText, render_pdf, render_png
 from bot.core import texts
 from bot.core.effects import Msg
 from bot.service.messages import Document, Outbound, Photo, Reply
-from bot.service.reminders import as_utc
 from bot.service.render import Renderer
 
 
@@ -32,46 +29,18 @@ class IssuedCertificate:
     issued_at: dt.datetime
 
 
-class CertificateTable:
-    """The certificates table, on SQLite or PostgreSQL (one certificate per user and course)."""
-
-    ISSUE = text(
-        "INSERT INTO certificates (user_id, course, name, language, issued_at) "
-        "SELECT id, :course, :name, :language, :now FROM users WHERE user_key = :user "
-        "ON CONFLICT (user_id, course) DO UPDATE SET name = excluded.name, "
-        "language = excluded.language RETURNING id, issued_at"
-    )
-    FIND = text("SELECT id, course, name, language, issued_at FROM certificates WHERE id = :id")
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        """Use the app's database engine."""
-        self.engine = engine
-        self.sqlite = engine.dialect.name == "sqlite"
+class CertificateStore(Protocol):
+    """Where certificates are kept."""
 
     async def issue(
         self, user_key: str, course: str, name: str, language: str, now: dt.datetime
     ) -> IssuedCertificate:
         """Store (or rename) the user's certificate for a course; return it with its serial."""
-        stamp = now.astimezone(dt.UTC)
-        values = {
-            "user": user_key,
-            "course": course,
-            "name": name or None,
-            "language": language,
-            "now": stamp.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else stamp,
-        }
-        async with self.engine.begin() as connection:
-            serial, issued_at = (await connection.execute(self.ISSUE, values)).one()
-        return IssuedCertificate(int(serial), course, name or None, language, as_utc(issued_at))
+        ...
 
     async def find(self, serial: int) -> IssuedCertificate | None:
         """Return the certificate with this serial, if Beacon issued one."""
-        async with self.engine.connect() as connection:
-            row = (await connection.execute(self.FIND, {"id": serial})).first()
-        if row is None:
-            return None
-        serial_, course, name, language, issued_at = row
-        return IssuedCertificate(int(serial_), course, name, language, as_utc(issued_at))
+        ...
 
 
 def certificate_secret(user_key_secret: bytes) -> bytes:
@@ -82,7 +51,7 @@ def certificate_secret(user_key_secret: bytes) -> bytes:
 class Certificates:
     """Turns certificate effects into messages: issue and render, or verify a code."""
 
-    def __init__(self, table: CertificateTable, secret: bytes, titles: Mapping[str, Msg]) -> None:
+    def __init__(self, table: CertificateStore, secret: bytes, titles: Mapping[str, Msg]) -> None:
         """Keep certificates in `table`; codes are keyed with `secret`; `titles` names each
         course (`tree:node`) for verification messages."""
         self.table = table

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.core.reminders import ReminderPlan, in_quiet_hours, next_reminder
 from bot.logs import event
+from bot.service.periodic import repeat
 from bot.service.ports import Clock
 from bot.service.user_keys import ChatSealer
 
@@ -52,64 +49,6 @@ class ReminderTable(Protocol):
     async def sent(self, user_id: int, was: dt.datetime, next_at: dt.datetime | None) -> bool:
         """Move a reminder on from `was` (or drop it); False if it changed meanwhile."""
         ...
-
-
-def as_utc(value: Any) -> dt.datetime:
-    """Read a timestamp from either database as an aware UTC datetime."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-class SqlReminderTable:
-    """The reminders table, on SQLite or PostgreSQL through SQLAlchemy."""
-
-    DUE = text(
-        "SELECT r.user_id, r.chat, r.plan, r.next_at, u.locale, r.language FROM reminders r "
-        "JOIN users u ON u.id = r.user_id WHERE r.next_at <= :now "
-        "ORDER BY r.next_at LIMIT :limit"
-    )
-    MOVE = text("UPDATE reminders SET next_at = :next WHERE user_id = :user AND next_at = :was")
-    DROP = text("DELETE FROM reminders WHERE user_id = :user AND next_at = :was")
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        """Use the app's database engine."""
-        self.engine = engine
-        self.sqlite = engine.dialect.name == "sqlite"
-
-    def stamp(self, moment: dt.datetime) -> Any:
-        """Return a time as the database stores it (SQLite: naive UTC text)."""
-        utc = moment.astimezone(dt.UTC)
-        return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else utc
-
-    async def due(self, now: dt.datetime, limit: int) -> list[DueReminder]:
-        """Return up to `limit` reminders due at `now`, earliest first."""
-        async with self.engine.connect() as connection:
-            rows = await connection.execute(self.DUE, {"now": self.stamp(now), "limit": limit})
-            return [
-                DueReminder(
-                    int(user_id),
-                    str(chat),
-                    plan if isinstance(plan, list) else json.loads(plan),
-                    as_utc(next_at),
-                    locale,
-                    language,
-                )
-                for user_id, chat, plan, next_at, locale, language in rows
-            ]
-
-    async def sent(self, user_id: int, was: dt.datetime, next_at: dt.datetime | None) -> bool:
-        """Move a reminder on from `was` (or drop it); False if it changed meanwhile."""
-        values = {"user": user_id, "was": self.stamp(was)}
-        async with self.engine.begin() as connection:
-            if next_at is None:
-                result = await connection.execute(self.DROP, values)
-            else:
-                result = await connection.execute(
-                    self.MOVE, {**values, "next": self.stamp(next_at)}
-                )
-            return bool(result.rowcount == 1)
 
 
 class Pacer:
@@ -200,14 +139,4 @@ class ReminderScheduler:
 
     async def run(self, stop: asyncio.Event, every: float = 30.0) -> None:
         """Check for due reminders every `every` seconds until `stop` is set."""
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception as failure:
-                event(
-                    log, "reminder_round_failed", level=logging.ERROR, reason=type(failure).__name__
-                )
-            try:
-                await asyncio.wait_for(stop.wait(), every)
-            except TimeoutError:
-                continue
+        await repeat(self.run_once, every, stop, "reminders")

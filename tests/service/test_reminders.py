@@ -9,8 +9,9 @@ import itertools
 
 from bot.content.bundle import Content
 from bot.core.events import Start
-from bot.service.reminders import Pacer, ReminderScheduler, SqlReminderTable
+from bot.service.reminders import Pacer, ReminderScheduler
 from bot.service.user_keys import ChatSealer
+from bot.storage.reminder_table import SqlReminderTable
 from bot.testing.clocks import ManualClock
 from tests.conftest import Database
 from tests.service.test_service import RAW_ID, SECRET, User, service_on

@@ -14,7 +14,7 @@ from bot.service.render import Renderer
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.telegram import TelegramUser, running
-from bot.transports.telegram.launch import RemindingRuntime
+from bot.transports.telegram.launch import BackgroundRuntime
 from bot.transports.telegram.runtime import TelegramRuntime
 from tests.telegram.conftest import RUNTIMES, new_user
 
@@ -33,7 +33,7 @@ async def test_a_reminder_arrives_once_in_spanish_and_one_tap_stops_them(
         user = TelegramUser(fake, runtime, person)
         await user.act({"send": "/reminders"})
         await user.act({"click": spanish.say(texts.REMINDERS_TURN_ON)})
-        reminding = RemindingRuntime(runtime, app)
+        reminding = BackgroundRuntime(runtime, app)
         clock = ManualClock(MONDAY_NOON_AZ + dt.timedelta(seconds=1))
         reminding.scheduler.clock = clock
         fake.transcript_reset(person.id)
@@ -50,17 +50,17 @@ async def test_a_reminder_arrives_once_in_spanish_and_one_tap_stops_them(
         assert fake.transcript(person.id) == []
 
 
-async def test_the_reminder_loop_starts_and_stops_with_the_runtime(
+async def test_the_background_loops_start_and_stop_with_the_runtime(
     fake: FakeTelegram, app: App
 ) -> None:
-    """The loop runs while the bot runs and ends cleanly when it stops."""
+    """The reminder and retention loops run while the bot runs and end cleanly with it."""
     async with running(fake, app, "aiogram", "polling") as runtime:
-        reminding = RemindingRuntime(runtime, app, every=0.01)
+        reminding = BackgroundRuntime(runtime, app, every=0.01)
         reminding.runtime = _Started(runtime)  # the runtime is already started by `running`
         await reminding.start()
-        assert reminding._task is not None and not reminding._task.done()
+        assert len(reminding._tasks) == 2 and not any(t.done() for t in reminding._tasks)
         await reminding.stop()
-        assert reminding._task.done() and reminding._task.exception() is None
+        assert all(t.done() and t.exception() is None for t in reminding._tasks)
 
 
 class _Started:

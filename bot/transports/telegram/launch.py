@@ -6,8 +6,11 @@ import asyncio
 
 from bot.app import App
 from bot.core import texts
-from bot.service.reminders import ReminderScheduler, SqlReminderTable
+from bot.service.periodic import repeat
+from bot.service.reminders import ReminderScheduler
 from bot.settings import Settings
+from bot.storage.reminder_table import SqlReminderTable
+from bot.storage.retention import RetentionJob
 from bot.transports.telegram.api import ApiBlocked, ChatApi
 from bot.transports.telegram.bridge import TelegramBridge
 from bot.transports.telegram.commands import publish_menus
@@ -75,8 +78,13 @@ class MenuPublishingRuntime:
         await self.runtime.stop()
 
 
-class RemindingRuntime:
-    """Wraps a runtime so that, while it runs, due learning reminders are sent through it."""
+RETENTION_EVERY = 3600.0
+"""How often (seconds) inactive users and old update ids are purged."""
+
+
+class BackgroundRuntime:
+    """Wraps a runtime so that, while it runs, due learning reminders are sent through it and
+    the retention job purges what is past its time."""
 
     def __init__(
         self, runtime: MenuPublishingRuntime | TelegramRuntime, app: App, every: float = 30.0
@@ -87,10 +95,12 @@ class RemindingRuntime:
         self.bridge = runtime.bridge
         self.every = every
         self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.scheduler = ReminderScheduler(
             SqlReminderTable(app.database), app.service.sealer, self.send, app.service.clock
         )
+        days = app.settings.retention_days
+        self.retention = RetentionJob(app.database, app.service.clock, days)
 
     async def send(
         self, platform: str, chat: str, locale: str | None, language: str | None
@@ -110,16 +120,20 @@ class RemindingRuntime:
         return True
 
     async def start(self) -> None:
-        """Start the runtime, then the reminder loop."""
+        """Start the runtime, then the reminder and retention loops."""
         await self.runtime.start()
         self._stop.clear()
-        self._task = asyncio.create_task(self.scheduler.run(self._stop, self.every))
+        self._tasks = [
+            asyncio.create_task(self.scheduler.run(self._stop, self.every)),
+            asyncio.create_task(
+                repeat(self.retention.run_once, RETENTION_EVERY, self._stop, "retention")
+            ),
+        ]
 
     async def stop(self) -> None:
-        """Finish the reminder being sent (none is left half-recorded), then stop the runtime."""
+        """Finish the round under way (no reminder is left half-recorded), then stop."""
         self._stop.set()
-        if self._task is not None:
-            await self._task
+        await asyncio.gather(*self._tasks)
         await self.runtime.stop()
 
 
@@ -127,4 +141,4 @@ async def run_telegram(app: App) -> None:
     """Run Beacon on Telegram with the configured runtime until SIGTERM or SIGINT."""
     settings = app.settings
     runtime = make_runtime(settings.bot_runtime, runtime_config(settings), app)
-    await serve_until_signalled(RemindingRuntime(MenuPublishingRuntime(runtime, app), app))
+    await serve_until_signalled(BackgroundRuntime(MenuPublishingRuntime(runtime, app), app))

@@ -1,0 +1,57 @@
+"""Retention: delete everything about users inactive for the configured number of days, and
+forget handled update ids once no redelivery can come."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.service.ports import Clock
+from bot.storage.timestamps import stored_time
+
+UPDATE_IDS_KEPT = dt.timedelta(days=2)
+"""Telegram keeps undelivered updates for 24 hours, so an id older than this cannot return."""
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    """How many rows a retention run deleted."""
+
+    users: int
+    update_ids: int
+
+
+class RetentionJob:
+    """Deletes inactive users (their conversation, answers and reminder go with them, and
+    their certificate loses its name) and old update ids; aggregate counts stay."""
+
+    UNNAME = text(
+        "UPDATE certificates SET name = NULL, user_id = NULL WHERE user_id IN "
+        "(SELECT id FROM users WHERE last_seen_at < :cutoff)"
+    )
+    USERS = text("DELETE FROM users WHERE last_seen_at < :cutoff")
+    UPDATES = text("DELETE FROM processed_updates WHERE processed_at < :cutoff")
+
+    def __init__(self, engine: AsyncEngine, clock: Clock, days: int) -> None:
+        """Purge users inactive for `days` days, on the app's database."""
+        self.engine = engine
+        self.clock = clock
+        self.days = days
+
+    def stamp(self, moment: dt.datetime) -> object:
+        """Return a time as the database stores it."""
+        return stored_time(self.engine, moment)
+
+    async def run_once(self) -> Purged:
+        """Delete what is past its time; return the counts."""
+        now = self.clock.now()
+        users = {"cutoff": self.stamp(now - dt.timedelta(days=self.days))}
+        updates = {"cutoff": self.stamp(now - UPDATE_IDS_KEPT)}
+        async with self.engine.begin() as connection:
+            await connection.execute(self.UNNAME, users)
+            gone = (await connection.execute(self.USERS, users)).rowcount
+            old = (await connection.execute(self.UPDATES, updates)).rowcount
+        return Purged(int(gone or 0), int(old or 0))
