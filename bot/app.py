@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.content.bundle import Content
-from bot.content.issues import LintIssue
-from bot.content.lint import has_errors, lint
+from bot.content.issues import IssueCode, LintIssue
+from bot.content.lint import lint
 from bot.content.loader import LoadedContent, load_content
 from bot.core.course import course_nodes
 from bot.core.effects import Msg
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.checks import check_catalogs
+from bot.logs import event
 from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.service.ports import Clock, ConversationStore, SystemClock
@@ -21,6 +23,11 @@ from bot.service.user_keys import UserKeyer
 from bot.settings import Settings, user_key_secret
 from bot.storage.certificate_table import CertificateTable
 from bot.storage.database import make_engine, migrate, open_store
+
+RUNNING_ALLOWED = frozenset({IssueCode.STALE_VERIFICATION})
+"""Errors that fail `content check` (and so CI) but do not stop a bot that is already serving:
+a hotline verified too long ago must be re-checked, and people still need the bot meanwhile."""
+log = logging.getLogger("beacon.app")
 
 
 class ContentError(Exception):
@@ -64,8 +71,11 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     catalogs = Catalogs(settings.locales_dir, settings.default_locale)
     loaded, issues = load_checked(settings, clock, catalogs)
-    if has_errors(issues) or loaded.content is None:
-        raise ContentError([i for i in issues if i.severity == "error"])
+    blocking = [i for i in issues if i.severity == "error" and i.code not in RUNNING_ALLOWED]
+    if blocking or loaded.content is None:
+        raise ContentError(blocking)
+    for stale in (i for i in issues if i.code in RUNNING_ALLOWED):
+        event(log, "content_needs_checking", level=logging.WARNING, code=stale.code)
     database = make_engine(settings.database_url)
     await migrate(database)
     store = await open_store(settings.database_url)

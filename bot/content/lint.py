@@ -327,7 +327,7 @@ class Linter:
                 self.issues.append(
                     LintIssue(
                         IssueCode.STALE_VERIFICATION,
-                        Severity.WARNING,
+                        Severity.ERROR,
                         file,
                         line,
                         f"resource {resource.id!r} was verified {age} days ago "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 import subprocess
@@ -187,15 +188,15 @@ def test_unknown_and_unserved_topics(tmp_path: Path) -> None:
     assert by_code[IssueCode.UNSERVED_TOPIC].severity is Severity.WARNING
 
 
-def test_stale_verification_is_a_warning_naming_the_source(tmp_path: Path) -> None:
+def test_stale_verification_is_an_error_naming_the_source(tmp_path: Path) -> None:
     """A resource verified longer ago than the limit is flagged, with the page to re-check."""
     directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN})
     issues = issues_of(directory, today=dt.date(2028, 1, 1), max_age=365)
     [issue] = issues
-    assert issue.code is IssueCode.STALE_VERIFICATION and issue.severity is Severity.WARNING
+    assert issue.code is IssueCode.STALE_VERIFICATION and issue.severity is Severity.ERROR
     assert issue.file == "dialogues/resources/directory.yaml" and issue.line == 6
     assert "transportation.gov" in issue.message
-    assert not has_errors(issues)
+    assert has_errors(issues)
 
 
 def test_missing_home_or_help(tmp_path: Path) -> None:
@@ -376,3 +377,28 @@ def test_a_module_has_5_to_8_questions_and_takes_under_five_minutes(
     extra = {"m.yaml": one_question_quiz("m", questions, words)}
     found = course_issues(tmp_path, "m", "quiz", extra)
     assert found == {f"module-size:m:{message}"}
+
+
+async def test_a_serving_bot_starts_on_stale_verification_but_content_check_fails(
+    tmp_path: Path,
+) -> None:
+    """In a year without re-checks, CI's `content check` fails, yet the bot still starts and
+    logs that its hotlines need checking: people need it meanwhile."""
+    from bot.app import build_app
+    from bot.settings import Settings
+    from bot.testing.clocks import ManualClock
+
+    later = dt.datetime(2028, 1, 1, tzinfo=dt.UTC)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'b.db'}",
+        user_key_secret="stale-content-test-secret",
+        data_dir=tmp_path,
+    )
+    app = await build_app(settings, ManualClock(later))
+    await app.close()
+    command = [sys.executable, "-m", "bot", "content", "check", "--today", "2028-01-01"]
+    result = await asyncio.to_thread(
+        subprocess.run, command, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "error [stale-verification]" in result.stdout
