@@ -85,7 +85,8 @@ class Certificates:
             date=renderer.value(issued.issued_at.date()),
             code_label=renderer.text(texts.CERTIFICATE_CODE),
             code=code,
-            verify_hint=renderer.text(texts.CERTIFICATE_HINT.fill(code=code)),
+            # Finished (direction marks in Arabic), so "/verify BCN-..." stays one piece.
+            verify_hint=renderer.say(texts.CERTIFICATE_HINT.fill(code=code)),
             qr_payload=self.qr_payload(code),
             language=renderer.locale,
             right_to_left=renderer.rtl,

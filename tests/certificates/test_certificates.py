@@ -499,3 +499,22 @@ def test_png_previews_can_be_written(tmp_path_factory: pytest.TempPathFactory) -
         (folder / f"{language}.png").write_bytes(png_of(language))
         with Image.open(folder / f"{language}.png") as image:
             image.verify()
+
+
+def test_an_arabic_verify_hint_keeps_the_command_and_code_in_order() -> None:
+    """Beacon's finished Arabic hint holds `/verify CODE` together: the bidi layout shows the
+    slash before `verify` and the code after it, as typed."""
+    from bidi import get_display  # type: ignore[import-untyped]
+
+    from bot.core import texts
+    from bot.i18n.catalogs import Catalogs
+    from bot.service.render import Renderer
+    from bot.settings import PROJECT_ROOT
+
+    renderer = Renderer(Catalogs(PROJECT_ROOT / "locales").translator("ar"), "ar")
+    hint = renderer.say(texts.CERTIFICATE_HINT.fill(code="BCN-TQME-NHVS-8X0C"))
+    shown = get_display(hint)
+    assert "/verify" in shown and "BCN-TQME-NHVS-8X0C" in shown
+    assert shown.index("/verify") < shown.index("BCN-TQME-NHVS-8X0C")
+    plain = get_display(renderer.text(texts.CERTIFICATE_HINT.fill(code="BCN-TQME-NHVS-8X0C")))
+    assert "/verify" not in plain  # without the marks the slash lands at the other end
