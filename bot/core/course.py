@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.content.bundle import Content
 from bot.content.models import CourseNode, QuizQuestionNode, Tree
 from bot.core import texts
-from bot.core.effects import Msg, Part
+from bot.core.effects import Msg, Part, joined
 from bot.core.state import ConversationState, Position, QuizResult
 
 QUIZ_TITLE = ("quiz", "title")
@@ -158,9 +158,3 @@ def course_parts(content: Content, state: ConversationState, pos: Position) -> l
         status,
         *streak,
     ]
-
-
-def joined(lines: list[Msg]) -> Msg:
-    """Return messages as one text, a line each."""
-    template = Msg("", "\n".join(f"{{m{i}}}" for i in range(len(lines))), translate=False)
-    return template.fill(**{f"m{i}": line for i, line in enumerate(lines)})

@@ -29,6 +29,12 @@ class Msg:
         return Msg(self.context, self.text, tuple(params.items()), self.translate, self.plural)
 
 
+def joined(items: list[Msg], separator: str = "\n") -> Msg:
+    """Return messages shown as one text, each translated, between `separator`s."""
+    template = separator.join(f"{{m{i}}}" for i in range(len(items)))
+    return Msg("", template, translate=False).fill(**{f"m{i}": m for i, m in enumerate(items)})
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     """A button: a label and the callback data it sends back."""

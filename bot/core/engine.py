@@ -232,7 +232,7 @@ def on_callback(
         case CourseNode(), Op.REMIND if cb.arg == "open":
             return arrive(content, state, REMINDERS_SCREEN)
         case CourseNode(), Op.CERTIFICATE if completed(state, node):
-            return arrive(content, replace(state, course=pos), NAME_SCREEN)
+            return arrive(content, state, NAME_SCREEN)
         case CourseNode(), Op.CHOOSE if 0 <= index < len(node.modules):
             return arrive(content, state, resume_at(content, state, node.modules[index]))
         case CourseNode(), Op.CHOOSE if index == len(node.modules) and check_label(state, node):
@@ -273,8 +273,8 @@ def clean_name(text: str) -> str:
 
 
 def issue(content: Content, state: ConversationState, name: str) -> Step:
-    """Issue the certificate of the course the learner finished, then show the course."""
-    course = state.course or LEARN
+    """Issue the certificate of the course the learner came from, then show that course."""
+    course = state.history[-1] if state.history else LEARN
     node = content.node(course.tree, course.node)
     if not isinstance(node, CourseNode) or not completed(state, node):
         return go_home(content, state)

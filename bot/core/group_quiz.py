@@ -8,7 +8,7 @@ from bot.content.bundle import Content
 from bot.content.models import QuizQuestionNode
 from bot.core import texts
 from bot.core.course import courses, questions_of, quiz_title
-from bot.core.effects import Msg
+from bot.core.effects import Msg, joined
 from bot.core.screens import field_msg
 from bot.core.state import Position
 
@@ -83,5 +83,4 @@ class GroupGame:
             previous = score
             line = texts.LEADERBOARD_LINE.fill(place=place, name=self.names[user_id], score=score)
             lines.append(line)
-        template = "\n".join(f"{{m{i}}}" for i in range(len(lines)))
-        return Msg("", template, translate=False).fill(**{f"m{i}": m for i, m in enumerate(lines)})
+        return joined(lines)

@@ -22,12 +22,11 @@ from bot.core.course import (
     check_label,
     completed,
     course_parts,
-    joined,
     module_label,
     questions_of,
     run_answers,
 )
-from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen
+from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen, joined
 from bot.core.refresh import next_due
 from bot.core.routing import EMERGENCY_TOPIC, emergency, resolve
 from bot.core.state import ConversationState, Position
@@ -284,7 +283,7 @@ def reminders_screen(state: ConversationState) -> Screen:
     plan, rev = state.plan, state.revision
     zone = texts.ZONE_NAMES.get(plan.zone, Msg("", plan.zone, translate=False))
     status = texts.REMINDERS_ON if plan.on else texts.REMINDERS_OFF
-    days = joined_inline([texts.WEEKDAYS[d] for d in sorted(plan.days)])
+    days = joined([texts.WEEKDAYS[d] for d in sorted(plan.days)], ", ")
     when = texts.REMINDERS_PLAN.fill(days=days, time=dt.time(plan.hour), zone=zone)
     day_buttons = [
         button(texts.TICKED.fill(title=name) if d in plan.days else name, rev, Op.REMIND, f"d{d}")
@@ -306,12 +305,6 @@ def reminders_screen(state: ConversationState) -> Screen:
     if state.streak.days:
         parts = (*parts, texts.STREAK.fill(count=state.streak.days))
     return Screen(REMINDERS_SCREEN, parts, tuple(rows), replace=True)
-
-
-def joined_inline(items: list[Msg]) -> Msg:
-    """Return messages as one text, separated by commas."""
-    template = Msg("", ", ".join(f"{{m{i}}}" for i in range(len(items))), translate=False)
-    return template.fill(**{f"m{i}": item for i, item in enumerate(items)})
 
 
 def refresh_screen(state: ConversationState) -> Screen:

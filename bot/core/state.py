@@ -71,8 +71,6 @@ class ConversationState:
     plan: ReminderPlan = field(default_factory=ReminderPlan)
     """The learner's reminder settings (`on` once they opted in)."""
     streak: Streak = field(default_factory=Streak)
-    course: Position | None = None
-    """The course whose certificate is being asked for."""
 
     def card(self, tree: str, node: str) -> ReviewCard | None:
         """Return the review card of a question, if it has one."""
@@ -121,7 +119,6 @@ class ConversationState:
             "queue": [str(p) for p in self.queue],
             "plan": self.plan.to_list(),
             "streak": self.streak.to_list(),
-            "course": str(self.course) if self.course else None,
         }
 
     @classmethod
@@ -149,5 +146,4 @@ class ConversationState:
             queue=tuple(Position.parse(p, "main") for p in data.get("queue", [])),
             plan=ReminderPlan.from_list(data["plan"]) if "plan" in data else ReminderPlan(),
             streak=Streak.from_list(data["streak"]) if "streak" in data else Streak(),
-            course=Position.parse(data["course"], "main") if data.get("course") else None,
         )

@@ -17,6 +17,7 @@ from bot.service.render import Renderer
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.simulator import SourceText
 from bot.testing.telegram import running
+from bot.transports.telegram.bridge import TelegramBridge
 from bot.transports.telegram.group_quiz import (
     POLL_EXPLANATION_LIMIT,
     POLL_OPTION_LIMIT,
@@ -46,6 +47,11 @@ class Gate:
         """Let the quiz post its next question (or its results)."""
         step = await asyncio.wait_for(self.waiting.get(), 10)
         step.set_result(None)
+
+
+def quick_quizzes(bridge: TelegramBridge, app: App, gate: Gate) -> GroupQuizzes:
+    """Return group quizzes with 5-second polls that move on when the test opens the gate."""
+    return GroupQuizzes(bridge.delivery, app.service, seconds=5, pause=0, sleep=gate.sleep)
 
 
 def polls_posted(fake: FakeTelegram, count: int) -> bool:
@@ -113,7 +119,9 @@ async def test_an_admin_runs_a_quiz_to_its_leaderboard(
     gate = Gate()
     async with running(fake, app, kind, "polling") as runtime:
         bridge = runtime.bridge
-        bridge.quizzes = GroupQuizzes(bridge.api, app.service, seconds=5, pause=0, sleep=gate.sleep)
+        bridge.quizzes = GroupQuizzes(
+            bridge.delivery, app.service, seconds=5, pause=0, sleep=gate.sleep
+        )
         update = fake.send_text(player, "/quiz signs", chat=group)
         await bridge.wait_handled(update)
         assert fake.calls_to("sendPoll") == []
@@ -149,7 +157,9 @@ async def test_a_member_cannot_stop_a_quiz_but_an_admin_can(fake: FakeTelegram, 
     gate = Gate()
     async with running(fake, app, "aiogram", "polling") as runtime:
         bridge = runtime.bridge
-        bridge.quizzes = GroupQuizzes(bridge.api, app.service, seconds=5, pause=0, sleep=gate.sleep)
+        bridge.quizzes = GroupQuizzes(
+            bridge.delivery, app.service, seconds=5, pause=0, sleep=gate.sleep
+        )
         await bridge.wait_handled(fake.send_text(admin, "/quiz labor", chat=group))
         await until(partial(polls_posted, fake, 1))
         await bridge.wait_handled(fake.send_text(member, "/stopquiz", chat=group))

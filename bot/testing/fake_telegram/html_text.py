@@ -81,11 +81,6 @@ def _parse_cached(source: str) -> ParsedText:
         return ParsedText(text=source, errors=[f"can't parse entities: {error}"])
 
 
-def plain_text(source: str) -> str:
-    """Return the text a user would see for Telegram HTML (the source itself if it is invalid)."""
-    return parse_html(source).text
-
-
 class _Parser:
     """A single pass over HTML source that builds plain text and entities."""
 

@@ -44,7 +44,7 @@ class TelegramBridge:
         self.api = api
         self.sent = SentMessages()
         self.delivery = Delivery(api, policy or RetryPolicy(), self.sent)
-        self.quizzes = GroupQuizzes(api, service)
+        self.quizzes = GroupQuizzes(self.delivery, service)
         self.order = PerKeyOrder()
         self.bot_username: str | None = None
         self._in_flight = 0

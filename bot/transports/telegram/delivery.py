@@ -178,7 +178,7 @@ class Delivery:
         over Telegram's limit goes as several, the keyboard on the last."""
         *before, last = split_message(reply.text)
         for piece in before:
-            await self._send(target.chat_id, as_html(piece), ())
+            await self.send(target.chat_id, as_html(piece), ())
         text = as_html(last)
         if reply.replace and not before and target.message_id is not None:
             message_id = target.message_id
@@ -190,10 +190,11 @@ class Delivery:
                 return
             except ApiRejected:
                 event(log, "edit_refused_sending_instead")
-        await self._send(target.chat_id, text, reply.buttons)
+        await self.send(target.chat_id, text, reply.buttons)
 
-    async def _send(self, chat_id: int, html: str, keyboard: Keyboard) -> None:
-        """Send one message and remember its id for exit."""
+    async def send(self, chat_id: int, html: str, keyboard: Keyboard = ()) -> None:
+        """Send one message within the retry policy and remember its id for exit; raises
+        ApiBlocked, ApiRejected or DeliveryFailed when it cannot go."""
         sent = await with_retries(
             lambda: self.api.send_message(chat_id, html, keyboard), self.policy
         )

@@ -14,8 +14,8 @@ from bot.i18n.catalogs import negotiate
 from bot.logs import event
 from bot.service.conversation import ConversationService
 from bot.service.render import Renderer
-from bot.transports.telegram.api import ApiBlocked, ApiRejected, ChatApi, QuizPollText
-from bot.transports.telegram.delivery import DeliveryFailed, RetryPolicy, as_html, with_retries
+from bot.transports.telegram.api import ApiBlocked, ApiRejected, QuizPollText
+from bot.transports.telegram.delivery import Delivery, DeliveryFailed, as_html, with_retries
 from bot.transports.telegram.updates import GroupCommand, PollAnswer
 
 log = logging.getLogger("beacon.telegram.quiz")
@@ -41,16 +41,17 @@ class GroupQuizzes:
 
     def __init__(
         self,
-        api: ChatApi,
+        delivery: Delivery,
         service: ConversationService,
         seconds: int = QUESTION_SECONDS,
         pause: float = PAUSE_SECONDS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        policy: RetryPolicy | None = None,
     ) -> None:
-        """Post through `api`, taking modules and translations from `service`."""
-        self.api = api
-        self.policy = policy or RetryPolicy()
+        """Post through `delivery` (its API and retry policy), taking modules and translations
+        from `service`."""
+        self.delivery = delivery
+        self.api = delivery.api
+        self.policy = delivery.policy
         self.service = service
         self.seconds = seconds
         self.pause = pause
@@ -66,9 +67,8 @@ class GroupQuizzes:
 
     async def say(self, chat_id: int, renderer: Renderer, msg: Msg) -> None:
         """Post a message in the group, logging (not raising) a refusal."""
-        html = as_html(renderer.say(msg))
         try:
-            await with_retries(lambda: self.api.send_message(chat_id, html, ()), self.policy)
+            await self.delivery.send(chat_id, as_html(renderer.say(msg)))
         except FAILURES as failure:
             event(log, "group_message_failed", level=logging.WARNING, reason=type(failure).__name__)
 

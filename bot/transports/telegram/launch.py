@@ -14,7 +14,7 @@ from bot.storage.retention import RetentionJob
 from bot.transports.telegram.api import ApiBlocked, ChatApi
 from bot.transports.telegram.bridge import TelegramBridge
 from bot.transports.telegram.commands import publish_menus
-from bot.transports.telegram.delivery import RetryPolicy, as_html, with_retries
+from bot.transports.telegram.delivery import RetryPolicy, as_html
 from bot.transports.telegram.runtime import (
     RuntimeConfig,
     TelegramRuntime,
@@ -110,13 +110,9 @@ class BackgroundRuntime:
             return False
         text = as_html(self.app.service.say(texts.REMINDER, locale, language))
         try:
-            sent = await with_retries(
-                lambda: self.bridge.api.send_message(int(chat), text, ()),
-                self.bridge.delivery.policy,
-            )
+            await self.bridge.delivery.send(int(chat), text)
         except ApiBlocked:
             return False
-        self.bridge.sent.add(int(chat), sent)
         return True
 
     async def start(self) -> None:
