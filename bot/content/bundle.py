@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.content.models import Node, Resource, Topic, Tree
+from bot.content.models import Country, Node, Resource, Topic, Tree
 
 HOME_TREE = "main"
 HOME_NODE = "home"
@@ -30,11 +30,18 @@ class Content:
     topics: Mapping[str, Topic] = field(default_factory=dict)
     languages: tuple[Language, ...] = (Language("en", "English"),)
     default_place: str = "US-AZ"
+    places: tuple[Country, ...] = ()
+    """The countries the directory covers, in menu order, with their regions."""
 
     def node(self, tree: str, node: str) -> Node | None:
         """Return the node, or None when the tree or node does not exist."""
         found = self.trees.get(tree)
         return found.nodes.get(node) if found else None
+
+    def country(self, code: str) -> Country | None:
+        """Return the country of a place code (`US` for `US-AZ`), if the directory covers it."""
+        wanted = code.partition("-")[0]
+        return next((c for c in self.places if c.code == wanted), None)
 
     def language(self, code: str) -> Language | None:
         """Return the language with this code, if Beacon ships it."""

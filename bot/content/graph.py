@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.content.bundle import Content
 from bot.content.lint import links
-from bot.content.models import CourseNode, MenuNode, QuizResultNode, Tree
+from bot.content.models import CourseNode, MenuNode, PlaceNode, QuizResultNode, Tree
 from bot.core.state import Position
 
 
@@ -33,6 +33,8 @@ def mermaid(content: Content, tree: Tree) -> str:
         labels = (
             [c.label for c in node.choices] if isinstance(node, MenuNode | QuizResultNode) else []
         )
+        if isinstance(node, PlaceNode):
+            labels = ["a country, then a region (or a location)", "another country"]
         for index, (_, ref) in enumerate(links(node)):
             edge = f'|"{_quote(labels[index], 40)}"|' if index < len(labels) else ""
             if ref.startswith("@"):

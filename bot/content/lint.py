@@ -15,6 +15,7 @@ from bot.content.models import (
     MenuNode,
     MessageNode,
     Node,
+    PlaceNode,
     QuizQuestionNode,
     QuizResultNode,
     ResourcesNode,
@@ -37,6 +38,9 @@ def links(node: Node) -> Iterator[tuple[tuple[str | int, ...], str]]:
                 yield ("choices", index, "to"), choice.to
         case MessageNode() | ResourcesNode() | QuizQuestionNode() if node.next:
             yield ("next",), node.next
+        case PlaceNode():
+            yield ("next",), node.next
+            yield ("elsewhere",), node.elsewhere
         case _:
             return
 

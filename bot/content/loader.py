@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.content.bundle import Content, Language
 from bot.content.issues import IssueCode, LintIssue, Severity
-from bot.content.models import Resource, ResourceFile, Topic, Tree
+from bot.content.models import Country, Resource, ResourceFile, Topic, Tree
 from bot.content.yaml_source import PathKey, YamlDocument, parse_yaml
 
 RESOURCES_DIR = "resources"
@@ -125,10 +125,17 @@ def load_content(
 
     resources: dict[str, Resource] = {}
     topics: dict[str, Topic] = {}
+    countries: dict[str, Country] = {}
     resource_places: dict[str, tuple[str, int]] = {}
     topic_places: dict[str, tuple[str, int]] = {}
     resource_paths = sorted((directory / RESOURCES_DIR).glob("*.yaml"))
     for label, doc, parsed in _parsed(resource_paths, ResourceFile, directory, documents, issues):
+        for index, country in enumerate(parsed.places):
+            if country.code in countries:
+                line = doc.line(("places", index))
+                message = f"country {country.code!r} is listed twice"
+                issues.append(_issue(IssueCode.DUPLICATE_ID, label, line, message))
+            countries[country.code] = country
         for index, topic in enumerate(parsed.topics):
             line = doc.line(("topics", index))
             if topic.id in topics:
@@ -157,7 +164,14 @@ def load_content(
         issues.append(_issue(IssueCode.MISSING_NODE, str(directory), 1, "no dialogue trees found"))
     ok = not any(i.severity is Severity.ERROR for i in issues)
     content = (
-        Content(trees, tuple(resources.values()), topics, tuple(languages), default_place)
+        Content(
+            trees,
+            tuple(resources.values()),
+            topics,
+            tuple(languages),
+            default_place,
+            tuple(countries.values()),
+        )
         if ok
         else None
     )

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 SCHEMA_VERSION = 1
 
@@ -51,11 +58,22 @@ class MessageNode(StrictModel):
 
 
 class MenuNode(StrictModel):
-    """Text and a list of labelled choices."""
+    """Text and a list of labelled choices; `emergency_first` puts the emergency line on top."""
 
     type: Literal["menu"]
     text: Text
     choices: list[Choice] = Field(min_length=1, max_length=8)
+    emergency_first: bool = False
+
+
+class PlaceNode(StrictModel):
+    """Asks for the user's country, then region, from the directory's places (or a shared
+    location); then goes `next`. "Another country" goes to `elsewhere`."""
+
+    type: Literal["place"]
+    text: Text
+    next: NodeRef
+    elsewhere: NodeRef
 
 
 class QuizOption(StrictModel):
@@ -104,10 +122,12 @@ class ResourcesNode(StrictModel):
 
 
 class EndNode(StrictModel):
-    """A last screen: text, then only Back and Home."""
+    """A last screen: text, then only Back and Home; `summary` adds a one-line summary of the
+    channels shown on the way, as its own message to forward or save."""
 
     type: Literal["end"]
     text: Text
+    summary: bool = False
 
 
 class CourseNode(StrictModel):
@@ -128,6 +148,7 @@ class CourseNode(StrictModel):
 Node = Annotated[
     MessageNode
     | MenuNode
+    | PlaceNode
     | QuizQuestionNode
     | QuizResultNode
     | ResourcesNode
@@ -204,9 +225,38 @@ class Topic(StrictModel):
     description: Text
 
 
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")]
+
+
+class Region(StrictModel):
+    """A state or region with channels of its own; `name` as a geocoder spells it in English."""
+
+    code: RegionCode
+    name: Label
+
+
+class Country(StrictModel):
+    """A country the directory covers, and its regions that have channels of their own."""
+
+    code: CountryCode
+    name: Label
+    regions: list[Region] = Field(default_factory=list, max_length=7)
+
+    @field_validator("regions")
+    @classmethod
+    def _regions_inside(cls, regions: list[Region], info: ValidationInfo) -> list[Region]:
+        """Reject a region whose code is not in this country."""
+        country = info.data.get("code", "")
+        if any(not r.code.startswith(f"{country}-") for r in regions):
+            raise ValueError(f"every region code must start with {country}-")
+        return regions
+
+
 class ResourceFile(StrictModel):
-    """A file of the resource directory: topics it declares and the resources it lists."""
+    """A file of the resource directory: places, topics it declares and the resources it lists."""
 
     schema_version: Literal[1]
+    places: list[Country] = Field(default_factory=list)
     topics: list[Topic] = Field(default_factory=list)
     resources: list[Resource] = Field(default_factory=list)

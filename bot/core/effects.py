@@ -60,6 +60,7 @@ class ResourceCard:
     resource_id: str
     name: Msg
     why: Msg
+    operator: Msg
     sharing: Msg
     law_enforcement: bool
     channels: tuple[ChannelLine, ...]

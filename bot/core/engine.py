@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 from bot.content.bundle import HELP_NODE, HOME_NODE, HOME_TREE, Content
 from bot.content.models import (
     CourseNode,
+    EndNode,
     MenuNode,
     MessageNode,
+    PlaceNode,
     QuizQuestionNode,
     QuizResultNode,
     ResourcesNode,
@@ -35,18 +37,22 @@ from bot.core.effects import (
     SetLocale,
     SetReminder,
     Show,
+    joined,
 )
 from bot.core.events import (
     Command,
     Event,
     FreeText,
+    Located,
     Resume,
+    SharedLocation,
     Start,
     Tap,
     TextKind,
     Unsupported,
     Verify,
 )
+from bot.core.places import from_arg, known, located_place, place_name
 from bot.core.refresh import due, review
 from bot.core.reminders import ReminderPlan, local_date, next_reminder
 from bot.core.screens import (
@@ -55,9 +61,12 @@ from bot.core.screens import (
     LANGUAGE_SCREEN,
     NAME_SCREEN,
     REFRESH_SCREEN,
+    REGION_SCREEN,
     REMINDERS_SCREEN,
+    emergency_line,
     resources_for,
     screen_for,
+    summary,
 )
 from bot.core.state import Answer, ConversationState, Position
 
@@ -123,6 +132,10 @@ def show(content: Content, state: ConversationState) -> tuple[Effect, ...]:
             found = resources_for(content, state, node)
             if found:
                 effects.append(CountResourceViews(tuple(r.id for r in found)))
+        if isinstance(node, EndNode) and node.summary:
+            line = summary(content, state)
+            if line is not None:
+                effects.append(Notice(line))
     return tuple(effects)
 
 
@@ -209,6 +222,8 @@ def on_callback(
         return set_reminders(content, state, cb.arg, now) if cb.op is Op.REMIND else None
     if pos == NAME_SCREEN:
         return issue(content, state, "") if cb.op is Op.CERTIFICATE else None
+    if pos == REGION_SCREEN:
+        return placed(content, state, from_arg(cb.arg)) if cb.op is Op.PLACE else None
     node = content.trees[pos.tree].nodes[pos.node]
     index = int(cb.arg) if cb.arg.isdigit() else -1
     match node, cb.op:
@@ -216,6 +231,8 @@ def on_callback(
             choice = node.choices[index]
             chosen = replace(state, place=choice.place or state.place)
             return follow(content, chosen, pos, choice.to)
+        case PlaceNode(), Op.PLACE:
+            return on_place(content, state, pos, node, cb.arg)
         case (MessageNode() | ResourcesNode(), Op.NEXT) if node.next:
             return follow(content, state, pos, node.next)
         case QuizQuestionNode(), Op.ANSWER if state.answered is None and 0 <= index < len(
@@ -239,6 +256,53 @@ def on_callback(
             check = content.trees[node.knowledge_check or ""]
             return arrive(content, state, Position(check.id, check.start))
     return None
+
+
+def on_place(
+    content: Content, state: ConversationState, pos: Position, node: PlaceNode, arg: str
+) -> Step | None:
+    """Act on a country button: "another country", the same place as before, a country with
+    regions (ask which), or a place to show channels for."""
+    if not arg:
+        return follow(content, state, pos, node.elsewhere)
+    code = state.place if arg == "same" else from_arg(arg)
+    if code is None or not known(content, code):
+        return None
+    country = content.country(code)
+    if arg != "same" and country is not None and country.regions and code == country.code:
+        return arrive(content, replace(state, place=code), REGION_SCREEN)
+    return follow(content, replace(state, place=code), pos, node.next)
+
+
+def placed(content: Content, state: ConversationState, code: str) -> Step | None:
+    """Set the place chosen on the region screen and go on from the place question before it."""
+    if not known(content, code) or content.country(code) != content.country(state.place or ""):
+        return None
+    asked = state.history[-1] if state.history else None
+    node = content.node(asked.tree, asked.node) if asked else None
+    if asked is None or not isinstance(node, PlaceNode):
+        return go_home(content, replace(state, place=code))
+    back = replace(state, place=code, history=state.history[:-1])
+    return follow(content, back.moved(asked, remember=False), asked, node.next)
+
+
+def on_located(content: Content, state: ConversationState, event: Located) -> Step:
+    """Use a shared location's coarse place: on the place questions, go on as if it was
+    picked; elsewhere, say which place channels are now shown for."""
+    code = located_place(content, event.country, event.region)
+    if code is None:
+        return redisplay(content, state, Notice(texts.PLACE_UNKNOWN))
+    new = replace(state, place=code)
+    pos = current(content, state)
+    node = content.node(pos.tree, pos.node)
+    if isinstance(node, PlaceNode):
+        return follow(content, new, pos, node.next)
+    if pos == REGION_SCREEN:
+        step = placed(content, new, code)
+        if step is not None:
+            return step
+    notice = Notice(texts.PLACE_SET.fill(place=place_name(content, code)))
+    return redisplay(content, new.bumped(), notice)
 
 
 def answer(
@@ -338,7 +402,8 @@ def on_text(content: Content, state: ConversationState, kind: TextKind) -> Step:
     tree = content.trees.get(current(content, state).tree)
     on_report_side = tree is not None and tree.report_side
     if kind is TextKind.CASE_DETAILS or on_report_side:
-        return redisplay(content, state, Notice(texts.CASE_DETAILS))
+        details = joined([texts.CASE_DETAILS, emergency_line(content, state)], " ")
+        return redisplay(content, state, Notice(details))
     return redisplay(content, state, Notice(texts.USE_BUTTONS))
 
 
@@ -378,6 +443,10 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
             return on_text(content, state, kind)
         case Verify(code):
             return Step(state, (CheckCertificate(code),))
+        case Located():
+            return on_located(content, state, event)
+        case SharedLocation():
+            return on_located(content, state, Located(None))
         case Unsupported():
             return redisplay(content, state, Notice(texts.UNSUPPORTED))
         case Resume():

@@ -58,11 +58,28 @@ class Unsupported:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedLocation:
+    """A location the user shared; the service maps it to a place before the engine sees it."""
+
+    latitude: float = field(repr=False)
+    longitude: float = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Where a shared location lies: a country code and a region name (as a geocoder spells
+    it in English), or None when unknown. The coordinates are already gone."""
+
+    country: str | None
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Resume:
     """Show the current screen again (a local chat reopened)."""
 
 
-Event = Start | Command | Tap | FreeText | Unsupported | Resume | Verify
+Event = Start | Command | Tap | FreeText | Unsupported | Resume | Verify | SharedLocation | Located
 
 COMMANDS = frozenset(
     {"start", "menu", "help", "language", "exit", "forget", "learn", "reminders", "verify"}

@@ -11,6 +11,7 @@ from bot.content.models import (
     EndNode,
     MenuNode,
     MessageNode,
+    PlaceNode,
     QuizQuestionNode,
     QuizResultNode,
     Resource,
@@ -27,8 +28,16 @@ from bot.core.course import (
     run_answers,
 )
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen, joined
+from bot.core.places import (
+    country_name,
+    emergency_by_country,
+    emergency_number,
+    place_name,
+    region_name,
+    to_arg,
+)
 from bot.core.refresh import next_due
-from bot.core.routing import EMERGENCY_TOPIC, emergency, resolve
+from bot.core.routing import EMERGENCY_TOPIC, resolve
 from bot.core.state import ConversationState, Position
 
 LANGUAGE_SCREEN = Position("_", "language")
@@ -37,7 +46,16 @@ REFRESH_SCREEN = Position("_", "refresh")
 REMINDERS_SCREEN = Position("_", "reminders")
 NAME_SCREEN = Position("_", "certificate_name")
 """Asks for the name to print on a certificate; the one screen where typed text is used."""
-BUILTIN_SCREENS = (LANGUAGE_SCREEN, FORGET_SCREEN, REFRESH_SCREEN, REMINDERS_SCREEN, NAME_SCREEN)
+REGION_SCREEN = Position("_", "region")
+"""Asks for the state or region within the chosen country; part of the report side."""
+BUILTIN_SCREENS = (
+    LANGUAGE_SCREEN,
+    FORGET_SCREEN,
+    REFRESH_SCREEN,
+    REMINDERS_SCREEN,
+    NAME_SCREEN,
+    REGION_SCREEN,
+)
 
 
 def field_msg(pos: Position, field: str, text: str) -> Msg:
@@ -66,6 +84,7 @@ def resource_card(resource: Resource) -> ResourceCard:
         resource_id=resource.id,
         name=resource_msg(resource, "name", resource.name),
         why=resource_msg(resource, "why", resource.why),
+        operator=resource_msg(resource, "operator", resource.operator),
         sharing=resource_msg(resource, "sharing", resource.sharing),
         law_enforcement=resource.law_enforcement,
         channels=tuple(
@@ -88,14 +107,38 @@ def resource_card(resource: Resource) -> ResourceCard:
 
 
 def emergency_line(content: Content, state: ConversationState) -> Msg:
-    """Return the 'call the emergency number first' line for the user's place."""
-    found = emergency(content.resources, place_of(content, state))
-    if found is None:
-        return texts.EMERGENCY_UNKNOWN
-    number = next((c.value for c in found.channels if c.kind == "call"), None)
+    """Return the 'call the emergency number first' line for the user's place; before a place
+    is chosen, each covered country's number."""
+    if state.place is None and len(content.places) > 1:
+        return emergency_by_country(content)
+    number = emergency_number(content, place_of(content, state))
     if number is None:
         return texts.EMERGENCY_UNKNOWN
     return texts.EMERGENCY_FIRST.fill(number=number)
+
+
+SUMMARY_CHANNELS = 4
+"""The summary names at most this many channels (the first ones shown), so it stays one line."""
+
+
+def summary(content: Content, state: ConversationState) -> Msg | None:
+    """Return a one-line summary of the channels the user was last shown, to forward or save."""
+    for pos in reversed(state.history):
+        node = content.node(pos.tree, pos.node)
+        if isinstance(node, ResourcesNode):
+            found = [r for r in resources_for(content, state, node) if r.channels]
+            items = [
+                texts.SUMMARY_CHANNEL.fill(
+                    name=resource_msg(r, "name", r.name), value=r.channels[0].value
+                )
+                for r in found
+                if EMERGENCY_TOPIC not in r.topics
+            ][:SUMMARY_CHANNELS]
+            place = place_name(content, place_of(content, state))
+            return texts.SUMMARY.fill(
+                place=place, emergency=emergency_line(content, state), channels=joined(items, "; ")
+            )
+    return None
 
 
 def resources_for(
@@ -139,7 +182,7 @@ def nav_row(content: Content, state: ConversationState, pos: Position) -> tuple[
         return ()
     row = [button(texts.BACK, state.revision, Op.BACK), button(texts.HOME, state.revision, Op.HOME)]
     tree = content.trees.get(pos.tree)
-    if tree is not None and tree.report_side:
+    if pos == REGION_SCREEN or (tree is not None and tree.report_side):
         row.append(button(texts.EXIT, state.revision, Op.EXIT))
     return tuple(row)
 
@@ -212,7 +255,7 @@ def resources_body(
 ) -> Body:
     """Return the emergency line first (unless this is the emergency screen), text and cards."""
     parts: list[Part] = []
-    if node.emergency_first and EMERGENCY_TOPIC not in node.topics:
+    if node.emergency_first:
         parts.append(emergency_line(content, state))
     parts.append(field_msg(pos, "text", node.text))
     found = resources_for(content, state, node)
@@ -231,8 +274,16 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
     match node:
         case MessageNode():
             return [text], next_row(pos, node.button, rev) if node.next else []
+        case MenuNode() if node.emergency_first:
+            parts: list[Part] = [emergency_line(content, state), text]
+            if content.trees[pos.tree].report_side:
+                where = place_name(content, place_of(content, state))
+                parts.insert(1, texts.SHOWING_FOR.fill(place=where))
+            return parts, choice_rows(pos, node.choices, rev)
         case MenuNode():
             return [text], choice_rows(pos, node.choices, rev)
+        case PlaceNode():
+            return [emergency_line(content, state), text], place_rows(content, state)
         case QuizQuestionNode() if state.answered is None:
             return question_body(content, state, pos, node)
         case QuizQuestionNode():
@@ -266,6 +317,34 @@ def course_rows(
     if completed(state, node):
         rows.insert(0, (button(texts.CERTIFICATE_GET, rev, Op.CERTIFICATE),))
     return rows
+
+
+def place_rows(content: Content, state: ConversationState) -> list[tuple[Button, ...]]:
+    """Return the country buttons: the place chosen before first, then "Another country"."""
+    rev = state.revision
+    rows: list[tuple[Button, ...]] = []
+    if state.place and content.country(state.place) is not None:
+        same = texts.PLACE_SAME.fill(place=place_name(content, state.place))
+        rows.append((button(same, rev, Op.PLACE, "same"),))
+    rows.extend((button(country_name(c), rev, Op.PLACE, to_arg(c.code)),) for c in content.places)
+    rows.append((button(texts.PLACE_OTHER_COUNTRY, rev, Op.PLACE),))
+    return rows
+
+
+def region_screen(content: Content, state: ConversationState) -> Screen:
+    """Return the regions of the chosen country that have channels, then "somewhere else"."""
+    rev = state.revision
+    country = content.country(place_of(content, state))
+    rows: list[tuple[Button, ...]] = []
+    parts: tuple[Part, ...] = (emergency_line(content, state),)
+    if country is not None:
+        parts = (*parts, texts.REGION_PROMPT)
+        rows.extend(
+            (button(region_name(r), rev, Op.PLACE, to_arg(r.code)),) for r in country.regions
+        )
+        rows.append((button(texts.REGION_ELSEWHERE, rev, Op.PLACE, country.code),))
+    rows.append(nav_row(content, state, REGION_SCREEN))
+    return Screen(REGION_SCREEN, parts, tuple(rows))
 
 
 def name_screen(state: ConversationState) -> Screen:
@@ -345,6 +424,8 @@ def screen_for(content: Content, state: ConversationState) -> Screen:
         return reminders_screen(state)
     if pos == NAME_SCREEN:
         return name_screen(state)
+    if pos == REGION_SCREEN:
+        return region_screen(content, state)
     parts, rows = node_body(content, state, pos)
     nav = nav_row(content, state, pos)
     if nav:

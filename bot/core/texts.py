@@ -157,8 +157,7 @@ USE_BUTTONS = pgettext("ui", "Beacon works with the buttons below and does not k
 CASE_DETAILS = pgettext(
     "safety",
     "Beacon is not a hotline and cannot receive a report, so it did not keep what you typed. "
-    "Please send details like these to one of the channels Beacon shows you, "
-    "and call 911 if anyone is in immediate danger.",
+    "Please send details like these to one of the channels Beacon shows you.",
 )
 UNSUPPORTED = pgettext(
     "ui", "Beacon cannot open photos, stickers, voice notes or files. Please use the buttons."
@@ -167,6 +166,28 @@ EMERGENCY_FIRST = pgettext("safety", "If anyone is in immediate danger, call {nu
 EMERGENCY_UNKNOWN = pgettext(
     "safety", "If anyone is in immediate danger, call your local emergency number now."
 )
+EMERGENCY_BY_COUNTRY = pgettext(
+    "safety", "If anyone is in immediate danger, call the emergency number now: {numbers}."
+)
+EMERGENCY_NUMBER_IN = Msg("", "{number} ({countries})", translate=False)
+"""One emergency number and the countries it serves, as listed before a place is chosen."""
+PLACE_IN_COUNTRY = pgettext("safety", "{region}, {country}")
+PLACE_SAME = pgettext("safety", "As before: {place}")
+PLACE_OTHER_COUNTRY = pgettext("safety", "Another country")
+REGION_PROMPT = pgettext("safety", "Which state or region?")
+REGION_ELSEWHERE = pgettext("safety", "Another state or region")
+SHOWING_FOR = pgettext("safety", "Showing channels for {place}.")
+PLACE_SET = pgettext(
+    "safety",
+    "Beacon will show channels for {place}. It kept only that, not your location.",
+)
+PLACE_UNKNOWN = pgettext(
+    "safety",
+    "Beacon has no checked channels for that location yet, and did not keep it. "
+    "If anyone is in immediate danger, call your local emergency number.",
+)
+SUMMARY = pgettext("safety", "Beacon summary for {place}. {emergency} {channels}")
+SUMMARY_CHANNEL = Msg("", "{name}: {value}", translate=False)
 NO_RESOURCES = pgettext(
     "safety",
     "Beacon has no checked channel for this place yet. "
@@ -186,6 +207,7 @@ LAW_ENFORCEMENT = pgettext("resource", "Law enforcement.")
 NOT_LAW_ENFORCEMENT = pgettext("resource", "Not law enforcement.")
 HOURS = pgettext("resource", "Hours: {hours}")
 LANGUAGES = pgettext("resource", "Languages: {languages}")
+RUN_BY = pgettext("resource", "Who runs it: {operator}")
 VERIFIED_ON = pgettext("resource", "Details checked on {date}.")
 COMMANDS = {
     "start": pgettext("command", "Start again from the main menu"),

@@ -26,9 +26,10 @@ Key = tuple[str, str]
 
 
 def is_critical(context: str, trees: Mapping[str, Tree]) -> bool:
-    """Say whether a context is safety-critical: see CRITICAL_CONTEXTS, resources, report side."""
+    """Say whether a context is safety-critical: see CRITICAL_CONTEXTS, resources, places,
+    report side."""
     head, _, rest = context.partition(":")
-    if context in CRITICAL_CONTEXTS or (head == "resource" and rest):
+    if context in CRITICAL_CONTEXTS or (head in ("resource", "place") and rest):
         return True
     tree = trees.get(head)
     node = rest.split(":", 1)[0]

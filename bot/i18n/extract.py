@@ -75,7 +75,7 @@ def resource_fields(directory: ResourceFile) -> Iterator[tuple[str, str, str, Pa
     """Yield (resource id, field, text, YAML path) for every resource text users see."""
     for index, resource in enumerate(directory.resources):
         base: PathKey = ("resources", index)
-        for field in ("name", "why", "sharing", "hours", "languages"):
+        for field in ("name", "why", "operator", "sharing", "hours", "languages"):
             yield resource.id, field, getattr(resource, field), (*base, field)
         for i, channel in enumerate(resource.channels):
             for field in ("note", "languages"):
@@ -83,6 +83,14 @@ def resource_fields(directory: ResourceFile) -> Iterator[tuple[str, str, str, Pa
                 if text:
                     path = (*base, "channels", i, field)
                     yield resource.id, f"channels.{i}.{field}", text, path
+
+
+def place_fields(directory: ResourceFile) -> Iterator[tuple[str, str, PathKey]]:
+    """Yield (place code, name, YAML path) for every country and region a file names."""
+    for index, country in enumerate(directory.places):
+        yield country.code, country.name, ("places", index, "name")
+        for i, region in enumerate(country.regions):
+            yield region.code, region.name, ("places", index, "regions", i, "name")
 
 
 def extract_text(source: str) -> list[Extracted]:
@@ -99,8 +107,12 @@ def extract_text(source: str) -> list[Extracted]:
             line = document.line(path)
             context = f"{tree.id}:{node_id}:{field}"
             found.append(Extracted(line, context, text, comments_above(lines, line)))
-    elif "resources" in data:
-        for resource_id, field, text, path in resource_fields(ResourceFile.model_validate(data)):
+    elif "resources" in data or "places" in data:
+        directory = ResourceFile.model_validate(data)
+        for code, text, path in place_fields(directory):
+            line = document.line(path)
+            found.append(Extracted(line, f"place:{code}", text, comments_above(lines, line)))
+        for resource_id, field, text, path in resource_fields(directory):
             line = document.line(path)
             context = f"resource:{resource_id}:{field}"
             found.append(Extracted(line, context, text, comments_above(lines, line)))

@@ -21,10 +21,12 @@ from bot.core.effects import (
     SetLocale,
     SetReminder,
 )
+from bot.core.events import SharedLocation
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs, negotiate
 from bot.logs import event
 from bot.service.certificates import Certificates
+from bot.service.locate import Locator, OfflineLocator
 from bot.service.messages import Inbound, Outbound, TapAnswer
 from bot.service.ports import (
     Clock,
@@ -120,9 +122,11 @@ class ConversationService:
         default_locale: str = "en",
         sealer: ChatSealer | None = None,
         certificates: Certificates | None = None,
+        locator: Locator | None = None,
     ) -> None:
-        """Wire the service to its content, store, clock, catalogs, user keyer and the sealer
-        that encrypts a chat for reminders (derived from the keyer's secret by default)."""
+        """Wire the service to its content, store, clock, catalogs, user keyer, the sealer
+        that encrypts a chat for reminders (derived from the keyer's secret by default) and
+        the offline locator for shared locations."""
         self.content = content
         self.store = store
         self.clock = clock
@@ -131,9 +135,13 @@ class ConversationService:
         self.default_locale = default_locale
         self.sealer = sealer or ChatSealer(keyer.secret)
         self.certificates = certificates
+        self.locator = locator or OfflineLocator()
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
-        """Apply one inbound and return what to send; a redelivered update returns nothing new."""
+        """Apply one inbound and return what to send; a redelivered update returns nothing new.
+        A shared location becomes its coarse place here, before anything is stored."""
+        if isinstance(inbound.event, SharedLocation):
+            inbound = replace(inbound, event=await self.locator.locate(inbound.event))
         user_key = self.keyer.key(inbound.platform, inbound.user_id)
         kind = type(inbound.event).__name__
         update_key = (

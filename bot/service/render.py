@@ -80,7 +80,8 @@ class Renderer:
         return source.format_map(_Params((name, self.value(v)) for name, v in msg.params))
 
     def card(self, card: ResourceCard) -> str:
-        """Return a resource as a short block: name, why, channels, hours, languages, sharing."""
+        """Return a resource as a short block: name, why, channels, hours, languages, who runs
+        it, and whether it is law enforcement with what it may do with what you share."""
         lines = [self.text(card.name), self.text(card.why)]
         for channel in card.channels:
             line = f"• {self.text(texts.CHANNEL_KINDS[channel.kind])}: {channel.value}"
@@ -91,6 +92,7 @@ class Renderer:
             lines.append(line)
         lines.append(self.text(texts.HOURS.fill(hours=card.hours)))
         lines.append(self.text(texts.LANGUAGES.fill(languages=card.languages)))
+        lines.append(self.text(texts.RUN_BY.fill(operator=card.operator)))
         kind = texts.LAW_ENFORCEMENT if card.law_enforcement else texts.NOT_LAW_ENFORCEMENT
         lines.append(f"{self.text(kind)} {self.text(card.sharing)}")
         lines.append(self.text(texts.VERIFIED_ON.fill(date=card.verified_on)))

@@ -12,8 +12,9 @@ from bot.core.screens import screen_for
 from bot.core.state import ConversationState, Position
 
 
-def every_screen(content: Content, places: Iterable[str]) -> Iterator[tuple[str, Screen]]:
-    """Yield (label, screen) for each node in each place, and each answer of each question."""
+def every_screen(content: Content, places: Iterable[str | None]) -> Iterator[tuple[str, Screen]]:
+    """Yield (label, screen) for each node in each place (None: not chosen yet), and each
+    answer of each question."""
     for place in places:
         for tree in content.trees.values():
             for node_id, node in tree.nodes.items():

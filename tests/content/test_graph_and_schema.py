@@ -19,7 +19,8 @@ def test_graph_draws_every_node_and_link(content: Content) -> None:
     assert diagram.startswith("flowchart TD\n")
     for node_id in tree.nodes:
         assert f"report__{node_id}" in diagram
-    assert 'report__start -->|"Yes, someone is in danger now"| report__danger' in diagram
+    assert 'report__who -->|"Someone is in danger right now"| report__danger' in diagram
+    assert 'report__start -->|"another country"| report__elsewhere' in diagram
     main = mermaid(content, content.trees["main"])
     assert '"report:start"' in main and "language((language))" in main
 

@@ -319,13 +319,21 @@ def test_report_side_has_exit_and_treats_text_as_case_details() -> None:
     screen = shown(step(CONTENT, state, Resume(), NOW)).screen
     assert [b.label for b in screen.buttons[-1]] == [texts.BACK, texts.HOME, texts.EXIT]
     result = step(CONTENT, state, FreeText(TextKind.SHORT), NOW)
-    assert result.effects[0] == Notice(texts.CASE_DETAILS)
+    assert_case_details(result)
 
 
 def test_case_details_anywhere_get_the_safety_answer() -> None:
     """Text that looks like case details gets where to send them, even outside the report side."""
     result = step(CONTENT, at("quiz:q1"), FreeText(TextKind.CASE_DETAILS), NOW)
-    assert result.effects[0] == Notice(texts.CASE_DETAILS)
+    assert_case_details(result)
+
+
+def assert_case_details(result: Step) -> None:
+    """Assert the first effect says where to send case details, then the emergency line."""
+    notice = result.effects[0]
+    assert isinstance(notice, Notice)
+    parts = [value for _, value in notice.message.params]
+    assert parts == [texts.CASE_DETAILS, texts.EMERGENCY_FIRST.fill(number="911")]
 
 
 def test_home_has_no_navigation_row() -> None:

@@ -106,12 +106,12 @@ def runtime_config_of(runtime: object) -> str:
 async def test_media_and_other_updates_get_a_kind_answer_or_are_ignored(
     fake: FakeTelegram, app: App, kind: str
 ) -> None:
-    """Stickers, photos, voice, documents and locations get a kind reply; the rest is ignored."""
+    """Stickers, photos, voice, documents and contacts get a kind reply; the rest is ignored."""
     async with running(fake, app, kind, "polling") as runtime:
         person = new_user()
         user = TelegramUser(fake, runtime, person)
         await user.act({"send": "/start"})
-        for media in ("sticker", "photo", "voice", "document", "location", "video", "contact"):
+        for media in ("sticker", "photo", "voice", "document", "video", "contact"):
             seen = await user.act({"other": media})
             assert seen[0]["text"] == texts.UNSUPPORTED.text, media
             assert seen[1]["text"].startswith("Welcome to Beacon.")

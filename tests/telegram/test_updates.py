@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from bot.core.events import Command, FreeText, Start, Tap, TextKind, Unsupported
+from bot.core.events import (
+    Command,
+    FreeText,
+    SharedLocation,
+    Start,
+    Tap,
+    TextKind,
+    Unsupported,
+)
 from bot.transports.telegram.updates import (
     Ignored,
     Incoming,
@@ -33,7 +41,8 @@ def message(chat: dict[str, Any] = PRIVATE, **fields: Any) -> dict[str, Any]:
         (message(text="hello"), FreeText(TextKind.SHORT)),
         (message(sticker={"file_id": "x"}), Unsupported("sticker")),
         (message(photo=[{"file_id": "x"}]), Unsupported("photo")),
-        (message(location={"latitude": 1.0, "longitude": 2.0}), Unsupported("location")),
+        (message(location={"latitude": 1.0, "longitude": 2.0}), SharedLocation(1.0, 2.0)),
+        (message(location={"latitude": "x"}), Unsupported("location")),
         (message(new_chat_title="t"), Unsupported("other")),
         (message(chat=GROUP, text="/help@BeaconTestBot"), Command("help")),
         (message(chat=GROUP, text="/help"), Command("help")),

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.events import Command, Event, Start, Tap, Unsupported
+from bot.core.events import Command, Event, SharedLocation, Start, Tap, Unsupported
 from bot.core.inputs import parse_text
 
 MEDIA_KINDS = (
@@ -108,15 +108,27 @@ def _poll_answer(update_id: int, answer: Mapping[str, Any]) -> Parsed:
     )
 
 
+def shared_location(location: Mapping[str, Any]) -> Event:
+    """Return a shared location's event, or Unsupported when its numbers are unreadable."""
+    latitude, longitude = location.get("latitude"), location.get("longitude")
+    if isinstance(latitude, int | float) and isinstance(longitude, int | float):
+        return SharedLocation(float(latitude), float(longitude))
+    return Unsupported("location")
+
+
 def _message(update_id: int, message: Mapping[str, Any], bot_username: str | None) -> Parsed:
-    """Read a message: text becomes a command or free text; media becomes Unsupported."""
+    """Read a message: text becomes a command or free text, a location (or venue) a
+    SharedLocation, other media Unsupported."""
     chat = message.get("chat", {})
     sender = message.get("from")
     if not sender or sender.get("is_bot"):
         return Ignored(update_id, "no human sender")
     text = message.get("text")
+    location = message.get("location")
     if isinstance(text, str):
         event = parse_text(text, bot_username)
+    elif isinstance(location, Mapping):
+        event = shared_location(location)
     else:
         kind = next((k for k in MEDIA_KINDS if k in message), "other")
         event = Unsupported(kind)

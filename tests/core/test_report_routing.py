@@ -1,0 +1,223 @@
+"""The report side on the shipped content: the routing table over places and situations, the
+four-tap promise in English and Spanish, the place menus and a shared location."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from bot.content.bundle import Content
+from bot.core import texts
+from bot.core.codec import Callback, Op, encode
+from bot.core.effects import CountResourceViews, Notice, Show
+from bot.core.engine import step
+from bot.core.events import Located, SharedLocation, Tap
+from bot.core.places import emergency_number, located_place
+from bot.core.screens import REGION_SCREEN
+from bot.core.state import ConversationState, Position
+from bot.i18n.catalogs import Catalogs
+from bot.service.messages import Reply
+from bot.testing.simulator import CoreChat
+from tests.core.test_engine import NOW
+
+WHO = Position("report", "who")
+START = Position("report", "start")
+
+# (country, region or None, situation) -> (emergency number, channels in the order shown)
+ROUTES = [
+    ("United States", "Arizona", "A child or teen (maybe under 18)", "911",
+     ["ncmec", "az_dcs", "nhth"]),
+    ("United States", "Arizona", "An adult: forced work or abuse at work", "911",
+     ["nhth", "az_tipline", "dol_whd", "eeoc", "hsi_tipline", "fbi_tips"]),
+    ("United States", "Arizona", "An adult: sex trafficking", "911",
+     ["nhth", "az_tipline", "stronghearts", "hsi_tipline", "fbi_tips"]),
+    ("United States", "Arizona", "Someone is in danger right now", "911", ["us_911"]),
+    ("United States", "Arizona", "It's about me. I need help.", "911", ["nhth", "stronghearts"]),
+    ("United States", "Another state or region", "An adult: forced work or abuse at work", "911",
+     ["nhth", "dol_whd", "eeoc", "hsi_tipline", "fbi_tips"]),
+    ("United States", "Another state or region", "A child or teen (maybe under 18)", "911",
+     ["ncmec", "nhth"]),
+    ("United Kingdom", None, "I'm not sure what it is", "999", ["gb_msh"]),
+    ("United Kingdom", None, "Someone is in danger right now", "999", ["gb_999"]),
+    ("Canada", None, "A child or teen (maybe under 18)", "911", ["ca_hotline"]),
+    ("Mexico", None, "An adult: sex trafficking", "911", ["mx_lnctp"]),
+    ("Mexico", None, "It's about me. I need help.", "911", ["mx_lnctp"]),
+]  # fmt: skip
+
+
+def views(chat: CoreChat) -> list[str]:
+    """Return the resource ids the last step showed."""
+    counted = [e for e in chat.effects if isinstance(e, CountResourceViews)]
+    return list(counted[0].resource_ids) if counted else []
+
+
+def shown_text(out: Sequence[object]) -> str:
+    """Return the text of the screen a step showed (its last message with buttons)."""
+    return [m for m in out if isinstance(m, Reply) and m.buttons][-1].text
+
+
+@pytest.mark.parametrize(("country", "region", "situation", "number", "channels"), ROUTES)
+def test_routing_table(
+    content: Content,
+    country: str,
+    region: str | None,
+    situation: str,
+    number: str,
+    channels: list[str],
+) -> None:
+    """Each place and situation reaches its channels, ranked, with the emergency number on top."""
+    chat = CoreChat(content)
+    chat.send("/start")
+    chat.click("Report or get help")
+    chat.click(country)
+    if region is not None:
+        chat.click(region)
+    out = chat.click(situation)
+    assert views(chat) == channels
+    assert shown_text(out).startswith(f"If anyone is in immediate danger, call {number} now.")
+
+
+PATHS = {
+    "child in Arizona": ["United States", "Arizona", "A child or teen (maybe under 18)"],
+    "labor elsewhere in the U.S.": [
+        "United States", "Another state or region", "An adult: forced work or abuse at work",
+    ],
+    "danger in Arizona": ["United States", "Arizona", "Someone is in danger right now"],
+    "help for me in Arizona": ["United States", "Arizona", "It's about me. I need help."],
+    "unsure in the UK": ["United Kingdom", "I'm not sure what it is"],
+    "sex trafficking in Mexico": ["Mexico", "An adult: sex trafficking"],
+}  # fmt: skip
+
+
+def position_of(chat: CoreChat, label: str) -> tuple[int, int]:
+    """Return the row and column of the button with this label on the last keyboard."""
+    for r, row in enumerate(chat.keyboard.rows):
+        for c, button in enumerate(row):
+            if button.label == label:
+                return r, c
+    raise AssertionError(f"no button {label!r}")
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_every_path_reaches_its_channels_in_four_taps_emergency_first(
+    shipped_content: Content, catalogs: Catalogs, locale: str, path: str
+) -> None:
+    """From /start, a new user reaches channels in at most four taps, in English and Spanish
+    (the same buttons, by position), and every screen on the way names the emergency number."""
+    english = CoreChat(shipped_content)
+    chat = CoreChat(shipped_content, catalogs, locale)
+    english.send("/start")
+    out = chat.send("/start")
+    taps = 0
+    for label in ["Report or get help", *PATHS[path]]:
+        row, column = position_of(english, label)
+        english.click(label)
+        out = chat.event(Tap(chat.keyboard.rows[row][column].data))
+        taps += 1
+        assert any(n in shown_text(out).split("\n\n")[0] for n in ("911", "999")), shown_text(out)
+        if views(chat):
+            break
+    assert views(chat) and views(chat) == views(english)
+    assert taps <= 4
+
+
+def test_the_place_menu_offers_the_place_chosen_before(content: Content) -> None:
+    """A returning user's place comes first on the place menu and skips the region question."""
+    chat = CoreChat(content)
+    chat.send("/start report")
+    chat.click("United States")
+    chat.click("Arizona")
+    chat.send("/start report")
+    first = chat.keyboard.rows[0][0].label
+    assert first == "As before: Arizona, United States"
+    out = chat.click(first)
+    assert chat.state.at == WHO and chat.state.place == "US-AZ"
+    assert "Showing channels for Arizona, United States." in shown_text(out)
+
+
+def test_a_region_from_another_country_is_refused(content: Content) -> None:
+    """A forged region button for another country than the one chosen changes nothing."""
+    chat = CoreChat(content)
+    chat.send("/start report")
+    chat.click("Mexico")
+    chat.click("Back")
+    chat.click("United States")
+    assert chat.state.at == REGION_SCREEN
+    state = chat.state
+    forged = Tap(encode(Callback(state.revision, Op.PLACE, "GB")))
+    result = step(content, state, forged, NOW)
+    assert result.state == state
+
+
+@pytest.mark.parametrize(
+    ("country", "region", "place"),
+    [
+        ("US", "Arizona", "US-AZ"),
+        ("US", "Nevada", "US"),
+        ("US", None, "US"),
+        ("GB", "England", "GB"),
+        ("MX", "Mexico City", "MX"),
+        ("FR", "Île-de-France", None),
+        (None, None, None),
+    ],
+)
+def test_a_location_maps_to_the_most_specific_covered_place(
+    content: Content, country: str | None, region: str | None, place: str | None
+) -> None:
+    """A region with channels of its own, else its country; a country Beacon lacks, nothing."""
+    assert located_place(content, country, region) == place
+
+
+def test_a_location_on_the_place_question_goes_on_as_if_picked(content: Content) -> None:
+    """Sharing a location answers the place question; only the coarse place is kept."""
+    state = ConversationState(revision=3, at=START)
+    result = step(content, state, Located("US", "Arizona"), NOW)
+    assert result.state.at == WHO and result.state.place == "US-AZ"
+    assert "Arizona" not in repr(result.state.to_dict()).replace("US-AZ", "")
+
+
+def test_a_location_elsewhere_sets_the_place_and_says_so(content: Content) -> None:
+    """Away from the place question, a location changes the place and says which it is."""
+    state = ConversationState(revision=3, at=Position("main", "home"))
+    result = step(content, state, Located("GB", "Scotland"), NOW)
+    assert result.state.place == "GB" and result.state.at == state.at
+    notice = result.effects[0]
+    assert isinstance(notice, Notice) and notice.message.context == "safety"
+    assert notice.message.text == texts.PLACE_SET.text
+    assert any(isinstance(e, Show) for e in result.effects)
+
+
+def test_an_unknown_location_changes_nothing_and_says_so(content: Content) -> None:
+    """A location Beacon has no channels for (or could not read) keeps the place as it was."""
+    state = ConversationState(revision=3, at=START, place="US-AZ")
+    for event in (Located("FR", "Brittany"), SharedLocation(48.1, -1.7)):
+        result = step(content, state, event, NOW)
+        assert result.state.place == "US-AZ" and result.state.at == START
+        assert result.effects[0] == Notice(texts.PLACE_UNKNOWN)
+
+
+def test_every_covered_country_has_an_emergency_number_and_a_channel(content: Content) -> None:
+    """The place menu never leads to a country without its emergency number and a hotline."""
+    for country in content.places:
+        assert emergency_number(content, country.code) is not None, country.code
+        own = [r for r in content.resources if r.jurisdiction.startswith(country.code)]
+        assert any("emergency" not in r.topics for r in own), country.code
+
+
+def test_the_summary_is_one_line_with_the_emergency_number_first(content: Content) -> None:
+    """The end of a path sends a one-line summary of the channels, as its own message."""
+    chat = CoreChat(content)
+    chat.send("/start report")
+    chat.click("United Kingdom")
+    chat.click("I'm not sure what it is")
+    chat.click("Continue")
+    chat.click("Continue")
+    out = chat.click("Continue")
+    last = out[-1]
+    assert isinstance(last, Reply) and not last.buttons and "\n" not in last.text
+    assert last.text == (
+        "Beacon summary for United Kingdom. If anyone is in immediate danger, call 999 now. "
+        "Modern Slavery & Exploitation Helpline: 08000 121 700"
+    )
