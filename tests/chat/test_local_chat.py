@@ -42,10 +42,11 @@ def test_run_without_a_token_opens_the_local_chat(tmp_path: Path) -> None:
 
 def test_numbers_choose_and_commands_work(tmp_path: Path) -> None:
     """Typing a number presses that button; commands and free text are answered."""
-    result = chat(tmp_path, ["2", "1", "hello", "/menu", "/quit"])
+    result = chat(tmp_path, ["2", "4", "1", "hello", "/menu", "/quit"])
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.index("Is anyone in immediate danger right now?") < out.index("Call 911 now.")
+    assert out.index("Where is this happening?") < out.index("call 999 now.")
+    assert out.index("call 999 now.") < out.index("Call now. Stay somewhere safe.")
     assert "Beacon is not a hotline and cannot receive a report" in out
     assert out.rstrip().endswith(">") and out.count("Welcome to Beacon.") == 2
     assert "\033[" not in out  # no colours when the output is not a terminal

@@ -29,7 +29,7 @@ ROUTES = [
     ("United States", "Arizona", "A child or teen (maybe under 18)", "911",
      ["ncmec", "az_dcs", "nhth"]),
     ("United States", "Arizona", "An adult: forced work or abuse at work", "911",
-     ["nhth", "az_tipline", "dol_whd", "eeoc", "hsi_tipline", "fbi_tips"]),
+     ["nhth", "az_tipline", "dol_whd", "eeoc", "hsi_tipline"]),
     ("United States", "Arizona", "An adult: sex trafficking", "911",
      ["nhth", "az_tipline", "stronghearts", "hsi_tipline", "fbi_tips"]),
     ("United States", "Arizona", "Someone is in danger right now", "911", ["us_911"]),
