@@ -141,14 +141,17 @@ async def verify(settings: Settings, code: str) -> int:
 
 
 async def purge(settings: Settings) -> int:
-    """Delete users inactive for RETENTION_DAYS and old update ids; print the counts."""
+    """Delete users inactive for RETENTION_DAYS, old update ids and exit ids; print the counts."""
     engine = make_engine(settings.database_url)
     try:
         await migrate(engine)
         purged = await RetentionJob(engine, SystemClock(), settings.retention_days).run_once()
     finally:
         await engine.dispose()
-    print(f"purged {purged.users} inactive users and {purged.update_ids} old update ids")
+    print(
+        f"purged {purged.users} inactive users, {purged.update_ids} old update ids "
+        f"and {purged.exit_messages} old exit message ids"
+    )
     return 0
 
 

@@ -60,6 +60,14 @@ def asyncpg_dsn(url: str) -> str:
 
 
 FORGET_CERTIFICATE_NAMES = "UPDATE certificates SET name = NULL, user_id = NULL WHERE user_id = $1"
+FORGET_EXIT_MESSAGES = (
+    "DELETE FROM exit_messages WHERE chat_key = (SELECT user_key FROM users WHERE id = $1)"
+)
+RECORD_EXIT_MESSAGE = (
+    "INSERT INTO exit_messages (chat_key, message_id, sent_at) "
+    "SELECT user_key, $2, $3 FROM users WHERE user_key = $1 "
+    "ON CONFLICT (chat_key, message_id) DO NOTHING"
+)
 UPSERT_REMINDER = (
     "INSERT INTO reminders (user_id, chat, plan, next_at, language) "
     "VALUES ($1, $2, $3::json, $4, $5) "
@@ -74,6 +82,7 @@ async def write(
     """Apply an update's writes; raise StateConflict when the revision moved on."""
     if writes.forget:
         await connection.execute(FORGET_CERTIFICATE_NAMES, user_id)
+        await connection.execute(FORGET_EXIT_MESSAGES, user_id)
         await connection.execute("DELETE FROM users WHERE id = $1", user_id)
         return
     if writes.state is not None:
@@ -155,6 +164,12 @@ class PostgresStore:
         await self.pool.execute(
             "UPDATE users SET active = $1 WHERE user_key = $2", active, user_key
         )
+
+    async def record_exit_message(
+        self, chat_key: str, message_id: int, sent_at: dt.datetime
+    ) -> None:
+        """Keep a message id for exit under a chat key, only while the key is a stored user's."""
+        await self.pool.execute(RECORD_EXIT_MESSAGE, chat_key, message_id, sent_at)
 
     async def close(self) -> None:
         """Close the pool."""

@@ -48,6 +48,14 @@ COUNT_VIEW = (
 )
 
 FORGET_CERTIFICATE_NAMES = "UPDATE certificates SET name = NULL, user_id = NULL WHERE user_id = ?"
+FORGET_EXIT_MESSAGES = (
+    "DELETE FROM exit_messages WHERE chat_key = (SELECT user_key FROM users WHERE id = ?)"
+)
+RECORD_EXIT_MESSAGE = (
+    "INSERT INTO exit_messages (chat_key, message_id, sent_at) "
+    "SELECT user_key, ?, ? FROM users WHERE user_key = ? "
+    "ON CONFLICT (chat_key, message_id) DO NOTHING"
+)
 UPSERT_REMINDER = (
     "INSERT INTO reminders (user_id, chat, plan, next_at, language) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (user_id) DO UPDATE SET chat = excluded.chat, plan = excluded.plan, "
@@ -74,6 +82,7 @@ def write(
     """Apply an update's writes; raise StateConflict when the revision moved on."""
     if writes.forget:
         connection.execute(FORGET_CERTIFICATE_NAMES, (user_id,))
+        connection.execute(FORGET_EXIT_MESSAGES, (user_id,))
         connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
         return
     if writes.state is not None:
@@ -142,6 +151,13 @@ class SqliteStore:
         """Mark a known user as reachable or not."""
         await self.run_unit(partial(_set_active, user_key=user_key, active=active))
 
+    async def record_exit_message(
+        self, chat_key: str, message_id: int, sent_at: dt.datetime
+    ) -> None:
+        """Keep a message id for exit under a chat key, only while the key is a stored user's."""
+        values = (message_id, timestamp(sent_at), chat_key)
+        await self.run_unit(partial(_record_exit_message, values=values))
+
     async def close(self) -> None:
         """Stop checkpointing, finish queued writes, write the WAL back and close."""
         if self._checkpointer is not None:
@@ -184,6 +200,11 @@ def writer_connection(path: str) -> sqlite3.Connection:
 def _set_active(connection: sqlite3.Connection, *, user_key: str, active: bool) -> None:
     """Set a user's active flag."""
     connection.execute("UPDATE users SET active = ? WHERE user_key = ?", (active, user_key))
+
+
+def _record_exit_message(connection: sqlite3.Connection, *, values: tuple[int, str, str]) -> None:
+    """Insert an exit message id (message id, time, chat key) if the key is a stored user's."""
+    connection.execute(RECORD_EXIT_MESSAGE, values)
 
 
 def open_connection(path: str) -> sqlite3.Connection:

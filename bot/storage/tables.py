@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -120,6 +128,18 @@ class Certificate(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=60)
     language: str = Field(max_length=16)
     issued_at: dt.datetime = utc_column()
+
+
+class ExitMessage(SQLModel, table=True):
+    """A private chat's message that exit deletes, under the user's key; no raw id, no text."""
+
+    __tablename__ = "exit_messages"
+
+    chat_key: str = Field(primary_key=True, max_length=64)
+    message_id: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False, nullable=False)
+    )
+    sent_at: dt.datetime = utc_column(index=True)
 
 
 metadata = SQLModel.metadata

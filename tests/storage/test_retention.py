@@ -1,6 +1,6 @@
 """Retention: users inactive past RETENTION_DAYS leave no row behind (their certificate keeps
-only the course and date), active users are untouched, old update ids go (SQLite and
-PostgreSQL)."""
+only the course and date), active users are untouched, old update ids go, and exit message ids
+go once Telegram no longer lets Beacon delete them (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from pathlib import Path
 
 from bot.content.bundle import Content
 from bot.core.events import Start
+from bot.service.user_keys import UserKeyer
 from bot.settings import PROJECT_ROOT
 from bot.storage.certificate_table import CertificateTable
+from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.storage.retention import RetentionJob
 from bot.testing.clocks import ManualClock
 from bot.testing.simulator import FIXED_NOW
@@ -21,6 +23,13 @@ from tests.conftest import Database
 from tests.service.test_service import SECRET, User, service_on
 
 DAY = dt.timedelta(days=1)
+HOUR = dt.timedelta(hours=1)
+
+
+def exit_log(database: Database, clock: ManualClock) -> SqlMessageLog:
+    """Return the exit message log on the test database, keyed as the test service keys."""
+    assert isinstance(database.store, ExitMessageWriter)
+    return SqlMessageLog(database.engine, UserKeyer(SECRET), clock, database.store)
 
 
 async def visit(database: Database, content: Content, user_id: str, when: dt.datetime) -> User:
@@ -46,13 +55,19 @@ async def test_inactive_users_are_deleted_and_active_ones_kept(
     certificates = CertificateTable(database.engine)
     old_key = service_on(database.store, content).keyer.key("telegram", "111")
     issued = await certificates.issue(old_key, "learn:menu", "Ana", "en", FIXED_NOW)
+    await exit_log(database, ManualClock(FIXED_NOW)).add(111, 1)
+    await exit_log(database, ManualClock(FIXED_NOW + 181 * DAY - HOUR)).add(111, 2)
+    await exit_log(database, ManualClock(FIXED_NOW + 181 * DAY - HOUR)).add(222, 3)
     before = await database.counts()
-    assert before["users"] == 2 and before["reminders"] == 2
+    assert before["users"] == 2 and before["reminders"] == 2 and before["exit_messages"] == 3
     job = RetentionJob(database.engine, ManualClock(FIXED_NOW + 181 * DAY), days=180)
     purged = await job.run_once()
     assert (purged.users, purged.update_ids) == (1, before["processed_updates"])
+    assert purged.exit_messages == 2
     after = await database.counts()
     assert after["users"] == 1 and after["conversations"] == 1 and after["reminders"] == 1
+    new_key = service_on(database.store, content).keyer.key("telegram", "222")
+    assert [row[:2] for row in await database.rows("exit_messages")] == [(new_key, 3)]
     kept = await certificates.find(issued.serial)
     assert kept is not None and kept.name is None and kept.course == "learn:menu"
     assert after["certificates"] == 1
@@ -70,6 +85,22 @@ async def test_nothing_is_deleted_within_the_retention_period(
     assert (await job.run_once()).users == 0
 
 
+async def test_exit_message_ids_go_after_48_hours(database: Database, content: Content) -> None:
+    """Ids Telegram no longer lets Beacon delete are purged; younger ones and the user stay."""
+    await visit(database, content, "444", FIXED_NOW)
+    clock = ManualClock(FIXED_NOW)
+    log = exit_log(database, clock)
+    await log.add(444, 1)
+    clock.advance(2 * HOUR)
+    await log.add(444, 2)
+    job = RetentionJob(database.engine, ManualClock(FIXED_NOW + 49 * HOUR), days=180)
+    purged = await job.run_once()
+    assert (purged.users, purged.exit_messages) == (0, 1)
+    assert [row[1] for row in await database.rows("exit_messages")] == [2]
+    assert (await database.counts())["users"] == 1
+    assert await log.take_recent(444) == [2]
+
+
 def test_purge_on_the_command_line(tmp_path: Path) -> None:
     """`python -m bot purge` migrates if needed and reports what it deleted."""
     result = subprocess.run(
@@ -79,4 +110,6 @@ def test_purge_on_the_command_line(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "purged 0 inactive users and 0 old update ids"
+    assert result.stdout.strip() == (
+        "purged 0 inactive users, 0 old update ids and 0 old exit message ids"
+    )

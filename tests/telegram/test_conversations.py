@@ -54,7 +54,7 @@ async def test_deep_link_with_campaign(fake: FakeTelegram, app: App, kind: str) 
     async with running(fake, app, kind, "polling") as runtime:
         person = new_user()
         seen = await TelegramUser(fake, runtime, person).act({"send": "/start report-phx2026"})
-        assert seen[0]["text"].startswith("Beacon is not a hotline")
+        assert seen[0]["text"].split("\n\n")[1].startswith("Beacon is not a hotline")
         other = new_user()
         seen = await TelegramUser(fake, runtime, other).act({"send": "/start no$such*entry"})
-        assert seen[0]["text"].startswith("Welcome to Beacon.")
+        assert seen[0]["text"].split("\n\n")[1] == "Welcome to Beacon."

@@ -185,16 +185,34 @@ async def test_erase_deletes_recent_messages_in_batches() -> None:
     """Exit deletes messages younger than 48 hours, 100 per call, and forgets them."""
     now = [1_000_000.0]
     sent = SentMessages(per_chat=500, clock=lambda: now[0])
-    sent.add(1, 1)
+    await sent.add(1, 1)
     now[0] += 49 * 3600
     for message_id in range(2, 252):
-        sent.add(1, message_id)
+        await sent.add(1, message_id)
     api = RecordingApi()
     await Delivery(api, FAST, sent).deliver(Target(1), [EraseChat()])
     deleted = [ids for kind, ids in api.calls if kind == "delete"]
     assert [len(batch) for batch in deleted] == [100, 100, 50]  # type: ignore[arg-type]
     assert 1 not in deleted[0]  # type: ignore[operator]
-    assert sent.take_recent(1) == []
+    assert await sent.take_recent(1) == []
+
+
+async def test_only_private_chats_are_recorded_for_exit() -> None:
+    """Sends to a private chat are remembered for exit; sends to a group (id < 0) are not."""
+    sent = SentMessages()
+    delivery = Delivery(RecordingApi(), FAST, sent)
+    await delivery.send(7, "to a user")
+    await delivery.send(-100_200, "to a group")
+    await delivery.remember(-100_200, 5)
+    assert await sent.take_recent(7) == [101]
+    assert await sent.take_recent(-100_200) == []
+
+
+async def test_exit_after_nothing_deletes_nothing() -> None:
+    """Erasing a chat with no recorded messages makes no Bot API call."""
+    api = RecordingApi()
+    await Delivery(api, FAST, SentMessages()).deliver(Target(1), [EraseChat()])
+    assert api.calls == []
 
 
 async def test_tap_answer_text_is_passed() -> None:

@@ -21,7 +21,9 @@ async def test_a_shared_location_answers_the_place_question(
     fake: FakeTelegram, app: App, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """On the place question, a location in London shows the UK's 999 first and its helpline
-    next; only the country is stored, and the coordinates reach no log and no table."""
+    next; only the country is stored, and the coordinates reach no log and no table. (Client
+    libraries log whole updates at DEBUG; Beacon holds them at INFO, see bot/logs.py, so only
+    records a running Beacon would emit are checked: its own at any level, others from INFO.)"""
     caplog.set_level(logging.DEBUG)
     async with running(fake, app, kind, "polling") as runtime:
         user = TelegramUser(fake, runtime, new_user())
@@ -41,6 +43,12 @@ async def test_a_shared_location_answers_the_place_question(
         ]
         dump = repr([list(await connection.execute(text(f'SELECT * FROM "{t}"'))) for t in tables])
     assert '"GB"' in dump or "'GB'" in dump
+    emitted = " ".join(
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("beacon") or r.levelno >= logging.INFO
+    )
+    assert any(r.name.startswith("beacon") for r in caplog.records)
     for number in LONDON:
-        assert number not in dump and number not in caplog.text
-    assert "London" not in dump and "England" not in dump and "England" not in caplog.text
+        assert number not in dump and number not in emitted
+    assert "London" not in dump and "England" not in dump and "England" not in emitted

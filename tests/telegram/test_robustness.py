@@ -114,7 +114,7 @@ async def test_media_and_other_updates_get_a_kind_answer_or_are_ignored(
         for media in ("sticker", "photo", "voice", "document", "video", "contact"):
             seen = await user.act({"other": media})
             assert seen[0]["text"] == texts.UNSUPPORTED.text, media
-            assert seen[1]["text"].startswith("Welcome to Beacon.")
+            assert seen[1]["text"].split("\n\n")[1] == "Welcome to Beacon."
         not_asked_for = [
             fake.edit_text(person, 1, "edited"),
             fake.channel_post(-100500, "a post"),
@@ -159,6 +159,6 @@ async def test_polling_survives_get_updates_failures(
         user = TelegramUser(fake, runtime, new_user())
         for _ in range(5):
             seen = await user.act({"send": "/menu"})
-            assert seen[0]["text"].startswith("Welcome to Beacon.")
+            assert seen[0]["text"].split("\n\n")[1] == "Welcome to Beacon."
     failed = [c for c in fake.calls_to("getUpdates") if c.status != 200]
     assert failed, "the fault plan never fired"

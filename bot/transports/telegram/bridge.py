@@ -12,7 +12,7 @@ from bot.logs import event
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound
 from bot.transports.telegram.api import ApiBlocked, ChatApi
-from bot.transports.telegram.delivery import Delivery, RetryPolicy, SentMessages, Target
+from bot.transports.telegram.delivery import Delivery, MessageLog, RetryPolicy, Target
 from bot.transports.telegram.group_quiz import GroupQuizzes
 from bot.transports.telegram.ordering import PerKeyOrder
 from bot.transports.telegram.updates import (
@@ -37,13 +37,14 @@ class TelegramBridge:
         self,
         service: ConversationService,
         api: ChatApi,
+        messages: MessageLog,
         policy: RetryPolicy | None = None,
     ) -> None:
-        """Serve `service` through `api`."""
+        """Serve `service` through `api`, recording private chats' message ids in `messages`."""
         self.service = service
         self.api = api
-        self.sent = SentMessages()
-        self.delivery = Delivery(api, policy or RetryPolicy(), self.sent)
+        self.messages = messages
+        self.delivery = Delivery(api, policy or RetryPolicy(), messages)
         self.quizzes = GroupQuizzes(self.delivery, service)
         self.order = PerKeyOrder()
         self.bot_username: str | None = None
@@ -98,9 +99,8 @@ class TelegramBridge:
             await self._progress.wait_for(lambda: update_id in self._handled)
 
     async def _handle(self, incoming: Incoming) -> None:
-        """Run the service for one update and deliver its replies."""
-        if incoming.from_user_message and incoming.message_id is not None:
-            self.sent.add(incoming.chat_id, incoming.message_id)
+        """Run the service for one update, record the user's message for exit, deliver replies."""
+        # Recorded after the service: the SQL log keeps ids only for users it has stored.
         inbound = Inbound(
             PLATFORM,
             str(incoming.user_id),
@@ -109,6 +109,8 @@ class TelegramBridge:
             incoming.update_id,
         )
         outbound = await self.service.handle(inbound)
+        if incoming.from_user_message and incoming.message_id is not None:
+            await self.delivery.remember(incoming.chat_id, incoming.message_id)
         target = Target(incoming.chat_id, incoming.message_id, incoming.callback_id)
         try:
             await self.delivery.deliver(target, outbound)

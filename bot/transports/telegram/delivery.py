@@ -9,7 +9,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bot.logs import event
 from bot.service.messages import Document, EraseChat, Outbound, Photo, Reply, TapAnswer
@@ -100,8 +100,20 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return [text[:cut], *split_message(text[cut:], limit)]
 
 
+class MessageLog(Protocol):
+    """The message ids of each private chat that exit may delete (both sides, under 48 hours)."""
+
+    async def add(self, chat_id: int, message_id: int) -> None:
+        """Remember a message of a chat, sent now."""
+        ...
+
+    async def take_recent(self, chat_id: int) -> list[int]:
+        """Forget all of a chat's messages, returning those still young enough to delete."""
+        ...
+
+
 class SentMessages:
-    """The message ids of each chat Beacon may delete on exit (both sides, under 48 hours)."""
+    """A MessageLog in memory (lost on restart): at most `per_chat` ids per chat."""
 
     def __init__(self, per_chat: int = 500, clock: Callable[[], float] = time.time) -> None:
         """Remember at most `per_chat` ids per chat."""
@@ -109,16 +121,21 @@ class SentMessages:
         self.clock = clock
         self._ids: dict[int, deque[tuple[int, float]]] = {}
 
-    def add(self, chat_id: int, message_id: int) -> None:
+    async def add(self, chat_id: int, message_id: int) -> None:
         """Remember a message in a chat."""
         ids = self._ids.setdefault(chat_id, deque(maxlen=self.per_chat))
         ids.append((message_id, self.clock()))
 
-    def take_recent(self, chat_id: int) -> list[int]:
+    async def take_recent(self, chat_id: int) -> list[int]:
         """Forget a chat's messages, returning those still young enough to delete."""
         now = self.clock()
         ids = self._ids.pop(chat_id, deque())
         return [mid for mid, at in ids if now - at < DELETE_WINDOW_SECONDS]
+
+
+def is_private(chat_id: int) -> bool:
+    """Say whether a chat id is a private chat's (a user's id); groups and channels are < 0."""
+    return chat_id > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +150,16 @@ class Target:
 class Delivery:
     """Delivers a step's messages to one chat through a ChatApi."""
 
-    def __init__(self, api: ChatApi, policy: RetryPolicy, sent: SentMessages) -> None:
-        """Deliver through `api` with `policy`, remembering sent ids in `sent`."""
+    def __init__(self, api: ChatApi, policy: RetryPolicy, messages: MessageLog) -> None:
+        """Deliver through `api` with `policy`, remembering private chats' ids in `messages`."""
         self.api = api
         self.policy = policy
-        self.sent = sent
+        self.messages = messages
+
+    async def remember(self, chat_id: int, message_id: int) -> None:
+        """Record a message for exit if it is in a private chat; group messages are not kept."""
+        if is_private(chat_id):
+            await self.messages.add(chat_id, message_id)
 
     async def deliver(self, target: Target, outbound: Sequence[Outbound]) -> None:
         """Answer the tap first, then send or edit each reply, then erase if asked.
@@ -198,7 +220,7 @@ class Delivery:
         sent = await with_retries(
             lambda: self.api.send_message(chat_id, html, keyboard), self.policy
         )
-        self.sent.add(chat_id, sent)
+        await self.remember(chat_id, sent)
 
     async def _file(self, chat_id: int, file: Document | Photo) -> None:
         """Upload a document or photo and remember it for exit."""
@@ -206,11 +228,11 @@ class Delivery:
         sent = await with_retries(
             lambda: self.api.send_file(chat_id, file.filename, file.data, photo), self.policy
         )
-        self.sent.add(chat_id, sent)
+        await self.remember(chat_id, sent)
 
     async def _erase(self, chat_id: int) -> None:
         """Delete the chat's recent messages on both sides, in batches of 100."""
-        ids = self.sent.take_recent(chat_id)
+        ids = await self.messages.take_recent(chat_id)
         for start in range(0, len(ids), DELETE_BATCH):
             await self._delete(chat_id, ids[start : start + DELETE_BATCH])
 

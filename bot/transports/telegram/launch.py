@@ -9,6 +9,7 @@ from bot.core import texts
 from bot.service.periodic import repeat
 from bot.service.reminders import ReminderScheduler
 from bot.settings import Settings
+from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
 from bot.transports.telegram.api import ApiBlocked, ChatApi
@@ -39,14 +40,22 @@ def runtime_config(settings: Settings) -> RuntimeConfig:
     return RuntimeConfig(settings.bot_token.get_secret_value(), settings.bot_api_url, webhook)
 
 
+def exit_message_log(app: App) -> SqlMessageLog:
+    """Return the app's database log of exit message ids, written through the app's store."""
+    store = app.store
+    if not isinstance(store, ExitMessageWriter):
+        raise TypeError("the store cannot record exit message ids")
+    return SqlMessageLog(app.database, app.service.keyer, app.service.clock, store)
+
+
 def make_runtime(
     kind: str, config: RuntimeConfig, app: App, policy: RetryPolicy | None = None
 ) -> TelegramRuntime:
     """Return an aiogram or python-telegram-bot runtime feeding the app's service."""
 
     def make_bridge(api: ChatApi) -> TelegramBridge:
-        """Wire the runtime's client to the service."""
-        return TelegramBridge(app.service, api, policy)
+        """Wire the runtime's client to the service and the database's exit message log."""
+        return TelegramBridge(app.service, api, exit_message_log(app), policy)
 
     if kind == "ptb":
         from bot.transports.ptb_runtime import PtbRuntime

@@ -1,0 +1,77 @@
+"""The exit_messages table: the message ids of each private chat that exit may still delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.logs import event
+from bot.service.ports import Clock
+from bot.service.user_keys import UserKeyer
+from bot.storage.timestamps import as_utc
+
+log = logging.getLogger("beacon.storage")
+PLATFORM = "telegram"
+DELETE_WINDOW = dt.timedelta(hours=48)
+"""Telegram lets a bot delete both sides of a private chat for 48 hours after a message."""
+
+
+@runtime_checkable
+class ExitMessageWriter(Protocol):
+    """Writes exit message ids on the store's own connection (the hot path, beside each reply)."""
+
+    async def record_exit_message(
+        self, chat_key: str, message_id: int, sent_at: dt.datetime
+    ) -> None:
+        """Keep a message id under a chat key, only while the key is a stored user's."""
+        ...
+
+
+class SqlMessageLog:
+    """Exit's message ids on SQLite or PostgreSQL, under the chat's keyed hash, never its id."""
+
+    TAKE = text("DELETE FROM exit_messages WHERE chat_key = :chat RETURNING message_id, sent_at")
+
+    def __init__(
+        self, engine: AsyncEngine, keyer: UserKeyer, clock: Clock, writer: ExitMessageWriter
+    ) -> None:
+        """Read through the app's engine, write through the store; key and time as the service."""
+        self.engine = engine
+        self.keyer = keyer
+        self.clock = clock
+        self.writer = writer
+
+    def chat_key(self, chat_id: int) -> str:
+        """Return the keyed hash a chat is stored under (a private chat's is its user's key)."""
+        return self.keyer.key(PLATFORM, str(chat_id))
+
+    async def add(self, chat_id: int, message_id: int) -> None:
+        """Remember a message of a chat, sent now; a failure is logged, never raised."""
+        # Only a stored user's chat is kept: no group chat, no reply confirming /forget.
+        try:
+            await self.writer.record_exit_message(
+                self.chat_key(chat_id), message_id, self.clock.now()
+            )
+        except Exception as failure:  # recording must never stop a reply from being delivered
+            event(log, "exit_message_not_recorded", level=logging.WARNING, reason=_name(failure))
+
+    async def take_recent(self, chat_id: int) -> list[int]:
+        """Forget all of a chat's ids, returning those under 48 hours old, oldest id first."""
+        cutoff = self.clock.now() - DELETE_WINDOW
+        try:
+            async with self.engine.begin() as connection:
+                rows = (await connection.execute(self.TAKE, {"chat": self.chat_key(chat_id)})).all()
+        except SQLAlchemyError as failure:
+            event(log, "exit_messages_unreadable", level=logging.WARNING, reason=_name(failure))
+            return []
+        return sorted(int(message_id) for message_id, at in rows if as_utc(at) > cutoff)
+
+
+def _name(failure: Exception) -> str:
+    """Return the class of a database error (its text may hold parameters, so never that)."""
+    return type(failure).__name__
