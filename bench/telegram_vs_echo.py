@@ -32,11 +32,12 @@ from bot.storage.postgres_store import asyncpg_dsn
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
 
 SCRIPT = [
-    ("send", "/start"), ("tap", "1.1.c1"), ("tap", "1.2.c1"), ("tap", "1.3.c0"),
-    ("tap", "1.4.c0"), ("tap", "1.5.n"), ("send", "/menu"), ("tap", "1.7.c0"),
+    ("send", "/start"), ("tap", "1.1.c1"), ("tap", "1.2.pUS"), ("tap", "1.3.pUS_AZ"),
+    ("tap", "1.4.c1"), ("tap", "1.5.n"), ("send", "/menu"), ("tap", "1.7.c0"),
     ("tap", "1.8.n"), ("tap", "1.9.h"),
 ]  # fmt: skip
-"""One user's updates: report flow to the child channels, then the quiz intro, then home.
+"""One user's updates: report flow (United States, Arizona) to the child channels, then the
+course, then home.
 
 Each step is valid for Beacon at the revision it carries, so every one gets a full reply."""
 DONE_LIMIT = 300.0
