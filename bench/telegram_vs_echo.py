@@ -34,7 +34,7 @@ from bot.testing.fake_telegram import FakeTelegram, FakeUser
 SCRIPT = [
     ("send", "/start"), ("tap", "1.1.c1"), ("tap", "1.2.pUS"), ("tap", "1.3.pUS_AZ"),
     ("tap", "1.4.c1"), ("tap", "1.5.n"), ("send", "/menu"), ("tap", "1.7.c0"),
-    ("tap", "1.8.n"), ("tap", "1.9.h"),
+    ("tap", "1.8.c0"), ("tap", "1.9.h"),
 ]  # fmt: skip
 """One user's updates: report flow (United States, Arizona) to the child channels, then the
 course, then home.
