@@ -68,7 +68,7 @@ def _validate(model: type[M], doc: YamlDocument, label: str) -> tuple[M | None, 
         issues = []
         for error in err.errors():
             loc = doc.known_path(tuple(error["loc"]))
-            where = ".".join(map(str, loc)) or "(file)"
+            where = ".".join(map(str, error["loc"])) or "(file)"
             issues.append(
                 _issue(IssueCode.SCHEMA_ERROR, label, doc.line(loc), f"{where}: {error['msg']}")
             )

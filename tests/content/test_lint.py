@@ -402,3 +402,14 @@ async def test_a_serving_bot_starts_on_stale_verification_but_content_check_fail
     )
     assert result.returncode == 1
     assert "error [stale-verification]" in result.stdout
+
+
+def test_a_resource_without_a_source_is_an_error(tmp_path: Path) -> None:
+    """An entry that lacks its source_url does not load: the check fails at that file."""
+    unsourced = TOPICS.replace(
+        "    source_url: https://www.transportation.gov/stop-human-trafficking/report\n", ""
+    )
+    loaded = load_content(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN}, unsourced))
+    assert loaded.content is None
+    [issue] = [i for i in loaded.issues if "source_url" in i.message]
+    assert issue.file == "dialogues/resources/directory.yaml" and issue.severity is Severity.ERROR
