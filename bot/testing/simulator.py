@@ -36,14 +36,19 @@ class Keyboard:
             if isinstance(message, Reply) and message.buttons:
                 self.rows = message.buttons
 
-    def data_for(self, label: str) -> str:
-        """Return the callback data of the button with this label."""
-        for row in self.rows:
-            for button in row:
+    def position_of(self, label: str) -> tuple[int, int]:
+        """Return the row and column of the button with this label."""
+        for r, row in enumerate(self.rows):
+            for c, button in enumerate(row):
                 if button.label == label:
-                    return button.data
+                    return r, c
         labels = [b.label for row in self.rows for b in row]
         raise ButtonNotFound(f"no button {label!r}; the buttons are {labels}")
+
+    def data_for(self, label: str) -> str:
+        """Return the callback data of the button with this label."""
+        row, column = self.position_of(label)
+        return self.rows[row][column].data
 
 
 class CoreChat:

@@ -90,15 +90,6 @@ PATHS = {
 }  # fmt: skip
 
 
-def position_of(chat: CoreChat, label: str) -> tuple[int, int]:
-    """Return the row and column of the button with this label on the last keyboard."""
-    for r, row in enumerate(chat.keyboard.rows):
-        for c, button in enumerate(row):
-            if button.label == label:
-                return r, c
-    raise AssertionError(f"no button {label!r}")
-
-
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_every_path_reaches_its_channels_in_four_taps_emergency_first(
@@ -112,7 +103,7 @@ def test_every_path_reaches_its_channels_in_four_taps_emergency_first(
     out = chat.send("/start")
     taps = 0
     for label in ["Report or get help", *PATHS[path]]:
-        row, column = position_of(english, label)
+        row, column = english.keyboard.position_of(label)
         english.click(label)
         out = chat.event(Tap(chat.keyboard.rows[row][column].data))
         taps += 1

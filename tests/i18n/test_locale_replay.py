@@ -47,15 +47,6 @@ def texts_of(outbound: list[Outbound]) -> list[str]:
     return seen
 
 
-def position_of(chat: CoreChat, label: str) -> tuple[int, int]:
-    """Return the row and column of the button with this label on the chat's last keyboard."""
-    for r, row in enumerate(chat.keyboard.rows):
-        for c, button in enumerate(row):
-            if button.label == label:
-                return r, c
-    raise AssertionError(f"no button {label!r}")
-
-
 def replay_side_by_side(
     content: Content, catalogs: Catalogs, locale: str, path: Path
 ) -> list[tuple[list[Outbound], list[Outbound], str]]:
@@ -66,7 +57,7 @@ def replay_side_by_side(
     pairs = []
     for step in transcripts.load(path)["steps"]:
         if "click" in step:
-            r, c = position_of(english, str(step["click"]))
+            r, c = english.keyboard.position_of(str(step["click"]))
             theirs = other.keyboard.rows[r][c].data
             assert theirs == english.keyboard.rows[r][c].data
             pairs.append(
