@@ -126,7 +126,7 @@ def summary(content: Content, state: ConversationState) -> Msg | None:
     for pos in reversed(state.history):
         node = content.node(pos.tree, pos.node)
         if isinstance(node, ResourcesNode):
-            found = [r for r in resources_for(content, state, node) if r.channels]
+            found = resources_for(content, state, node)
             items = [
                 texts.SUMMARY_CHANNEL.fill(
                     name=resource_msg(r, "name", r.name), value=r.channels[0].value
@@ -253,7 +253,7 @@ def feedback_body(pos: Position, node: QuizQuestionNode, chosen_index: int, rev:
 def resources_body(
     content: Content, state: ConversationState, pos: Position, node: ResourcesNode
 ) -> Body:
-    """Return the emergency line first (unless this is the emergency screen), text and cards."""
+    """Return the emergency line first (when the node asks for it), the text and the cards."""
     parts: list[Part] = []
     if node.emergency_first:
         parts.append(emergency_line(content, state))
