@@ -16,6 +16,8 @@ from bot.core.effects import Msg
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.checks import check_catalogs
 from bot.logs import event
+from bot.orgs.directory import OrgDirectory
+from bot.orgs.service import Organizations
 from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.service.ports import Clock, ConversationStore, SystemClock
@@ -92,5 +94,6 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         UserKeyer(secret),
         settings.default_locale,
         certificates=certificates,
+        orgs=Organizations(OrgDirectory(database), certificate_secret(secret)),
     )
     return App(settings, loaded.content, database, store, service)

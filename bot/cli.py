@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|chat|content|verify|purge|db`."""
+"""Command line: `python -m bot run|chat|content|verify|purge|db|campaign|org`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import ContentError, build_app, load_checked
+from bot.campaigns import cli as campaign_cli
 from bot.content.bundle import Content
 from bot.content.graph import mermaid
 from bot.content.lint import has_errors
@@ -18,6 +19,7 @@ from bot.content.schema import write_schemas
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.checks import check_catalogs, coverage_report
 from bot.logs import configure
+from bot.orgs import cli as org_cli
 from bot.service.ports import SystemClock
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import make_engine, migrate
@@ -215,6 +217,8 @@ def parser() -> argparse.ArgumentParser:
     check_code = commands.add_parser("verify", help="check a certificate's verification code")
     check_code.add_argument("code")
     commands.add_parser("purge", help="delete users inactive for RETENTION_DAYS (for cron)")
+    campaign_cli.add_parser(commands)
+    org_cli.add_parser(commands)
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return root
@@ -228,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"Beacon will not start: {err}", file=sys.stderr)
         return 2
-    interactive = args.command in ("chat", "verify") or (
+    interactive = args.command in ("chat", "verify", "campaign", "org") or (
         args.command == "run" and not settings.bot_token
     )
     configure(settings.log_level or ("WARNING" if interactive else "INFO"))
@@ -259,6 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             case "verify":
                 return asyncio.run(verify(settings, args.code))
+            case "campaign":
+                return campaign_cli.run(settings, args)
+            case "org":
+                return org_cli.run(settings, args)
             case "purge":
                 return asyncio.run(purge(settings))
             case _:

@@ -15,6 +15,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
 SECRET_FILE = ".beacon-secret"
 _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$")
+BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 
 
 class SettingsError(Exception):
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
         default=180, ge=1, description="Delete everything about users inactive this many days"
     )
     log_level: str | None = Field(default=None, description="Default INFO; WARNING in chat")
+    bot_username: str | None = Field(
+        default=None, description="The bot's Telegram username, for campaign deep links"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -90,6 +94,17 @@ class Settings(BaseSettings):
         if not _LOCALE.match(code):
             raise ValueError("must be a locale code such as en, es or zh_Hans")
         return code
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, name: str | None) -> str | None:
+        """Accept a Telegram bot username (5-32 of A-Z, a-z, 0-9 and _), with or without @."""
+        if name is None or not name.strip():
+            return None
+        name = name.strip().removeprefix("@")
+        if not BOT_USERNAME.match(name):
+            raise ValueError("must be a Telegram username: 5-32 of A-Z, a-z, 0-9 and _")
+        return name
 
     @field_validator("bot_token")
     @classmethod

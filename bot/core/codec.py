@@ -12,7 +12,7 @@ MAX_REVISION = 36**10 - 1
 _ARG = re.compile(r"^[A-Za-z0-9_]{0,16}$")
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _DATA = re.compile(
-    rf"^{CODEC_VERSION}\.(?P<revision>[0-9a-z]{{1,10}})\.(?P<op>[cnbhlxafrkp])(?P<arg>[A-Za-z0-9_]{{0,16}})$"
+    rf"^{CODEC_VERSION}\.(?P<revision>[0-9a-z]{{1,10}})\.(?P<op>[cnbhlxafrkpjv])(?P<arg>[A-Za-z0-9_]{{0,16}})$"
 )
 _OTHER_VERSION = re.compile(r"^[0-9]{1,3}\.[0-9a-z]{1,12}\.")
 
@@ -31,6 +31,8 @@ class Op(StrEnum):
     REMIND = "r"
     CERTIFICATE = "k"
     PLACE = "p"
+    JOIN = "j"
+    LEAVE = "v"
 
 
 @dataclass(frozen=True, slots=True)

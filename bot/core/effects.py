@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.core.reminders import ReminderPlan
@@ -162,6 +162,43 @@ class ForgetUser:
     """Delete every row about the user; nothing of this step is saved."""
 
 
+@dataclass(frozen=True, slots=True)
+class JoinOrg:
+    """Make the user a member of an organization's department (already `completed` its course
+    or not); a second department of the same organization replaces the first."""
+
+    org_id: int
+    department_id: int
+    completed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SetEmployeeId:
+    """Keep the employee id the member typed, with their membership only."""
+
+    org_id: int
+    employee_id: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveOrg:
+    """End the user's membership of an organization."""
+
+    org_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CourseCompleted:
+    """The user has just completed a course: memberships counting it record the date."""
+
+    course: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdminReport:
+    """Send the figures of the organizations the user administers, or a kind refusal."""
+
+
 Effect = (
     Show
     | Notice
@@ -174,4 +211,9 @@ Effect = (
     | SetReminder
     | IssueCertificate
     | CheckCertificate
+    | JoinOrg
+    | SetEmployeeId
+    | LeaveOrg
+    | CourseCompleted
+    | AdminReport
 )

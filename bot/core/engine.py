@@ -24,16 +24,21 @@ from bot.core import texts
 from bot.core.codec import Callback, Malformed, Op, decode
 from bot.core.course import check_label, completed, record_result, resume_at
 from bot.core.effects import (
+    AdminReport,
     AnswerTap,
     CheckCertificate,
     ClearChat,
     CountResourceViews,
+    CourseCompleted,
     Effect,
     ForgetUser,
     IssueCertificate,
+    JoinOrg,
+    LeaveOrg,
     Msg,
     Notice,
     SaveAnswer,
+    SetEmployeeId,
     SetLocale,
     SetReminder,
     Show,
@@ -43,6 +48,7 @@ from bot.core.events import (
     Command,
     Event,
     FreeText,
+    JoinOffer,
     Located,
     Resume,
     SharedLocation,
@@ -51,6 +57,15 @@ from bot.core.events import (
     TextKind,
     Unsupported,
     Verify,
+)
+from bot.core.membership import (
+    EMPLOYEE_ID_SCREEN,
+    JOIN_SCREEN,
+    LEAVE_SCREEN,
+    clean_employee_id,
+    course_of,
+    joined_orgs,
+    plain,
 )
 from bot.core.places import from_arg, known, located_place, place_name
 from bot.core.refresh import due, review
@@ -77,6 +92,8 @@ VERIFY_LINK = "verify-"
 LEARN = Position("learn", "menu")
 """Where `/learn` opens: the course."""
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CAMPAIGN_NAME = re.compile(r"^[a-z0-9_]{1,24}$")
+"""A campaign's name, as registered and as carried by a deep link (after lower-casing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +114,35 @@ def current(content: Content, state: ConversationState) -> Position:
     return pos
 
 
-def read_payload(content: Content, payload: str | None) -> tuple[Position, str | None]:
-    """Read a deep link `entry[-campaign]`: where it opens (home if unknown) and its campaign."""
+@dataclass(frozen=True, slots=True)
+class DeepLink:
+    """What a `/start` payload asks for: where to open, the campaign, the language."""
+
+    where: Position
+    campaign: str | None = None
+    locale: str | None = None
+
+
+def shipped_language(content: Content, code: str) -> str | None:
+    """Return the shipped language code matching `code` in any letter case, or None."""
+    wanted = code.casefold()
+    return next((lang.code for lang in content.languages if lang.code.casefold() == wanted), None)
+
+
+def read_payload(content: Content, payload: str | None) -> DeepLink:
+    """Read a deep link `entry[-campaign[-locale]]`: where it opens (home if the entry is no
+    tree), its campaign (lower-cased; None unless 1-24 of `a-z0-9_`) and its language (when
+    the last of three or more parts is a shipped language code)."""
     if payload is None or not DEEP_LINK.match(payload):
-        return HOME, None
-    entry, _, campaign = payload.partition("-")
+        return DeepLink(HOME)
+    entry, *rest = payload.split("-")
     tree = content.trees.get(entry.lower())
     where = Position(tree.id, tree.start) if tree else HOME
-    return where, campaign or None
+    locale = shipped_language(content, rest[-1]) if len(rest) >= 2 else None
+    if locale is not None:
+        rest = rest[:-1]
+    campaign = "-".join(rest).lower()
+    return DeepLink(where, campaign if CAMPAIGN_NAME.match(campaign) else None, locale)
 
 
 def arrive(
@@ -120,7 +158,20 @@ def arrive(
     if tree is not None and isinstance(tree.nodes.get(to.node), QuizResultNode):
         moved = record_result(content, moved, to.tree)
     new = moved.bumped()
-    return Step(new, show(content, new))
+    return Step(new, (*newly_completed(content, state, new), *show(content, new)))
+
+
+def newly_completed(
+    content: Content, before: ConversationState, after: ConversationState
+) -> tuple[Effect, ...]:
+    """Return a CourseCompleted for each course of the user's organizations that `after`
+    completes and `before` did not."""
+    out: list[Effect] = []
+    for course in dict.fromkeys(o.course for o in after.orgs):
+        found = course_of(content, course)
+        if found and completed(after, found[1]) and not completed(before, found[1]):
+            out.append(CourseCompleted(course))
+    return tuple(out)
 
 
 def show(content: Content, state: ConversationState) -> tuple[Effect, ...]:
@@ -224,6 +275,12 @@ def on_callback(
         return issue(content, state, "") if cb.op is Op.CERTIFICATE else None
     if pos == REGION_SCREEN:
         return placed(content, state, from_arg(cb.arg)) if cb.op is Op.PLACE else None
+    if pos == JOIN_SCREEN:
+        return on_join(content, state, cb.arg) if cb.op is Op.JOIN else None
+    if pos == LEAVE_SCREEN:
+        return on_leave(content, state, cb.arg) if cb.op is Op.LEAVE else None
+    if pos == EMPLOYEE_ID_SCREEN:
+        return None
     node = content.trees[pos.tree].nodes[pos.node]
     index = int(cb.arg) if cb.arg.isdigit() else -1
     match node, cb.op:
@@ -248,6 +305,8 @@ def on_callback(
             return start_refresh(content, state, now)
         case CourseNode(), Op.REMIND if cb.arg == "open":
             return arrive(content, state, REMINDERS_SCREEN)
+        case CourseNode(), Op.LEAVE if state.orgs:
+            return arrive(content, state, LEAVE_SCREEN)
         case CourseNode(), Op.CERTIFICATE if completed(state, node):
             return arrive(content, state, NAME_SCREEN)
         case CourseNode(), Op.CHOOSE if 0 <= index < len(node.modules):
@@ -256,6 +315,66 @@ def on_callback(
             check = content.trees[node.knowledge_check or ""]
             return arrive(content, state, Position(check.id, check.start))
     return None
+
+
+def course_position(content: Content, course: str) -> Position:
+    """Return where an organization's course opens (the default course if it is not one)."""
+    found = course_of(content, course)
+    return found[0] if found else LEARN
+
+
+def on_join(content: Content, state: ConversationState, arg: str) -> Step | None:
+    """Join the offered department (then ask the employee id, or open the course), or not."""
+    offer = state.offer
+    if offer is None or arg not in ("yes", "no"):
+        return None
+    if arg == "no":
+        return go_home(content, replace(state, offer=None))
+    found = course_of(content, offer.course)
+    done = found is not None and completed(state, found[1])
+    joining: tuple[Effect, ...] = (
+        JoinOrg(offer.org_id, offer.department_id, done),
+        Notice(texts.JOINED.fill(org=plain(offer.org), department=plain(offer.department))),
+    )
+    member = replace(state, orgs=joined_orgs(state, offer))
+    if offer.asks_employee_id:
+        step = arrive(content, member, EMPLOYEE_ID_SCREEN)
+    else:
+        step = arrive(content, replace(member, offer=None), course_position(content, offer.course))
+    return Step(step.state, (*joining, *step.effects))
+
+
+def on_employee_id(content: Content, state: ConversationState, text: str) -> Step:
+    """Keep the typed employee id with the membership, then open the course; or ask again."""
+    offer = state.offer
+    value = clean_employee_id(text)
+    if offer is None:
+        return go_home(content, state)
+    if value is None:
+        return redisplay(content, state, Notice(texts.EMPLOYEE_ID_BAD))
+    saved = (
+        SetEmployeeId(offer.org_id, value),
+        Notice(texts.EMPLOYEE_ID_SAVED.fill(org=plain(offer.org))),
+    )
+    step = arrive(content, replace(state, offer=None), course_position(content, offer.course))
+    return Step(step.state, (*saved, *step.effects))
+
+
+def on_leave(content: Content, state: ConversationState, arg: str) -> Step | None:
+    """Leave the organization a confirmation button names, then go back."""
+    leaving = next((o for o in state.orgs if str(o.org_id) == arg), None)
+    if leaving is None:
+        return None
+    rest = replace(state, orgs=tuple(o for o in state.orgs if o is not leaving))
+    back = go_back(content, rest)
+    left = (LeaveOrg(leaving.org_id), Notice(texts.LEFT.fill(org=plain(leaving.name))))
+    return Step(back.state, (*left, *back.effects))
+
+
+def offered(content: Content, state: ConversationState, offer: JoinOffer) -> Step:
+    """Show the consent screen for an offer to join a department."""
+    fresh = replace(state, history=(), offer=offer)
+    return arrive(content, fresh, JOIN_SCREEN, remember=False)
 
 
 def on_place(
@@ -416,9 +535,12 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
         case Start(payload) if payload and payload.lower().startswith(VERIFY_LINK):
             return Step(state, (CheckCertificate(payload[len(VERIFY_LINK) :]),))
         case Start(payload):
-            where, campaign = read_payload(content, payload)
-            fresh = replace(state, history=(), campaign=campaign or state.campaign)
-            return arrive(content, fresh, where, remember=False)
+            link = read_payload(content, payload)
+            fresh = replace(state, history=(), campaign=link.campaign or state.campaign)
+            opened = arrive(content, fresh, link.where, remember=False)
+            if link.locale is None:
+                return opened
+            return Step(opened.state, (SetLocale(link.locale), *opened.effects))
         case Command("menu"):
             return go_home(content, state)
         case Command("help"):
@@ -433,12 +555,20 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
             return arrive(content, state, LEARN)
         case Command("reminders"):
             return arrive(content, state, REMINDERS_SCREEN)
+        case Command("leave") if state.orgs:
+            return arrive(content, state, LEAVE_SCREEN)
+        case Command("leave"):
+            return redisplay(content, state, Notice(texts.NOT_A_MEMBER))
+        case Command("admin"):
+            return Step(state, (AdminReport(),))
         case Command():
             return redisplay(content, state, Notice(texts.USE_BUTTONS))
         case Tap(data):
             return on_tap(content, state, data, now)
         case FreeText(_, text) if current(content, state) == NAME_SCREEN:
             return on_name(content, state, text)
+        case FreeText(_, text) if current(content, state) == EMPLOYEE_ID_SCREEN:
+            return on_employee_id(content, state, text)
         case FreeText(kind):
             return on_text(content, state, kind)
         case Verify(code):
@@ -451,3 +581,5 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
             return redisplay(content, state, Notice(texts.UNSUPPORTED))
         case Resume():
             return redisplay(content, state)
+        case JoinOffer():
+            return offered(content, state, event)

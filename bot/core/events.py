@@ -79,8 +79,45 @@ class Resume:
     """Show the current screen again (a local chat reopened)."""
 
 
-Event = Start | Command | Tap | FreeText | Unsupported | Resume | Verify | SharedLocation | Located
+@dataclass(frozen=True, slots=True)
+class JoinOffer:
+    """`/start <join_code>` of a known department: the service looked it up (the engine cannot)
+    and offers to join. Names of the employer and department, never anything about a person."""
+
+    org_id: int
+    org: str
+    department_id: int
+    department: str
+    asks_employee_id: bool
+    course: str
+    """The course node (`tree:node`) whose completion the employer sees."""
+
+
+Event = (
+    Start
+    | Command
+    | Tap
+    | FreeText
+    | Unsupported
+    | Resume
+    | Verify
+    | SharedLocation
+    | Located
+    | JoinOffer
+)
 
 COMMANDS = frozenset(
-    {"start", "menu", "help", "language", "exit", "forget", "learn", "reminders", "verify"}
+    {
+        "start",
+        "menu",
+        "help",
+        "language",
+        "exit",
+        "forget",
+        "learn",
+        "reminders",
+        "verify",
+        "leave",
+        "admin",
+    }
 )

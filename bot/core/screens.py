@@ -28,6 +28,16 @@ from bot.core.course import (
     run_answers,
 )
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen, joined
+from bot.core.membership import (
+    EMPLOYEE_ID_SCREEN,
+    JOIN_SCREEN,
+    LEAVE_SCREEN,
+    MEMBERSHIP_SCREENS,
+    employee_id_screen,
+    join_screen,
+    leave_rows,
+    leave_screen,
+)
 from bot.core.places import (
     country_name,
     emergency_by_country,
@@ -55,6 +65,7 @@ BUILTIN_SCREENS = (
     REMINDERS_SCREEN,
     NAME_SCREEN,
     REGION_SCREEN,
+    *MEMBERSHIP_SCREENS,
 )
 
 
@@ -316,6 +327,7 @@ def course_rows(
     rows.append((button(texts.REMINDERS_OPEN, rev, Op.REMIND, "open"),))
     if completed(state, node):
         rows.insert(0, (button(texts.CERTIFICATE_GET, rev, Op.CERTIFICATE),))
+    rows.extend(leave_rows(state, pos))
     return rows
 
 
@@ -426,6 +438,12 @@ def screen_for(content: Content, state: ConversationState) -> Screen:
         return name_screen(state)
     if pos == REGION_SCREEN:
         return region_screen(content, state)
+    if pos == JOIN_SCREEN:
+        return join_screen(content, state)
+    if pos == EMPLOYEE_ID_SCREEN:
+        return employee_id_screen(state)
+    if pos == LEAVE_SCREEN:
+        return leave_screen(state)
     parts, rows = node_body(content, state, pos)
     nav = nav_row(content, state, pos)
     if nav:

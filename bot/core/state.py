@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.core.events import JoinOffer
 from bot.core.refresh import ReviewCard
 from bot.core.reminders import ReminderPlan, Streak
 
@@ -53,6 +54,15 @@ class QuizResult:
 
 
 @dataclass(frozen=True, slots=True)
+class OrgLink:
+    """An organization the user joined: what the engine needs to offer leaving it."""
+
+    org_id: int
+    name: str
+    course: str
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationState:
     """Everything the engine needs to continue a conversation; never any text the user typed."""
 
@@ -71,6 +81,10 @@ class ConversationState:
     plan: ReminderPlan = field(default_factory=ReminderPlan)
     """The learner's reminder settings (`on` once they opted in)."""
     streak: Streak = field(default_factory=Streak)
+    offer: JoinOffer | None = None
+    """An offer to join an organization, on the consent and employee-id screens."""
+    orgs: tuple[OrgLink, ...] = field(default=())
+    """The organizations the user joined (their names only; nothing typed)."""
 
     def card(self, tree: str, node: str) -> ReviewCard | None:
         """Return the review card of a question, if it has one."""
@@ -119,6 +133,8 @@ class ConversationState:
             "queue": [str(p) for p in self.queue],
             "plan": self.plan.to_list(),
             "streak": self.streak.to_list(),
+            "offer": offer_to_list(self.offer),
+            "orgs": [[o.org_id, o.name, o.course] for o in self.orgs],
         }
 
     @classmethod
@@ -146,4 +162,30 @@ class ConversationState:
             queue=tuple(Position.parse(p, "main") for p in data.get("queue", [])),
             plan=ReminderPlan.from_list(data["plan"]) if "plan" in data else ReminderPlan(),
             streak=Streak.from_list(data["streak"]) if "streak" in data else Streak(),
+            offer=offer_from_list(data.get("offer")),
+            orgs=tuple(OrgLink(int(i), str(n), str(c)) for i, n, c in data.get("orgs", [])),
         )
+
+
+def offer_to_list(offer: JoinOffer | None) -> list[Any] | None:
+    """Serialise a pending join offer."""
+    if offer is None:
+        return None
+    return [
+        offer.org_id,
+        offer.org,
+        offer.department_id,
+        offer.department,
+        offer.asks_employee_id,
+        offer.course,
+    ]
+
+
+def offer_from_list(data: list[Any] | None) -> JoinOffer | None:
+    """Read what `offer_to_list` wrote."""
+    if not data:
+        return None
+    org_id, org, department_id, department, asks, course = data
+    return JoinOffer(
+        int(org_id), str(org), int(department_id), str(department), bool(asks), str(course)
+    )

@@ -239,3 +239,47 @@ CHANNEL_KINDS = {
     "web": pgettext("resource", "Online"),
     "email": pgettext("resource", "Email"),
 }
+JOIN_CONSENT = pgettext(
+    "org",
+    "{org} invites you to take Beacon's course “{course}” as a member of {department}.\n\n"
+    "If you join, {org} will see only whether you completed the course, the date, and your "
+    "certificate's verification code if you ask for a certificate.\n\n"
+    "It will never see your answers, your scores, what you looked up or anything else you do "
+    "in Beacon. You can leave at any time (/leave), and /forget deletes everything.",
+)
+JOIN_CONSENT_WITH_ID = pgettext(
+    "org",
+    "{org} invites you to take Beacon's course “{course}” as a member of {department}.\n\n"
+    "If you join, {org} will see only whether you completed the course, the date, and your "
+    "certificate's verification code if you ask for a certificate, with the employee id you "
+    "type next.\n\n"
+    "It will never see your answers, your scores, what you looked up or anything else you do "
+    "in Beacon. You can leave at any time (/leave), and /forget deletes everything.",
+)
+JOIN_YES = pgettext("org", "Join")
+JOIN_NO = pgettext("org", "Not now")
+JOINED = pgettext("org", "You joined {org} ({department}).")
+EMPLOYEE_ID_ASK = pgettext(
+    "org",
+    "{org} asks for your employee id, to match your completion with its records. "
+    "Type it now (up to 40 characters). Only {org} sees it, with your completion.",
+)
+EMPLOYEE_ID_BAD = pgettext(
+    "org", "That employee id is empty or longer than 40 characters. Please type it again."
+)
+EMPLOYEE_ID_SAVED = pgettext("org", "Thank you. {org} will see this employee id.")
+LEAVE_OPEN = pgettext("org", "Leave {org}")
+LEAVE_CONFIRM = pgettext(
+    "org",
+    "Leave {org}? It will no longer see whether you completed the course. Your own progress stays.",
+)
+LEAVE_YES = pgettext("org", "Yes, leave {org}")
+LEFT = pgettext("org", "You left {org}.")
+NOT_A_MEMBER = pgettext("org", "You are not a member of any organization in Beacon.")
+ADMIN_REFUSED = pgettext(
+    "admin",
+    "Sorry, this command is only for people who manage an organization's training in Beacon. "
+    "Send /learn for the course, or /menu for everything else.",
+)
+ADMIN_CHART_TITLE = pgettext("admin", "{org}: completion by department (of those enrolled)")
+ADMIN_CHART_TARGET = pgettext("admin", "Target {target}%")

@@ -7,10 +7,13 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
+from bot.campaigns.counting import campaign_counts
 from bot.content.bundle import Content
-from bot.core import engine
+from bot.core import engine, texts
 from bot.core.effects import (
+    AdminReport,
     CheckCertificate,
     CountResourceViews,
     Effect,
@@ -21,13 +24,14 @@ from bot.core.effects import (
     SetLocale,
     SetReminder,
 )
-from bot.core.events import SharedLocation
+from bot.core.events import Event, SharedLocation, Start
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs, negotiate
 from bot.logs import event
+from bot.orgs.writes import org_writes
 from bot.service.certificates import Certificates
 from bot.service.locate import Locator, OfflineLocator
-from bot.service.messages import Inbound, Outbound, TapAnswer
+from bot.service.messages import Inbound, Outbound, Reply, TapAnswer
 from bot.service.ports import (
     Clock,
     ConversationStore,
@@ -39,6 +43,9 @@ from bot.service.ports import (
 )
 from bot.service.render import Renderer
 from bot.service.user_keys import ChatSealer, UserKeyer
+
+if TYPE_CHECKING:
+    from bot.orgs.service import Organizations
 
 log = logging.getLogger("beacon.service")
 MAX_ATTEMPTS = 5
@@ -58,10 +65,14 @@ def writes_for(
     loaded: Loaded,
     seal: Callable[[], str],
     language: str | None = None,
+    *,
+    content: Content | None = None,
+    event: Event | None = None,
 ) -> Writes:
-    """Return what a step changes in storage: state, answers, views, language, reminder, or
-    deletion. `seal` returns the user's chat, encrypted, for a reminder; `language` is the
-    platform's language code, kept with it."""
+    """Return what a step changes in storage: state, answers, views, language, reminder,
+    campaign counts, or deletion. `seal` returns the user's chat, encrypted, for a reminder;
+    `language` is the platform's language code, kept with it; `content` and the `event` the
+    step answered let it count a campaign's starts and finished modules."""
     answers: list[QuizAnswerRow] = []
     views: list[str] = []
     locale = None
@@ -90,6 +101,8 @@ def writes_for(
         locale=locale,
         reminder=reminder,
         drop_reminder=drop_reminder,
+        campaign_counts=campaign_counts(content, event, step, before),
+        orgs=org_writes(step.effects),
     )
 
 
@@ -105,7 +118,9 @@ def decide(
     if loaded.revision is not None:
         state = replace(state, revision=loaded.revision)
     step = engine.step(content, state, inbound.event, now)
-    writes = writes_for(step, state, loaded, seal, inbound.language_code)
+    writes = writes_for(
+        step, state, loaded, seal, inbound.language_code, content=content, event=inbound.event
+    )
     return writes, Handled(step, writes.locale or loaded.locale)
 
 
@@ -123,6 +138,7 @@ class ConversationService:
         sealer: ChatSealer | None = None,
         certificates: Certificates | None = None,
         locator: Locator | None = None,
+        orgs: Organizations | None = None,
     ) -> None:
         """Wire the service to its content, store, clock, catalogs, user keyer, the sealer
         that encrypts a chat for reminders (derived from the keyer's secret by default) and
@@ -136,12 +152,18 @@ class ConversationService:
         self.sealer = sealer or ChatSealer(keyer.secret)
         self.certificates = certificates
         self.locator = locator or OfflineLocator()
+        self.orgs = orgs
+        """Organizations: join codes in `/start` payloads and `/admin` figures (if wired)."""
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Apply one inbound and return what to send; a redelivered update returns nothing new.
         A shared location becomes its coarse place here, before anything is stored."""
         if isinstance(inbound.event, SharedLocation):
             inbound = replace(inbound, event=await self.locator.locate(inbound.event))
+        if self.orgs is not None and isinstance(inbound.event, Start) and inbound.event.payload:
+            offer = await self.orgs.offer(inbound.event.payload)
+            if offer is not None:
+                inbound = replace(inbound, event=offer)
         user_key = self.keyer.key(inbound.platform, inbound.user_id)
         kind = type(inbound.event).__name__
         update_key = (
@@ -163,7 +185,8 @@ class ConversationService:
             renderer = self.renderer(handled.locale, inbound.language_code)
             effects = handled.step.effects
             certificate = await self.certificates_for(effects, user_key, renderer, now)
-            return certificate + renderer.effects(effects)
+            admin = await self.admin_for(effects, user_key, renderer, now)
+            return certificate + renderer.effects(effects) + admin
         event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
         return [TapAnswer()] if inbound.is_tap else []
 
@@ -181,6 +204,17 @@ class ConversationService:
                 case CheckCertificate(code):
                     out += await self.certificates.verify(code, renderer)
         return out
+
+    async def admin_for(
+        self, effects: Iterable[Effect], user_key: str, renderer: Renderer, now: dt.datetime
+    ) -> list[Outbound]:
+        """Return an admin's figures (or a kind refusal) when the step asked for them."""
+        if not any(isinstance(e, AdminReport) for e in effects):
+            return []
+        if self.orgs is None:
+            event(log, "admin_refused")
+            return [Reply(renderer.say(texts.ADMIN_REFUSED))]
+        return await self.orgs.report(user_key, renderer, now)
 
     def renderer(self, stored_locale: str | None, platform_code: str | None) -> Renderer:
         """Return a renderer in the language a user sees."""

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from bot.orgs.writes import OrgWrites
+
 R = TypeVar("R")
 
 
@@ -46,6 +48,15 @@ class ReminderRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CampaignCountRow:
+    """An amount to add to a campaign's metric for today (counted only if it is registered)."""
+
+    campaign: str
+    metric: str
+    amount: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class Writes:
     """Everything one update changes; the store writes it in the transaction that loaded it."""
 
@@ -57,6 +68,9 @@ class Writes:
     forget: bool = False
     reminder: ReminderRow | None = None
     drop_reminder: bool = False
+    campaign_counts: tuple[CampaignCountRow, ...] = ()
+    orgs: OrgWrites | None = None
+    """Membership changes: joined, employee id typed, course completed, left."""
 
 
 Decide = Callable[[Loaded], tuple[Writes, R]]

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.orgs.writes import FORGET_ORG_ADMIN_PG, write_postgres
 from bot.service.ports import Decide, Loaded, R, StateConflict, Writes
 from bot.storage.tables import VIEW_SHARDS
 
@@ -48,6 +49,14 @@ INSERT INTO resource_view_counts (resource_id, day, shard, views)
 SELECT unnest($1::varchar[]), $2::date, $3::int, 1
 ON CONFLICT (resource_id, day, shard) DO UPDATE SET views = resource_view_counts.views + 1
 """
+COUNT_CAMPAIGNS = """
+INSERT INTO campaign_counts (campaign, metric, day, count)
+SELECT campaigns.name, counted.metric, $4::date, counted.amount
+FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS counted(campaign, metric, amount)
+JOIN campaigns ON campaigns.name = counted.campaign
+ON CONFLICT (campaign, metric, day) DO UPDATE SET count = campaign_counts.count + EXCLUDED.count
+"""
+"""Add to registered campaigns' metrics for the day; an unregistered campaign counts nothing."""
 
 
 class _Duplicate(Exception):
@@ -83,6 +92,7 @@ async def write(
     if writes.forget:
         await connection.execute(FORGET_CERTIFICATE_NAMES, user_id)
         await connection.execute(FORGET_EXIT_MESSAGES, user_id)
+        await connection.execute(FORGET_ORG_ADMIN_PG, user_id)
         await connection.execute("DELETE FROM users WHERE id = $1", user_id)
         return
     if writes.state is not None:
@@ -100,6 +110,15 @@ async def write(
     if writes.views:
         shard = user_id % VIEW_SHARDS
         await connection.execute(COUNT_VIEWS, list(writes.views), now.date(), shard)
+    if writes.campaign_counts:
+        counts = writes.campaign_counts
+        await connection.execute(
+            COUNT_CAMPAIGNS,
+            [c.campaign for c in counts],
+            [c.metric for c in counts],
+            [c.amount for c in counts],
+            now.date(),
+        )
     if writes.locale is not None:
         await connection.execute(
             "UPDATE users SET locale = $1 WHERE id = $2", writes.locale, user_id
@@ -112,6 +131,7 @@ async def write(
         await connection.execute(
             UPSERT_REMINDER, user_id, row.chat, plan, row.next_at, row.language
         )
+    await write_postgres(connection, user_id, writes.orgs, now)
 
 
 class PostgresStore:

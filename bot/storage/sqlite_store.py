@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+from bot.orgs.writes import FORGET_ORG_ADMIN, write_sqlite
 from bot.service.ports import Decide, Loaded, R, StateConflict, Writes
 from bot.storage.sqlite_writer import BatchWriter, Unit
 from bot.storage.tables import VIEW_SHARDS
@@ -46,6 +47,12 @@ COUNT_VIEW = (
     "INSERT INTO resource_view_counts (resource_id, day, shard, views) VALUES (?, ?, ?, 1) "
     "ON CONFLICT (resource_id, day, shard) DO UPDATE SET views = views + 1"
 )
+COUNT_CAMPAIGN = (
+    "INSERT INTO campaign_counts (campaign, metric, day, count) "
+    "SELECT name, ?, ?, ? FROM campaigns WHERE name = ? "
+    "ON CONFLICT (campaign, metric, day) DO UPDATE SET count = count + excluded.count"
+)
+"""Add to a registered campaign's metric for the day; an unregistered campaign counts nothing."""
 
 FORGET_CERTIFICATE_NAMES = "UPDATE certificates SET name = NULL, user_id = NULL WHERE user_id = ?"
 FORGET_EXIT_MESSAGES = (
@@ -83,6 +90,7 @@ def write(
     if writes.forget:
         connection.execute(FORGET_CERTIFICATE_NAMES, (user_id,))
         connection.execute(FORGET_EXIT_MESSAGES, (user_id,))
+        connection.execute(FORGET_ORG_ADMIN, (user_id,))
         connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
         return
     if writes.state is not None:
@@ -100,6 +108,8 @@ def write(
     day = now[:10]
     for resource_id in writes.views:
         connection.execute(COUNT_VIEW, (resource_id, day, user_id % VIEW_SHARDS))
+    for count in writes.campaign_counts:
+        connection.execute(COUNT_CAMPAIGN, (count.metric, day, count.amount, count.campaign))
     if writes.locale is not None:
         connection.execute("UPDATE users SET locale = ? WHERE id = ?", (writes.locale, user_id))
     if writes.drop_reminder:
@@ -108,6 +118,7 @@ def write(
         row = writes.reminder
         values_r = (user_id, row.chat, json.dumps(row.plan), timestamp(row.next_at), row.language)
         connection.execute(UPSERT_REMINDER, values_r)
+    write_sqlite(connection, user_id, writes.orgs, now)
 
 
 class SqliteStore:

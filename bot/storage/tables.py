@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    String,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -140,6 +141,102 @@ class ExitMessage(SQLModel, table=True):
         sa_column=Column(BigInteger, primary_key=True, autoincrement=False, nullable=False)
     )
     sent_at: dt.datetime = utc_column(index=True)
+
+
+class Campaign(SQLModel, table=True):
+    """An outreach campaign: the deep link a poster carries (entry and optional language)."""
+
+    __tablename__ = "campaigns"
+
+    name: str = Field(primary_key=True, max_length=24)
+    entry: str = Field(max_length=32)
+    locale: str | None = Field(default=None, max_length=16)
+    created_at: dt.datetime = utc_column()
+
+
+class CampaignCount(SQLModel, table=True):
+    """How often a campaign's metric happened on a day (UTC), with no link to anyone."""
+
+    __tablename__ = "campaign_counts"
+
+    campaign: str = Field(
+        sa_column=Column(
+            String(24),
+            ForeignKey("campaigns.name", ondelete="CASCADE"),
+            primary_key=True,
+            nullable=False,
+        )
+    )
+    metric: str = Field(primary_key=True, max_length=24)
+    day: dt.date = Field(primary_key=True)
+    count: int = Field(default=0)
+
+
+def parent_fk(table: str, *, primary_key: bool = False) -> Any:
+    """Return a column referencing `table`.id that is deleted with that row."""
+    return Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey(f"{table}.id", ondelete="CASCADE"),
+            primary_key=primary_key,
+            nullable=False,
+            index=not primary_key,
+        )
+    )
+
+
+class Organization(SQLModel, table=True):
+    """An employer that enrols its staff: its size, completion target and course."""
+
+    __tablename__ = "organizations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    headcount: int
+    target_percent: int = Field(default=90)
+    course: str = Field(default="learn:menu", max_length=65)
+    """The course node (`tree:node`) whose completion counts."""
+    refresher_days: int = Field(default=365)
+    onboarding_days: int = Field(default=30)
+    asks_employee_id: bool = Field(default=False)
+    created_at: dt.datetime = utc_column()
+
+
+class Department(SQLModel, table=True):
+    """A department of an organization, joined through its code (`/start <join_code>`)."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = parent_fk("organizations")
+    name: str = Field(max_length=100)
+    join_code: str = Field(max_length=10, unique=True)
+
+
+class OrgAdmin(SQLModel, table=True):
+    """Who may see an organization's figures: the keyed hash of their account, never the id."""
+
+    __tablename__ = "org_admins"
+
+    organization_id: int = parent_fk("organizations", primary_key=True)
+    user_key: str = Field(primary_key=True, max_length=64, index=True)
+
+
+class Membership(SQLModel, table=True):
+    """A user's membership of an organization (one per organization): the department, the
+    employee id they typed if asked, when they joined and completed; deleted with the user."""
+
+    __tablename__ = "memberships"
+
+    user_id: int = user_fk(primary_key=True)
+    organization_id: int = parent_fk("organizations", primary_key=True)
+    department_id: int = parent_fk("departments")
+    employee_id: str | None = Field(default=None, max_length=40)
+    joined_at: dt.datetime = utc_column()
+    completed_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 metadata = SQLModel.metadata

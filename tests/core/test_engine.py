@@ -357,7 +357,7 @@ def test_exit_keeps_the_revision_moving() -> None:
     [
         ("quiz", Position("quiz", "intro"), None),
         ("report-phx2026", Position("report", "start"), "phx2026"),
-        ("QUIZ-Fair_1", Position("quiz", "intro"), "Fair_1"),
+        ("QUIZ-Fair_1", Position("quiz", "intro"), "fair_1"),
         ("nope-phx", HOME, "phx"),
         ("a" * 65, HOME, None),
         ("bad payload", HOME, None),

@@ -26,8 +26,18 @@ SENDING = frozenset(
     {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}
 )
 TYPED = "There is a girl at 1234 Main St who never leaves the motel"
-NOT_ABOUT_ANYONE = frozenset({"processed_updates", "resource_view_counts"})
-"""Tables with no link to a person: update ids (platform:update_id) and anonymous counts."""
+NOT_ABOUT_ANYONE = frozenset(
+    {
+        "processed_updates",
+        "resource_view_counts",
+        "campaigns",
+        "campaign_counts",
+        "organizations",
+        "departments",
+    }
+)
+"""Tables with no link to a person: update ids (platform:update_id), anonymous counts, and
+outreach campaigns with their per-day counts."""
 LINKS = ("user_id", "user_key", "chat_key")
 
 

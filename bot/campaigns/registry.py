@@ -1,0 +1,116 @@
+"""The campaigns table and its counts, read and written off the hot path (CLI, tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.campaigns.counting import METRICS
+from bot.storage.tables import metadata
+from bot.storage.timestamps import as_utc
+
+CAMPAIGNS = metadata.tables["campaigns"]
+COUNTS = metadata.tables["campaign_counts"]
+
+
+class CampaignConflict(Exception):
+    """A campaign of that name exists with another entry or language."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSpec:
+    """A campaign as registered: its name, the tree its link opens, and its language."""
+
+    name: str
+    entry: str
+    locale: str | None = None
+
+    @property
+    def payload(self) -> str:
+        """Return the `/start` payload of its deep link: `entry-name[-locale]`."""
+        return "-".join(part for part in (self.entry, self.name, self.locale) if part)
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A registered campaign with the time it was created."""
+
+    spec: CampaignSpec
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignStats:
+    """A campaign's counts: totals per metric, and per day and metric for the days asked for."""
+
+    campaign: Registered
+    totals: dict[str, int]
+    days: dict[dt.date, dict[str, int]]
+
+
+async def find(engine: AsyncEngine, name: str) -> Registered | None:
+    """Return the campaign of that name, if registered."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(select(CAMPAIGNS).where(CAMPAIGNS.c.name == name))).first()
+    if row is None:
+        return None
+    return Registered(CampaignSpec(row.name, row.entry, row.locale), as_utc(row.created_at))
+
+
+async def register(engine: AsyncEngine, spec: CampaignSpec, now: dt.datetime) -> bool:
+    """Register a campaign; return False when the very same one was already there. Raise
+    CampaignConflict when the name is taken by a campaign with another entry or language."""
+    found = await find(engine, spec.name)
+    if found is not None:
+        if found.spec != spec:
+            raise CampaignConflict(
+                f"campaign {spec.name!r} already opens {found.spec.entry!r}"
+                f" in {found.spec.locale or 'the default language'}; choose another name"
+            )
+        return False
+    async with engine.begin() as connection:
+        created = now.astimezone(dt.UTC)
+        values = {"name": spec.name, "entry": spec.entry, "locale": spec.locale}
+        await connection.execute(insert(CAMPAIGNS).values(**values, created_at=created))
+    return True
+
+
+async def campaigns(engine: AsyncEngine) -> list[Registered]:
+    """Return every registered campaign, by name."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(CAMPAIGNS).order_by(CAMPAIGNS.c.name))
+        return [
+            Registered(CampaignSpec(r.name, r.entry, r.locale), as_utc(r.created_at)) for r in rows
+        ]
+
+
+async def stats(
+    engine: AsyncEngine, campaign: Registered, days: int = 0, today: dt.date | None = None
+) -> CampaignStats:
+    """Return a campaign's totals per metric, and per day for the last `days` days to `today`."""
+    totals = dict.fromkeys(METRICS, 0)
+    per_day: dict[dt.date, dict[str, int]] = {}
+    name = campaign.spec.name
+    async with engine.connect() as connection:
+        query = (
+            select(COUNTS.c.metric, func.sum(COUNTS.c.count))
+            .where(COUNTS.c.campaign == name)
+            .group_by(COUNTS.c.metric)
+        )
+        for metric, total in await connection.execute(query):
+            totals[metric] = int(total)
+        if days > 0:
+            last = today or dt.datetime.now(dt.UTC).date()
+            first = last - dt.timedelta(days=days - 1)
+            per_day = {first + dt.timedelta(days=n): dict.fromkeys(METRICS, 0) for n in range(days)}
+            rows = await connection.execute(
+                select(COUNTS.c.day, COUNTS.c.metric, COUNTS.c.count).where(
+                    COUNTS.c.campaign == name, COUNTS.c.day >= first, COUNTS.c.day <= last
+                )
+            )
+            for day, metric, count in rows:
+                per_day.setdefault(day, dict.fromkeys(METRICS, 0))[metric] = int(count)
+    return CampaignStats(campaign, totals, per_day)

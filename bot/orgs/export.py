@@ -1,0 +1,139 @@
+"""What an employer can download: a CSV of completions and a PNG chart by department.
+
+The CSV has one row per completed member and exactly the columns the consent screen names;
+the chart draws a department whose completed count is under 5 as "<5", without a bar.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bot.certificates.render import _font_for, font_path
+from bot.core.suppression import SUPPRESS_BELOW
+from bot.orgs.stats import Department, Figures, Member
+
+CSV_COLUMNS = ("department", "employee_id", "completion_date", "certificate_code")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """Return a cell a spreadsheet will not run as a formula (a leading ' when it could)."""
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def completions_csv(departments: Sequence[Department], members: Sequence[Member]) -> str:
+    """Return the CSV: one row per completed member, by department, then date, then id."""
+    names = {d.id: d.name for d in departments}
+    rows = sorted(
+        (
+            (
+                names.get(m.department_id, ""),
+                m.employee_id or "",
+                m.completed_at.date().isoformat(),
+                m.certificate_code or "",
+            )
+            for m in members
+            if m.completed_at is not None
+        ),
+        key=lambda row: (row[0], row[2], row[1]),
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(
+        [safe_cell(department), safe_cell(employee), day, code]
+        for department, employee, day, code in rows
+    )
+    return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class ChartText:
+    """The chart's words, already in the reader's language."""
+
+    title: str
+    target: str
+    """The target line's label, such as "Target 90%"."""
+    suppressed: str = f"<{SUPPRESS_BELOW}"
+
+
+WIDTH = 1200
+ROW = 56
+TOP = 110
+BOTTOM = 70
+LABEL_WIDTH = 360
+RIGHT_MARGIN = 110
+INK = (30, 30, 36)
+MUTED = (110, 116, 124)
+BAR = (21, 76, 96)
+TARGET = (181, 80, 60)
+PAPER = (255, 255, 255)
+GRID = (225, 228, 232)
+ORDER = ("latin", "arabic", "cjk")
+
+
+@cache
+def _font(key: str, size: int) -> ImageFont.FreeTypeFont:
+    """Return a bundled Noto font at a size (face 2 of the CJK collection: simplified)."""
+    return ImageFont.truetype(str(font_path(key)), size, index=2 if key == "cjk" else 0)
+
+
+def _text(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    value: str,
+    size: int,
+    fill: tuple[int, int, int],
+    anchor: str = "la",
+) -> None:
+    """Draw a line in the first bundled font that has all of its characters."""
+    draw.text(xy, value, font=_font(_font_for(value, ORDER), size), fill=fill, anchor=anchor)
+
+
+def _fit(value: str, size: int, width: int) -> str:
+    """Return `value`, cut with an ellipsis to fit `width` pixels."""
+    font = _font(_font_for(value, ORDER), size)
+    if font.getlength(value) <= width:
+        return value
+    while value and font.getlength(value + "…") > width:
+        value = value[:-1]
+    return value + "…"
+
+
+def completion_chart(departments: Sequence[Figures], target_percent: int, text: ChartText) -> bytes:
+    """Return a PNG of completion % by department (of those enrolled), with the target line."""
+    height = TOP + BOTTOM + ROW * max(len(departments), 1)
+    image = Image.new("RGB", (WIDTH, height), PAPER)
+    draw = ImageDraw.Draw(image)
+    left, right = LABEL_WIDTH, WIDTH - RIGHT_MARGIN
+    span = right - left
+    _text(draw, (40, 30), _fit(text.title, 34, WIDTH - 80), 34, INK)
+    bottom = height - BOTTOM
+    for tick in range(0, 101, 25):
+        x = left + span * tick // 100
+        draw.line([(x, TOP - 10), (x, bottom)], fill=GRID, width=2)
+        _text(draw, (x, bottom + 12), f"{tick}%", 20, MUTED, anchor="ma")
+    for index, figures in enumerate(departments):
+        top = TOP + ROW * index
+        middle = top + ROW // 2
+        _text(draw, (40, middle), _fit(figures.name, 24, LABEL_WIDTH - 60), 24, INK, anchor="lm")
+        tenths = figures.tenths
+        if tenths is None:
+            _text(draw, (left + 10, middle), text.suppressed, 24, MUTED, anchor="lm")
+            continue
+        end = left + span * min(tenths, 1000) // 1000
+        if end > left:
+            draw.rectangle([(left, top + 10), (end, top + ROW - 10)], fill=BAR)
+        _text(draw, (end + 10, middle), figures.percent or "", 22, INK, anchor="lm")
+    x = left + span * min(target_percent, 100) // 100
+    draw.line([(x, TOP - 20), (x, bottom)], fill=TARGET, width=4)
+    _text(draw, (x, TOP - 24), text.target, 20, TARGET, anchor="md")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -1,0 +1,65 @@
+"""`python -m bot org ...` as a real process: create, departments with links, admins, figures."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from bot.settings import PROJECT_ROOT
+
+
+def org(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot org ARGS` on a SQLite file in tmp_path."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
+        "USER_KEY_SECRET": "cli-test-secret-value",
+        "LOG_LEVEL": "WARNING",
+    }
+    environment.pop("BOT_USERNAME", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "org", *args],
+        env=environment, capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
+    )  # fmt: skip
+
+
+def test_the_org_commands(tmp_path: Path) -> None:
+    """Create, refuse a duplicate and a bad course, add departments and an admin, print and
+    export the (empty, so suppressed) figures."""
+    made = org(tmp_path, "create", "City of Phoenix", "--headcount", "13617", "--employee-id")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("created organization 'City of Phoenix'")
+    again = org(tmp_path, "create", "City of Phoenix", "--headcount", "5")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    bad = org(tmp_path, "create", "Other", "--headcount", "5", "--course", "learn:nope")
+    assert bad.returncode == 1 and "is not a course" in bad.stderr
+    no_bot = org(tmp_path, "add-department", "City of Phoenix", "Parks")
+    assert no_bot.returncode == 1 and "BOT_USERNAME" in no_bot.stderr
+    added = org(tmp_path, "add-department", "City of Phoenix", "Parks", "--bot", "BeaconBot")
+    assert added.returncode == 0, added.stderr
+    link = r"join code ([2-9A-HJKMNP-Z]{10})\nhttps://t.me/BeaconBot\?start=\1\n"
+    match = re.search(link, added.stdout)
+    assert match, added.stdout
+    admin = org(tmp_path, "add-admin", "City of Phoenix", "--telegram-id", "4242")
+    assert admin.returncode == 0 and "4242" not in admin.stdout
+    stats = org(tmp_path, "stats", "City of Phoenix")
+    assert stats.stdout.splitlines()[0] == (
+        "City of Phoenix: <5 of 13,617 employees completed the course. Enrolled: <5."
+    )
+    assert "• Parks: <5 enrolled, <5 completed" in stats.stdout
+    exported = org(tmp_path, "export", "City of Phoenix", "--out", str(tmp_path / "out"))
+    assert exported.returncode == 0, exported.stderr
+    [table] = (tmp_path / "out").glob("*.csv")
+    [chart] = (tmp_path / "out").glob("*.png")
+    assert list(csv.reader(table.open())) == [
+        ["department", "employee_id", "completion_date", "certificate_code"]
+    ]
+    assert Image.open(chart).size[0] == 1200
+    missing = org(tmp_path, "stats", "Nobody")
+    assert missing.returncode == 1 and "no organization named 'Nobody'" in missing.stderr

@@ -1,0 +1,194 @@
+"""Joining through a join code, consent, the employee id, completion, /admin, leaving and
+/forget, through the service on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+import pytest
+
+from bot.certificates.codes import new_code
+from bot.content.bundle import Content
+from bot.content.models import CourseNode, QuizQuestionNode
+from bot.core.course import questions_of
+from bot.core.events import Start
+from bot.i18n.catalogs import Catalogs
+from bot.orgs.directory import OrgDirectory
+from bot.orgs.service import Organizations
+from bot.orgs.stats import Organization
+from bot.service.certificates import Certificates, certificate_secret
+from bot.service.conversation import ConversationService
+from bot.service.messages import Document, Outbound, Photo, Reply
+from bot.service.user_keys import UserKeyer
+from bot.settings import PROJECT_ROOT
+from bot.storage.certificate_table import CertificateTable
+from bot.testing.simulator import FIXED_NOW
+from tests.conftest import Database
+from tests.service.test_service import SECRET, FixedClock, User
+
+_offsets = iter(range(10_000, 10_000_000, 10_000))
+
+
+def person(service: ConversationService, user_id: str) -> User:
+    """Return a user whose update ids no other user of the test shares."""
+    user = User(service, user_id)
+    user.update_id = next(_offsets)
+    return user
+
+
+def texts_of(out: list[Outbound]) -> list[str]:
+    """Return the texts of the replies."""
+    return [o.text for o in out if isinstance(o, Reply)]
+
+
+async def finish_course(user: User, content: Content) -> None:
+    """Take the check, every module and the final check by tapping the right answers."""
+    course = content.trees["learn"].nodes["menu"]
+    assert isinstance(course, CourseNode)
+
+    async def answer_all(tree_id: str) -> None:
+        tree = content.trees[tree_id]
+        await user.click(getattr(tree.nodes[tree.start], "button", "Start"))
+        for question in questions_of(tree):
+            node = tree.nodes[question]
+            assert isinstance(node, QuizQuestionNode)
+            await user.click(next(o.label for o in node.options if o.correct))
+            await user.click("Next")
+
+    await user.send("/learn")
+    await user.click("Start with the knowledge check")
+    await answer_all("check")
+    for module in course.modules:
+        await user.send("/learn")
+        quiz = content.trees[module].quiz
+        assert quiz is not None
+        await user.click(quiz.title)
+        await answer_all(module)
+    await user.send("/learn")
+    await user.click("Take the final knowledge check")
+    await answer_all("check")
+
+
+async def setup(database: Database, content: Content) -> tuple[ConversationService, str, str]:
+    """Create an organization that asks for employee ids, with two departments; return the
+    service and the two join codes."""
+    directory = OrgDirectory(database.engine)
+    org = Organization(0, "City of Phoenix", 10, asks_employee_id=True)
+    await directory.create(org, FIXED_NOW)
+    parks = await directory.add_department("City of Phoenix", "Parks")
+    water = await directory.add_department("City of Phoenix", "Water")
+    orgs = Organizations(directory, certificate_secret(SECRET))
+    catalogs = Catalogs(PROJECT_ROOT / "locales")
+    table = CertificateTable(database.engine)
+    certificates = Certificates(table, certificate_secret(SECRET), {})
+    service = ConversationService(
+        content, database.store, FixedClock(), catalogs, UserKeyer(SECRET), orgs=orgs,
+        certificates=certificates,
+    )  # fmt: skip
+    return service, parks.join_code, water.join_code
+
+
+async def check_admin(
+    service: ConversationService, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stranger's /admin is refused (logged without the id); an admin's gets the figures,
+    the chart and the CSV."""
+    caplog.set_level(logging.INFO)
+    admin = person(service, "999")
+    refused = await admin.send("/admin")
+    assert texts_of(refused)[0].startswith("Sorry, this command is only for people who manage")
+    assert [r.message for r in caplog.records if "admin_refused" in r.getMessage()]
+    assert "999" not in caplog.text
+
+    directory = OrgDirectory(database.engine)
+    await directory.add_admin("City of Phoenix", UserKeyer(SECRET).key("telegram", "999"))
+    report = await admin.send("/admin")
+    [text] = texts_of(report)
+    assert text.startswith("City of Phoenix: <5 of 10 employees completed the course.")
+    assert "Enrolled: 6." in text
+    assert "• Water: <5 enrolled, <5 completed" in text
+    [photo] = [o for o in report if isinstance(o, Photo)]
+    [document] = [o for o in report if isinstance(o, Document)]
+    assert photo.data.startswith(b"\x89PNG") and document.filename.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(document.data.decode())))
+    [[serial]] = [(r[0],) for r in await database.rows("certificates")]
+    code = new_code(certificate_secret(SECRET), int(serial))
+    assert rows == [
+        ["department", "employee_id", "completion_date", "certificate_code"],
+        ["Parks", "E-1234", FIXED_NOW.date().isoformat(), code],
+    ]
+
+
+async def test_join_consent_employee_id_completion_admin_leave_forget(
+    database: Database, content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The whole membership life, checking what is stored at each step."""
+    service, parks, water = await setup(database, content)
+    member = person(service, "111")
+    [consent] = texts_of(await member.event(Start(parks.lower())))
+    assert (
+        "City of Phoenix will see only whether you completed the course, the date, and your "
+        "certificate's verification code if you ask for a certificate" in consent
+    )
+    assert "with the employee id you type next" in consent
+    assert "never see your answers, your scores" in consent
+    assert await database.rows("memberships") == []
+    out = await member.click("Join")
+    assert texts_of(out)[0] == "You joined City of Phoenix (Parks)."
+    assert texts_of(out)[1].startswith("City of Phoenix asks for your employee id")
+    [row] = await database.rows("memberships")
+    assert row[3] is None and row[5] is None
+    too_long = await member.send("x" * 41)
+    assert texts_of(too_long)[0].startswith("That employee id is empty or longer than 40")
+    saved = await member.send("  E-1234\u0007 ")
+    assert texts_of(saved)[0] == "Thank you. City of Phoenix will see this employee id."
+    assert member.keyboard.position_of("Leave City of Phoenix")
+    [row] = await database.rows("memberships")
+    assert row[3] == "E-1234"
+
+    await finish_course(member, content)
+    [row] = await database.rows("memberships")
+    assert row[5] is not None
+    await member.send("/learn")
+    await member.click("Get your certificate")
+    await member.click("Without a name")
+
+    others = [person(service, str(200 + i)) for i in range(5)]
+    for i, other in enumerate(others):
+        await other.event(Start(water if i else parks))
+        await other.click("Join")
+        await other.send(f"W-{i}")
+
+    await check_admin(service, database, caplog)
+
+    await member.send("/leave")
+    out = await member.click("Yes, leave City of Phoenix")
+    assert texts_of(out)[0] == "You left City of Phoenix."
+    assert len(await database.rows("memberships")) == 5
+    await others[0].send("/forget")
+    await others[0].click("Yes, delete everything")
+    assert len(await database.rows("memberships")) == 4
+    admin = person(service, "999")
+    assert len(await database.rows("org_admins")) == 1
+    await admin.send("/forget")
+    await admin.click("Yes, delete everything")
+    assert await database.rows("org_admins") == []
+
+
+async def test_not_now_stores_nothing_and_unknown_codes_open_home(
+    database: Database, content: Content
+) -> None:
+    """ "Not now" leaves no membership; a code-shaped payload nobody issued opens the menu."""
+    service, parks, _ = await setup(database, content)
+    user = person(service, "333")
+    await user.event(Start(parks))
+    out = await user.click("Not now")
+    assert texts_of(out)[-1].startswith("Welcome to Beacon") or out
+    assert await database.rows("memberships") == []
+    home = texts_of(await user.event(Start("ZZZZZZZZZZ")))
+    assert not any("invites you" in t for t in home)
+    assert texts_of(await user.send("/leave"))[0] == (
+        "You are not a member of any organization in Beacon."
+    )
