@@ -15,7 +15,7 @@ from bot.campaigns.registry import CampaignConflict, CampaignSpec, CampaignStats
 from bot.content.bundle import Content
 from bot.content.loader import load_content
 from bot.core.engine import CAMPAIGN_NAME, DEEP_LINK, shipped_language
-from bot.core.suppression import SUPPRESS_BELOW, shown
+from bot.core.suppression import SUPPRESS_BELOW, WITHHELD, shown, shown_rows
 from bot.i18n.catalogs import Catalogs
 from bot.service.ports import SystemClock
 from bot.service.render import Renderer
@@ -115,8 +115,12 @@ def stats_lines(found: CampaignStats) -> list[str]:
     lines += [f"  {metric:<{width}}  {shown(found.totals[metric])}" for metric in METRICS]
     if found.days:
         lines.append("  " + "  ".join(["day       ", *METRICS]))
-        for day, counts in sorted(found.days.items()):
-            cells = [f"{shown(counts[m]):>{len(m)}}" for m in METRICS]
+        days = sorted(found.days.items())
+        columns = {
+            m: shown_rows([counts[m] for _, counts in days], found.totals[m]) for m in METRICS
+        }
+        for row, (day, _) in enumerate(days):
+            cells = [f"{columns[m][row]:>{len(m)}}" for m in METRICS]
             lines.append("  " + "  ".join([day.isoformat(), *cells]))
     return lines
 
@@ -144,7 +148,10 @@ async def stats(settings: Settings, args: argparse.Namespace) -> int:
         print("no campaigns yet; make one with: python -m bot campaign create NAME --entry report")
         return 0
     print("\n".join(lines))
-    print(f"Counts under {SUPPRESS_BELOW} are shown as <{SUPPRESS_BELOW}. Days are UTC.")
+    print(
+        f"Counts under {SUPPRESS_BELOW} are shown as <{SUPPRESS_BELOW}; a day shown as {WITHHELD} "
+        "is withheld so that a small one cannot be worked out from the total. Days are UTC."
+    )
     return 0
 
 

@@ -15,7 +15,7 @@ from functools import cache
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.certificates.render import _font_for, font_path
-from bot.core.suppression import SUPPRESS_BELOW
+from bot.core.suppression import SUPPRESS_BELOW, WITHHELD
 from bot.orgs.stats import Department, Figures, Member
 
 CSV_COLUMNS = ("department", "employee_id", "completion_date", "certificate_code")
@@ -91,9 +91,15 @@ def _text(
     size: int,
     fill: tuple[int, int, int],
     anchor: str = "la",
+    behind: tuple[int, int, int] | None = None,
 ) -> None:
-    """Draw a line in the first bundled font that has all of its characters."""
-    draw.text(xy, value, font=_font(_font_for(value, ORDER), size), fill=fill, anchor=anchor)
+    """Draw a line in the first bundled font that has all of its characters; `behind` fills
+    its box first, so a line under it does not run through the text."""
+    font = _font(_font_for(value, ORDER), size)
+    if behind is not None:
+        left, top, right, bottom = draw.textbbox(xy, value, font=font, anchor=anchor)
+        draw.rectangle([(left - 4, top - 2), (right + 4, bottom + 2)], fill=behind)
+    draw.text(xy, value, font=font, fill=fill, anchor=anchor)
 
 
 def _fit(value: str, size: int, width: int) -> str:
@@ -119,21 +125,26 @@ def completion_chart(departments: Sequence[Figures], target_percent: int, text: 
         x = left + span * tick // 100
         draw.line([(x, TOP - 10), (x, bottom)], fill=GRID, width=2)
         _text(draw, (x, bottom + 12), f"{tick}%", 20, MUTED, anchor="ma")
+    labels: list[tuple[tuple[int, int], str]] = []
     for index, figures in enumerate(departments):
         top = TOP + ROW * index
         middle = top + ROW // 2
         _text(draw, (40, middle), _fit(figures.name, 24, LABEL_WIDTH - 60), 24, INK, anchor="lm")
         tenths = figures.tenths
         if tenths is None:
-            _text(draw, (left + 10, middle), text.suppressed, 24, MUTED, anchor="lm")
+            small = figures.counts.completed < SUPPRESS_BELOW
+            mark = text.suppressed if small else WITHHELD
+            _text(draw, (left + 10, middle), mark, 24, MUTED, anchor="lm")
             continue
         end = left + span * min(tenths, 1000) // 1000
         if end > left:
             draw.rectangle([(left, top + 10), (end, top + ROW - 10)], fill=BAR)
-        _text(draw, (end + 10, middle), figures.percent or "", 22, INK, anchor="lm")
+        labels.append(((end + 10, middle), figures.percent or ""))
     x = left + span * min(target_percent, 100) // 100
     draw.line([(x, TOP - 20), (x, bottom)], fill=TARGET, width=4)
     _text(draw, (x, TOP - 24), text.target, 20, TARGET, anchor="md")
+    for at, label in labels:
+        _text(draw, at, label, 22, INK, anchor="lm", behind=PAPER)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -35,7 +35,9 @@ DEPARTMENT_PERCENT = pgettext(
 )
 NO_DEPARTMENTS = pgettext("org", "No departments yet.")
 SUPPRESSION_NOTE = pgettext(
-    "org", "Counts under 5 are shown as <5, and their percentages are not shown."
+    "org",
+    "Counts under 5 are shown as <5, and their percentages are not shown. A count shown as – is "
+    "withheld so that a small one cannot be worked out from the total.",
 )
 
 
@@ -48,13 +50,12 @@ def target_line(figures: Figures) -> Msg | None:
 
 def department_line(figures: Figures) -> Msg:
     """Return one department's line."""
-    counts = figures.counts
     values: dict[str, str | int | Msg] = {
         "department": Msg("", figures.name, translate=False),
-        "enrolled": shown(counts.enrolled),
-        "completed": shown(counts.completed),
-        "overdue": shown(counts.overdue),
-        "late": shown(counts.late),
+        "enrolled": figures.show("enrolled"),
+        "completed": figures.show("completed"),
+        "overdue": figures.show("overdue"),
+        "late": figures.show("late"),
     }
     if figures.percent is not None:
         return DEPARTMENT_PERCENT.fill(percent=figures.percent, **values)

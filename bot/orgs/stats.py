@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.core.suppression import SUPPRESS_BELOW
+from bot.core.suppression import SUPPRESS_BELOW, WITHHELD, complementary, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,9 @@ class Counts:
     """Joined longer than `onboarding_days` ago and not completed."""
 
 
+METRICS = ("enrolled", "completed", "overdue", "late")
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     """A group's figures as they may be shown: suppressed counts and guarded percentages."""
@@ -69,11 +72,20 @@ class Figures:
     base: int
     """What the completion percentage is taken of: the headcount (total) or those enrolled."""
     target_percent: int
+    withheld: frozenset[str] = frozenset()
+    """Counts (by field name) withheld although not small, so a small one elsewhere cannot be
+    worked out by subtracting from the total."""
+
+    def show(self, metric: str) -> str:
+        """Return one count as it may be shown: "<5", "–" (withheld) or the number."""
+        return WITHHELD if metric in self.withheld else shown(getattr(self.counts, metric))
 
     @property
     def visible(self) -> bool:
-        """Say whether the completed count (and so its percentage) may be shown."""
-        return self.counts.completed >= SUPPRESS_BELOW
+        """Say whether the percentage may be shown: its completed count is, and its base (a
+        department's enrolled count) is not withheld."""
+        shown_counts = not {"completed", "enrolled"} & self.withheld
+        return self.counts.completed >= SUPPRESS_BELOW and shown_counts
 
     @property
     def tenths(self) -> int | None:
@@ -131,9 +143,14 @@ def stats(
     """Return the figures: the total's percentage is of the headcount, each department's of
     those enrolled in it (Beacon knows no department headcount)."""
     total = Figures(org.name, count(org, members, now), org.headcount, org.target_percent)
-    rows = []
-    for department in departments:
-        mine = [m for m in members if m.department_id == department.id]
-        counts = count(org, mine, now)
-        rows.append(Figures(department.name, counts, counts.enrolled, org.target_percent))
-    return Stats(org, total, tuple(rows))
+    counts = [count(org, [m for m in members if m.department_id == d.id], now) for d in departments]
+    withheld: list[set[str]] = [set() for _ in departments]
+    for metric in METRICS:
+        values = [getattr(c, metric) for c in counts]
+        for index in complementary(values, getattr(total.counts, metric)):
+            withheld[index].add(metric)
+    rows = tuple(
+        Figures(d.name, c, c.enrolled, org.target_percent, frozenset(w))
+        for d, c, w in zip(departments, counts, withheld, strict=True)
+    )
+    return Stats(org, total, rows)

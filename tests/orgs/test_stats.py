@@ -56,8 +56,13 @@ def test_percentages_against_headcount_and_enrolled() -> None:
     figures = stats(ORG, [PARKS, WATER], members(), NOW)
     assert (figures.total.percent, figures.total.on_track) == ("45.0%", False)
     parks, water = figures.departments
-    assert (parks.tenths, parks.percent, parks.on_track) == (888, "88.8%", False)
+    assert (parks.counts.completed, parks.counts.enrolled) == (8, 9)
+    # Water's completions (1) are small, so Parks' 8 is withheld too: 9 - 8 would give it away.
+    assert (parks.tenths, parks.percent, parks.on_track) == (None, None, None)
+    assert parks.withheld == {"enrolled", "completed"}
     assert (water.percent, water.on_track, water.tenths) == (None, None, None)
+    three = stats(ORG, [PARKS, WATER, Department(3, "Fire", "FIRE")], members(), NOW)
+    assert three.departments[0].withheld == {"enrolled", "completed"}
 
 
 def test_on_track_uses_exact_integer_maths() -> None:
@@ -86,10 +91,10 @@ def test_report_shows_no_count_under_five() -> None:
         "Target 90%: not reached yet.",
         "Refreshers overdue: <5. Not completed within 30 days of joining: <5.",
         "By department:",
-        "• Parks: 9 enrolled, 8 completed (88.8% of those enrolled), <5 refreshers overdue, "
-        "<5 past onboarding",
+        "• Parks: – enrolled, – completed, <5 refreshers overdue, <5 past onboarding",
         "• Water: <5 enrolled, <5 completed, <5 refreshers overdue, <5 past onboarding",
-        "Counts under 5 are shown as <5, and their percentages are not shown.",
+        "Counts under 5 are shown as <5, and their percentages are not shown. A count shown as "
+        "– is withheld so that a small one cannot be worked out from the total.",
     ]
 
 
@@ -107,13 +112,20 @@ def test_csv_has_exactly_the_consented_columns() -> None:
 
 
 def test_chart_draws_bars_and_suppressed_departments() -> None:
-    """The chart is a PNG; the suppressed department has no bar in its row."""
-    figures = stats(ORG, [PARKS, WATER], members(), NOW)
-    png = completion_chart(figures.departments, 90, ChartText("Completion", "Target 90%"))
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    assert image.format is None and image.size[0] == 1200
+    """The chart is a PNG with a bar per department; a suppressed department has none, and
+    neither has one withheld with it (Water's 1 completion would be 9 - 8)."""
+    water = [Member(2, days_ago(40), days_ago(3)) for _ in range(5)] + [Member(2, days_ago(2))]
+    both = stats(ORG, [PARKS, WATER], [*members()[:9], *water], NOW)
+    assert [f.percent for f in both.departments] == ["88.8%", "83.3%"]
+    text = ChartText("Completion", "Target 90%")
     bar = (21, 76, 96)
-    parks_row = [image.getpixel((x, 110 + 28)) for x in range(360, 1090)]
-    water_row = [image.getpixel((x, 110 + 56 + 28)) for x in range(420, 1090)]
-    assert parks_row.count(bar) > 500  # 88.8% of 730 px
-    assert bar not in water_row
+    for figures, bars in (
+        (both, (True, True)),
+        (stats(ORG, [PARKS, WATER], members(), NOW), (False, False)),
+    ):
+        png = completion_chart(figures.departments, 90, text)
+        image = Image.open(io.BytesIO(png)).convert("RGB")
+        assert image.format is None and image.size[0] == 1200
+        parks_row = [image.getpixel((x, 110 + 28)) for x in range(420, 1090)]
+        water_row = [image.getpixel((x, 110 + 56 + 28)) for x in range(420, 1090)]
+        assert (parks_row.count(bar) > 400, water_row.count(bar) > 400) == bars

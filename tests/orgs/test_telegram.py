@@ -35,7 +35,7 @@ async def member_rows(app: App) -> list[tuple[object, ...]]:
 async def test_an_organization_from_join_links_to_admin_figures(
     fake: FakeTelegram, app: App, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Two departments, eight members, five completions, one admin, one stranger."""
+    """Two departments, twelve members, ten completions, one admin, one stranger."""
     directory = OrgDirectory(app.database)
     org = Organization(0, "City of Phoenix", 40, asks_employee_id=True)
     await directory.create(org, FIXED_NOW)
@@ -44,7 +44,7 @@ async def test_an_organization_from_join_links_to_admin_figures(
     caplog.set_level(logging.INFO)
     async with running(fake, app, kind, "polling") as runtime:
         members = []
-        for i in range(8):
+        for i in range(12):
             user = TelegramUser(fake, runtime, new_user("en"))
             code = parks.join_code if i < 6 else water.join_code
             [consent] = await user.act({"send": f"/start {code}"})
@@ -57,7 +57,7 @@ async def test_an_organization_from_join_links_to_admin_figures(
             saved = await user.act({"send": f"E-{i:03}"})
             assert saved[0]["text"] == "Thank you. City of Phoenix will see this employee id."
             members.append(user)
-        for user in members[:5]:
+        for user in members[:5] + members[6:11]:
             await finish_course(person(app.service, str(user.user.id)), app.content)
         stranger = TelegramUser(fake, runtime, new_user("en"))
         [refused] = await stranger.act({"send": "/admin"})
@@ -71,19 +71,20 @@ async def test_an_organization_from_join_links_to_admin_figures(
         before = len(fake.uploads)
         seen = await admin.act({"send": "/admin"})
         text = seen[0]["text"]
-        assert text.startswith("City of Phoenix: 5 of 40 employees completed the course.")
-        assert "Enrolled: 8." in text and "Completion: 12.5% of the headcount." in text
+        assert text.startswith("City of Phoenix: 10 of 40 employees completed the course.")
+        assert "Enrolled: 12." in text and "Completion: 25.0% of the headcount." in text
         assert "• Parks: 6 enrolled, 5 completed (83.3% of those enrolled)" in text
-        assert "• Water: <5 enrolled, <5 completed" in text
+        assert "• Water: 6 enrolled, 5 completed (83.3% of those enrolled)" in text
         (_, png_name, png), (_, csv_name, data) = fake.uploads[before:]
         assert png.startswith(b"\x89PNG") and png_name.endswith(".png")
         rows = list(csv.reader(io.StringIO(data.decode())))
         assert csv_name.endswith(".csv") and rows[0] == [
             "department", "employee_id", "completion_date", "certificate_code",
         ]  # fmt: skip
-        assert sorted(r[1] for r in rows[1:]) == [f"E-{i:03}" for i in range(5)]
-        assert {r[0] for r in rows[1:]} == {"Parks"}
-        assert len(await member_rows(app)) == 8
-        await members[6].act({"send": "/forget"})
-        await members[6].act({"click": "Yes, delete everything"})
-        assert len(await member_rows(app)) == 7
+        done = [*range(5), *range(6, 11)]
+        assert sorted(r[1] for r in rows[1:]) == [f"E-{i:03}" for i in done]
+        assert {r[0] for r in rows[1:]} == {"Parks", "Water"}
+        assert len(await member_rows(app)) == 12
+        await members[11].act({"send": "/forget"})
+        await members[11].act({"click": "Yes, delete everything"})
+        assert len(await member_rows(app)) == 11
