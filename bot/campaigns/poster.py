@@ -34,6 +34,7 @@ from bot.certificates.render import (
     _dark_runs,
     _font_for,
     _Line,
+    _pdf_measure,
     _Pen,
     _qr_modules,
     _raqm,
@@ -173,16 +174,6 @@ def _fonts_needed(text: PosterText) -> tuple[str, ...]:
 def _qr_box() -> tuple[float, float, float]:
     """Left, top and side in mm of the QR code, centred."""
     return (PAGE_WIDTH - _QR_SIDE) / 2, _QR_TOP, _QR_SIDE
-
-
-def _pdf_measure(pdf: FPDF) -> Measure:
-    """Width in mm of a text set in a font at a size, by the PDF's shaped string widths."""
-
-    def measure(value: str, font: str, size: float) -> float:
-        pdf.set_font(font, size=size)
-        return pdf.get_string_width(value)
-
-    return measure
 
 
 def render_pdf(text: PosterText) -> bytes:
