@@ -14,7 +14,7 @@ from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.certificates.render import _font_for, font_path
+from bot.certificates.render import _font_for, _visual, font_path
 from bot.core.suppression import SUPPRESS_BELOW, WITHHELD
 from bot.orgs.stats import Department, Figures, Member
 
@@ -80,8 +80,19 @@ ORDER = ("latin", "arabic", "cjk")
 
 @cache
 def _font(key: str, size: int) -> ImageFont.FreeTypeFont:
-    """Return a bundled Noto font at a size (face 2 of the CJK collection: simplified)."""
-    return ImageFont.truetype(str(font_path(key)), size, index=2 if key == "cjk" else 0)
+    """Return a bundled Noto font at a size (face 2 of the CJK collection: simplified), laid
+    out as given: Arabic comes already shaped and in visual order (see `display_text`)."""
+    face = 2 if key == "cjk" else 0
+    return ImageFont.truetype(
+        str(font_path(key)), size, index=face, layout_engine=ImageFont.Layout.BASIC
+    )
+
+
+def display_text(value: str) -> str:
+    """Return text as the chart draws it: Arabic joined and put right to left, else as is."""
+    if any("\u0600" <= char <= "\u06ff" for char in value):
+        return _visual(value, rtl=True)
+    return value
 
 
 def _text(
@@ -96,6 +107,7 @@ def _text(
     """Draw a line in the first bundled font that has all of its characters; `behind` fills
     its box first, so a line under it does not run through the text."""
     font = _font(_font_for(value, ORDER), size)
+    value = display_text(value)
     if behind is not None:
         left, top, right, bottom = draw.textbbox(xy, value, font=font, anchor=anchor)
         draw.rectangle([(left - 4, top - 2), (right + 4, bottom + 2)], fill=behind)

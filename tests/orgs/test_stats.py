@@ -129,3 +129,17 @@ def test_chart_draws_bars_and_suppressed_departments() -> None:
         parks_row = [image.getpixel((x, 110 + 28)) for x in range(420, 1090)]
         water_row = [image.getpixel((x, 110 + 56 + 28)) for x in range(420, 1090)]
         assert (parks_row.count(bar) > 400, water_row.count(bar) > 400) == bars
+
+
+def test_arabic_names_are_drawn_joined_and_right_to_left() -> None:
+    """An Arabic department name or title is shaped (presentation forms) and reversed for
+    drawing; Latin text is drawn as it is."""
+    from bot.orgs.export import display_text
+
+    name = "المياه"
+    shown = display_text(name)
+    assert shown != name and all("\ufe70" <= ch <= "\ufeff" for ch in shown)
+    assert display_text("Parks 90%") == "Parks 90%"
+    arabic = stats(ORG, [Department(1, name, "AAAAAAAAAA")], members()[:9], NOW)
+    png = completion_chart(arabic.departments, 90, ChartText("الإكمال", "الهدف 90%"))
+    assert Image.open(io.BytesIO(png)).size[0] == 1200
