@@ -12,19 +12,17 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from fpdf import FPDF
-from fpdf.drawing import PaintedPath
-from fpdf.enums import PathPaintRule
 from PIL import Image, ImageDraw
 
 from bot.campaigns.registry import CampaignSpec
 from bot.certificates.render import (
     _ARABIC_SCRIPT_LANGUAGES,
     _FIXED_DATE,
+    _FRAME,
     _MM_PER_PT,
     _PNG_LOCK,
     _PX_PER_MM,
     ACCENT,
-    GOLD,
     INK,
     MUTED,
     PAPER,
@@ -34,8 +32,13 @@ from bot.certificates.render import (
     _dark_runs,
     _font_for,
     _Line,
+    _pdf_frame,
+    _pdf_lines,
     _pdf_measure,
+    _pdf_qr,
     _Pen,
+    _png_frame,
+    _png_qr,
     _qr_modules,
     _raqm,
     _runs,
@@ -80,7 +83,6 @@ _BOTTOM = {
     "not_a_hotline": _Style(14, 10, 2, MUTED, 9),
     "emergency": _Style(17, 11, 3, INK, 3),
 }
-_FRAME_OUTER, _FRAME_INNER = 9.0, 12.5
 _TOP_BOX = (24.0, 24.0, PAGE_WIDTH - 24.0, 96.0)
 _QR_SIDE = 96.0
 _QR_TOP = 100.0
@@ -194,27 +196,9 @@ def render_pdf(text: PosterText) -> bytes:
     pdf.set_fallback_fonts(list(fonts), exact_match=False)
     pdf.set_text_shaping(True, direction="rtl" if text.right_to_left else "ltr")
     pdf.add_page()
-    for inset, colour, width in ((_FRAME_OUTER, ACCENT, 1.0), (_FRAME_INNER, GOLD, 0.35)):
-        pdf.set_draw_color(*colour)
-        pdf.set_line_width(width)
-        pdf.rect(inset, inset, PAGE_WIDTH - 2 * inset, PAGE_HEIGHT - 2 * inset)
-    for line in _layout(text, _pdf_measure(pdf)):
-        pdf.set_font(line.font, size=line.size)
-        pdf.set_text_color(*line.colour)
-        pdf.set_xy(line.centre - line.width / 2, line.top)
-        pdf.cell(w=line.width, h=line.height, text=line.text, align="C")
-    modules = _qr_modules(text.link)
-    left, top, side = _qr_box()
-    unit = side / len(modules)
-    path = PaintedPath()
-    path.style.fill_color = "#000000"
-    path.style.stroke_color = None
-    path.style.paint_rule = PathPaintRule.FILL_NONZERO
-    for y, row in enumerate(modules):
-        for x, length in _dark_runs(row):
-            path.rectangle(left + x * unit, top + y * unit, length * unit, unit)
-    with pdf.drawing_context() as context:
-        context.add_item(path)
+    _pdf_frame(pdf, PAGE_WIDTH, PAGE_HEIGHT)
+    _pdf_lines(pdf, _layout(text, _pdf_measure(pdf)))
+    _pdf_qr(pdf, text.link, _qr_box())
     return bytes(pdf.output())
 
 
@@ -223,22 +207,10 @@ def _render_image(text: PosterText, raqm: bool) -> Image.Image:
     pen = _Pen(_cjk_face(text.language), text.right_to_left, raqm, _font_order(text))
     image = Image.new("RGB", PNG_SIZE, PAPER)
     draw = ImageDraw.Draw(image)
-    for inset, colour, width in ((_FRAME_OUTER, ACCENT, 1.0), (_FRAME_INNER, GOLD, 0.35)):
-        box = [
-            round(v * _PX_PER_MM) for v in (inset, inset, PAGE_WIDTH - inset, PAGE_HEIGHT - inset)
-        ]
-        draw.rectangle(box, outline=colour, width=max(1, round(width * _PX_PER_MM)))
+    _png_frame(draw, PAGE_WIDTH, PAGE_HEIGHT)
     for line in _layout(text, pen.measure):
         pen.draw(draw, line)
-    modules = _qr_modules(text.link)
-    left, top, side = (round(value * _PX_PER_MM) for value in _qr_box())
-    unit = side // len(modules)
-    left += (side - unit * len(modules)) // 2
-    top += (side - unit * len(modules)) // 2
-    for y, row in enumerate(modules):
-        for x, length in _dark_runs(row):
-            x0, y0 = left + x * unit, top + y * unit
-            draw.rectangle([x0, y0, x0 + length * unit - 1, y0 + unit - 1], fill=(0, 0, 0))
+    _png_qr(draw, text.link, _qr_box())
     return image
 
 
@@ -271,7 +243,7 @@ def render_svg(text: PosterText) -> bytes:
         f"<title>{escape(_clean(text.title))}</title>",
         f'<rect width="{PAGE_WIDTH:g}" height="{PAGE_HEIGHT:g}" fill="{_hex(PAPER)}"/>',
     ]
-    for inset, colour, width in ((_FRAME_OUTER, ACCENT, 1.0), (_FRAME_INNER, GOLD, 0.35)):
+    for inset, colour, width in _FRAME:
         size = f'width="{PAGE_WIDTH - 2 * inset:g}" height="{PAGE_HEIGHT - 2 * inset:g}"'
         out.append(
             f'<rect x="{inset:g}" y="{inset:g}" {size} fill="none" '

@@ -118,6 +118,8 @@ _FOOT = {
     "verify_hint": _Style(10, 7.5, 3, MUTED, 1.5),
 }
 _FRAME_OUTER, _FRAME_INNER = 9.0, 12.5
+_FRAME = ((_FRAME_OUTER, ACCENT, 1.0), (_FRAME_INNER, GOLD, 0.35))
+"""The double frame: (inset mm, colour, line width mm), outer then inner."""
 _MAIN_BOX = (30.0, 22.0, PAGE_WIDTH - 30.0, 150.0)
 _QR_SIDE, _QR_INSET, _QR_BOTTOM = 34.0, 24.0, 192.0
 _FOOT_BOX = (_QR_INSET + _QR_SIDE + 8, 154.0, PAGE_WIDTH - _QR_INSET - _QR_SIDE - 8, 194.0)
@@ -378,24 +380,27 @@ def _pdf_measure(pdf: FPDF) -> Measure:
     return measure
 
 
-def _pdf_frame(pdf: FPDF) -> None:
-    """Draw the double frame."""
-    pdf.set_draw_color(*ACCENT)
-    pdf.set_line_width(1.0)
-    inset = _FRAME_OUTER
-    pdf.rect(inset, inset, PAGE_WIDTH - 2 * inset, PAGE_HEIGHT - 2 * inset)
-    pdf.set_draw_color(*GOLD)
-    pdf.set_line_width(0.35)
-    inset = _FRAME_INNER
-    pdf.rect(inset, inset, PAGE_WIDTH - 2 * inset, PAGE_HEIGHT - 2 * inset)
+def _pdf_frame(pdf: FPDF, width: float = PAGE_WIDTH, height: float = PAGE_HEIGHT) -> None:
+    """Draw the double frame around a page of `width` x `height` mm."""
+    for inset, colour, line in _FRAME:
+        pdf.set_draw_color(*colour)
+        pdf.set_line_width(line)
+        pdf.rect(inset, inset, width - 2 * inset, height - 2 * inset)
 
 
-def _pdf_qr(pdf: FPDF, text: CertificateText) -> None:
-    """Draw the QR code as one vector path of dark rectangles."""
-    if not text.qr_payload:
-        return
-    modules = _qr_modules(text.qr_payload)
-    left, top, side = _qr_box(text)
+def _pdf_lines(pdf: FPDF, lines: Iterable[_Line]) -> None:
+    """Set laid-out lines of text, each centred on its own centre."""
+    for line in lines:
+        pdf.set_font(line.font, size=line.size)
+        pdf.set_text_color(*line.colour)
+        pdf.set_xy(line.centre - line.width / 2, line.top)
+        pdf.cell(w=line.width, h=line.height, text=line.text, align="C")
+
+
+def _pdf_qr(pdf: FPDF, payload: str, box: tuple[float, float, float]) -> None:
+    """Draw a QR code as one vector path of dark rectangles in a (left, top, side) mm box."""
+    modules = _qr_modules(payload)
+    left, top, side = box
     unit = side / len(modules)
     path = PaintedPath()
     path.style.fill_color = "#000000"
@@ -412,12 +417,9 @@ def render_pdf(text: CertificateText) -> bytes:
     """A one-page A4 landscape PDF of the certificate, fonts embedded (same input, same bytes)."""
     pdf = _new_pdf(text)
     _pdf_frame(pdf)
-    for line in _layout(text, _pdf_measure(pdf)):
-        pdf.set_font(line.font, size=line.size)
-        pdf.set_text_color(*line.colour)
-        pdf.set_xy(line.centre - line.width / 2, line.top)
-        pdf.cell(w=line.width, h=line.height, text=line.text, align="C")
-    _pdf_qr(pdf, text)
+    _pdf_lines(pdf, _layout(text, _pdf_measure(pdf)))
+    if text.qr_payload:
+        _pdf_qr(pdf, text.qr_payload, _qr_box(text))
     return bytes(pdf.output())
 
 
@@ -495,22 +497,20 @@ class _Pen:
             x += self.length(font, part)
 
 
-def _png_frame(draw: ImageDraw.ImageDraw) -> None:
-    """Draw the double frame."""
-    for inset, colour, width in ((_FRAME_OUTER, ACCENT, 1.0), (_FRAME_INNER, GOLD, 0.35)):
-        pixels = max(1, round(width * _PX_PER_MM))
-        box = [
-            round(v * _PX_PER_MM) for v in (inset, inset, PAGE_WIDTH - inset, PAGE_HEIGHT - inset)
-        ]
+def _png_frame(
+    draw: ImageDraw.ImageDraw, width: float = PAGE_WIDTH, height: float = PAGE_HEIGHT
+) -> None:
+    """Draw the double frame around a page of `width` x `height` mm."""
+    for inset, colour, line in _FRAME:
+        pixels = max(1, round(line * _PX_PER_MM))
+        box = [round(v * _PX_PER_MM) for v in (inset, inset, width - inset, height - inset)]
         draw.rectangle(box, outline=colour, width=pixels)
 
 
-def _png_qr(draw: ImageDraw.ImageDraw, text: CertificateText) -> None:
-    """Draw the QR code with whole-pixel modules, centred in its box."""
-    if not text.qr_payload:
-        return
-    modules = _qr_modules(text.qr_payload)
-    left, top, side = (round(value * _PX_PER_MM) for value in _qr_box(text))
+def _png_qr(draw: ImageDraw.ImageDraw, payload: str, box: tuple[float, float, float]) -> None:
+    """Draw a QR code with whole-pixel modules, centred in its (left, top, side) mm box."""
+    modules = _qr_modules(payload)
+    left, top, side = (round(value * _PX_PER_MM) for value in box)
     unit = side // len(modules)
     left += (side - unit * len(modules)) // 2
     top += (side - unit * len(modules)) // 2
@@ -528,7 +528,8 @@ def _render_image(text: CertificateText, raqm: bool) -> Image.Image:
     _png_frame(draw)
     for line in _layout(text, pen.measure):
         pen.draw(draw, line)
-    _png_qr(draw, text)
+    if text.qr_payload:
+        _png_qr(draw, text.qr_payload, _qr_box(text))
     return image
 
 
