@@ -147,7 +147,8 @@ class IssueCertificate:
     course: str
     """The course node, `tree:node`."""
     title: Msg
-    name: str
+    name: str = field(repr=False)
+    """What the learner typed to print; never shown in a repr, so never in a log line."""
 
 
 @dataclass(frozen=True, slots=True)
