@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -237,6 +238,42 @@ class Membership(SQLModel, table=True):
     completed_at: dt.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class OutboxEntry(SQLModel, table=True):
+    """What one update must still send, sealed (chat, texts, files to make), in the update's
+    transaction; `sent` counts the messages delivered; the row goes once all are."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    """Encrypted with a key derived from USER_KEY_SECRET: no chat id or text is readable."""
+    sent: int = Field(default=0)
+    attempts: int = Field(default=0)
+    created_at: dt.datetime = utc_column()
+    next_at: dt.datetime = utc_column(index=True)
+    """When a sweep may deliver it: a little after it was written, or after a failed try."""
+
+
+class BeaconMeta(SQLModel, table=True):
+    """Facts about the database itself, such as the user-key secret's fingerprint."""
+
+    __tablename__ = "beacon_meta"
+
+    key: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=128)
+
+
+class CampaignStart(SQLModel, table=True):
+    """A keyed, short-lived marker that one person started one campaign on one day, so a
+    start counts once; it cannot be linked to the person or to the count, and goes in 2 days."""
+
+    __tablename__ = "campaign_starts"
+
+    marker: str = Field(primary_key=True, max_length=64)
+    day: dt.date = Field(index=True)
 
 
 metadata = SQLModel.metadata
