@@ -152,6 +152,8 @@ REFRESH_NONE = pgettext(
 LANGUAGE_PROMPT = pgettext("ui", "Choose your language.")
 LANGUAGE_UNREVIEWED = pgettext("ui", "{name} (not yet reviewed)")
 STALE = pgettext("ui", "That button is from an earlier screen, so nothing changed.")
+TRY_AGAIN = pgettext("ui", "Something went wrong on our side. Please try again in a moment.")
+"""A tap's answer when Beacon could not save what it did (the database is busy or down)."""
 UNREADABLE = pgettext("ui", "That button could not be read, so nothing changed.")
 USE_BUTTONS = pgettext("ui", "Beacon works with the buttons below and does not keep what you type.")
 CASE_DETAILS = pgettext(
@@ -280,6 +282,10 @@ ADMIN_REFUSED = pgettext(
     "admin",
     "Sorry, this command is only for people who manage an organization's training in Beacon. "
     "Send /learn for the course, or /menu for everything else.",
+)
+ADMIN_PRIVATE_ONLY = pgettext(
+    "admin",
+    "Please send /admin in your private chat with Beacon. Figures are never shown in a group.",
 )
 ADMIN_CHART_TITLE = pgettext("admin", "{org}: completion by department (of those enrolled)")
 ADMIN_CHART_TARGET = pgettext("admin", "Target {target}%")
