@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.campaigns.counting import campaign_counts
+from bot.campaigns.counting import START, campaign_counts
 from bot.content.bundle import Content
 from bot.core import engine, texts
 from bot.core.effects import (
@@ -31,7 +33,17 @@ from bot.logs import event
 from bot.orgs.writes import org_writes
 from bot.service.certificates import Certificates
 from bot.service.locate import Locator, OfflineLocator
-from bot.service.messages import Inbound, Outbound, Reply, TapAnswer
+from bot.service.messages import EraseChat, Inbound, Outbound, Reply, TapAnswer
+from bot.service.outbox import (
+    Item,
+    MakeAdminReport,
+    MakeCertificate,
+    Outbox,
+    Parcel,
+    Pending,
+    VerifyCode,
+    first_tap_answer,
+)
 from bot.service.ports import (
     Clock,
     ConversationStore,
@@ -42,7 +54,7 @@ from bot.service.ports import (
     Writes,
 )
 from bot.service.render import Renderer
-from bot.service.user_keys import ChatSealer, UserKeyer
+from bot.service.user_keys import ChatSealer, Sealer, UserKeyer
 
 if TYPE_CHECKING:
     from bot.orgs.service import Organizations
@@ -68,11 +80,13 @@ def writes_for(
     *,
     content: Content | None = None,
     event: Event | None = None,
+    mark_start: Callable[[str], str] | None = None,
 ) -> Writes:
     """Return what a step changes in storage: state, answers, views, language, reminder,
     campaign counts, or deletion. `seal` returns the user's chat, encrypted, for a reminder;
     `language` is the platform's language code, kept with it; `content` and the `event` the
-    step answered let it count a campaign's starts and finished modules."""
+    step answered let it count a campaign's starts and finished modules; `mark_start` returns
+    the keyed marker that lets a person's start of a campaign count once a day."""
     answers: list[QuizAnswerRow] = []
     views: list[str] = []
     locale = None
@@ -93,6 +107,11 @@ def writes_for(
             case ForgetUser():
                 return Writes(forget=True)
     changed = step.state != before or loaded.revision is None
+    counts = campaign_counts(content, event, step, before)
+    if mark_start is not None:
+        counts = tuple(
+            replace(c, once=mark_start(c.campaign)) if c.metric == START else c for c in counts
+        )
     return Writes(
         state=step.state.to_dict() if changed else None,
         revision=step.state.revision,
@@ -101,7 +120,7 @@ def writes_for(
         locale=locale,
         reminder=reminder,
         drop_reminder=drop_reminder,
-        campaign_counts=campaign_counts(content, event, step, before),
+        campaign_counts=counts,
         orgs=org_writes(step.effects),
     )
 
@@ -112,6 +131,7 @@ def decide(
     now: dt.datetime,
     seal: Callable[[], str],
     loaded: Loaded,
+    mark_start: Callable[[str], str] | None = None,
 ) -> tuple[Writes, Handled]:
     """Run the engine on the loaded state; return what to write and what happened."""
     state = ConversationState.from_dict(loaded.state) if loaded.state else ConversationState()
@@ -119,7 +139,14 @@ def decide(
         state = replace(state, revision=loaded.revision)
     step = engine.step(content, state, inbound.event, now)
     writes = writes_for(
-        step, state, loaded, seal, inbound.language_code, content=content, event=inbound.event
+        step,
+        state,
+        loaded,
+        seal,
+        inbound.language_code,
+        content=content,
+        event=inbound.event,
+        mark_start=mark_start,
     )
     return writes, Handled(step, writes.locale or loaded.locale)
 
@@ -150,14 +177,17 @@ class ConversationService:
         self.keyer = keyer
         self.default_locale = default_locale
         self.sealer = sealer or ChatSealer(keyer.secret)
+        self.outbox = Outbox(store, Sealer(keyer.secret, b"beacon/outbox"))
         self.certificates = certificates
         self.locator = locator or OfflineLocator()
         self.orgs = orgs
         """Organizations: join codes in `/start` payloads and `/admin` figures (if wired)."""
 
-    async def handle(self, inbound: Inbound) -> list[Outbound]:
-        """Apply one inbound and return what to send; a redelivered update returns nothing new.
-        A shared location becomes its coarse place here, before anything is stored."""
+    async def accept(self, inbound: Inbound) -> Pending:
+        """Apply one inbound: its state change and what it must send commit together (the
+        outbox); return that entry for delivery. A redelivered update changes nothing and
+        sends only a tap's answer. A shared location becomes its coarse place first, before
+        anything is stored. Raises StoreUnavailable when the database cannot do it now."""
         if isinstance(inbound.event, SharedLocation):
             inbound = replace(inbound, event=await self.locator.locate(inbound.event))
         if self.orgs is not None and isinstance(inbound.event, Start) and inbound.event.payload:
@@ -171,50 +201,109 @@ class ConversationService:
         )
         for _attempt in range(MAX_ATTEMPTS):
             now = self.clock.now()
+            unit = partial(self._unit, inbound, user_key, now)
             try:
-                seal = partial(self.sealer.seal, inbound.platform, inbound.user_id)
-                decision = partial(decide, self.content, inbound, now, seal)
-                handled = await self.store.apply(user_key, update_key, now, decision)
+                applied = await self.store.apply(user_key, update_key, now, unit)
             except StateConflict:
                 event(log, "state_conflict_retry", kind=kind)
                 continue
-            if handled is None:
+            if applied is None:
                 event(log, "duplicate_update", platform=inbound.platform)
-                return [TapAnswer()] if inbound.is_tap else []
-            event(log, "handled", level=logging.DEBUG, kind=kind, effects=len(handled.step.effects))
-            renderer = self.renderer(handled.locale, inbound.language_code)
-            effects = handled.step.effects
-            certificate = await self.certificates_for(effects, user_key, renderer, now)
-            admin = await self.admin_for(effects, user_key, renderer, now)
-            return certificate + renderer.effects(effects) + admin
-        event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
-        return [TapAnswer()] if inbound.is_tap else []
-
-    async def certificates_for(
-        self, effects: Iterable[Effect], user_key: str, renderer: Renderer, now: dt.datetime
-    ) -> list[Outbound]:
-        """Return the messages of certificate effects: one issued, or a code checked."""
-        out: list[Outbound] = []
-        for effect in effects:
-            if self.certificates is None:
                 break
+            handled, parcel = applied.result
+            event(log, "handled", level=logging.DEBUG, kind=kind, effects=len(handled.step.effects))
+            return Pending(applied.outbox_id, parcel)
+        else:
+            event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
+        return Pending(None, self._parcel(inbound, user_key, None, []))
+
+    def _unit(
+        self, inbound: Inbound, user_key: str, now: dt.datetime, loaded: Loaded
+    ) -> tuple[Writes, tuple[Handled, Parcel]]:
+        """Decide one update and render what it sends; both are written in its transaction."""
+        seal = partial(self.sealer.seal, inbound.platform, inbound.user_id)
+        marker = partial(self.start_marker, user_key, now.date())
+        writes, handled = decide(self.content, inbound, now, seal, loaded, marker)
+        renderer = self.renderer(handled.locale, inbound.language_code)
+        items = self.items(handled.step.effects, renderer, inbound)
+        parcel = self._parcel(inbound, user_key, handled.locale, items)
+        if any(not isinstance(item, TapAnswer) for item in parcel.items):
+            writes = replace(writes, outbox=self.outbox.row(parcel, now))
+        return writes, (handled, parcel)
+
+    def _parcel(
+        self, inbound: Inbound, user_key: str, locale: str | None, items: list[Item]
+    ) -> Parcel:
+        """Return what an update sends, with a tap's answer first."""
+        return Parcel(
+            inbound.platform,
+            dict(inbound.address),
+            user_key,
+            locale,
+            inbound.language_code,
+            tuple(first_tap_answer(items, inbound.is_tap)),
+        )
+
+    @staticmethod
+    def items(effects: Iterable[Effect], renderer: Renderer, inbound: Inbound) -> list[Item]:
+        """Return what effects send: certificates to make, rendered messages, then admin
+        figures (only ever in a private chat)."""
+        made: list[Item] = []
+        admin: list[Item] = []
+        for effect in effects:
             match effect:
                 case IssueCertificate(course, _, name):
-                    out += await self.certificates.issue(user_key, course, name, renderer, now)
+                    made.append(MakeCertificate(course, name))
                 case CheckCertificate(code):
+                    made.append(VerifyCode(code))
+                case AdminReport() if inbound.private:
+                    admin.append(MakeAdminReport())
+                case AdminReport():
+                    event(log, "admin_refused_in_group")
+                    admin.append(Reply(renderer.say(texts.ADMIN_PRIVATE_ONLY)))
+        rendered = [
+            m for m in renderer.effects(effects) if isinstance(m, Reply | TapAnswer | EraseChat)
+        ]
+        return [*made, *rendered, *admin]
+
+    def start_marker(self, user_key: str, day: dt.date, campaign: str) -> str:
+        """Return the keyed marker of one person starting one campaign on one day; without the
+        secret it cannot be linked to the person, and it is deleted within two days."""
+        message = f"campaign-start:{user_key}:{campaign}:{day.isoformat()}".encode()
+        return hmac.new(self.keyer.secret, message, hashlib.sha256).hexdigest()
+
+    async def messages(self, pending: Pending) -> list[Outbound]:
+        """Return an entry's messages, making its certificates and admin figures now."""
+        parcel = pending.parcel
+        renderer = self.renderer(parcel.locale, parcel.language)
+        now = self.clock.now()
+        out: list[Outbound] = []
+        for item in parcel.items:
+            match item:
+                case MakeCertificate(course, name) if self.certificates is not None:
+                    out += await self.certificates.issue(
+                        parcel.user_key, course, name, renderer, now
+                    )
+                case VerifyCode(code) if self.certificates is not None:
                     out += await self.certificates.verify(code, renderer)
+                case MakeAdminReport() if self.orgs is not None:
+                    out += await self.orgs.report(parcel.user_key, renderer, now)
+                case MakeAdminReport():
+                    event(log, "admin_refused")
+                    out.append(Reply(renderer.say(texts.ADMIN_REFUSED)))
+                case MakeCertificate() | VerifyCode():
+                    continue
+                case _:
+                    out.append(item)
         return out
 
-    async def admin_for(
-        self, effects: Iterable[Effect], user_key: str, renderer: Renderer, now: dt.datetime
-    ) -> list[Outbound]:
-        """Return an admin's figures (or a kind refusal) when the step asked for them."""
-        if not any(isinstance(e, AdminReport) for e in effects):
-            return []
-        if self.orgs is None:
-            event(log, "admin_refused")
-            return [Reply(renderer.say(texts.ADMIN_REFUSED))]
-        return await self.orgs.report(user_key, renderer, now)
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Apply one inbound and return what to send, its entry marked delivered at once: for
+        channels that show replies as they are returned (the terminal, tests)."""
+        pending = await self.accept(inbound)
+        out = await self.messages(pending)
+        await self.outbox.delivered(pending)
+        return out
 
     def renderer(self, stored_locale: str | None, platform_code: str | None) -> Renderer:
         """Return a renderer in the language a user sees."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.core.events import Event, Tap
@@ -9,13 +10,18 @@ from bot.core.events import Event, Tap
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """One thing a user did; `user_id` is the raw platform id, hashed at once and never kept."""
+    """One thing a user did; `user_id` is the raw platform id, hashed at once and never kept
+    (the address is kept only sealed, until its replies are delivered)."""
 
     platform: str
     user_id: str
     event: Event
     language_code: str | None = None
     update_id: int | None = None
+    address: Mapping[str, int | str | None] = field(default_factory=dict, repr=False)
+    """Where the channel sends this update's replies (a chat, a tapped message, a callback)."""
+    private: bool = True
+    """Whether the conversation is the user's own (a group is not: no figures are shown)."""
 
     @property
     def is_tap(self) -> bool:

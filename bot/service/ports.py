@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from bot.orgs.writes import OrgWrites
 
@@ -14,6 +14,16 @@ R = TypeVar("R")
 
 class StateConflict(Exception):
     """The conversation changed since it was loaded; the unit of work was rolled back."""
+
+
+class StoreUnavailable(Exception):
+    """The database could not do the work now (locked, unreachable, no rights); nothing was
+    written, and the same work may succeed later. `reason` names the kind, never data."""
+
+    def __init__(self, reason: str) -> None:
+        """Keep a short reason such as "locked" or "connection_lost"."""
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,22 @@ class CampaignCountRow:
     campaign: str
     metric: str
     amount: int = 1
+    once: str | None = None
+    """A keyed marker of this person, campaign and day: the count is added only the first time
+    the marker is seen (it is kept apart from the count and deleted within two days)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """An outbox entry as stored: the platform, the sealed parcel, and its delivery progress."""
+
+    platform: str
+    payload: str
+    next_at: dt.datetime
+    id: int | None = None
+    sent: int = 0
+    attempts: int = 0
+    created_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,23 +97,57 @@ class Writes:
     campaign_counts: tuple[CampaignCountRow, ...] = ()
     orgs: OrgWrites | None = None
     """Membership changes: joined, employee id typed, course completed, left."""
+    outbox: OutboxRow | None = None
+    """What the update must send, stored with its state (also when the user is forgotten)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Applied(Generic[R]):
+    """What a unit of work returned: decide's result, and the id of its outbox entry."""
+
+    result: R
+    outbox_id: int | None = None
 
 
 Decide = Callable[[Loaded], tuple[Writes, R]]
 """A pure function from what was loaded to what to write, plus a result for the caller."""
 
 
-class ConversationStore(Protocol):
-    """Applies updates atomically; implemented for SQLite and PostgreSQL."""
+class OutboxStore(Protocol):
+    """Where outbox entries wait until every message of theirs went out."""
+
+    async def outbox_due(
+        self, platform: str, now: dt.datetime | None, limit: int
+    ) -> list[OutboxRow]:
+        """Return up to `limit` entries of a platform due at `now` (all when None), oldest
+        first."""
+        ...
+
+    async def outbox_progress(self, entry_id: int, sent: int) -> None:
+        """Record how many of an entry's messages went out."""
+        ...
+
+    async def outbox_done(self, entry_id: int) -> None:
+        """Remove an entry."""
+        ...
+
+    async def outbox_retry(self, entry_id: int, attempts: int, next_at: dt.datetime) -> None:
+        """Count a failed delivery and leave the entry until `next_at`."""
+        ...
+
+
+class ConversationStore(OutboxStore, Protocol):
+    """Applies updates atomically and keeps their outbox; for SQLite and PostgreSQL."""
 
     async def apply(
         self, user_key: str, update_key: str | None, now: dt.datetime, decide: Decide[R]
-    ) -> R | None:
-        """In one transaction: claim the update, load, decide, write; return decide's result.
+    ) -> Applied[R] | None:
+        """In one transaction: claim the update, load, decide, write (with its outbox entry);
+        return decide's result and the entry's id.
 
         Returns None when `update_key` was already claimed (a redelivered update: nothing
         changes). Raises StateConflict, having written nothing, when the saved state's revision
-        moved on since it was loaded.
+        moved on since it was loaded, and StoreUnavailable when the database cannot do it now.
         """
         ...
 

@@ -33,24 +33,48 @@ class UserKeyer:
         return "UserKeyer(<secret>)"
 
 
+class Sealer:
+    """Encrypts text under a key derived from the user-key secret for one purpose (Fernet:
+    AES-128-CBC and HMAC); only the same secret and purpose read it back."""
+
+    def __init__(self, secret: bytes, purpose: bytes) -> None:
+        """Derive this purpose's key from the user-key secret."""
+        derived = hmac.new(secret, purpose, hashlib.sha256).digest()
+        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+    def seal(self, text: str) -> str:
+        """Return `text` encrypted."""
+        return self._fernet.encrypt(text.encode()).decode()
+
+    def open(self, sealed: str) -> str | None:
+        """Return the text, or None when it was not sealed with this key."""
+        try:
+            return self._fernet.decrypt(sealed.encode()).decode()
+        except (InvalidToken, UnicodeDecodeError, ValueError):
+            return None
+
+    def __repr__(self) -> str:
+        """Never show the key."""
+        return "Sealer(<key>)"
+
+
 class ChatSealer:
     """Encrypts a platform chat so a reminder can reach it; only this key can read it back."""
 
     def __init__(self, secret: bytes) -> None:
         """Derive the encryption key from the user-key secret (a separate, labelled key)."""
-        derived = hmac.new(secret, b"beacon/reminder-chat", hashlib.sha256).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+        self._sealer = Sealer(secret, b"beacon/reminder-chat")
 
     def seal(self, platform: str, chat_id: str) -> str:
         """Return the encrypted `platform:chat_id`."""
-        return self._fernet.encrypt(f"{platform}:{chat_id}".encode()).decode()
+        return self._sealer.seal(f"{platform}:{chat_id}")
 
     def open(self, sealed: str) -> tuple[str, str] | None:
         """Return (platform, chat id), or None when the token is not one of ours."""
-        try:
-            platform, _, chat_id = self._fernet.decrypt(sealed.encode()).decode().partition(":")
-        except (InvalidToken, UnicodeDecodeError, ValueError):
+        opened = self._sealer.open(sealed)
+        if opened is None:
             return None
+        platform, _, chat_id = opened.partition(":")
         return platform, chat_id
 
     def __repr__(self) -> str:

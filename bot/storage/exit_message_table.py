@@ -14,6 +14,7 @@ from bot.logs import event
 from bot.service.ports import Clock
 from bot.service.user_keys import UserKeyer
 from bot.storage.timestamps import as_utc
+from bot.storage.trouble import translated
 
 log = logging.getLogger("beacon.storage")
 PLATFORM = "telegram"
@@ -61,10 +62,11 @@ class SqlMessageLog:
             event(log, "exit_message_not_recorded", level=logging.WARNING, reason=_name(failure))
 
     async def take_recent(self, chat_id: int) -> list[int]:
-        """Forget all of a chat's ids, returning those under 48 hours old, oldest id first."""
+        """Forget all of a chat's ids, returning those under 48 hours old, oldest id first;
+        raises StoreUnavailable when the database cannot do it now (exit is tried again)."""
         cutoff = self.clock.now() - DELETE_WINDOW
         try:
-            async with self.engine.begin() as connection:
+            async with translated(), self.engine.begin() as connection:
                 rows = (await connection.execute(self.TAKE, {"chat": self.chat_key(chat_id)})).all()
         except SQLAlchemyError as failure:
             event(log, "exit_messages_unreadable", level=logging.WARNING, reason=_name(failure))

@@ -13,8 +13,9 @@ from typing import Any
 import asyncpg
 
 from bot.orgs.writes import FORGET_ORG_ADMIN_PG, write_postgres
-from bot.service.ports import Decide, Loaded, R, StateConflict, Writes
+from bot.service.ports import Applied, Decide, Loaded, OutboxRow, R, StateConflict, Writes
 from bot.storage.tables import VIEW_SHARDS
+from bot.storage.trouble import translated
 
 LOAD = """
 WITH claimed AS (
@@ -57,6 +58,21 @@ JOIN campaigns ON campaigns.name = counted.campaign
 ON CONFLICT (campaign, metric, day) DO UPDATE SET count = campaign_counts.count + EXCLUDED.count
 """
 """Add to registered campaigns' metrics for the day; an unregistered campaign counts nothing."""
+MARK_START = (
+    "INSERT INTO campaign_starts (marker, day) VALUES ($1, $2) ON CONFLICT (marker) DO NOTHING"
+)
+"""A person's start of a campaign today, kept as a keyed marker: a second one counts nothing."""
+INSERT_OUTBOX = """
+INSERT INTO outbox (platform, payload, sent, attempts, created_at, next_at)
+VALUES ($1, $2, 0, 0, $3, $4) RETURNING id
+"""
+DUE_OUTBOX = """
+SELECT id, platform, payload, sent, attempts, created_at, next_at FROM outbox
+WHERE platform = $1 AND ($2::timestamptz IS NULL OR next_at <= $2) ORDER BY id LIMIT $3
+"""
+MARKS = {"synchronous_commit": "off"}
+"""Delivery marks commit without waiting for the disk: a server crash may repeat a message
+(never lose one), and marking costs one round trip."""
 
 
 class _Duplicate(Exception):
@@ -110,8 +126,13 @@ async def write(
     if writes.views:
         shard = user_id % VIEW_SHARDS
         await connection.execute(COUNT_VIEWS, list(writes.views), now.date(), shard)
-    if writes.campaign_counts:
-        counts = writes.campaign_counts
+    counts = [
+        c
+        for c in writes.campaign_counts
+        if c.once is None
+        or (await connection.execute(MARK_START, c.once, now.date())).endswith(" 1")
+    ]
+    if counts:
         await connection.execute(
             COUNT_CAMPAIGNS,
             [c.campaign for c in counts],
@@ -137,26 +158,33 @@ async def write(
 class PostgresStore:
     """Applies updates on PostgreSQL through an asyncpg connection pool."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        """Use a pool whose database is already migrated."""
+    def __init__(self, pool: asyncpg.Pool, marks: asyncpg.Pool | None = None) -> None:
+        """Use a pool whose database is already migrated, and one for delivery marks."""
         self.pool = pool
+        self.marks = marks or pool
 
     @classmethod
     async def connect(
         cls, url: str, *, max_size: int = 20, server_settings: dict[str, str] | None = None
     ) -> PostgresStore:
-        """Open a pool to the database at `url` (server settings such as search_path apply)."""
-        pool = await asyncpg.create_pool(
-            asyncpg_dsn(url), min_size=1, max_size=max_size, server_settings=server_settings or {}
-        )
-        return cls(pool)
+        """Open pools to the database at `url` (server settings such as search_path apply)."""
+        settings = server_settings or {}
+        async with translated():
+            pool = await asyncpg.create_pool(
+                asyncpg_dsn(url), min_size=1, max_size=max_size, server_settings=settings
+            )
+            marks = await asyncpg.create_pool(
+                asyncpg_dsn(url), min_size=1, max_size=4, server_settings={**settings, **MARKS}
+            )
+        return cls(pool, marks)
 
     async def apply(
         self, user_key: str, update_key: str | None, now: dt.datetime, decide: Decide[R]
-    ) -> R | None:
-        """In one transaction: claim the update, load, decide, write; return decide's result."""
+    ) -> Applied[R] | None:
+        """In one transaction: claim the update, load, decide, write; return decide's result
+        and the id of the update's outbox entry."""
         try:
-            async with self.pool.acquire() as connection, connection.transaction():
+            async with translated(), self.pool.acquire() as connection, connection.transaction():
                 return await self._apply(connection, user_key, update_key, now, decide)
         except _Duplicate:
             return None
@@ -168,7 +196,7 @@ class PostgresStore:
         update_key: str | None,
         now: dt.datetime,
         decide: Decide[R],
-    ) -> R:
+    ) -> Applied[R]:
         """The unit of work inside an open transaction."""
         row = await connection.fetchrow(LOAD, update_key, now, user_key)
         if update_key is not None and row["claimed"] == 0:
@@ -176,14 +204,53 @@ class PostgresStore:
         state = json.loads(row["state"]) if row["state"] is not None else None
         loaded = Loaded(row["id"], row["locale"], state, row["revision"])
         writes, result = decide(loaded)
+        outbox_id = None
+        if writes.outbox is not None:
+            entry = writes.outbox
+            outbox_id = await connection.fetchval(
+                INSERT_OUTBOX, entry.platform, entry.payload, now, entry.next_at
+            )
         await write(connection, row["id"], loaded, writes, now)
-        return result
+        return Applied(result, outbox_id)
 
     async def set_active(self, user_key: str, active: bool) -> None:
         """Mark a known user as reachable or not."""
-        await self.pool.execute(
-            "UPDATE users SET active = $1 WHERE user_key = $2", active, user_key
-        )
+        async with translated():
+            await self.pool.execute(
+                "UPDATE users SET active = $1 WHERE user_key = $2", active, user_key
+            )
+
+    async def outbox_due(
+        self, platform: str, now: dt.datetime | None, limit: int
+    ) -> list[OutboxRow]:
+        """Return up to `limit` entries of a platform due at `now` (all when None), oldest first."""
+        async with translated():
+            rows = await self.pool.fetch(DUE_OUTBOX, platform, now, limit)
+        return [
+            OutboxRow(
+                r["platform"], r["payload"], r["next_at"], r["id"], r["sent"], r["attempts"],
+                r["created_at"],
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    async def outbox_progress(self, entry_id: int, sent: int) -> None:
+        """Record how many of an entry's messages went out."""
+        await self._mark("UPDATE outbox SET sent = $2 WHERE id = $1", entry_id, sent)
+
+    async def outbox_done(self, entry_id: int) -> None:
+        """Remove an entry."""
+        await self._mark("DELETE FROM outbox WHERE id = $1", entry_id)
+
+    async def outbox_retry(self, entry_id: int, attempts: int, next_at: dt.datetime) -> None:
+        """Count a failed delivery and leave the entry until `next_at`."""
+        sql = "UPDATE outbox SET attempts = $2, next_at = $3 WHERE id = $1"
+        await self._mark(sql, entry_id, attempts, next_at)
+
+    async def _mark(self, sql: str, *values: object) -> None:
+        """Run one outbox statement on the marks pool."""
+        async with translated():
+            await self.marks.execute(sql, *values)
 
     async def record_exit_message(
         self, chat_key: str, message_id: int, sent_at: dt.datetime
@@ -192,5 +259,7 @@ class PostgresStore:
         await self.pool.execute(RECORD_EXIT_MESSAGE, chat_key, message_id, sent_at)
 
     async def close(self) -> None:
-        """Close the pool."""
+        """Close the pools."""
+        if self.marks is not self.pool:
+            await self.marks.close()
         await self.pool.close()

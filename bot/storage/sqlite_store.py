@@ -17,9 +17,15 @@ from functools import partial
 from typing import Any
 
 from bot.orgs.writes import FORGET_ORG_ADMIN, write_sqlite
-from bot.service.ports import Decide, Loaded, R, StateConflict, Writes
+from bot.service.ports import Applied, Decide, Loaded, OutboxRow, R, StateConflict, Writes
 from bot.storage.sqlite_writer import BatchWriter, Unit
 from bot.storage.tables import VIEW_SHARDS
+from bot.storage.timestamps import as_utc
+from bot.storage.trouble import translated
+
+BUSY_TIMEOUT = 5.0
+"""Seconds a write waits for another process's lock before the update is retried later (so a
+tap is answered while the database is locked)."""
 
 CLAIM = (
     "INSERT INTO processed_updates (update_key, processed_at) VALUES (?, ?) "
@@ -53,6 +59,18 @@ COUNT_CAMPAIGN = (
     "ON CONFLICT (campaign, metric, day) DO UPDATE SET count = count + excluded.count"
 )
 """Add to a registered campaign's metric for the day; an unregistered campaign counts nothing."""
+MARK_START = (
+    "INSERT INTO campaign_starts (marker, day) VALUES (?, ?) ON CONFLICT (marker) DO NOTHING"
+)
+"""A person's start of a campaign today, kept as a keyed marker: a second one counts nothing."""
+INSERT_OUTBOX = (
+    "INSERT INTO outbox (platform, payload, sent, attempts, created_at, next_at) "
+    "VALUES (?, ?, 0, 0, ?, ?) RETURNING id"
+)
+DUE_OUTBOX = (
+    "SELECT id, platform, payload, sent, attempts, created_at, next_at FROM outbox "
+    "WHERE platform = ? AND (? IS NULL OR next_at <= ?) ORDER BY id LIMIT ?"
+)
 
 FORGET_CERTIFICATE_NAMES = "UPDATE certificates SET name = NULL, user_id = NULL WHERE user_id = ?"
 FORGET_EXIT_MESSAGES = (
@@ -109,6 +127,11 @@ def write(
     for resource_id in writes.views:
         connection.execute(COUNT_VIEW, (resource_id, day, user_id % VIEW_SHARDS))
     for count in writes.campaign_counts:
+        if (
+            count.once is not None
+            and connection.execute(MARK_START, (count.once, day)).rowcount != 1
+        ):
+            continue
         connection.execute(COUNT_CAMPAIGN, (count.metric, day, count.amount, count.campaign))
     if writes.locale is not None:
         connection.execute("UPDATE users SET locale = ? WHERE id = ?", (writes.locale, user_id))
@@ -151,16 +174,53 @@ class SqliteStore:
 
     async def apply(
         self, user_key: str, update_key: str | None, now: dt.datetime, decide: Decide[R]
-    ) -> R | None:
-        """In one transaction: claim the update, load, decide, write; return decide's result."""
-        result: R | None = await self.run_unit(
-            partial(apply_unit, user_key=user_key, update_key=update_key, now=now, decide=decide)
-        )
+    ) -> Applied[R] | None:
+        """In one transaction: claim the update, load, decide, write; return decide's result
+        and the id of the update's outbox entry."""
+        async with translated():
+            result: Applied[R] | None = await self.run_unit(
+                partial(
+                    apply_unit, user_key=user_key, update_key=update_key, now=now, decide=decide
+                )
+            )
         return result
 
     async def set_active(self, user_key: str, active: bool) -> None:
         """Mark a known user as reachable or not."""
-        await self.run_unit(partial(_set_active, user_key=user_key, active=active))
+        async with translated():
+            await self.run_unit(partial(_set_active, user_key=user_key, active=active))
+
+    async def outbox_due(
+        self, platform: str, now: dt.datetime | None, limit: int
+    ) -> list[OutboxRow]:
+        """Return up to `limit` entries of a platform due at `now` (all when None), oldest first."""
+        stamp = None if now is None else timestamp(now)
+        async with translated():
+            rows = await self.run_unit(
+                partial(_fetch, sql=DUE_OUTBOX, values=(platform, stamp, stamp, limit))
+            )
+        return [
+            OutboxRow(platform_, payload, as_utc(next_at), id_, sent, attempts, as_utc(created))
+            for id_, platform_, payload, sent, attempts, created, next_at in rows
+        ]
+
+    async def outbox_progress(self, entry_id: int, sent: int) -> None:
+        """Record how many of an entry's messages went out."""
+        await self._outbox("UPDATE outbox SET sent = ? WHERE id = ?", (sent, entry_id))
+
+    async def outbox_done(self, entry_id: int) -> None:
+        """Remove an entry."""
+        await self._outbox("DELETE FROM outbox WHERE id = ?", (entry_id,))
+
+    async def outbox_retry(self, entry_id: int, attempts: int, next_at: dt.datetime) -> None:
+        """Count a failed delivery and leave the entry until `next_at`."""
+        sql = "UPDATE outbox SET attempts = ?, next_at = ? WHERE id = ?"
+        await self._outbox(sql, (attempts, timestamp(next_at), entry_id))
+
+    async def _outbox(self, sql: str, values: tuple[object, ...]) -> None:
+        """Run one outbox statement on the writer thread."""
+        async with translated():
+            await self.run_unit(partial(_execute, sql=sql, values=values))
 
     async def record_exit_message(
         self, chat_key: str, message_id: int, sent_at: dt.datetime
@@ -186,7 +246,7 @@ def apply_unit(
     update_key: str | None,
     now: dt.datetime,
     decide: Decide[R],
-) -> R | None:
+) -> Applied[R] | None:
     """The unit of work for one update (the writer wraps it in a transaction and a savepoint)."""
     stamp = timestamp(now)
     if update_key is not None and connection.execute(CLAIM, (update_key, stamp)).rowcount != 1:
@@ -196,8 +256,13 @@ def apply_unit(
     state = json.loads(row[0]) if row else None
     loaded = Loaded(user_id, locale, state, row[1] if row else None)
     writes, result = decide(loaded)
+    outbox_id = None
+    if writes.outbox is not None:
+        entry = writes.outbox
+        values = (entry.platform, entry.payload, stamp, timestamp(entry.next_at))
+        (outbox_id,) = connection.execute(INSERT_OUTBOX, values).fetchone()
     write(connection, user_id, loaded, writes, stamp)
-    return result
+    return Applied(result, outbox_id)
 
 
 def writer_connection(path: str) -> sqlite3.Connection:
@@ -213,6 +278,18 @@ def _set_active(connection: sqlite3.Connection, *, user_key: str, active: bool) 
     connection.execute("UPDATE users SET active = ? WHERE user_key = ?", (active, user_key))
 
 
+def _execute(connection: sqlite3.Connection, *, sql: str, values: tuple[object, ...]) -> None:
+    """Run one statement."""
+    connection.execute(sql, values)
+
+
+def _fetch(
+    connection: sqlite3.Connection, *, sql: str, values: tuple[object, ...]
+) -> list[tuple[Any, ...]]:
+    """Run one query and return its rows."""
+    return connection.execute(sql, values).fetchall()
+
+
 def _record_exit_message(connection: sqlite3.Connection, *, values: tuple[int, str, str]) -> None:
     """Insert an exit message id (message id, time, chat key) if the key is a stored user's."""
     connection.execute(RECORD_EXIT_MESSAGE, values)
@@ -220,9 +297,12 @@ def _record_exit_message(connection: sqlite3.Connection, *, values: tuple[int, s
 
 def open_connection(path: str) -> sqlite3.Connection:
     """Open a connection in autocommit mode with WAL, synced at checkpoints only."""
-    connection = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    connection = sqlite3.connect(
+        path, isolation_level=None, timeout=BUSY_TIMEOUT, check_same_thread=False
+    )
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA secure_delete=ON")
     return connection
 
 

@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.service.ports import Loaded, QuizAnswerRow, StateConflict, Writes
+from bot.service.ports import Applied, Loaded, QuizAnswerRow, StateConflict, Writes
 from bot.storage import postgres_store, sqlite_store
 from bot.storage.database import make_engine, migrate
 from bot.storage.postgres_store import PostgresStore
@@ -57,10 +57,13 @@ async def test_migrations_match_the_models(database: Database) -> None:
 async def test_first_update_creates_the_user_and_state(database: Database) -> None:
     """A new key becomes a user; its first state is saved; the next update loads it."""
     store = database.store
-    first = await store.apply("k" * 64, "t:1", NOW, save({"a": 1}, 1))
-    assert first is not None and first.state is None and first.revision is None
-    second = await store.apply("k" * 64, "t:2", NOW + dt.timedelta(days=1), keep)
-    assert second is not None
+    applied = await store.apply("k" * 64, "t:1", NOW, save({"a": 1}, 1))
+    assert applied is not None and applied.outbox_id is None
+    first = applied.result
+    assert first.state is None and first.revision is None
+    applied = await store.apply("k" * 64, "t:2", NOW + dt.timedelta(days=1), keep)
+    assert applied is not None
+    second = applied.result
     assert (second.user_id, second.state, second.revision) == (first.user_id, {"a": 1}, 1)
     [user] = await database.rows("users")
     assert str(user[4])[:10] == "2026-11-23"  # last seen moved on
@@ -108,8 +111,9 @@ async def test_a_moved_revision_is_a_conflict(database: Database) -> None:
     store = database.store
     await store.apply("k" * 64, "t:1", NOW, save({"r": 1}, 1))
     await store.apply("k" * 64, "t:2", NOW, save({"r": 2}, 2))
-    current = await store.apply("k" * 64, "t:3", NOW, keep)
-    assert current is not None and current.revision == 2
+    applied = await store.apply("k" * 64, "t:3", NOW, keep)
+    assert applied is not None and applied.result.revision == 2
+    current = applied.result
     with pytest.raises(StateConflict):
         await write_against(database, replace(current, revision=1), Writes({"r": 9}, 9))
     with pytest.raises(StateConflict):
@@ -185,7 +189,7 @@ async def test_a_failing_unit_does_not_undo_its_batch_neighbours(tmp_path: Path)
     )
     await store.close()
     assert isinstance(outcomes[-1], RuntimeError)
-    assert all(isinstance(o, Loaded) for o in outcomes[:-1])
+    assert all(isinstance(o, Applied) and isinstance(o.result, Loaded) for o in outcomes[:-1])
     database = Database(engine, store)
     counts = await database.counts()
     assert counts["users"] == counts["conversations"] == counts["processed_updates"] == 20

@@ -1,0 +1,225 @@
+"""The outbox: what an update must send, written with its state and delivered after commit.
+
+A parcel holds where the replies go (the channel's address), the language to render them in and
+the items: rendered messages, and certificates or admin figures that are made when delivered
+(they read the database and draw files). It is stored sealed: no chat id, text or name can be
+read from the table. Delivery marks each message sent, so a crash repeats at most the one that
+went out but was not yet marked, and loses none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.logs import event
+from bot.service.messages import EraseChat, OutButton, Reply, TapAnswer
+from bot.service.ports import OutboxRow, OutboxStore
+from bot.service.user_keys import Sealer
+
+log = logging.getLogger("beacon.outbox")
+FIRST_SWEEP = dt.timedelta(seconds=60)
+"""How long a new entry is left to the process that wrote it before a sweep may deliver it."""
+RETRY_BASE = dt.timedelta(seconds=15)
+RETRY_CAP = dt.timedelta(minutes=10)
+GIVE_UP = dt.timedelta(hours=24)
+"""An entry that could not be delivered for this long is logged and dropped."""
+
+Address = dict[str, int | str | None]
+"""Where a channel sends replies (for Telegram: chat, tapped message, callback, user)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MakeCertificate:
+    """Issue (or find again) a course certificate and send it: a message, a PDF and a PNG."""
+
+    course: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyCode:
+    """Say whether a certificate code is one of Beacon's."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class MakeAdminReport:
+    """Send the figures of the organizations the user administers, or a kind refusal."""
+
+
+Deferred = MakeCertificate | VerifyCode | MakeAdminReport
+Item = Reply | TapAnswer | EraseChat | Deferred
+"""What a parcel holds: a message ready to send, or one made when it is delivered."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    """What one update must send: where, in which language, and what."""
+
+    platform: str
+    address: Address
+    user_key: str
+    locale: str | None
+    """The user's stored language after the update."""
+    language: str | None
+    """The platform's language code for the user."""
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An outbox entry: its id (None when nothing was stored), its parcel, and how many of its
+    messages already went out."""
+
+    id: int | None
+    parcel: Parcel
+    sent: int = 0
+    attempts: int = 0
+    created_at: dt.datetime | None = None
+
+
+def _item_json(item: Item) -> list[Any]:
+    """Return an item as a compact JSON list."""
+    match item:
+        case Reply(text, buttons, replace):
+            rows = [[[b.label, b.data] for b in row] for row in buttons]
+            return ["r", text, rows, replace]
+        case TapAnswer(text):
+            return ["a", text]
+        case EraseChat():
+            return ["e"]
+        case MakeCertificate(course, name):
+            return ["c", course, name]
+        case VerifyCode(code):
+            return ["v", code]
+        case MakeAdminReport():
+            return ["m"]
+
+
+def _item(data: list[Any]) -> Item:
+    """Read an item written by `_item_json`."""
+    match data:
+        case ["r", str(text), list(rows), bool(replace)]:
+            buttons = tuple(tuple(OutButton(str(b[0]), str(b[1])) for b in row) for row in rows)
+            return Reply(text, buttons, replace)
+        case ["a", text]:
+            return TapAnswer(None if text is None else str(text))
+        case ["e"]:
+            return EraseChat()
+        case ["c", str(course), str(name)]:
+            return MakeCertificate(course, name)
+        case ["v", str(code)]:
+            return VerifyCode(code)
+        case ["m"]:
+            return MakeAdminReport()
+    raise ValueError("unknown outbox item")
+
+
+def encode(parcel: Parcel) -> str:
+    """Return a parcel as JSON (the platform is kept beside it, unsealed)."""
+    body = {
+        "a": parcel.address,
+        "k": parcel.user_key,
+        "l": parcel.locale,
+        "c": parcel.language,
+        "i": [_item_json(item) for item in parcel.items],
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode(platform: str, text: str) -> Parcel:
+    """Read a parcel written by `encode`; raise ValueError when it is not one."""
+    body = json.loads(text)
+    if not isinstance(body, dict) or not isinstance(body.get("i"), list):
+        raise ValueError("not a parcel")
+    address = body.get("a")
+    return Parcel(
+        platform,
+        dict(address) if isinstance(address, dict) else {},
+        str(body.get("k", "")),
+        body.get("l"),
+        body.get("c"),
+        tuple(_item(item) for item in body["i"]),
+    )
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Return the wait before delivery attempt number `attempts + 1` of a stalled entry."""
+    delay: dt.timedelta = RETRY_BASE * 2 ** max(0, attempts - 1)
+    return min(RETRY_CAP, delay)
+
+
+class Outbox:
+    """Seals parcels for the store and reads them back; marks delivery progress."""
+
+    def __init__(self, store: OutboxStore, sealer: Sealer) -> None:
+        """Keep entries in `store`, sealed with `sealer`."""
+        self.store = store
+        self.sealer = sealer
+
+    def row(self, parcel: Parcel, now: dt.datetime) -> OutboxRow:
+        """Return the row to write with an update for its parcel."""
+        return OutboxRow(parcel.platform, self.sealer.seal(encode(parcel)), now + FIRST_SWEEP)
+
+    def read(self, row: OutboxRow) -> Pending | None:
+        """Return a stored entry, or None (logged) when it cannot be opened."""
+        opened = self.sealer.open(row.payload)
+        try:
+            if opened is None:
+                raise ValueError("sealed with another key")
+            parcel = decode(row.platform, opened)
+        except ValueError:
+            event(log, "outbox_unreadable", level=logging.ERROR, entry=row.id)
+            return None
+        return Pending(row.id, parcel, row.sent, row.attempts, row.created_at)
+
+    async def due(self, platform: str, now: dt.datetime | None, limit: int) -> list[Pending]:
+        """Return entries of a platform due at `now` (all when None), oldest first; entries
+        that cannot be read are dropped."""
+        entries = []
+        for row in await self.store.outbox_due(platform, now, limit):
+            pending = self.read(row)
+            if pending is None and row.id is not None:
+                await self.store.outbox_done(row.id)
+            elif pending is not None:
+                entries.append(pending)
+        return entries
+
+    async def progress(self, pending: Pending, sent: int) -> None:
+        """Record that the first `sent` messages of an entry went out."""
+        if pending.id is not None:
+            await self.store.outbox_progress(pending.id, sent)
+
+    async def delivered(self, pending: Pending) -> None:
+        """Remove an entry whose messages all went out."""
+        if pending.id is not None:
+            await self.store.outbox_done(pending.id)
+
+    async def postpone(self, pending: Pending, now: dt.datetime) -> bool:
+        """Leave an entry for a later sweep; False (and the entry dropped, logged) when it has
+        been failing for a day."""
+        if pending.id is None:
+            return False
+        created = pending.created_at or now
+        if now - created > GIVE_UP:
+            event(log, "outbox_gave_up", level=logging.ERROR, entry=pending.id)
+            await self.store.outbox_done(pending.id)
+            return False
+        attempts = pending.attempts + 1
+        await self.store.outbox_retry(pending.id, attempts, now + retry_delay(attempts))
+        return True
+
+
+def first_tap_answer(items: list[Item], tap: bool) -> list[Item]:
+    """Return items with a tap's answer first (an empty one when the step gave none), or
+    without any when the update was not a tap."""
+    answers = [item for item in items if isinstance(item, TapAnswer)]
+    rest: list[Item] = [item for item in items if not isinstance(item, TapAnswer)]
+    if not tap:
+        return rest
+    return [answers[0] if answers else TapAnswer(), *rest]
