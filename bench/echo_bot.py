@@ -12,8 +12,11 @@ import os
 import signal
 import sys
 
-from bot.transports.ptb_runtime import CONCURRENT_UPDATES, CONNECTIONS, POOL_TIMEOUT
-from bot.transports.telegram.bridge import ALLOWED_UPDATES
+from bot.transports.ptb_runtime import CONNECTIONS, POOL_TIMEOUT
+from bot.transports.telegram.api import ALLOWED_UPDATES
+
+CONCURRENT_UPDATES = 256
+"""Updates python-telegram-bot's echo handles at once (its own dispatcher, unlike Beacon)."""
 
 
 async def aiogram_echo(base_url: str, token: str, stop: asyncio.Event) -> None:
@@ -36,7 +39,7 @@ async def aiogram_echo(base_url: str, token: str, stop: asyncio.Event) -> None:
         await bot.send_message(query.from_user.id, query.data or "tap")
 
     polling = asyncio.create_task(
-        dispatcher.start_polling(bot, handle_signals=False, allowed_updates=ALLOWED_UPDATES)
+        dispatcher.start_polling(bot, handle_signals=False, allowed_updates=list(ALLOWED_UPDATES))
     )
     await stop.wait()
     await dispatcher.stop_polling()
@@ -75,7 +78,7 @@ async def ptb_echo(base_url: str, token: str, stop: asyncio.Event) -> None:
     async with app:
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, allowed_updates=ALLOWED_UPDATES)
+        await app.updater.start_polling(poll_interval=0, allowed_updates=list(ALLOWED_UPDATES))
         await stop.wait()
         await app.updater.stop()
         await app.stop()

@@ -1,40 +1,47 @@
-"""Beacon on python-telegram-bot 22: a Bot API client and an update source, no dialogue logic."""
+"""Beacon's Telegram client on python-telegram-bot 22: sends for Beacon and fetches updates as
+raw JSON."""
 
 from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from telegram import (
-    Bot,
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Update,
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.transports.telegram.api import (
+    ALLOWED_UPDATES,
     ApiBlocked,
     ApiRejected,
     ApiRetryAfter,
     ApiTransient,
-    ChatApi,
+    ApiUnauthorized,
     Keyboard,
 )
-from bot.transports.telegram.bridge import ALLOWED_UPDATES, TelegramBridge
-from bot.transports.telegram.client_api import LibraryApi
+from bot.transports.telegram.client_api import Library, LibraryApi
 from bot.transports.telegram.runtime import RuntimeConfig
 
 T = TypeVar("T")
-CONCURRENT_UPDATES = 256
 CONNECTIONS = 64
 POOL_TIMEOUT = 30.0
 """Seconds a request may wait for a free connection; PTB's default (1 s) drops replies in bursts."""
+POLL_MARGIN = 10
+"""Seconds a long poll may take beyond its own timeout before the request is given up."""
+
+# Beacon asks for getUpdates through do_api_request on purpose: the result stays raw JSON.
+warnings.filterwarnings("ignore", r"Please use 'Bot\.getUpdates'", PTBUserWarning)
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -55,10 +62,14 @@ async def translated(call: Awaitable[T]) -> T:
         raise ApiRetryAfter(seconds) from None
     except Forbidden:
         raise ApiBlocked from None
+    except InvalidToken as err:
+        raise ApiUnauthorized(type(err).__name__) from None
     except BadRequest as err:
         raise ApiRejected(err.message) from None
-    except NetworkError as err:  # includes TimedOut and 5xx answers
+    except (NetworkError, Conflict) as err:  # NetworkError includes TimedOut and 5xx answers
         raise ApiTransient(type(err).__name__) from None
+    except TelegramError as err:
+        raise ApiRejected(type(err).__name__) from None
 
 
 def command(name: str, description: str) -> BotCommand:
@@ -71,57 +82,40 @@ def upload(filename: str, data: bytes) -> InputFile:
     return InputFile(data, filename=filename)
 
 
+async def raw_updates(bot: Bot, offset: int | None, limit: int, wait: int) -> Any:
+    """Fetch pending updates as raw JSON (do_api_request without a return type parses none)."""
+    arguments = {
+        "offset": offset,
+        "limit": limit,
+        "timeout": wait,
+        "allowed_updates": list(ALLOWED_UPDATES),
+    }
+    return await bot.do_api_request(
+        "getUpdates", api_kwargs=arguments, read_timeout=wait + POLL_MARGIN
+    )
+
+
+async def close(bot: Bot) -> None:
+    """Close the bot's HTTP connections."""
+    await bot.shutdown()
+
+
+PTB = Library(markup, command, translated, upload, raw_updates, close)
+
+
 def ptb_api(bot: Bot) -> LibraryApi:
-    """Return the ChatApi port on a python-telegram-bot Bot."""
-    return LibraryApi(bot, markup, command, translated, upload)
+    """Return the Telegram client port on a python-telegram-bot Bot."""
+    return LibraryApi(bot, PTB)
 
 
-class PtbRuntime:
-    """Receives updates with python-telegram-bot, many users at once, and feeds the bridge."""
-
-    def __init__(self, config: RuntimeConfig, make_bridge: Callable[[ChatApi], TelegramBridge]):
-        """Build the application; nothing connects until `start`."""
-        self.config = config
-        self.app: Application[Any, Any, Any, Any, Any, Any] = (
-            ApplicationBuilder()
-            .token(config.token)
-            .base_url(f"{config.api_url}/bot")
-            .base_file_url(f"{config.api_url}/file/bot")
-            .concurrent_updates(CONCURRENT_UPDATES)
-            .connection_pool_size(CONNECTIONS)
-            .pool_timeout(POOL_TIMEOUT)
-            .build()
-        )
-        self.bridge = make_bridge(ptb_api(self.app.bot))
-        self.app.add_handler(TypeHandler(Update, self._feed))
-
-    async def _feed(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Hand every update to the bridge as Bot API JSON; no PTB handler routes anything."""
-        await self.bridge.feed(update.to_dict())
-
-    async def start(self) -> None:
-        """Begin receiving updates: webhook when configured, else long polling."""
-        await self.app.initialize()
-        await self.bridge.start()
-        await self.app.start()
-        updater = self.app.updater
-        assert updater is not None
-        webhook = self.config.webhook
-        if webhook is None:
-            await updater.start_polling(
-                poll_interval=0, timeout=self.config.poll_timeout, allowed_updates=ALLOWED_UPDATES
-            )
-            return
-        await updater.start_webhook(
-            listen=webhook.host, port=webhook.port, url_path=webhook.path.lstrip("/"),
-            webhook_url=webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES,
-        )  # fmt: skip
-
-    async def stop(self) -> None:
-        """Stop receiving, let in-flight updates finish, then shut the application down."""
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
-        await self.bridge.wait_idle(self.config.drain_timeout)
-        await self.bridge.quizzes.close()
-        await self.app.stop()
-        await self.app.shutdown()
+def ptb_client(config: RuntimeConfig) -> LibraryApi:
+    """Return a python-telegram-bot client for the configured Bot API server (nothing connects
+    yet)."""
+    bot = Bot(
+        config.token,
+        base_url=f"{config.api_url}/bot",
+        base_file_url=f"{config.api_url}/file/bot",
+        request=HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=POOL_TIMEOUT),
+        get_updates_request=HTTPXRequest(connection_pool_size=2),
+    )
+    return ptb_api(bot)

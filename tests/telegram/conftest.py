@@ -10,7 +10,9 @@ import pytest
 
 from bot.app import App, build_app
 from bot.settings import Settings
+from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
+from bot.testing.simulator import FIXED_NOW
 
 RUNTIMES = ["aiogram", "ptb"]
 MODES = ["polling", "webhook"]
@@ -35,7 +37,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         user_key_secret="telegram-test-secret-value",
         data_dir=tmp_path,
     )
-    built = await build_app(settings)
+    built = await build_app(settings, ManualClock(FIXED_NOW))
     yield built
     await built.close()
 

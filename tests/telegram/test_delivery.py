@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.service.messages import EraseChat, OutButton, Reply, TapAnswer
+from bot.service.messages import EraseChat, Outbound, OutButton, Reply, TapAnswer
 from bot.transports.telegram.api import (
     ApiBlocked,
     ApiRejected,
@@ -18,6 +18,7 @@ from bot.transports.telegram.api import (
 from bot.transports.telegram.delivery import (
     Delivery,
     DeliveryFailed,
+    DeliveryStopped,
     RetryPolicy,
     SentMessages,
     Target,
@@ -115,15 +116,42 @@ async def test_tap_answered_first_then_edit_in_place() -> None:
     """A replacing reply edits the tapped message, after the callback is answered."""
     api = RecordingApi()
     delivery = Delivery(api, FAST, SentMessages())
-    await delivery.deliver(Target(1, 50, "cb"), [Reply("x", BUTTONS, replace=True)])
+    await delivery.deliver(Target(1, 50, "cb"), [TapAnswer(), Reply("x", BUTTONS, replace=True)])
     assert api.calls == [("answer", None), ("edit", 50)]
 
 
-async def test_a_tap_is_answered_even_when_the_service_said_nothing() -> None:
-    """No TapAnswer in the outbound (a duplicate, a give-up) still stops the spinner."""
+async def test_a_tap_answer_is_skipped_when_asked() -> None:
+    """A delivery resumed after a restart does not answer a tap that is long gone."""
     api = RecordingApi()
-    await Delivery(api, FAST, SentMessages()).deliver(Target(1, 50, "cb"), [])
-    assert api.calls == [("answer", None)]
+    await Delivery(api, FAST, SentMessages()).deliver(
+        Target(1, 50, "cb"), [TapAnswer("old"), Reply("x")], answer_taps=False
+    )
+    assert api.calls == [("send", "x")]
+
+
+async def test_delivery_starts_where_it_stopped_and_marks_progress() -> None:
+    """Messages before `start` are not sent again; each message but the last is marked."""
+    api = RecordingApi()
+    marks: list[int] = []
+
+    async def mark(sent: int) -> None:
+        marks.append(sent)
+
+    replies: list[Outbound] = [TapAnswer(), Reply("a"), Reply("b"), Reply("c")]
+    await Delivery(api, FAST, SentMessages()).deliver(
+        Target(1, 50, "cb"), replies, start=2, mark=mark
+    )
+    assert api.calls == [("send", "b"), ("send", "c")]
+    assert marks == [3]
+
+
+async def test_an_edit_already_made_is_not_sent_again() -> None:
+    """Resumed after a crash, an edit Telegram says changes nothing is done, not re-sent."""
+    api = RecordingApi([ApiRejected("Bad Request: message is not modified: same content")])
+    await Delivery(api, FAST, SentMessages()).deliver(
+        Target(1, 50, None), [Reply("x", BUTTONS, replace=True)]
+    )
+    assert api.calls == []
 
 
 async def test_edit_refused_falls_back_to_a_new_message() -> None:
@@ -135,11 +163,22 @@ async def test_edit_refused_falls_back_to_a_new_message() -> None:
     assert api.calls == [("send", "x")]
 
 
-async def test_retries_are_bounded_and_failures_logged(caplog: pytest.LogCaptureFixture) -> None:
-    """Transient failures are retried up to the bound; then the failure is logged, not hidden."""
+async def test_retries_are_bounded_then_delivery_stops(caplog: pytest.LogCaptureFixture) -> None:
+    """Transient failures are retried up to the bound; then delivery stops at that message
+    (logged) and what is left waits for a later attempt, in order."""
     api = RecordingApi([ApiTransient("500")] * 4)  # the first reply uses all 4 attempts
     policy = RetryPolicy(max_transient=3, backoff_base=0.0)
-    await Delivery(api, policy, SentMessages()).deliver(Target(1), [Reply("x"), Reply("y")])
+    with pytest.raises(DeliveryStopped) as stopped:
+        await Delivery(api, policy, SentMessages()).deliver(Target(1), [Reply("x"), Reply("y")])
+    assert stopped.value.index == 0
+    assert "delivery_stopped" in caplog.text
+    assert api.calls == []
+
+
+async def test_a_refused_message_is_logged_and_skipped(caplog: pytest.LogCaptureFixture) -> None:
+    """A message Telegram refuses (400) cannot succeed later: logged, and the next one goes."""
+    api = RecordingApi([ApiRejected("Bad Request: chat not found")])
+    await Delivery(api, FAST, SentMessages()).deliver(Target(1), [Reply("x"), Reply("y")])
     assert "delivery_failed" in caplog.text
     assert api.calls == [("send", "y")]
 

@@ -69,6 +69,7 @@ class _Started:
     def __init__(self, runtime: TelegramRuntime) -> None:
         """Wrap the started runtime."""
         self.bridge = runtime.bridge
+        self.mode = runtime.mode
 
     async def start(self) -> None:
         """Nothing to start."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.service.messages import OutButton
 
 Keyboard = tuple[tuple[OutButton, ...], ...]
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member", "poll_answer")
+"""The kinds of update Beacon asks Telegram for."""
 
 
 class ApiRetryAfter(Exception):
@@ -26,6 +28,10 @@ class ApiTransient(Exception):
 
 class ApiBlocked(Exception):
     """The user blocked the bot (403); sending to them again is pointless."""
+
+
+class ApiUnauthorized(Exception):
+    """Telegram does not know the bot token (401)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +99,30 @@ class ChatApi(Protocol):
     async def send_file(self, chat_id: int, filename: str, data: bytes, photo: bool) -> int:
         """Upload a document (or a photo); return the message id."""
         ...
+
+
+class UpdateSource(Protocol):
+    """How updates reach Beacon: long polling as raw JSON, or a webhook Telegram calls."""
+
+    async def get_updates(self, offset: int | None, limit: int, wait: int) -> list[Any]:
+        """Return pending updates as raw JSON (never parsed by the library), confirming those
+        below `offset`; wait up to `wait` seconds for one."""
+        ...
+
+    async def set_webhook(
+        self, url: str, secret: str, allowed: Sequence[str], max_connections: int
+    ) -> None:
+        """Ask Telegram to push updates to `url` with the secret token."""
+        ...
+
+    async def delete_webhook(self) -> None:
+        """Stop webhook delivery (pending updates are kept for polling)."""
+        ...
+
+    async def close(self) -> None:
+        """Close the client's connections."""
+        ...
+
+
+class TelegramClient(ChatApi, UpdateSource, Protocol):
+    """A library's Bot API client: sends for Beacon and fetches its updates."""

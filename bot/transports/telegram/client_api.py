@@ -1,8 +1,10 @@
-"""The ChatApi port on a library Bot that exposes the Bot API's own method names (both do)."""
+"""The Telegram client port on a library Bot that exposes the Bot API's own method names (both
+aiogram and python-telegram-bot do); what differs between the libraries comes in a Library."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.transports.telegram.api import Keyboard, QuizPollText
@@ -13,28 +15,56 @@ T = TypeVar("T")
 Translate = Callable[[Awaitable[Any]], Awaitable[Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class Library:
+    """What differs between aiogram and python-telegram-bot: how each builds a keyboard, a
+    command and a file, turns its errors into Beacon's Api* exceptions, fetches raw updates and
+    closes its connections."""
+
+    markup: Callable[[Keyboard], Any]
+    command: Callable[[str, str], Any]
+    translated: Translate
+    upload: Callable[[str, bytes], Any]
+    raw_updates: Callable[[Any, int | None, int, int], Awaitable[Any]]
+    close: Callable[[Any], Awaitable[None]]
+
+
 class LibraryApi:
-    """Calls `send_message`, `edit_message_text`, ... on an aiogram or python-telegram-bot Bot.
+    """Calls `send_message`, `edit_message_text`, ... on an aiogram or python-telegram-bot Bot,
+    and fetches updates as raw JSON so that no library parses (or logs) them."""
 
-    The runtime supplies how its library builds a keyboard and a command, and `translated`,
-    which turns the library's errors into Beacon's Api* exceptions.
-    """
-
-    def __init__(
-        self,
-        bot: Any,
-        markup: Callable[[Keyboard], Any],
-        command: Callable[[str, str], Any],
-        translated: Translate,
-        upload: Callable[[str, bytes], Any],
-    ) -> None:
-        """Wrap `bot` with the library's keyboard, command and file builders and its error
-        translation."""
+    def __init__(self, bot: Any, library: Library) -> None:
+        """Wrap `bot` with its library's builders, error translation and update fetching."""
         self.bot = bot
-        self.markup = markup
-        self.command = command
-        self.translated = translated
-        self.upload = upload
+        self.library = library
+        self.markup = library.markup
+        self.command = library.command
+        self.translated = library.translated
+        self.upload = library.upload
+
+    async def get_updates(self, offset: int | None, limit: int, wait: int) -> list[Any]:
+        """Return pending updates as raw JSON, confirming those below `offset`."""
+        result = await self.translated(self.library.raw_updates(self.bot, offset, limit, wait))
+        return result if isinstance(result, list) else []
+
+    async def set_webhook(
+        self, url: str, secret: str, allowed: Sequence[str], max_connections: int
+    ) -> None:
+        """Ask Telegram to push updates to `url` with the secret token."""
+        await self.translated(
+            self.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=list(allowed),
+                max_connections=max_connections,
+            )
+        )  # fmt: skip
+
+    async def delete_webhook(self) -> None:
+        """Stop webhook delivery, keeping pending updates."""
+        await self.translated(self.bot.delete_webhook(drop_pending_updates=False))
+
+    async def close(self) -> None:
+        """Close the library's connections."""
+        await self.library.close(self.bot)
 
     async def send_message(self, chat_id: int, html: str, keyboard: Keyboard) -> int:
         """Send an HTML message with an inline keyboard; return its message id."""

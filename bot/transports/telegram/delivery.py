@@ -13,6 +13,7 @@ from typing import Protocol, TypeVar
 
 from bot.logs import event
 from bot.service.messages import Document, EraseChat, Outbound, Photo, Reply, TapAnswer
+from bot.service.ports import StoreUnavailable
 from bot.transports.telegram.api import (
     ApiRejected,
     ApiRetryAfter,
@@ -45,6 +46,20 @@ class RetryPolicy:
 
 class DeliveryFailed(Exception):
     """A call still failed after every retry the policy allows."""
+
+
+class DeliveryStopped(Exception):
+    """A message could not go now (it kept failing, or the database was unavailable); the
+    messages from `index` on wait for a later attempt."""
+
+    def __init__(self, index: int) -> None:
+        """Keep where delivery stopped."""
+        super().__init__(f"stopped at message {index}")
+        self.index = index
+
+
+NOT_MODIFIED = "message is not modified"
+"""Telegram's answer to an edit that changes nothing: the edit was already made."""
 
 
 async def with_retries(
@@ -161,22 +176,51 @@ class Delivery:
         if is_private(chat_id):
             await self.messages.add(chat_id, message_id)
 
-    async def deliver(self, target: Target, outbound: Sequence[Outbound]) -> None:
-        """Answer the tap first, then send or edit each reply, then erase if asked.
+    async def deliver(
+        self,
+        target: Target,
+        outbound: Sequence[Outbound],
+        *,
+        start: int = 0,
+        mark: Callable[[int], Awaitable[None]] | None = None,
+        answer_taps: bool = True,
+    ) -> None:
+        """Send the messages from `start` on, in order: answer the tap, send or edit replies,
+        upload files, erase the chat. After each message but the last (a tap's answer aside),
+        `mark(n)` records that the first n went out.
 
-        Raises ApiBlocked when the user blocked the bot; DeliveryFailed and ApiRejected are
-        logged per message so one failure does not hide the rest.
+        Raises ApiBlocked when the user blocked the bot, and DeliveryStopped when a message
+        kept failing; a message Telegram refuses (400) is logged and skipped, and a tap's
+        answer that fails is only logged (the spinner stops by itself).
         """
-        if target.callback_id is not None:
-            answer = next((m for m in outbound if isinstance(m, TapAnswer)), TapAnswer())
-            await self._try(self._answer(target.callback_id, answer), "answerCallbackQuery")
-        for message in outbound:
-            if isinstance(message, Reply):
-                await self._try(self._reply(target, message), "sendMessage")
-            elif isinstance(message, EraseChat):
-                await self._try(self._erase(target.chat_id), "deleteMessages")
-            elif isinstance(message, Document | Photo):
-                await self._try(self._file(target.chat_id, message), "sendDocument")
+        last = len(outbound) - 1
+        for index, message in enumerate(outbound):
+            if index < start:
+                continue
+            if isinstance(message, TapAnswer):
+                if answer_taps and target.callback_id is not None:
+                    work = self._answer(target.callback_id, message)
+                    await self._try(work, "answerCallbackQuery")
+                continue
+            try:
+                await self._one(target, message)
+            except ApiRejected:
+                event(log, "delivery_failed", level=logging.WARNING, reason="ApiRejected")
+            except (DeliveryFailed, StoreUnavailable) as failure:
+                reason = type(failure).__name__
+                event(log, "delivery_stopped", level=logging.WARNING, reason=reason)
+                raise DeliveryStopped(index) from None
+            if mark is not None and index < last:
+                await mark(index + 1)
+
+    async def _one(self, target: Target, message: Outbound) -> None:
+        """Send one message of a step."""
+        if isinstance(message, Reply):
+            await self._reply(target, message)
+        elif isinstance(message, EraseChat):
+            await self._erase(target.chat_id)
+        elif isinstance(message, Document | Photo):
+            await self._file(target.chat_id, message)
 
     async def _try(self, work: Awaitable[None], method: str) -> None:
         """Await one delivery; log (never swallow silently) a failure that retries cannot fix."""
@@ -210,7 +254,9 @@ class Delivery:
                     self.policy,
                 )
                 return
-            except ApiRejected:
+            except ApiRejected as refused:
+                if NOT_MODIFIED in str(refused):
+                    return  # the same edit was made before (a delivery resumed after a crash)
                 event(log, "edit_refused_sending_instead")
         await self.send(target.chat_id, text, reply.buttons)
 

@@ -12,11 +12,12 @@ from bot.settings import Settings
 from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
-from bot.transports.telegram.api import ApiBlocked, ChatApi
-from bot.transports.telegram.bridge import TelegramBridge
+from bot.transports.telegram.api import ApiBlocked, TelegramClient
+from bot.transports.telegram.bridge import HandlingRetry, TelegramBridge
 from bot.transports.telegram.commands import publish_menus
 from bot.transports.telegram.delivery import RetryPolicy, as_html
 from bot.transports.telegram.runtime import (
+    Runnable,
     RuntimeConfig,
     TelegramRuntime,
     WebhookConfig,
@@ -49,32 +50,40 @@ def exit_message_log(app: App) -> SqlMessageLog:
 
 
 def make_runtime(
-    kind: str, config: RuntimeConfig, app: App, policy: RetryPolicy | None = None
+    kind: str,
+    config: RuntimeConfig,
+    app: App,
+    policy: RetryPolicy | None = None,
+    retry: HandlingRetry | None = None,
 ) -> TelegramRuntime:
-    """Return an aiogram or python-telegram-bot runtime feeding the app's service."""
+    """Return a runtime on aiogram's or python-telegram-bot's client feeding the app's service."""
 
-    def make_bridge(api: ChatApi) -> TelegramBridge:
-        """Wire the runtime's client to the service and the database's exit message log."""
-        return TelegramBridge(app.service, api, exit_message_log(app), policy)
+    def make_bridge(client: TelegramClient) -> TelegramBridge:
+        """Wire the client to the service and the database's exit message log."""
+        return TelegramBridge(app.service, client, exit_message_log(app), policy, retry)
 
     if kind == "ptb":
-        from bot.transports.ptb_runtime import PtbRuntime
+        from bot.transports.ptb_runtime import ptb_client
 
-        return PtbRuntime(config, make_bridge)
-    from bot.transports.aiogram_runtime import AiogramRuntime
+        return TelegramRuntime(config, ptb_client(config), make_bridge)
+    from bot.transports.aiogram_runtime import aiogram_client
 
-    return AiogramRuntime(config, make_bridge)
+    return TelegramRuntime(config, aiogram_client(config), make_bridge)
 
 
 class MenuPublishingRuntime:
     """Wraps a runtime so that starting it also publishes the command menus."""
 
-    def __init__(self, runtime: TelegramRuntime, app: App) -> None:
+    def __init__(self, runtime: Runnable, app: App) -> None:
         """Publish the app's languages when `runtime` starts."""
         self.runtime = runtime
         self.app = app
         self.bridge = runtime.bridge
-        self.config = getattr(runtime, "config", None)
+
+    @property
+    def mode(self) -> str:
+        """Return how updates arrive: "webhook" or "polling"."""
+        return self.runtime.mode
 
     async def start(self) -> None:
         """Start the runtime, then set commands and descriptions for every language."""
@@ -95,9 +104,7 @@ class BackgroundRuntime:
     """Wraps a runtime so that, while it runs, due learning reminders are sent through it and
     the retention job purges what is past its time."""
 
-    def __init__(
-        self, runtime: MenuPublishingRuntime | TelegramRuntime, app: App, every: float = 30.0
-    ) -> None:
+    def __init__(self, runtime: Runnable, app: App, every: float = 30.0) -> None:
         """Check for due reminders every `every` seconds while `runtime` runs."""
         self.runtime = runtime
         self.app = app
@@ -110,6 +117,11 @@ class BackgroundRuntime:
         )
         days = app.settings.retention_days
         self.retention = RetentionJob(app.database, app.service.clock, days)
+
+    @property
+    def mode(self) -> str:
+        """Return how updates arrive: "webhook" or "polling"."""
+        return self.runtime.mode
 
     async def send(
         self, platform: str, chat: str, locale: str | None, language: str | None

@@ -1,20 +1,38 @@
-"""Run Beacon on Telegram: pick the runtime, start it, publish menus, stop cleanly on SIGTERM."""
+"""Run Beacon on Telegram with either library's client: connect, deliver what a previous run
+left in the outbox, receive updates (long polling or Beacon's webhook server), stop cleanly."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
+from bot.errors import StartupError
 from bot.logs import event
+from bot.service.periodic import repeat
+from bot.transports.telegram.api import (
+    ALLOWED_UPDATES,
+    ApiRejected,
+    ApiRetryAfter,
+    ApiTransient,
+    ApiUnauthorized,
+    TelegramClient,
+)
+from bot.transports.telegram.polling import poll_updates
 
 if TYPE_CHECKING:
     from bot.transports.telegram.bridge import TelegramBridge
+    from bot.transports.telegram.webhook_server import WebhookServer
 
 log = logging.getLogger("beacon.telegram")
+WEBHOOK_CONNECTIONS = 40
+"""How many connections Telegram may open to the webhook at once (its default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,30 +60,151 @@ class RuntimeConfig:
     webhook: WebhookConfig | None = None
     poll_timeout: int = 10
     drain_timeout: float = 30.0
+    connect_attempts: int = 6
+    """How often to try reaching Telegram at start-up (backoff doubles from `connect_backoff`)."""
+    connect_backoff: float = 0.5
+    sweep_every: float = 30.0
+    """How often the outbox is searched for replies that could not go out the first time."""
 
 
-class TelegramRuntime(Protocol):
-    """A running Telegram client: aiogram or python-telegram-bot."""
+async def connect(
+    client: TelegramClient,
+    config: RuntimeConfig,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> str:
+    """Return the bot's username, trying with backoff while Telegram is unreachable; raise
+    StartupError naming BOT_TOKEN or BOT_API_URL when it cannot be reached or refuses."""
+    host = urlsplit(config.api_url).netloc or config.api_url
+    for attempt in range(1, config.connect_attempts + 1):
+        try:
+            return await client.username()
+        except ApiUnauthorized:
+            raise StartupError("BOT_TOKEN", "Telegram does not accept this bot token") from None
+        except (ApiTransient, ApiRetryAfter, ApiRejected) as failure:
+            reason = type(failure).__name__
+            if attempt == config.connect_attempts:
+                problem = f"Telegram is unreachable at {host} ({reason}, {attempt} attempts)"
+                raise StartupError("BOT_API_URL", problem) from None
+            event(
+                log, "telegram_unreachable", level=logging.WARNING, attempt=attempt, reason=reason
+            )
+            await sleep(config.connect_backoff * 2 ** (attempt - 1))
+    raise StartupError("BOT_API_URL", "no attempt to reach Telegram was allowed")
+
+
+class TelegramRuntime:
+    """Receives updates for the bridge through one library's client, polling or by webhook."""
+
+    def __init__(
+        self,
+        config: RuntimeConfig,
+        client: TelegramClient,
+        make_bridge: Callable[[TelegramClient], TelegramBridge],
+    ) -> None:
+        """Prepare to run; nothing connects until `start`."""
+        self.config = config
+        self.client = client
+        self.bridge = make_bridge(client)
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._server: WebhookServer | None = None
+
+    @property
+    def mode(self) -> str:
+        """Return how updates arrive: "webhook" or "polling"."""
+        return "polling" if self.config.webhook is None else "webhook"
+
+    async def start(self) -> None:
+        """Connect, deliver what a previous run left undelivered, then begin receiving; on a
+        failure, close what was opened and raise."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        """Connect, recover the outbox, and start the receiving and sweeping loops."""
+        self._stop.clear()
+        await self.bridge.start(await connect(self.client, self.config))
+        await self.bridge.recover()
+        webhook = self.config.webhook
+        if webhook is None:
+            await self.client.delete_webhook()
+            self._spawn(
+                poll_updates(
+                    self.client, self.bridge.feed, self._stop, wait=self.config.poll_timeout
+                )
+            )
+        else:
+            from bot.transports.telegram.webhook_server import WebhookServer
+
+            self._server = WebhookServer(
+                webhook.host, webhook.port, webhook.path, webhook.secret, self.bridge.feed
+            )
+            await self._server.start()
+            try:
+                await self.client.set_webhook(
+                    webhook.url, webhook.secret, ALLOWED_UPDATES, WEBHOOK_CONNECTIONS
+                )
+            except ApiRejected as refused:
+                await self._server.stop()
+                raise StartupError("WEBHOOK_URL", f"Telegram refused it ({refused})") from None
+        self._spawn(repeat(self.bridge.sweep, self.config.sweep_every, self._stop, "outbox_sweep"))
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        """Run a loop of the runtime in the background; a loop that ends by a failure is
+        logged (by the failure's class only)."""
+        task = asyncio.ensure_future(work)
+        task.add_done_callback(_report_failure)
+        self._tasks.append(task)
+
+    async def stop(self) -> None:
+        """Stop receiving, let work in flight finish (bounded), then close the connections."""
+        self._stop.set()
+        if self._server is not None:
+            await self._server.stop()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.bridge.close(self.config.drain_timeout)
+        with contextlib.suppress(Exception):
+            await self.client.close()
+
+
+def _report_failure(task: asyncio.Future[None]) -> None:
+    """Log a background loop that ended by a failure."""
+    if not task.cancelled() and task.exception() is not None:
+        reason = type(task.exception()).__name__
+        event(log, "telegram_loop_failed", level=logging.ERROR, reason=reason)
+
+
+class Runnable(Protocol):
+    """A Telegram runtime, or a wrapper that starts more beside it."""
 
     bridge: TelegramBridge
 
+    @property
+    def mode(self) -> str:
+        """Return how updates arrive: "webhook" or "polling"."""
+        ...
+
     async def start(self) -> None:
-        """Begin receiving updates (polling or webhook); return once running."""
+        """Begin receiving updates; return once running."""
         ...
 
     async def stop(self) -> None:
-        """Stop receiving, let in-flight updates finish, close connections."""
+        """Stop receiving, let in-flight work finish, close connections."""
         ...
 
 
-async def serve_until_signalled(runtime: TelegramRuntime) -> None:
+async def serve_until_signalled(runtime: Runnable) -> None:
     """Run until SIGTERM or SIGINT, then stop: no new updates, in-flight ones finish."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await runtime.start()
-    event(log, "telegram_started", mode="webhook" if _has_webhook(runtime) else "polling")
+    event(log, "telegram_started", mode=runtime.mode)
     try:
         await stop.wait()
     finally:
@@ -74,9 +213,3 @@ async def serve_until_signalled(runtime: TelegramRuntime) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
         event(log, "telegram_stopped")
-
-
-def _has_webhook(runtime: TelegramRuntime) -> bool:
-    """Say whether the runtime was configured for a webhook."""
-    config = getattr(runtime, "config", None)
-    return getattr(config, "webhook", None) is not None
