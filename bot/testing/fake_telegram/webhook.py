@@ -1,4 +1,5 @@
-"""Webhook mode: push pending updates one at a time to the bot's URL, retrying a few times."""
+"""Webhook mode: push pending updates one at a time to the bot's URL, retrying (with a capped
+backoff) until the bot answers 2xx, as Telegram does, so a bot that restarts gets them."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from bot.testing.fake_telegram.updates import UpdateQueue
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 4
 RETRY_DELAY = 0.02
+RETRY_CAP = 1.0
 PUSH_TIMEOUT = 10.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -97,11 +98,12 @@ class WebhookPusher:
             await self._deliver(update)
             self.queue.remove(update["update_id"])
 
-    async def _deliver(self, update: JsonObject) -> bool:
-        """Push one update, retrying a non-2xx answer; return whether it got through."""
+    async def _deliver(self, update: JsonObject) -> None:
+        """Push one update until the bot answers 2xx (or the pusher is stopped)."""
         body = json.dumps(update).encode()
         update_id = int(update["update_id"])
-        for attempt in range(ATTEMPTS):
+        delay = RETRY_DELAY
+        while True:
             status, reply = await self._post(body)
             at = time.monotonic()
             self.pushes.append(Push(update_id, status, at))
@@ -112,11 +114,10 @@ class WebhookPusher:
                         await self.on_reply(*reply)
                     except Exception:
                         log.exception("webhook reply from %s failed", self.url)
-                return True
+                return
             self.last_error = (int(time.time()), f"Wrong response from the webhook: {status}")
-            if attempt + 1 < ATTEMPTS:
-                await asyncio.sleep(RETRY_DELAY * 2**attempt)
-        return False
+            await asyncio.sleep(delay)
+            delay = min(RETRY_CAP, delay * 2)
 
     async def _post(self, body: bytes) -> tuple[int, tuple[str, JsonObject, bool] | None]:
         """POST one update and return the status (0 if no answer) and any method in the reply."""
