@@ -150,10 +150,7 @@ async def purge(settings: Settings) -> int:
         purged = await RetentionJob(engine, SystemClock(), settings.retention_days).run_once()
     finally:
         await engine.dispose()
-    print(
-        f"purged {purged.users} inactive users, {purged.update_ids} old update ids "
-        f"and {purged.exit_messages} old exit message ids"
-    )
+    print(purged)
     return 0
 
 

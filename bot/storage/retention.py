@@ -1,12 +1,14 @@
-"""Retention: delete everything about users inactive for the configured number of days, forget
-handled update ids once no redelivery can come, and exit's message ids once past deleting."""
+"""Retention: delete everything about users inactive for the configured number of days (their
+admin rights too), forget handled update ids once no redelivery can come, exit's message ids
+once past deleting, campaign start markers once their day is over, and outbox entries no one
+could deliver."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service.ports import Clock
@@ -24,6 +26,18 @@ class Purged:
     users: int
     update_ids: int
     exit_messages: int
+    admin_rights: int = 0
+    start_markers: int = 0
+    outbox: int = 0
+
+    def __str__(self) -> str:
+        """Say what was deleted, for the purge command."""
+        return (
+            f"purged {self.users} inactive users (and {self.admin_rights} admin rights), "
+            f"{self.update_ids} old update ids, {self.exit_messages} old exit message ids, "
+            f"{self.start_markers} campaign start markers and {self.outbox} undeliverable "
+            "outbox entries"
+        )
 
 
 class RetentionJob:
@@ -40,6 +54,12 @@ class RetentionJob:
         "DELETE FROM exit_messages WHERE chat_key IN "
         "(SELECT user_key FROM users WHERE last_seen_at < :cutoff)"
     )
+    UNADMIN = text(
+        "DELETE FROM org_admins WHERE user_key IN "
+        "(SELECT user_key FROM users WHERE last_seen_at < :cutoff)"
+    )
+    MARKERS = text("DELETE FROM campaign_starts WHERE day < :today")
+    OUTBOX = text("DELETE FROM outbox WHERE created_at < :cutoff")
     USERS = text("DELETE FROM users WHERE last_seen_at < :cutoff")
     UPDATES = text("DELETE FROM processed_updates WHERE processed_at < :cutoff")
     EXIT_MESSAGES = text("DELETE FROM exit_messages WHERE sent_at <= :cutoff")
@@ -61,9 +81,17 @@ class RetentionJob:
         updates = {"cutoff": self.stamp(now - UPDATE_IDS_KEPT)}
         messages = {"cutoff": self.stamp(now - DELETE_WINDOW)}
         async with self.engine.begin() as connection:
+
+            async def delete(statement: TextClause, values: dict[str, object]) -> int:
+                """Run one deletion; return how many rows went."""
+                return int((await connection.execute(statement, values)).rowcount or 0)
+
             await connection.execute(self.UNNAME, users)
-            unlogged = (await connection.execute(self.UNLOG, users)).rowcount
-            gone = (await connection.execute(self.USERS, users)).rowcount
-            old = (await connection.execute(self.UPDATES, updates)).rowcount
-            expired = (await connection.execute(self.EXIT_MESSAGES, messages)).rowcount
-        return Purged(int(gone or 0), int(old or 0), int(unlogged or 0) + int(expired or 0))
+            unlogged = await delete(self.UNLOG, users)
+            unadmin = await delete(self.UNADMIN, users)
+            gone = await delete(self.USERS, users)
+            old = await delete(self.UPDATES, updates)
+            expired = await delete(self.EXIT_MESSAGES, messages)
+            markers = await delete(self.MARKERS, {"today": now.date()})
+            outbox = await delete(self.OUTBOX, updates)
+        return Purged(gone, old, unlogged + expired, unadmin, markers, outbox)

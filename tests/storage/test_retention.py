@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import text
+
 from bot.content.bundle import Content
 from bot.core.events import Start
 from bot.service.user_keys import UserKeyer
@@ -17,6 +19,7 @@ from bot.settings import PROJECT_ROOT
 from bot.storage.certificate_table import CertificateTable
 from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.storage.retention import RetentionJob
+from bot.storage.timestamps import stored_time
 from bot.testing.clocks import ManualClock
 from bot.testing.simulator import FIXED_NOW
 from tests.conftest import Database
@@ -111,5 +114,49 @@ def test_purge_on_the_command_line(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "purged 0 inactive users, 0 old update ids and 0 old exit message ids"
+        "purged 0 inactive users (and 0 admin rights), 0 old update ids, 0 old exit message "
+        "ids, 0 campaign start markers and 0 undeliverable outbox entries"
     )
+
+
+async def test_admin_rights_day_old_markers_and_undeliverable_outbox_entries_go(
+    database: Database, content: Content
+) -> None:
+    """A purged user's admin rights go with them (an admin never seen stays); campaign start
+    markers go once their day is over; outbox entries no one delivered for two days go."""
+    await visit(database, content, "555", FIXED_NOW)
+    keyer = service_on(database.store, content).keyer
+    later = FIXED_NOW + 181 * DAY
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO organizations (id, name, headcount, target_percent, course, "
+                "refresher_days, onboarding_days, asks_employee_id, created_at) "
+                "VALUES (1, 'City', 10, 90, 'learn:menu', 365, 30, false, :now)"
+            ),
+            {"now": stored_time(database.engine, FIXED_NOW)},
+        )
+        for key in (keyer.key("telegram", "555"), "never-seen-" + "0" * 53):
+            await connection.execute(
+                text("INSERT INTO org_admins (organization_id, user_key) VALUES (1, :key)"),
+                {"key": key},
+            )
+        for marker, day in (("a" * 64, later.date() - DAY), ("b" * 64, later.date())):
+            await connection.execute(
+                text("INSERT INTO campaign_starts (marker, day) VALUES (:marker, :day)"),
+                {"marker": marker, "day": day},
+            )
+        for created in (later - 3 * DAY, later - HOUR):
+            await connection.execute(
+                text(
+                    "INSERT INTO outbox (platform, payload, sent, attempts, created_at, next_at) "
+                    "VALUES ('telegram', 'sealed', 0, 0, :at, :at)"
+                ),
+                {"at": stored_time(database.engine, created)},
+            )
+    purged = await RetentionJob(database.engine, ManualClock(later), days=180).run_once()
+    assert (purged.users, purged.admin_rights) == (1, 1)
+    assert (purged.start_markers, purged.outbox) == (1, 1)
+    assert [row[1][:11] for row in await database.rows("org_admins")] == ["never-seen-"]
+    assert [row[0] for row in await database.rows("campaign_starts")] == ["b" * 64]
+    assert len(await database.rows("outbox")) == 1
