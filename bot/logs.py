@@ -1,4 +1,5 @@
-"""Logging as `event key=value` lines, with bot tokens scrubbed from anything a library logs."""
+"""Logging as `event key=value` lines: no record carries a bot token, and no library's record
+carries an update's content or a user's id."""
 
 from __future__ import annotations
 
@@ -8,6 +9,17 @@ import sys
 
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<redacted-token>"
+HIDDEN = "<hidden>"
+_LIBRARY_DATA = (
+    (re.compile(r"(Content:|Received data was:?)(?! \*not\*).*", re.DOTALL), rf"\1 {HIDDEN}"),
+    (re.compile(r"(input_value=|\[parameters: |query argument [^:\n]*: ).*"), rf"\1{HIDDEN}"),
+    (re.compile(r"\{.*"), HIDDEN),
+    (re.compile(r"\d{6,}"), "<id>"),
+)
+"""Where libraries put updates, typed text and ids, and what replaces it: all that follows
+aiogram's `Content:` and python-telegram-bot's `Received data was`; the rest of the line after
+pydantic's `input_value=`, SQLAlchemy's `[parameters:` and asyncpg's `query argument $1:`; a JSON
+object or dict, from its brace to the end of the line; runs of six or more digits (ids)."""
 QUIET_LIBRARIES = (
     "httpx",
     "httpcore",
@@ -16,9 +28,10 @@ QUIET_LIBRARIES = (
     "tornado.access",
     "sqlalchemy.engine",
     "sqlalchemy.pool",
+    "aiosqlite",
 )
-"""Loggers that log every request (httpx logs URLs, which contain the token; SQLAlchemy logs
-statements with their parameters, such as a certificate's name): warnings only."""
+"""Loggers that log every request (httpx logs URLs, which contain the token; SQLAlchemy and
+aiosqlite log statements with their parameters, such as a certificate's name): warnings only."""
 PAYLOAD_LIBRARIES = ("telegram", "aiogram", "aiohttp", "httpx", "httpcore", "tornado", "sqlalchemy")
 """Libraries whose DEBUG logs print updates, requests or SQL parameters: never below INFO."""
 
@@ -28,16 +41,32 @@ def scrub(text: str) -> str:
     return _TOKEN.sub(REDACTED, text)
 
 
-class TokenScrubber(logging.Filter):
-    """Rewrites each record so that no bot token reaches a handler (URLs contain it)."""
+def redact(text: str) -> str:
+    """Scrub tokens, then hide what in a library's text may be an update, typed text or an id."""
+    text = scrub(text)
+    for pattern, replacement in _LIBRARY_DATA:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class PrivacyFilter(logging.Filter):
+    """Rewrites each record for a handler: no bot token in any, and no update content or id in
+    a library's (any logger outside `beacon`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Render the record's message once, scrubbed, and drop its arguments."""
-        record.msg = scrub(record.getMessage())
-        record.args = None
+        """Render the record's message and traceback once, cleaned, and drop their arguments."""
+        beacon = record.name == "beacon" or record.name.startswith("beacon.")
+        clean = scrub if beacon else redact
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: keep it, not its arguments
+            message = str(record.msg)
+        record.msg, record.args = clean(message), None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
+        if record.exc_text:
+            record.exc_text = clean(record.exc_text)
         return True
 
 
@@ -50,9 +79,9 @@ def event(
 
 
 def configure(level: str = "INFO") -> None:
-    """Send logs to stderr through the token scrubber."""
+    """Send logs to stderr through the privacy filter."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(TokenScrubber())
+    handler.addFilter(PrivacyFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
