@@ -10,16 +10,14 @@ import sys
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<redacted-token>"
 HIDDEN = "<hidden>"
-_LIBRARY_DATA = (
-    (re.compile(r"(Content:|Received data was:?)(?! \*not\*).*", re.DOTALL), rf"\1 {HIDDEN}"),
-    (re.compile(r"(input_value=|\[parameters: |query argument [^:\n]*: ).*"), rf"\1{HIDDEN}"),
-    (re.compile(r"\{.*"), HIDDEN),
-    (re.compile(r"\d{6,}"), "<id>"),
-)
-"""Where libraries put updates, typed text and ids, and what replaces it: all that follows
-aiogram's `Content:` and python-telegram-bot's `Received data was`; the rest of the line after
-pydantic's `input_value=`, SQLAlchemy's `[parameters:` and asyncpg's `query argument $1:`; a JSON
-object or dict, from its brace to the end of the line; runs of six or more digits (ids)."""
+_DUMP = re.compile(r"(Content:|Received data was:?|invalid JSON data:)(?! \*not\*).*", re.DOTALL)
+"""aiogram's and python-telegram-bot's dumps of what Telegram sent: hidden to the end."""
+_VALUE = re.compile(r"(input_value=|\[parameters: |query argument [^:\n]*: ).*")
+"""Pydantic's, SQLAlchemy's and asyncpg's values in their errors: hidden to the line's end."""
+_OBJECT = re.compile(r"\{.*|\b[A-Z]\w*\(\w+=.*")
+"""A JSON object, a dict or an object's repr (`Update(message=...`): hidden to the line's end."""
+_ID = re.compile(r"\d{6,}")
+"""Six or more digits: a user's or chat's id."""
 QUIET_LIBRARIES = (
     "httpx",
     "httpcore",
@@ -43,10 +41,9 @@ def scrub(text: str) -> str:
 
 def redact(text: str) -> str:
     """Scrub tokens, then hide what in a library's text may be an update, typed text or an id."""
-    text = scrub(text)
-    for pattern, replacement in _LIBRARY_DATA:
-        text = pattern.sub(replacement, text)
-    return text
+    text = _DUMP.sub(rf"\1 {HIDDEN}", scrub(text))
+    text = _VALUE.sub(rf"\1{HIDDEN}", text)
+    return _ID.sub("<id>", _OBJECT.sub(HIDDEN, text))
 
 
 class PrivacyFilter(logging.Filter):

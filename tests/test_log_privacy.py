@@ -21,6 +21,7 @@ from aiogram.types import Update
 from aiogram.utils.backoff import BackoffConfig
 from asyncpg.exceptions import DataError
 from pydantic import ValidationError
+from telegram.request import HTTPXRequest
 
 from bot.logs import HIDDEN, PAYLOAD_LIBRARIES, QUIET_LIBRARIES, configure, event, redact
 from bot.testing.fake_telegram import FakeTelegram
@@ -154,6 +155,37 @@ async def test_python_telegram_bot_parsing_a_poisoned_update_logs_no_content(
     assert "TypeError: User.__init__() missing 1 required positional argument" in output
 
 
+def test_an_undecodable_response_to_python_telegram_bot_is_logged_without_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """python-telegram-bot, given a response it cannot decode, logs that it could not, and not
+    the response (its own log line quotes it whole)."""
+    configure("DEBUG")
+    cut = f'[{{"update_id": 5, "message": {{"text": "{TEXT}",\n"chat": {{"id": {USER_ID}'
+    with pytest.raises(telegram.error.TelegramError):
+        HTTPXRequest.parse_json_payload(cut.encode())
+    output = capsys.readouterr().err
+    assert_private(output)
+    assert f"Can not load invalid JSON data: {HIDDEN}" in output
+
+
+def test_updates_printed_as_objects_are_hidden(capsys: pytest.CaptureFixture[str]) -> None:
+    """An update a library prints as an object (python-telegram-bot's repr, aiogram's str) is
+    hidden from its class name on."""
+    configure("DEBUG")
+    readable = {**POISONED, "message": {**POISONED["message"], "date": 0}}
+    readable["message"]["from"] = {**readable["message"]["from"], "is_bot": False}
+    ptb_update = telegram.Update.de_json(readable, None)
+    logging.getLogger("telegram.ext.Application").critical(
+        "Error while building CallbackContext for update %s. Update will not be processed.",
+        ptb_update,
+    )
+    logging.getLogger("aiogram.event").error("Failed on %s", Update.model_validate(readable))
+    output = capsys.readouterr().err
+    assert_private(output)
+    assert f"for update {HIDDEN}" in output and f"Failed on update_id=5 message={HIDDEN}" in output
+
+
 def test_a_rejected_webhook_body_is_logged_without_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -232,6 +264,9 @@ def test_a_broken_library_format_string_prints_no_arguments(
         ("a [type=missing, input_value='MARKER', input_type=str]\nb", f"a [type=missing, "
          f"input_value={HIDDEN}\nb"),
         (f"POST /bot{TOKEN}/getMe", "POST /bot<redacted-token>/getMe"),
+        ("HTTPServerRequest(protocol='http', uri='/x')", HIDDEN),
+        ("[SQL: INSERT INTO t VALUES (?)]\n[parameters: ('MARKER',)]\n(Background",
+         f"[SQL: INSERT INTO t VALUES (?)]\n[parameters: {HIDDEN}\n(Background"),
         ("Update id=5 is handled. Duration 3 ms", "Update id=5 is handled. Duration 3 ms"),
     ],
 )  # fmt: skip
