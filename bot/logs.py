@@ -1,4 +1,5 @@
-"""Logging as `event key=value` lines, with bot tokens scrubbed from anything a library logs."""
+"""Logging as `event key=value` lines: no record carries a bot token, and no library's record
+carries an update's content or a user's id."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ import sys
 
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<redacted-token>"
+HIDDEN = "<hidden>"
+_DUMP = re.compile(r"(Content:|Received data was:?|invalid JSON data:)(?! \*not\*).*", re.DOTALL)
+"""aiogram's and python-telegram-bot's dumps of what Telegram sent: hidden to the end."""
+_VALUE = re.compile(r"(input_value=|\[parameters: |query argument [^:\n]*: ).*")
+"""Pydantic's, SQLAlchemy's and asyncpg's values in their errors: hidden to the line's end."""
+_OBJECT = re.compile(r"\{.*|\b[A-Z]\w*\(\w+=.*")
+"""A JSON object, a dict or an object's repr (`Update(message=...`): hidden to the line's end."""
+_ID = re.compile(r"\d{6,}")
+"""Six or more digits: a user's or chat's id."""
 QUIET_LIBRARIES = (
     "httpx",
     "httpcore",
@@ -16,9 +26,10 @@ QUIET_LIBRARIES = (
     "tornado.access",
     "sqlalchemy.engine",
     "sqlalchemy.pool",
+    "aiosqlite",
 )
-"""Loggers that log every request (httpx logs URLs, which contain the token; SQLAlchemy logs
-statements with their parameters, such as a certificate's name): warnings only."""
+"""Loggers that log every request (httpx logs URLs, which contain the token; SQLAlchemy and
+aiosqlite log statements with their parameters, such as a certificate's name): warnings only."""
 PAYLOAD_LIBRARIES = ("telegram", "aiogram", "aiohttp", "httpx", "httpcore", "tornado", "sqlalchemy")
 """Libraries whose DEBUG logs print updates, requests or SQL parameters: never below INFO."""
 
@@ -28,16 +39,31 @@ def scrub(text: str) -> str:
     return _TOKEN.sub(REDACTED, text)
 
 
-class TokenScrubber(logging.Filter):
-    """Rewrites each record so that no bot token reaches a handler (URLs contain it)."""
+def redact(text: str) -> str:
+    """Scrub tokens, then hide what in a library's text may be an update, typed text or an id."""
+    text = _DUMP.sub(rf"\1 {HIDDEN}", scrub(text))
+    text = _VALUE.sub(rf"\1{HIDDEN}", text)
+    return _ID.sub("<id>", _OBJECT.sub(HIDDEN, text))
+
+
+class PrivacyFilter(logging.Filter):
+    """Rewrites each record for a handler: no bot token in any, and no update content or id in
+    a library's (any logger outside `beacon`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Render the record's message once, scrubbed, and drop its arguments."""
-        record.msg = scrub(record.getMessage())
-        record.args = None
+        """Render the record's message and traceback once, cleaned, and drop their arguments."""
+        beacon = record.name == "beacon" or record.name.startswith("beacon.")
+        clean = scrub if beacon else redact
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: keep it, not its arguments
+            message = str(record.msg)
+        record.msg, record.args = clean(message), None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
+        if record.exc_text:
+            record.exc_text = clean(record.exc_text)
         return True
 
 
@@ -50,9 +76,9 @@ def event(
 
 
 def configure(level: str = "INFO") -> None:
-    """Send logs to stderr through the token scrubber."""
+    """Send logs to stderr through the privacy filter."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(TokenScrubber())
+    handler.addFilter(PrivacyFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import REDACTED, TokenScrubber, configure
+from bot.logs import REDACTED, PrivacyFilter, configure
 from bot.settings import SettingsError, load_settings, user_key_secret
 
 TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake1"
@@ -65,7 +65,7 @@ def test_bad_token_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_tokens_are_scrubbed_from_log_records(caplog: pytest.LogCaptureFixture) -> None:
     """A library logging a request URL with the token in it logs it redacted."""
     logger = logging.getLogger("httpx.test")
-    logger.addFilter(TokenScrubber())
+    logger.addFilter(PrivacyFilter())
     with caplog.at_level(logging.INFO):
         logger.info("HTTP Request: POST %s", f"https://api.telegram.org/bot{TOKEN}/getMe")
         try:
