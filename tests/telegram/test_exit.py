@@ -34,10 +34,14 @@ NOT_ABOUT_ANYONE = frozenset(
         "campaign_counts",
         "organizations",
         "departments",
+        "beacon_meta",
+        "campaign_starts",
+        "outbox",
     }
 )
-"""Tables with no link to a person: update ids (platform:update_id), anonymous counts, and
-outreach campaigns with their per-day counts."""
+"""Tables with no link to a person: update ids (platform:update_id), anonymous counts,
+outreach campaigns with their per-day counts, the secret's fingerprint, keyed start markers, and
+sealed replies waiting to go out (the test checks that none is left)."""
 LINKS = ("user_id", "user_key", "chat_key")
 
 
@@ -222,5 +226,8 @@ async def test_forget_leaves_no_row_about_the_user(fake: FakeTelegram, app: App,
         assert done[-1]["text"]
     after = await rows_about(app, user_key, user_id)
     assert after == {name: [] for name in metadata.tables}
+    async with app.database.connect() as connection:
+        waiting = (await connection.exec_driver_sql("SELECT count(*) FROM outbox")).scalar()
+    assert waiting == 0, "a reply is still waiting in the outbox"
     kept = await certificates.find(issued.serial)
     assert kept is not None and kept.name is None and kept.course == "learn:menu"

@@ -60,7 +60,7 @@ class RuntimeConfig:
     webhook: WebhookConfig | None = None
     poll_timeout: int = 10
     drain_timeout: float = 30.0
-    connect_attempts: int = 6
+    connect_attempts: int = 5
     """How often to try reaching Telegram at start-up (backoff doubles from `connect_backoff`)."""
     connect_backoff: float = 0.5
     sweep_every: float = 30.0
