@@ -289,3 +289,8 @@ ADMIN_PRIVATE_ONLY = pgettext(
 )
 ADMIN_CHART_TITLE = pgettext("admin", "{org}: completion by department (of those enrolled)")
 ADMIN_CHART_TARGET = pgettext("admin", "Target {target}%")
+ADMIN_CHART_NOTE = pgettext(
+    "admin",
+    "Each bar is dark up to the lowest completion the department's enrolled band allows and "
+    "light up to the highest. A department with under 5 enrolled has no bar.",
+)

@@ -106,9 +106,9 @@ async def check_admin(
     await directory.add_admin("City of Phoenix", UserKeyer(SECRET).key("telegram", "999"))
     report = await admin.send("/admin")
     [text] = texts_of(report)
-    assert text.startswith("City of Phoenix: <5 of 10 employees completed the course.")
-    assert "Enrolled: 6." in text
-    assert "• Water: <5 enrolled, <5 completed" in text
+    assert text.startswith("City of Phoenix: 1 of 10 employees completed the course.")
+    assert "Enrolled: 5–9." in text
+    assert "• Water: <5 enrolled, 0 completed" in text
     [photo] = [o for o in report if isinstance(o, Photo)]
     [document] = [o for o in report if isinstance(o, Document)]
     assert photo.data.startswith(b"\x89PNG") and document.filename.endswith(".csv")
