@@ -1,7 +1,7 @@
 """What an employer can download: a CSV of completions and a PNG chart by department.
 
-The CSV has one row per completed member and exactly the columns the consent screen names.
-The chart draws each
+The CSV has one row per completed member and exactly the columns the consent screen names,
+every cell quoted and none a spreadsheet would run as a formula. The chart draws each
 department's completion as the range its enrolled band allows; a department with under 5
 enrolled reads "<5" and one withheld "–", without a bar.
 """
@@ -21,12 +21,25 @@ from bot.core.suppression import SMALL, WITHHELD
 from bot.orgs.stats import Department, Figures, Member
 
 CSV_COLUMNS = ("department", "employee_id", "completion_date", "certificate_code")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA = frozenset("=+-@\t\r")
+"""Characters a spreadsheet may read as the start of a formula."""
+SEPARATORS = frozenset(",;\t|\r\n")
+"""Characters a spreadsheet may split a line into cells on (it may ignore our quoting)."""
+LEADING = frozenset('" ')
+"""Characters a spreadsheet may skip at the start of a cell."""
 
 
 def safe_cell(value: str) -> str:
-    """Return a cell a spreadsheet will not run as a formula (a leading ' when it could)."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
+    """Return a cell no spreadsheet will run as a formula: a ' goes before a formula character
+    at the start or after any separator (quotes and spaces in between are skipped)."""
+    out: list[str] = []
+    opens = True
+    for char in value:
+        if opens and char in FORMULA:
+            out.append("'")
+        out.append(char)
+        opens = char in SEPARATORS or (opens and char in LEADING)
+    return "".join(out)
 
 
 def completions_csv(departments: Sequence[Department], members: Sequence[Member]) -> str:
@@ -46,12 +59,9 @@ def completions_csv(departments: Sequence[Department], members: Sequence[Member]
         key=lambda row: (row[0], row[2], row[1]),
     )
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(
-        [safe_cell(department), safe_cell(employee), day, code]
-        for department, employee, day, code in rows
-    )
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 

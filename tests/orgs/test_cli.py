@@ -63,6 +63,7 @@ def test_the_org_commands(tmp_path: Path) -> None:
     assert list(csv.reader(table.open())) == [
         ["department", "employee_id", "completion_date", "certificate_code"]
     ]
+    assert table.read_text() == '"department","employee_id","completion_date","certificate_code"\n'
     assert Image.open(chart).size[0] == 1200
     missing = org(tmp_path, "stats", "Nobody")
     assert missing.returncode == 1 and "no organization named 'Nobody'" in missing.stderr

@@ -17,10 +17,12 @@ from bot.i18n.catalogs import Catalogs
 from bot.orgs.export import (
     BAR,
     CSV_COLUMNS,
+    FORMULA,
     RANGE,
     ChartText,
     completion_chart,
     completions_csv,
+    safe_cell,
 )
 from bot.orgs.report import SUPPRESSION_NOTE, WITHHELD_NOTE, report
 from bot.orgs.stats import Counts, Department, Figures, Member, Organization, Stats, stats
@@ -227,9 +229,10 @@ def test_completed_never_looks_larger_than_enrolled() -> None:
 
 
 def test_csv_has_exactly_the_consented_columns() -> None:
-    """One row per completed member: department, employee id, date, certificate code; a typed
-    id that a spreadsheet would run as a formula is quoted."""
-    rows = list(csv.reader(io.StringIO(completions_csv([PARKS, WATER], members()))))
+    """One row per completed member: department, employee id, date, certificate code, every
+    cell quoted; a typed id that a spreadsheet would run as a formula gets a leading '."""
+    data = completions_csv([PARKS, WATER], members())
+    rows = list(csv.reader(io.StringIO(data)))
     assert tuple(rows[0]) == CSV_COLUMNS == (
         "department", "employee_id", "completion_date", "certificate_code",
     )  # fmt: skip
@@ -237,6 +240,59 @@ def test_csv_has_exactly_the_consented_columns() -> None:
     assert rows[1] == ["Parks", "P1", "2025-11-06", "BCN-1"]
     assert rows[2] == ["Parks", "P0", "2025-11-07", "BCN-0"]
     assert rows[-1] == ["Water", "'=W1", "2026-11-17", ""]
+    assert data.splitlines()[1] == '"Parks","P1","2025-11-06","BCN-1"'
+    assert all(line.startswith('"') and line.endswith('"') for line in data.splitlines())
+
+
+HOSTILE = [
+    "x;=cmd|' /C calc'!A0",
+    "=1+1",
+    'a,=HYPERLINK("http://x")',
+    "a|+1",
+    "a\t@SUM(A1)",
+    "a\r-2",
+    "a\n=3",
+    'a;"=4',
+    "a; =5",
+    "\t=6",
+    "a;\t=7",
+    "-8",
+]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_no_field_opens_as_a_formula_whatever_the_separator(delimiter: str) -> None:
+    """Read back with each separator a spreadsheet might use, no field starts with a formula
+    character: not at a cell's start, nor after a ; , tab | or line break inside it."""
+    people = [Member(1, days_ago(9), days_ago(8), employee) for employee in HOSTILE]
+    hostile_department = Department(1, "=Parks;-x", "AAAAAAAAAA")
+    data = completions_csv([hostile_department], people)
+    pieces = [data, *data.replace("\r", "\n").split("\n")]
+    for piece in pieces:
+        for row in csv.reader(io.StringIO(piece, newline=""), delimiter=delimiter):
+            for field in row:
+                assert not field.lstrip(' "').startswith(tuple(FORMULA)), (delimiter, field)
+
+
+def test_a_spreadsheet_splitting_anywhere_finds_no_formula() -> None:
+    """Cut at every separator character, ignoring quotes, no piece opens as a formula."""
+    people = [Member(1, days_ago(9), days_ago(8), employee) for employee in HOSTILE]
+    data = completions_csv([PARKS], people)
+    for cut in ",;\t|\r\n":
+        data = data.replace(cut, "\0")
+    for piece in data.split("\0"):
+        assert not piece.lstrip(' "').startswith(tuple(FORMULA)), piece
+
+
+def test_ordinary_ids_read_back_unchanged() -> None:
+    """Ids with a dash, plus or at sign inside, dates and codes come back as typed."""
+    ordinary = ["E-123456", "A+B", "me@work", "12-34", "O'Neil", "Smith, J."]
+    people = [Member(1, days_ago(9), days_ago(8), employee, "BCN-1") for employee in ordinary]
+    rows = list(csv.reader(io.StringIO(completions_csv([PARKS], people))))
+    assert sorted(r[1] for r in rows[1:]) == sorted(ordinary)
+    assert {r[3] for r in rows[1:]} == {"BCN-1"}
+    assert safe_cell("x;=cmd|' /C calc'!A0") == "x;'=cmd|' /C calc'!A0"
+    assert safe_cell("a;\t=7") == "a;'\t'=7"
 
 
 def bar_pixels(image: Image.Image, row: int) -> tuple[int, int]:
