@@ -297,7 +297,7 @@ def test_ordinary_ids_read_back_unchanged() -> None:
 
 def bar_pixels(image: Image.Image, row: int) -> tuple[int, int]:
     """Return how many pixels of a department's row are dark bar and light range."""
-    pixels = [image.getpixel((x, 110 + 56 * row + 28)) for x in range(360, 1090)]
+    pixels = [image.getpixel((x, 110 + 56 * row + 28)) for x in range(360, 1070)]
     return pixels.count(BAR), pixels.count(RANGE)
 
 
@@ -309,7 +309,7 @@ def test_chart_draws_each_range_and_no_bar_for_small_departments() -> None:
     image = Image.open(io.BytesIO(chart)).convert("RGB")
     assert image.size[0] == 1200
     dark, light = bar_pixels(image, 0)
-    assert 730 * 0.87 < dark < 730 * 0.89 and 730 * 0.11 < light < 730 * 0.13
+    assert 710 * 0.87 < dark < 710 * 0.89 and 710 * 0.11 < light < 710 * 0.13
     assert bar_pixels(image, 1) == (0, 0)
     withheld = stats(ORG, departments(5), [m for i in range(5) for m in group(i, 4, 0, 0)], NOW)
     image = Image.open(io.BytesIO(completion_chart(withheld.departments, 90, text)))
