@@ -1,5 +1,5 @@
 """`python -m bot campaign create|stats`: register a campaign and draw its poster; print its
-counts, each under 5 shown as "<5"."""
+counts, every one as a band of five ("<5", "10–14"), never exactly."""
 
 from __future__ import annotations
 
@@ -15,13 +15,22 @@ from bot.campaigns.registry import CampaignConflict, CampaignSpec, CampaignStats
 from bot.content.bundle import Content
 from bot.content.loader import load_content
 from bot.core.engine import CAMPAIGN_NAME, DEEP_LINK, shipped_language
-from bot.core.suppression import SUPPRESS_BELOW, WITHHELD, shown, shown_rows
+from bot.core.suppression import WITHHELD, band, breakdown
 from bot.i18n.catalogs import Catalogs
-from bot.service.ports import SystemClock
+from bot.service.ports import Clock, SystemClock
 from bot.service.render import Renderer
 from bot.settings import BOT_USERNAME, Settings
 from bot.storage.database import make_engine, migrate
 
+BANDS_NOTE = (
+    "Counts are shown in bands of 5, never exactly: <5 means 0 to 4 (zero included), 10–14 "
+    "means 10 to 14. So no one visitor can be singled out, not even by comparing two reports. "
+    "Days are UTC."
+)
+WITHHELD_NOTE = (
+    f"A metric's days shown as {WITHHELD} are withheld: with the metric's total over the "
+    "campaign's life, their bands would give away an exact count."
+)
 NO_BOT = (
     "campaign create needs the bot's Telegram username for the link: "
     "pass --bot USERNAME or set BOT_USERNAME"
@@ -40,7 +49,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     create.add_argument("--locale", help="the language the link opens in (a shipped language)")
     create.add_argument("--bot", help="the bot's Telegram username (default: BOT_USERNAME)")
     create.add_argument("--out", type=Path, default=Path("."), help="where to write the poster")
-    stats = actions.add_parser("stats", help="print each campaign's counts (under 5: <5)")
+    stats = actions.add_parser("stats", help="print each campaign's counts, in bands of 5")
     stats.add_argument("name", nargs="?", help="one campaign (default: all)")
     stats.add_argument("--days", type=int, default=0, help="also show the last N days, per day")
 
@@ -71,8 +80,11 @@ def bot_name(settings: Settings, given: str | None) -> str | None:
     return name if name and BOT_USERNAME.match(name) else None
 
 
-async def create(settings: Settings, content: Content, args: argparse.Namespace) -> int:
-    """Register a campaign, print its deep link and write its poster as PNG, SVG and PDF."""
+async def create(
+    settings: Settings, content: Content, args: argparse.Namespace, clock: Clock
+) -> int:
+    """Register a campaign (created at the clock's time), print its deep link and write its
+    poster as PNG, SVG and PDF."""
     spec = checked_spec(content, args.name, args.entry, args.locale)
     if isinstance(spec, str):
         print(spec, file=sys.stderr)
@@ -84,7 +96,7 @@ async def create(settings: Settings, content: Content, args: argparse.Namespace)
     engine = make_engine(settings.database_url)
     try:
         await migrate(engine)
-        new = await registry.register(engine, spec, SystemClock().now())
+        new = await registry.register(engine, spec, clock.now())
     except CampaignConflict as err:
         print(err, file=sys.stderr)
         return 1
@@ -105,28 +117,39 @@ async def create(settings: Settings, content: Content, args: argparse.Namespace)
     return 0
 
 
-def stats_lines(found: CampaignStats) -> list[str]:
-    """Return a campaign's counts as lines: totals per metric, then one line per day."""
+def day_columns(found: CampaignStats) -> dict[str, list[str]]:
+    """Return each metric's count per day of the campaign's whole life, as shown: bands, or
+    "–" on every day when the bands would pin one day against the metric's total."""
+    life = sorted(found.days)
+    return {m: breakdown([found.days[d][m] for d in life], found.totals[m]) for m in METRICS}
+
+
+def stats_lines(found: CampaignStats, days: int = 0) -> list[str]:
+    """Return a campaign's counts as lines: each metric's total as a band, then one line per
+    day for the last `days` days, shown as in the whole life's breakdown (`day_columns`)."""
     spec = found.campaign.spec
     language = f" in {spec.locale}" if spec.locale else ""
     created = found.campaign.created_at.date().isoformat()
     lines = [f"{spec.name}: opens {spec.entry}{language}, created {created}"]
     width = max(len(metric) for metric in METRICS)
-    lines += [f"  {metric:<{width}}  {shown(found.totals[metric])}" for metric in METRICS]
-    if found.days:
-        lines.append("  " + "  ".join(["day       ", *METRICS]))
-        days = sorted(found.days.items())
-        columns = {
-            m: shown_rows([counts[m] for _, counts in days], found.totals[m]) for m in METRICS
-        }
-        for row, (day, _) in enumerate(days):
-            cells = [f"{columns[m][row]:>{len(m)}}" for m in METRICS]
+    lines += [f"  {metric:<{width}}  {band(found.totals[metric])}" for metric in METRICS]
+    if days > 0 and found.days:
+        columns = {m: cells[-days:] for m, cells in day_columns(found).items()}
+        widths = {m: max(len(m), *map(len, cells)) for m, cells in columns.items()}
+        lines.append("  " + "  ".join(["day       ", *(f"{m:>{widths[m]}}" for m in METRICS)]))
+        for row, day in enumerate(sorted(found.days)[-days:]):
+            cells = [f"{columns[m][row]:>{widths[m]}}" for m in METRICS]
             lines.append("  " + "  ".join([day.isoformat(), *cells]))
     return lines
 
 
-async def stats(settings: Settings, args: argparse.Namespace) -> int:
-    """Print the counts of one campaign or of all, every number through `shown`."""
+def withholds(found: CampaignStats, days: int) -> bool:
+    """Say whether the last `days` days show any metric's days as withheld."""
+    return days > 0 and any(WITHHELD in cells[-days:] for cells in day_columns(found).values())
+
+
+async def stats(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
+    """Print the counts of one campaign or of all as of the clock's day, every number a band."""
     engine = make_engine(settings.database_url)
     try:
         await migrate(engine)
@@ -138,31 +161,30 @@ async def stats(settings: Settings, args: argparse.Namespace) -> int:
                 return 1
         else:
             chosen = await registry.campaigns(engine)
-        today = SystemClock().now().date()
-        lines: list[str] = []
-        for campaign in chosen:
-            lines += stats_lines(await registry.stats(engine, campaign, args.days, today))
+        today = clock.now().date()
+        every = [await registry.stats(engine, campaign, today) for campaign in chosen]
     finally:
         await engine.dispose()
     if not chosen:
         print("no campaigns yet; make one with: python -m bot campaign create NAME --entry report")
         return 0
-    print("\n".join(lines))
-    print(
-        f"Counts under {SUPPRESS_BELOW} are shown as <{SUPPRESS_BELOW}; a day shown as {WITHHELD} "
-        "is withheld so that a small one cannot be worked out from the total. Days are UTC."
-    )
+    print("\n".join(line for found in every for line in stats_lines(found, args.days)))
+    print(BANDS_NOTE)
+    if any(withholds(found, args.days) for found in every):
+        print(WITHHELD_NOTE)
     return 0
 
 
-def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Run `campaign create` or `campaign stats`; return the exit status."""
+def run(settings: Settings, args: argparse.Namespace, clock: Clock | None = None) -> int:
+    """Run `campaign create` or `campaign stats` by `clock` (the real one unless given);
+    return the exit status."""
+    clock = clock or SystemClock()
     if args.campaign_command == "stats":
-        return asyncio.run(stats(settings, args))
+        return asyncio.run(stats(settings, args, clock))
     catalogs = Catalogs(settings.locales_dir, settings.default_locale)
     loaded = load_content(settings.content_dir, catalogs.languages(), settings.default_place)
     if loaded.content is None:
         for issue in loaded.issues:
             print(issue, file=sys.stderr)
         return 1
-    return asyncio.run(create(settings, loaded.content, args))
+    return asyncio.run(create(settings, loaded.content, args, clock))

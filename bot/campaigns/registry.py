@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns.counting import METRICS
@@ -44,11 +44,13 @@ class Registered:
 
 @dataclass(frozen=True, slots=True)
 class CampaignStats:
-    """A campaign's counts: totals per metric, and per day and metric for the days asked for."""
+    """A campaign's counts: totals per metric, and per metric for every day of its life."""
 
     campaign: Registered
     totals: dict[str, int]
     days: dict[dt.date, dict[str, int]]
+    """Every day from its creation (or its first count) to today, a day without counts as 0:
+    the whole breakdown of each total, whatever window is shown."""
 
 
 async def find(engine: AsyncEngine, name: str) -> Registered | None:
@@ -87,30 +89,23 @@ async def campaigns(engine: AsyncEngine) -> list[Registered]:
         ]
 
 
-async def stats(
-    engine: AsyncEngine, campaign: Registered, days: int = 0, today: dt.date | None = None
-) -> CampaignStats:
-    """Return a campaign's totals per metric, and per day for the last `days` days to `today`."""
+async def stats(engine: AsyncEngine, campaign: Registered, today: dt.date) -> CampaignStats:
+    """Return a campaign's totals per metric, and its counts per day and metric for every day
+    from its creation to `today` (and any day with counts outside that)."""
     totals = dict.fromkeys(METRICS, 0)
-    per_day: dict[dt.date, dict[str, int]] = {}
-    name = campaign.spec.name
+    counted: dict[dt.date, dict[str, int]] = {}
     async with engine.connect() as connection:
-        query = (
-            select(COUNTS.c.metric, func.sum(COUNTS.c.count))
-            .where(COUNTS.c.campaign == name)
-            .group_by(COUNTS.c.metric)
-        )
-        for metric, total in await connection.execute(query):
-            totals[metric] = int(total)
-        if days > 0:
-            last = today or dt.datetime.now(dt.UTC).date()
-            first = last - dt.timedelta(days=days - 1)
-            per_day = {first + dt.timedelta(days=n): dict.fromkeys(METRICS, 0) for n in range(days)}
-            rows = await connection.execute(
-                select(COUNTS.c.day, COUNTS.c.metric, COUNTS.c.count).where(
-                    COUNTS.c.campaign == name, COUNTS.c.day >= first, COUNTS.c.day <= last
-                )
+        rows = await connection.execute(
+            select(COUNTS.c.day, COUNTS.c.metric, COUNTS.c.count).where(
+                COUNTS.c.campaign == campaign.spec.name
             )
-            for day, metric, count in rows:
-                per_day.setdefault(day, dict.fromkeys(METRICS, 0))[metric] = int(count)
-    return CampaignStats(campaign, totals, per_day)
+        )
+        for day, metric, count in rows:
+            if metric in totals:
+                on = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+                counted.setdefault(on, dict.fromkeys(METRICS, 0))[metric] += int(count)
+                totals[metric] += int(count)
+    first = min([campaign.created_at.date(), today, *counted])
+    every = (first + dt.timedelta(days=n) for n in range((max([today, *counted]) - first).days + 1))
+    days = {day: counted.get(day, dict.fromkeys(METRICS, 0)) for day in every}
+    return CampaignStats(campaign, totals, days)

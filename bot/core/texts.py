@@ -245,7 +245,8 @@ JOIN_CONSENT = pgettext(
     "org",
     "{org} invites you to take Beacon's course “{course}” as a member of {department}.\n\n"
     "If you join, {org} will see only whether you completed the course, the date, and your "
-    "certificate's verification code if you ask for a certificate.\n\n"
+    "certificate's verification code if you ask for a certificate. Whoever has that code can "
+    "see the name printed on the certificate.\n\n"
     "It will never see your answers, your scores, what you looked up or anything else you do "
     "in Beacon. You can leave at any time (/leave), and /forget deletes everything.",
 )
@@ -254,7 +255,7 @@ JOIN_CONSENT_WITH_ID = pgettext(
     "{org} invites you to take Beacon's course “{course}” as a member of {department}.\n\n"
     "If you join, {org} will see only whether you completed the course, the date, and your "
     "certificate's verification code if you ask for a certificate, with the employee id you "
-    "type next.\n\n"
+    "type next. Whoever has that code can see the name printed on the certificate.\n\n"
     "It will never see your answers, your scores, what you looked up or anything else you do "
     "in Beacon. You can leave at any time (/leave), and /forget deletes everything.",
 )
@@ -289,3 +290,8 @@ ADMIN_PRIVATE_ONLY = pgettext(
 )
 ADMIN_CHART_TITLE = pgettext("admin", "{org}: completion by department (of those enrolled)")
 ADMIN_CHART_TARGET = pgettext("admin", "Target {target}%")
+ADMIN_CHART_NOTE = pgettext(
+    "admin",
+    "Each bar is dark up to the lowest completion the department's enrolled band allows and "
+    "light up to the highest. A department with under 5 enrolled has no bar.",
+)

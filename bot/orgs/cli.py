@@ -136,6 +136,7 @@ async def _run(settings: Settings, args: argparse.Namespace, directory: OrgDirec
             words = ChartText(
                 title=say(texts.ADMIN_CHART_TITLE.fill(org=org.name)),
                 target=say(texts.ADMIN_CHART_TARGET.fill(target=org.target_percent)),
+                note=say(texts.ADMIN_CHART_NOTE),
             )
             chart = await asyncio.to_thread(
                 completion_chart, figures.departments, org.target_percent, words

@@ -1,7 +1,9 @@
 """What an employer can download: a CSV of completions and a PNG chart by department.
 
-The CSV has one row per completed member and exactly the columns the consent screen names;
-the chart draws a department whose completed count is under 5 as "<5", without a bar.
+The CSV has one row per completed member and exactly the columns the consent screen names,
+every cell quoted and none a spreadsheet would run as a formula. The chart draws each
+department's completion as the range its enrolled band allows; a department with under 5
+enrolled reads "<5" and one withheld "–", without a bar.
 """
 
 from __future__ import annotations
@@ -15,16 +17,29 @@ from functools import cache
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.certificates.render import _font_for, _visual, font_path
-from bot.core.suppression import SUPPRESS_BELOW, WITHHELD
+from bot.core.suppression import SMALL, WITHHELD
 from bot.orgs.stats import Department, Figures, Member
 
 CSV_COLUMNS = ("department", "employee_id", "completion_date", "certificate_code")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA = frozenset("=+-@\t\r")
+"""Characters a spreadsheet may read as the start of a formula."""
+SEPARATORS = frozenset(",;\t|\r\n")
+"""Characters a spreadsheet may split a line into cells on (it may ignore our quoting)."""
+LEADING = frozenset('" ')
+"""Characters a spreadsheet may skip at the start of a cell."""
 
 
 def safe_cell(value: str) -> str:
-    """Return a cell a spreadsheet will not run as a formula (a leading ' when it could)."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
+    """Return a cell no spreadsheet will run as a formula: a ' goes before a formula character
+    at the start or after any separator (quotes and spaces in between are skipped)."""
+    out: list[str] = []
+    opens = True
+    for char in value:
+        if opens and char in FORMULA:
+            out.append("'")
+        out.append(char)
+        opens = char in SEPARATORS or (opens and char in LEADING)
+    return "".join(out)
 
 
 def completions_csv(departments: Sequence[Department], members: Sequence[Member]) -> str:
@@ -44,12 +59,9 @@ def completions_csv(departments: Sequence[Department], members: Sequence[Member]
         key=lambda row: (row[0], row[2], row[1]),
     )
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(
-        [safe_cell(department), safe_cell(employee), day, code]
-        for department, employee, day, code in rows
-    )
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 
@@ -60,18 +72,22 @@ class ChartText:
     title: str
     target: str
     """The target line's label, such as "Target 90%"."""
-    suppressed: str = f"<{SUPPRESS_BELOW}"
+    note: str = ""
+    """A line under the chart on how to read its bars."""
+    suppressed: str = SMALL
 
 
 WIDTH = 1200
 ROW = 56
 TOP = 110
-BOTTOM = 70
+BOTTOM = 112
 LABEL_WIDTH = 360
-RIGHT_MARGIN = 110
+RIGHT_MARGIN = 130
 INK = (30, 30, 36)
 MUTED = (110, 116, 124)
 BAR = (21, 76, 96)
+RANGE = (158, 196, 209)
+"""The lighter extension of a bar: from the lowest to the highest percentage possible."""
 TARGET = (181, 80, 60)
 PAPER = (255, 255, 255)
 GRID = (225, 228, 232)
@@ -124,8 +140,28 @@ def _fit(value: str, size: int, width: int) -> str:
     return value + "…"
 
 
+def _wrap(value: str, size: int, width: int, most: int = 2) -> list[str]:
+    """Return `value` in at most `most` lines of `width` pixels, broken at spaces (or anywhere
+    in text without spaces), the last cut with an ellipsis if need be."""
+    font = _font(_font_for(value, ORDER), size)
+    spaced = " " in value.strip()
+    pieces = value.split(" ") if spaced else list(value)
+    joiner = " " if spaced else ""
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and font.getlength(lines[-1] + joiner + piece) <= width:
+            lines[-1] += joiner + piece
+        else:
+            lines.append(piece)
+    if len(lines) > most:
+        lines = [*lines[: most - 1], _fit(joiner.join(lines[most - 1 :]), size, width)]
+    return [line for line in lines if line]
+
+
 def completion_chart(departments: Sequence[Figures], target_percent: int, text: ChartText) -> bytes:
-    """Return a PNG of completion % by department (of those enrolled), with the target line."""
+    """Return a PNG of completion % by department (of those enrolled), with the target line:
+    each bar is dark to the lowest percentage the enrolled band allows and light to the
+    highest, labelled with that range."""
     height = TOP + BOTTOM + ROW * max(len(departments), 1)
     image = Image.new("RGB", (WIDTH, height), PAPER)
     draw = ImageDraw.Draw(image)
@@ -137,21 +173,24 @@ def completion_chart(departments: Sequence[Figures], target_percent: int, text: 
         x = left + span * tick // 100
         draw.line([(x, TOP - 10), (x, bottom)], fill=GRID, width=2)
         _text(draw, (x, bottom + 12), f"{tick}%", 20, MUTED, anchor="ma")
+    for line, words in enumerate(_wrap(text.note, 18, WIDTH - 80)):
+        _text(draw, (40, bottom + 48 + 26 * line), words, 18, MUTED)
     labels: list[tuple[tuple[int, int], str]] = []
     for index, figures in enumerate(departments):
         top = TOP + ROW * index
         middle = top + ROW // 2
         _text(draw, (40, middle), _fit(figures.name, 24, LABEL_WIDTH - 60), 24, INK, anchor="lm")
-        tenths = figures.tenths
-        if tenths is None:
-            small = figures.counts.completed < SUPPRESS_BELOW
-            mark = text.suppressed if small else WITHHELD
+        share = figures.share
+        if share is None:
+            mark = WITHHELD if "enrolled" in figures.withheld else text.suppressed
             _text(draw, (left + 10, middle), mark, 24, MUTED, anchor="lm")
             continue
-        end = left + span * min(tenths, 1000) // 1000
-        if end > left:
-            draw.rectangle([(left, top + 10), (end, top + ROW - 10)], fill=BAR)
-        labels.append(((end + 10, middle), figures.percent or ""))
+        low, high = (left + span * min(p, 100) // 100 for p in share)
+        if high > low:
+            draw.rectangle([(low, top + 10), (high, top + ROW - 10)], fill=RANGE)
+        if low > left:
+            draw.rectangle([(left, top + 10), (low, top + ROW - 10)], fill=BAR)
+        labels.append(((high + 10, middle), figures.share_text or ""))
     x = left + span * min(target_percent, 100) // 100
     draw.line([(x, TOP - 20), (x, bottom)], fill=TARGET, width=4)
     _text(draw, (x, TOP - 24), text.target, 20, TARGET, anchor="md")

@@ -1,13 +1,14 @@
 """The figures as text: one summary for the organization, one line per department.
 
-Every count goes through `shown` (under 5: "<5"); a percentage appears only when its count
-does. Texts are translatable ("org" context) so `/admin` answers in the admin's language.
+Consented counts are exact, the others bands or "–", as `Figures.show` gives them; a
+department's percentage is the range its enrolled band allows. Texts are translatable ("org"
+context) so `/admin` answers in the admin's language.
 """
 
 from __future__ import annotations
 
 from bot.core.effects import Msg, joined
-from bot.core.suppression import shown
+from bot.core.suppression import exact
 from bot.core.texts import pgettext
 from bot.orgs.stats import Figures, Stats
 
@@ -36,16 +37,24 @@ DEPARTMENT_PERCENT = pgettext(
 NO_DEPARTMENTS = pgettext("org", "No departments yet.")
 SUPPRESSION_NOTE = pgettext(
     "org",
-    "Counts under 5 are shown as <5, and their percentages are not shown. A count shown as – is "
-    "withheld so that a small one cannot be worked out from the total.",
+    "Completions, their dates and refreshers overdue are exact: members agreed that you see them. "
+    "Enrolled and past onboarding are shown only in bands of 5 (<5 means 0 to 4, 10–14 means 10 "
+    "to 14), so no one who has not completed can be singled out. A department's percentage is "
+    "the range its band allows, and is left out when enrolled is <5.",
+)
+WITHHELD_NOTE = pgettext(
+    "org",
+    "A count shown as – is withheld: with the other figures, its band would give away an exact "
+    "number.",
 )
 
 
-def target_line(figures: Figures) -> Msg | None:
-    """Return whether the target is reached, or None when the percentage is withheld."""
-    if figures.on_track is None:
+def target_line(stats: Stats) -> Msg | None:
+    """Return whether the target is reached, or None without a headcount."""
+    if stats.on_track is None:
         return None
-    return (ON_TRACK if figures.on_track else OFF_TRACK).fill(target=figures.target_percent)
+    target = stats.organization.target_percent
+    return (ON_TRACK if stats.on_track else OFF_TRACK).fill(target=target)
 
 
 def department_line(figures: Figures) -> Msg:
@@ -57,34 +66,36 @@ def department_line(figures: Figures) -> Msg:
         "overdue": figures.show("overdue"),
         "late": figures.show("late"),
     }
-    if figures.percent is not None:
-        return DEPARTMENT_PERCENT.fill(percent=figures.percent, **values)
+    share = figures.share_text
+    if share is not None:
+        return DEPARTMENT_PERCENT.fill(percent=share, **values)
     return DEPARTMENT.fill(**values)
 
 
 def report(stats: Stats) -> Msg:
     """Return the whole report as one text."""
     org, total = stats.organization, stats.total
-    counts = total.counts
     lines: list[Msg] = [
         TOTAL.fill(
             org=Msg("", org.name, translate=False),
-            completed=shown(counts.completed),
-            headcount=shown(org.headcount),
-            enrolled=shown(counts.enrolled),
+            completed=total.show("completed"),
+            headcount=exact(org.headcount),
+            enrolled=total.show("enrolled"),
         )
     ]
-    if total.percent is not None:
-        lines.append(TOTAL_PERCENT.fill(percent=total.percent))
-    target = target_line(total)
+    if stats.percent is not None:
+        lines.append(TOTAL_PERCENT.fill(percent=stats.percent))
+    target = target_line(stats)
     if target is not None:
         lines.append(target)
     lines.append(
         TOTAL_FOLLOW_UP.fill(
-            overdue=shown(counts.overdue), days=org.onboarding_days, late=shown(counts.late)
+            overdue=total.show("overdue"), days=org.onboarding_days, late=total.show("late")
         )
     )
     lines.append(DEPARTMENTS if stats.departments else NO_DEPARTMENTS)
     lines.extend(department_line(f) for f in stats.departments)
     lines.append(SUPPRESSION_NOTE)
+    if stats.withholds:
+        lines.append(WITHHELD_NOTE)
     return joined(lines)

@@ -64,6 +64,7 @@ class Organizations:
             words = ChartText(
                 title=renderer.text(texts.ADMIN_CHART_TITLE.fill(org=org.name)),
                 target=renderer.text(texts.ADMIN_CHART_TARGET.fill(target=org.target_percent)),
+                note=renderer.text(texts.ADMIN_CHART_NOTE),
             )
             chart = await asyncio.to_thread(
                 completion_chart, figures.departments, org.target_percent, words

@@ -70,8 +70,11 @@ async def test_each_metric_is_counted_per_day_with_no_user_id(
     await reporter.click("An adult: sex trafficking")
     assert await counts(database) == after_exit
 
-    stats = await registry.stats(database.engine, (await registry.campaigns(database.engine))[0])
+    [fair] = await registry.campaigns(database.engine)
+    stats = await registry.stats(database.engine, fair, DAY + dt.timedelta(days=2))
     assert set(stats.totals) == set(METRICS)
+    assert list(stats.days) == [DAY + dt.timedelta(days=n) for n in range(3)]  # its whole life
+    assert stats.days[DAY][START] == 2 and stats.days[DAY + dt.timedelta(days=1)][START] == 0
     assert stats.totals[START] == 2 and stats.totals[RESOURCE_VIEWED] == viewed
     for row in await database.rows("campaign_counts"):  # campaign, metric, day, count only
         assert len(row) == 4 and "111" not in map(str, row) and "222" not in map(str, row)

@@ -1,6 +1,7 @@
 """`python -m bot campaign create|stats`: the poster in PDF, PNG and SVG carries exactly the
 campaign's link (its QR codes decode to it), the call to action in the chosen language, what
-Beacon is not and the emergency line; stats show every count under 5 as "<5"."""
+Beacon is not and the emergency line; stats show every count as a band of five, and no two
+printouts together give a day's count away."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
+from bot.campaigns import cli as campaign_cli
 from bot.campaigns.poster import (
     NOT_A_HOTLINE,
     REPORT_LINE,
@@ -31,15 +33,32 @@ from bot.campaigns.poster import (
 )
 from bot.campaigns.registry import CampaignSpec
 from bot.certificates.render import missing_glyphs
-from bot.cli import main
+from bot.cli import parser
 from bot.content.bundle import Content
 from bot.core import texts
 from bot.i18n.catalogs import Catalogs
 from bot.service.render import Renderer
+from bot.settings import load_settings
+from bot.testing.clocks import ManualClock
+from tests.campaigns.reading import Printout, possible, read
 
 LINK = "https://t.me/BeaconTestBot?start=report-fair-es"
 SPANISH_EMERGENCY = "Si alguien está en peligro inmediato, llame ahora al 911."
 """The existing safety text, translated in the shipped Spanish catalog."""
+CREATED = dt.datetime(2026, 3, 5, 9, tzinfo=dt.UTC)
+"""When the tests' campaigns are created (a fixed time: no test reads the wall clock)."""
+
+
+def campaign(*args: str, clock: ManualClock | None = None) -> int:
+    """Run `python -m bot campaign ARGS` with settings from the environment, at the clock's
+    time (CREATED unless given)."""
+    arguments = parser().parse_args(["campaign", *args])
+    return campaign_cli.run(load_settings(), arguments, clock or ManualClock(CREATED))
+
+
+def on(day: dt.date) -> ManualClock:
+    """Return a clock at noon UTC on a day."""
+    return ManualClock(dt.datetime.combine(day, dt.time(12), dt.UTC))
 
 
 def compact(text: str) -> str:
@@ -85,7 +104,7 @@ def test_create_writes_a_spanish_poster_whose_codes_open_the_link(
 ) -> None:
     """`campaign create fair --entry report --locale es` prints the link and writes the poster."""
     args = ["campaign", "create", "fair", "--entry", "report", "--locale", "es"]
-    assert main([*args, "--bot", "@BeaconTestBot", "--out", "posters"]) == 0
+    assert campaign(*args[1:], "--bot", "@BeaconTestBot", "--out", "posters") == 0
     out = capsys.readouterr().out
     assert LINK in out.splitlines()
     pdf = (workdir / "posters" / "fair.pdf").read_bytes()
@@ -112,7 +131,7 @@ def test_create_writes_a_spanish_poster_whose_codes_open_the_link(
     assert root.get("width") == "210mm" and root.get("height") == "297mm"
 
     capsys.readouterr()
-    assert main(["campaign", "stats"]) == 0
+    assert campaign("stats") == 0
     assert "fair: opens report in es" in capsys.readouterr().out
 
 
@@ -168,7 +187,7 @@ def test_create_refuses_what_it_cannot_make(
     workdir: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     """A bad name, entry, language or bot username is named, and nothing is written."""
-    assert main(["campaign", "create", *args]) == 2
+    assert campaign("create", *args) == 2
     assert message in capsys.readouterr().err
     assert not (workdir / "fair.pdf").exists()
 
@@ -178,44 +197,132 @@ def test_bot_username_setting_and_a_taken_name(
 ) -> None:
     """BOT_USERNAME gives the link; the same campaign again is fine, another entry is refused."""
     monkeypatch.setenv("BOT_USERNAME", "BeaconTestBot")
-    assert main(["campaign", "create", "hall", "--entry", "learn"]) == 0
+    assert campaign("create", "hall", "--entry", "learn") == 0
     assert "https://t.me/BeaconTestBot?start=learn-hall" in capsys.readouterr().out
-    assert main(["campaign", "create", "hall", "--entry", "learn"]) == 0
+    assert campaign("create", "hall", "--entry", "learn") == 0
     assert "already registered" in capsys.readouterr().out
-    assert main(["campaign", "create", "hall", "--entry", "report"]) == 1
+    assert campaign("create", "hall", "--entry", "report") == 1
     assert "already opens 'learn'" in capsys.readouterr().err
 
 
-def test_stats_show_every_count_under_five_as_less_than_five(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Totals and per-day counts: 7 and 12 print as numbers; 1, 2, 3 and 4 never do."""
-    monkeypatch.setenv("BOT_USERNAME", "BeaconTestBot")
-    assert main(["campaign", "create", "fair", "--entry", "report"]) == 0
-    today = dt.datetime.now(dt.UTC).date()
-    yesterday = today - dt.timedelta(days=1)
+def add_counts(workdir: Path, rows: list[tuple[str, dt.date, int]]) -> None:
+    """Write counts of campaign "fair" straight into the database: (metric, day, count)."""
     with sqlite3.connect(workdir / "beacon.db") as db:
         db.executemany(
             "INSERT INTO campaign_counts (campaign, metric, day, count) VALUES (?, ?, ?, ?)",
-            [
-                ("fair", "start", today.isoformat(), 4),
-                ("fair", "start", yesterday.isoformat(), 3),
-                ("fair", "resource_viewed", today.isoformat(), 12),
-                ("fair", "exit", today.isoformat(), 2),
-                ("fair", "module_finished", yesterday.isoformat(), 1),
-            ],
+            [("fair", metric, day.isoformat(), count) for metric, day, count in rows],
         )
+
+
+def stats_of(capsys: pytest.CaptureFixture[str], *args: str, clock: ManualClock) -> str:
+    """Run `campaign stats ARGS` at the clock's time and return what it printed."""
     capsys.readouterr()
-    assert main(["campaign", "stats", "fair", "--days", "2"]) == 0
-    out = capsys.readouterr().out
+    assert campaign("stats", *args, clock=clock) == 0
+    return capsys.readouterr().out
+
+
+def test_stats_show_every_count_as_a_band(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Totals and per-day counts are bands: 7 reads 5–9, 12 reads 10–14, 1 to 4 read <5; no
+    count is printed as a number, and the note says what the bands mean."""
+    monkeypatch.setenv("BOT_USERNAME", "BeaconTestBot")
+    assert campaign("create", "fair", "--entry", "report") == 0
+    today = dt.date(2026, 3, 10)
+    yesterday = today - dt.timedelta(days=1)
+    add_counts(
+        workdir,
+        [
+            ("start", today, 4),
+            ("start", yesterday, 3),
+            ("resource_viewed", today, 12),
+            ("exit", today, 2),
+            ("module_finished", yesterday, 1),
+        ],
+    )
+    out = stats_of(capsys, "fair", "--days", "2", clock=on(today))
     lines = out.splitlines()
-    assert "  start            7" in lines
-    assert "  resource_viewed  12" in lines
+    assert "  start            5–9" in lines
+    assert "  resource_viewed  10–14" in lines
     assert "  exit             <5" in lines and "  module_finished  <5" in lines
-    day_lines = [line for line in lines if line.strip().startswith(str(today.year))]
-    assert len(day_lines) == 2
-    assert day_lines[1].split() == [today.isoformat(), "<5", "<5", "12", "<5"]
-    numbers = [int(token) for token in out.replace(",", "").split() if token.isdigit()]
-    assert numbers and all(n >= 5 for n in numbers), numbers
-    assert "Counts under 5 are shown as <5" in out
-    assert main(["campaign", "stats", "nope"]) == 1
+    day_lines = [line.split() for line in lines if line.strip().startswith("2026-")]
+    assert day_lines == [
+        [yesterday.isoformat(), "<5", "<5", "<5", "<5"],
+        [today.isoformat(), "<5", "<5", "10–14", "<5"],
+    ]
+    counts = "\n".join(line for line in lines if line.startswith("  "))
+    numbers = [w for w in counts.replace("-", " ").split() if w.replace(",", "").isdigit()]
+    assert numbers == ["2026", "03", "09", "2026", "03", "10"], numbers
+    assert campaign_cli.BANDS_NOTE in out and campaign_cli.WITHHELD_NOTE not in out
+    assert "<5 means 0 to 4" in out
+    assert campaign("stats", "nope", clock=on(today)) == 1
+
+
+def test_days_that_would_pin_a_count_are_withheld_in_every_window(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Five days of 4 starts under a total of 20–24 could only be 4 each: those days read –
+    however few days are asked for, the note says why, and other metrics stay banded."""
+    monkeypatch.setenv("BOT_USERNAME", "BeaconTestBot")
+    created = CREATED.date()
+    assert campaign("create", "fair", "--entry", "report") == 0
+    fours = [("start", created + dt.timedelta(days=n), 4) for n in range(5)]
+    add_counts(workdir, [*fours, ("exit", created, 7)])
+    today = created + dt.timedelta(days=4)
+    for days in ("1", "3", "30"):
+        out = stats_of(capsys, "fair", "--days", days, clock=on(today))
+        rows = [line.split() for line in out.splitlines() if line.strip().startswith("2026-")]
+        assert len(rows) == min(int(days), 5)
+        assert {row[1] for row in rows} == {"–"}
+        assert campaign_cli.WITHHELD_NOTE in out
+        assert "  start            20–24" in out.splitlines()
+    out = stats_of(capsys, "fair", "--days", "30", clock=on(today))
+    rows = [line.split() for line in out.splitlines() if line.strip().startswith("2026-")]
+    assert [row[4] for row in rows] == ["5–9", "<5", "<5", "<5", "<5"]
+    totals_only = stats_of(capsys, "fair", clock=on(today))
+    assert campaign_cli.WITHHELD_NOTE not in totals_only and "\n  2026-" not in totals_only
+
+
+def test_two_windows_give_no_day_away(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--days 7 and --days 8 on the same day print the same cells for the days both show (the
+    old check ran on the window alone, so a day withheld in one window was shown in the other),
+    and together pin no day."""
+    monkeypatch.setenv("BOT_USERNAME", "BeaconTestBot")
+    assert campaign("create", "fair", "--entry", "report") == 0
+    first = CREATED.date()
+    today = first + dt.timedelta(days=9)
+    counts = {first + dt.timedelta(days=n): c for n, c in enumerate([6, 0, 2, 9, 1, 0, 5, 3, 0, 4])}
+    add_counts(workdir, [("start", day, count) for day, count in counts.items() if count])
+    seven = stats_of(capsys, "fair", "--days", "7", clock=on(today))
+    eight = stats_of(capsys, "fair", "--days", "8", clock=on(today))
+    seven_days = [line for line in seven.splitlines() if line.strip().startswith("2026-")]
+    eight_days = [line for line in eight.splitlines() if line.strip().startswith("2026-")]
+    assert len(seven_days) == 7 and eight_days[1:] == seven_days
+    printouts = [read(out, "start", today) for out in (seven, eight)]
+    found = possible(printouts, first)
+    assert all(counts[day] in values for day, values in found.items())
+    assert {day: v for day, v in found.items() if len(v) == 1} == {}
+
+
+def test_stats_on_two_days_give_no_day_away(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stats on one day and the next: the totals differ by the new day's count, but as bands
+    they leave it open (exact totals 9 and 10 gave it away as 1)."""
+    monkeypatch.setenv("BOT_USERNAME", "BeaconTestBot")
+    assert campaign("create", "fair", "--entry", "report") == 0
+    first = CREATED.date()
+    day = first + dt.timedelta(days=3)
+    add_counts(workdir, [("start", first + dt.timedelta(days=1), 6), ("start", day, 3)])
+    before = stats_of(capsys, "fair", "--days", "7", clock=on(day))
+    add_counts(workdir, [("start", day + dt.timedelta(days=1), 1)])
+    after = stats_of(capsys, "fair", "--days", "7", clock=on(day + dt.timedelta(days=1)))
+    printouts = [read(before, "start", day), read(after, "start", day + dt.timedelta(days=1))]
+    assert [p.total for p in printouts] == [(5, 9), (10, 14)]
+    found = possible(printouts, first)
+    assert found[day + dt.timedelta(days=1)] == {1, 2, 3, 4}
+    assert {d: v for d, v in found.items() if len(v) == 1} == {}
+    exact = [Printout(p.today, (t, t), p.days) for p, t in zip(printouts, (9, 10), strict=True)]
+    assert possible(exact, first)[day + dt.timedelta(days=1)] == {1}

@@ -50,9 +50,12 @@ def test_the_org_commands(tmp_path: Path) -> None:
     assert admin.returncode == 0 and "4242" not in admin.stdout
     stats = org(tmp_path, "stats", "City of Phoenix")
     assert stats.stdout.splitlines()[0] == (
-        "City of Phoenix: <5 of 13,617 employees completed the course. Enrolled: <5."
+        "City of Phoenix: 0 of 13,617 employees completed the course. Enrolled: <5."
     )
-    assert "• Parks: <5 enrolled, <5 completed" in stats.stdout
+    assert "• Parks: <5 enrolled, 0 completed, 0 refreshers overdue, <5 past onboarding" in (
+        stats.stdout
+    )
+    assert "bands of 5" in stats.stdout
     exported = org(tmp_path, "export", "City of Phoenix", "--out", str(tmp_path / "out"))
     assert exported.returncode == 0, exported.stderr
     [table] = (tmp_path / "out").glob("*.csv")
@@ -60,6 +63,7 @@ def test_the_org_commands(tmp_path: Path) -> None:
     assert list(csv.reader(table.open())) == [
         ["department", "employee_id", "completion_date", "certificate_code"]
     ]
+    assert table.read_text() == '"department","employee_id","completion_date","certificate_code"\n'
     assert Image.open(chart).size[0] == 1200
     missing = org(tmp_path, "stats", "Nobody")
     assert missing.returncode == 1 and "no organization named 'Nobody'" in missing.stderr

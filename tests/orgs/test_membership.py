@@ -106,9 +106,9 @@ async def check_admin(
     await directory.add_admin("City of Phoenix", UserKeyer(SECRET).key("telegram", "999"))
     report = await admin.send("/admin")
     [text] = texts_of(report)
-    assert text.startswith("City of Phoenix: <5 of 10 employees completed the course.")
-    assert "Enrolled: 6." in text
-    assert "• Water: <5 enrolled, <5 completed" in text
+    assert text.startswith("City of Phoenix: 1 of 10 employees completed the course.")
+    assert "Enrolled: 5–9." in text
+    assert "• Water: <5 enrolled, 0 completed" in text
     [photo] = [o for o in report if isinstance(o, Photo)]
     [document] = [o for o in report if isinstance(o, Document)]
     assert photo.data.startswith(b"\x89PNG") and document.filename.endswith(".csv")
@@ -133,6 +133,7 @@ async def test_join_consent_employee_id_completion_admin_leave_forget(
         "certificate's verification code if you ask for a certificate" in consent
     )
     assert "with the employee id you type next" in consent
+    assert "Whoever has that code can see the name printed on the certificate." in consent
     assert "never see your answers, your scores" in consent
     assert await database.rows("memberships") == []
     out = await member.click("Join")
@@ -192,3 +193,12 @@ async def test_not_now_stores_nothing_and_unknown_codes_open_home(
     assert texts_of(await user.send("/leave"))[0] == (
         "You are not a member of any organization in Beacon."
     )
+
+
+def test_both_consent_screens_say_a_code_shows_the_printed_name() -> None:
+    """With or without an employee id, the offer says that a certificate's code lets whoever
+    holds it see the name printed on it."""
+    from bot.core import texts
+
+    for offer in (texts.JOIN_CONSENT, texts.JOIN_CONSENT_WITH_ID):
+        assert "Whoever has that code can see the name printed on the certificate." in offer.text
