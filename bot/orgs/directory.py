@@ -18,6 +18,7 @@ from bot.core.events import JoinOffer
 from bot.orgs.codes import new_join_code, read_join_code
 from bot.orgs.stats import Department, Member, Organization
 from bot.storage.timestamps import as_utc, stored_time
+from bot.storage.trouble import translated
 
 ORG_COLUMNS = (
     "id, name, headcount, target_percent, course, refresher_days, onboarding_days, asks_employee_id"
@@ -153,11 +154,12 @@ class OrgDirectory:
         return [_organization(tuple(row)) for row in rows]
 
     async def offer(self, payload: str | None) -> JoinOffer | None:
-        """Return the offer to join behind a deep-link payload, if it is a known join code."""
+        """Return the offer to join behind a deep-link payload, if it is a known join code;
+        raises StoreUnavailable when the database cannot answer now."""
         code = read_join_code(payload)
         if code is None:
             return None
-        async with self.engine.connect() as connection:
+        async with translated(), self.engine.connect() as connection:
             row = (await connection.execute(self.OFFER, {"code": code})).first()
         if row is None:
             return None
