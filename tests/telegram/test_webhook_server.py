@@ -450,6 +450,26 @@ async def test_stop_lets_an_update_being_fed_finish_and_answer() -> None:
         await connect(target, GENEROUS)
 
 
+async def test_stop_waits_for_an_update_whose_client_has_gone() -> None:
+    """An update being fed is finished even when the connection that brought it has closed."""
+    feed = RecordingFeed(held=True)
+    server = WebhookServer("127.0.0.1", 0, PATH, SECRET, feed)
+    await server.start()
+    target = Target("127.0.0.1", server.port, PATH)
+    sock = await connect(target, GENEROUS)
+    await asyncio.get_running_loop().sock_sendall(sock, update_request(target, SECRET, update()))
+    await asyncio.wait_for(feed.arrived.wait(), GENEROUS)
+    sock.close()
+    await asyncio.sleep(0.1)
+    stopping = asyncio.create_task(server.stop())
+    await asyncio.sleep(0.2)
+    waited = not stopping.done()
+    feed.released.set()
+    await asyncio.wait_for(stopping, GENEROUS)
+    assert waited
+    assert feed.cancelled == 0
+
+
 async def test_stop_gives_up_on_a_feed_that_never_returns_after_drain_timeout() -> None:
     """The wait is bounded: the stuck update is cancelled and the server still stops."""
     feed = RecordingFeed(held=True)
@@ -526,3 +546,10 @@ def test_limits_default_to_1_mb_10_s_30_s_and_256_connections() -> None:
     assert (limits.idle_timeout, limits.max_connections) == (30.0, 256)
     with pytest.raises(AttributeError):
         limits.max_body = 2  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", ["max_body", "header_timeout", "idle_timeout", "max_connections"])
+def test_a_limit_that_is_not_positive_is_refused(name: str) -> None:
+    """No limit can be switched off with 0 or made negative."""
+    with pytest.raises(ValueError, match=name):
+        WebhookLimits(**{name: 0})

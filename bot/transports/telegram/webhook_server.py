@@ -24,7 +24,7 @@ import json
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from aiohttp import hdrs, web
@@ -64,6 +64,12 @@ class WebhookLimits:
     max_connections: int = 256
     drain_timeout: float = 10.0  # `stop` lets updates being fed finish within this
 
+    def __post_init__(self) -> None:
+        """Refuse a limit that is not positive: none of them can be switched off."""
+        for field in fields(self):
+            if not getattr(self, field.name) > 0:
+                raise ValueError(f"webhook limit {field.name} must be positive")
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookStats:
@@ -85,7 +91,7 @@ def _reply(status: int, *, keep_alive: bool = False) -> web.Response:
     return response
 
 
-async def read_capped(stream: StreamReader, cap: int) -> bytes | None:
+async def _read_capped(stream: StreamReader, cap: int) -> bytes | None:
     """Return the whole body, or None as soon as it grows past cap bytes."""
     body = bytearray()
     while chunk := await stream.readany():
@@ -98,7 +104,7 @@ async def read_capped(stream: StreamReader, cap: int) -> bytes | None:
 class _Connection(web.RequestHandler):
     """aiohttp's protocol for one connection: tells the gate when a request begins; logs no text."""
 
-    __slots__ = ("feed_task", "feeding", "gate", "next_began", "sending", "timer")
+    __slots__ = ("feeding", "gate", "next_began", "sending", "timer")
 
     def __init__(self, gate: _Gate, **kwargs: Any) -> None:
         """Serve one connection for gate, with aiohttp's protocol options in kwargs."""
@@ -107,7 +113,6 @@ class _Connection(web.RequestHandler):
         self.sending = False  # a request has begun and has not been read whole yet
         self.feeding = False  # its update is with the feed
         self.next_began = False  # bytes of the next request arrived while feeding
-        self.feed_task: asyncio.Task[Any] | None = None
         self.timer: asyncio.TimerHandle | None = None
 
     def data_received(self, data: bytes) -> None:
@@ -126,9 +131,13 @@ class _Connection(web.RequestHandler):
         exc: BaseException | None = None,
         message: str | None = None,
     ) -> web.StreamResponse:
-        """Answer a request aiohttp could not parse or serve with a bare status; log its class."""
+        """Answer a request aiohttp could not parse or serve with a bare status; log its class.
+
+        Unparseable requests are logged at debug level (scanners send them all day; stats count
+        them); a 5xx here is a fault in Beacon and is logged as a warning.
+        """
         event(
-            log, "webhook_bad_request", level=logging.WARNING,
+            log, "webhook_bad_request", level=logging.WARNING if status >= 500 else logging.DEBUG,
             status=status, error=type(exc).__name__ if exc is not None else "none",
         )  # fmt: skip
         self.gate.rejected += 1
@@ -157,6 +166,8 @@ class _Gate(web.Server):
         self.open: set[_Connection] = set()
         self.waiting: dict[_Connection, None] = {}
         """Connections sending a request, in the order their requests began (oldest first)."""
+        self.feeds: set[asyncio.Task[Any]] = set()
+        """Requests whose update is with the feed; each ends once its answer is written."""
         self.closing = False
         self.emptied = asyncio.Event()
         self.peak = self.evicted = self.refused = self.timed_out = self.rejected = 0
@@ -227,13 +238,15 @@ class _Gate(web.Server):
         """Mark conn's request complete: it can no longer be closed to make room."""
         conn.sending = False
         conn.feeding = True
-        conn.feed_task = asyncio.current_task()
         self.waiting.pop(conn, None)
+        task = asyncio.current_task()
+        if task is not None:
+            self.feeds.add(task)
+            task.add_done_callback(self.feeds.discard)
 
     def answered(self, conn: _Connection, keep_alive: bool) -> None:
         """Start conn's idle deadline, or a short one while a refused connection closes."""
         conn.feeding = False
-        conn.feed_task = None
         if conn.next_began and keep_alive:
             conn.next_began = False
             self.request_began(conn)
@@ -273,27 +286,31 @@ class _Gate(web.Server):
             self.drop(conn)
 
     async def drain(self, grace: float) -> None:
-        """Close every connection; those whose update is being fed get grace seconds to answer."""
+        """Close every connection; updates being fed get grace seconds to finish and answer.
+
+        A feed still running after grace is cancelled, so Telegram sends its update again.
+        """
         self.closing = True
         for conn in list(self.open):
             if conn.feeding:
                 conn.close()  # aiohttp closes it once the answer is written
             else:
                 self.drop(conn)
-        if not self.open:
-            return
         try:
             async with asyncio.timeout(grace):
-                await self.emptied.wait()
+                if self.feeds:  # including those whose client has gone
+                    await asyncio.wait(set(self.feeds))
+                if self.open:
+                    await self.emptied.wait()
         except TimeoutError:
-            tasks = [conn.feed_task for conn in self.open if conn.feed_task is not None]
-            for task in tasks:
+            stuck = [task for task in self.feeds if not task.done()]
+            for task in stuck:
                 task.cancel()
             for conn in list(self.open):
                 self.drop(conn)
-            if tasks:
-                await asyncio.wait(tasks, timeout=1.0)
-            event(log, "webhook_drain_timed_out", level=logging.WARNING, cancelled=len(tasks))
+            if stuck:
+                await asyncio.wait(stuck, timeout=1.0)
+            event(log, "webhook_drain_timed_out", level=logging.WARNING, cancelled=len(stuck))
 
 
 class _Acceptor:
@@ -459,7 +476,7 @@ class WebhookServer:
             await request.writer.write(CONTINUE)
         try:
             async with asyncio.timeout(self.limits.body_timeout):
-                body = await read_capped(request.content, self.limits.max_body)
+                body = await _read_capped(request.content, self.limits.max_body)
         except TimeoutError:
             conn.gate.timed_out += 1
             return _reply(408)
