@@ -410,6 +410,33 @@ async def test_when_full_the_oldest_connection_still_sending_headers_is_closed()
     assert (stats.evicted, stats.refused, stats.peak) == (1, 0, 2)
 
 
+async def test_when_full_a_connection_that_has_sent_nothing_yet_is_closed_last() -> None:
+    """A real client's bytes may still be on their way; a trickler's have begun: it goes first."""
+    feed = RecordingFeed()
+    loop = asyncio.get_running_loop()
+    limits = WebhookLimits(max_connections=2)
+    async with serving(feed, limits) as (server, target):
+        quiet = await connect(target, GENEROUS)
+        await asyncio.sleep(0.05)
+        trickler = await connect(target, GENEROUS)
+        await loop.sock_sendall(trickler, b"POST ")
+        await asyncio.sleep(0.05)
+        newcomer = await connect(target, GENEROUS)
+        try:
+            trickler_closed = await closes_within(trickler, GENEROUS)
+            quiet_closed = await closes_within(quiet, 0.3)
+            body = update()
+            await loop.sock_sendall(quiet, update_request(target, SECRET, body))
+            status = await asyncio.wait_for(read_status(quiet), GENEROUS)
+        finally:
+            for sock in (quiet, trickler, newcomer):
+                sock.close()
+        stats = server.stats
+    assert trickler_closed and not quiet_closed
+    assert status == 200
+    assert stats.evicted == 1
+
+
 async def test_when_full_of_updates_being_fed_a_new_connection_is_closed_at_once() -> None:
     """A connection whose update is with the feed is never closed to make room."""
     feed = RecordingFeed(held=True)

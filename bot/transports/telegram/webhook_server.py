@@ -11,6 +11,8 @@ each request must finish its headers within `header_timeout` (from the accept, o
 first byte after a previous answer), and a connection between requests is closed after
 `idle_timeout`. At most `max_connections` are held; a new connection beyond that closes the
 oldest one still sending an incomplete request, or is itself closed at once when none is.
+Among those, connections that have sent bytes go before new ones that have sent nothing yet
+(a real client's request may still be on its way; a slowloris client must send to stay).
 Only an answered update (200 or 503) keeps a connection open, so only a client that knows
 the secret can hold an idle one.
 """
@@ -117,7 +119,9 @@ class _Connection(web.RequestHandler):
 
     def data_received(self, data: bytes) -> None:
         """Start the header deadline when the first byte of a new request arrives, then parse."""
-        if data and not self.sending:
+        if data and self.sending:
+            self.gate.heard(self)
+        elif data:
             if self.feeding:
                 self.next_began = True  # pipelined: its deadline starts once this one is answered
             else:
@@ -164,8 +168,10 @@ class _Gate(web.Server):
         self.loop = asyncio.get_running_loop()
         self.limits = limits
         self.open: set[_Connection] = set()
+        self.silent: dict[_Connection, None] = {}
+        """New connections that have sent nothing yet, oldest first."""
         self.waiting: dict[_Connection, None] = {}
-        """Connections sending a request, in the order their requests began (oldest first)."""
+        """Connections sending a request, in the order their first bytes came (oldest first)."""
         self.feeds: set[asyncio.Task[Any]] = set()
         """Requests whose update is with the feed; each ends once its answer is written."""
         self.closing = False
@@ -202,7 +208,7 @@ class _Gate(web.Server):
             handler.force_close()
             return
         if len(self.open) >= self.limits.max_connections:
-            oldest = next(iter(self.waiting), None)
+            oldest = next(iter(self.waiting), None) or next(iter(self.silent), None)
             if oldest is None:
                 self.refused += 1
                 handler.force_close()
@@ -211,7 +217,9 @@ class _Gate(web.Server):
             self.drop(oldest)
         self.open.add(handler)
         self.peak = max(self.peak, len(self.open))
-        self.request_began(handler)
+        handler.sending = True
+        self.silent[handler] = None
+        self._arm(handler, self.limits.header_timeout)
 
     def connection_lost(
         self, handler: web.RequestHandler, exc: BaseException | None = None
@@ -230,6 +238,17 @@ class _Gate(web.Server):
         self.waiting[conn] = None
         self._arm(conn, self.limits.header_timeout)
 
+    def heard(self, conn: _Connection) -> None:
+        """Move a new connection's request among those waiting once its first bytes come.
+
+        Its header deadline still counts from the accept. Until then it is closed to make room
+        only when no connection that has sent something is waiting: a real client's request
+        may still be on its way, and a slowloris client sends bytes to stay alive.
+        """
+        if conn in self.silent:
+            del self.silent[conn]
+            self.waiting[conn] = None
+
     def headers_read(self, conn: _Connection) -> None:
         """Stop conn's header deadline; its body is timed by the request handler."""
         self._disarm(conn)
@@ -238,6 +257,7 @@ class _Gate(web.Server):
         """Mark conn's request complete: it can no longer be closed to make room."""
         conn.sending = False
         conn.feeding = True
+        self.silent.pop(conn, None)
         self.waiting.pop(conn, None)
         task = asyncio.current_task()
         if task is not None:
@@ -263,6 +283,7 @@ class _Gate(web.Server):
         """Stop tracking conn."""
         self._disarm(conn)
         self.open.discard(conn)
+        self.silent.pop(conn, None)
         self.waiting.pop(conn, None)
         if self.closing and not self.open:
             self.emptied.set()
