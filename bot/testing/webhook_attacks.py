@@ -270,8 +270,8 @@ class _Tally:
 
 
 def _header_bytes(prefix: bytes) -> Iterator[bytes]:
-    """Yield prefix one byte at a time, then a header value that never ends."""
-    yield from (prefix[i : i + 1] for i in range(len(prefix)))
+    """Yield prefix (a request line and half a header), then that header's value byte by byte."""
+    yield prefix
     yield from itertools.repeat(b"a")
 
 
@@ -325,11 +325,11 @@ async def trickle(
     reconnect: bool = True,
     watch_pid: int | None = None,
 ) -> TrickleReport:
-    """Open connections that each send one header byte per interval for seconds, then close.
+    """Open connections that each send a request line, then one header byte per interval.
 
-    Connections start spread over the first interval; one the server closes is opened again
-    after an interval when reconnect is set. watch_pid: a server process whose open files
-    are sampled meanwhile.
+    All close after seconds. They start spread over the first interval; one the server closes
+    is opened again after an interval when reconnect is set. watch_pid: a server process
+    whose open files are sampled meanwhile.
     """
     loop = asyncio.get_running_loop()
     started = loop.time()
