@@ -269,19 +269,32 @@ class _Tally:
         self.open = self.peak = 0
 
 
-def _header_bytes(prefix: bytes) -> Iterator[bytes]:
-    """Yield prefix (a request line and half a header), then that header's value byte by byte."""
-    yield prefix
+@dataclass(frozen=True, slots=True)
+class _Pace:
+    """How every trickling connection behaves, and until when (on the loop's clock)."""
+
+    until: float
+    interval: float
+    reconnect: bool
+    silent: bool
+
+
+def _header_bytes(target: Target, silent: bool) -> Iterator[bytes]:
+    """Yield a request line and half a header, then that header's value byte by byte.
+
+    Silent: yield nothing to send, forever (a connection that never says anything).
+    """
+    if silent:
+        yield from itertools.repeat(b"")
+    yield f"POST {target.path} HTTP/1.1\r\nHost: {target.host}\r\nX-Trickle: ".encode()
     yield from itertools.repeat(b"a")
 
 
-async def _trickler(
-    target: Target, tally: _Tally, delay: float, until: float, interval: float, reconnect: bool
-) -> None:
-    """Hold one connection open by sending a header byte every interval, until `until`."""
+async def _trickler(target: Target, tally: _Tally, delay: float, pace: _Pace) -> None:
+    """Hold one connection open by sending a header byte every interval, until pace.until."""
     loop = asyncio.get_running_loop()
+    until, interval = pace.until, pace.interval
     await asyncio.sleep(delay)
-    prefix = f"POST {target.path} HTTP/1.1\r\nHost: {target.host}\r\nX-Trickle: ".encode()
     while loop.time() < until:
         tally.attempts += 1
         try:
@@ -295,7 +308,7 @@ async def _trickler(
         tally.peak = max(tally.peak, tally.open)
         ended = asyncio.ensure_future(loop.sock_recv(sock, 1024))  # any answer or EOF: closed
         try:
-            for byte in _header_bytes(prefix):
+            for byte in _header_bytes(target, pace.silent):
                 if ended.done() or loop.time() >= until:
                     break
                 try:
@@ -311,7 +324,7 @@ async def _trickler(
                 await ended
             sock.close()
             tally.open -= 1
-        if not reconnect:
+        if not pace.reconnect:
             return
         await asyncio.sleep(min(interval, max(0.0, until - loop.time())))
 
@@ -323,25 +336,25 @@ async def trickle(
     seconds: float = 10.0,
     interval: float = 1.0,
     reconnect: bool = True,
+    silent: bool = False,
     watch_pid: int | None = None,
 ) -> TrickleReport:
     """Open connections that each send a request line, then one header byte per interval.
 
     All close after seconds. They start spread over the first interval; one the server closes
-    is opened again after an interval when reconnect is set. watch_pid: a server process
-    whose open files are sampled meanwhile.
+    is opened again after an interval when reconnect is set. Silent connections send nothing
+    at all. watch_pid: a server process whose open files are sampled meanwhile.
     """
     loop = asyncio.get_running_loop()
     started = loop.time()
     until = started + seconds
     tally = _Tally()
+    pace = _Pace(until, interval, reconnect, silent)
     files = _Peak(lambda: open_files(watch_pid)) if watch_pid is not None else None
     if files is not None:
         files.start()
     tasks = [
-        asyncio.create_task(
-            _trickler(target, tally, interval * i / connections, until, interval, reconnect)
-        )
+        asyncio.create_task(_trickler(target, tally, interval * i / connections, pace))
         for i in range(connections)
     ]
     await asyncio.sleep(max(0.0, until - loop.time()))

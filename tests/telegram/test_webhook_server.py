@@ -514,17 +514,19 @@ async def test_stop_gives_up_on_a_feed_that_never_returns_after_drain_timeout() 
     assert status == 0  # no answer: Telegram will send the update again
 
 
-async def test_1100_trickling_connections_do_not_lock_a_legitimate_client_out(
-    many_files: None,
+@pytest.mark.parametrize("silent", [False, True], ids=["trickling-bytes", "silent"])
+async def test_1100_slow_connections_do_not_lock_a_legitimate_client_out(
+    many_files: None, silent: bool
 ) -> None:
-    """While 1,100 clients trickle header bytes, every real update is answered within seconds."""
+    """While 1,100 clients trickle header bytes (or say nothing) and reconnect when closed,
+    every real update is answered within seconds and the server holds at most its limit."""
     feed = RecordingFeed()
     limits = WebhookLimits()
     async with serving(feed, limits) as (server, target):
         attack = asyncio.create_task(
-            trickle(target, connections=1_100, seconds=9.0, interval=1.0, reconnect=True)
+            trickle(target, connections=1_100, seconds=9.0, interval=1.0, silent=silent)
         )
-        await asyncio.sleep(2.5)  # every trickler has connected once and sent a few bytes
+        await asyncio.sleep(2.5)  # every client has connected once, and some again
         full = server.stats
         legit = await legit_updates(target, secret=SECRET, count=10, interval=0.3)
         report = await attack

@@ -113,7 +113,7 @@ class _Connection(web.RequestHandler):
         super().__init__(gate, **kwargs)
         self.gate = gate
         self.sending = False  # a request has begun and has not been read whole yet
-        self.feeding = False  # its update is with the feed
+        self.feeding = False  # its request has come whole: it is being answered or fed
         self.next_began = False  # bytes of the next request arrived while feeding
         self.timer: asyncio.TimerHandle | None = None
 
@@ -127,6 +127,10 @@ class _Connection(web.RequestHandler):
             else:
                 self.gate.request_began(self)
         super().data_received(data)
+        # aiohttp queues each parsed request with its body stream; a request whose body has
+        # come whole is complete from this moment, before its handler starts two turns later.
+        if self.sending and self._messages and self._messages[-1][1].is_eof():
+            self.gate.request_complete(self)
 
     def handle_error(
         self,
@@ -253,12 +257,17 @@ class _Gate(web.Server):
         """Stop conn's header deadline; its body is timed by the request handler."""
         self._disarm(conn)
 
-    def body_read(self, conn: _Connection) -> None:
-        """Mark conn's request complete: it can no longer be closed to make room."""
+    def request_complete(self, conn: _Connection) -> None:
+        """Mark conn's request complete: it can no longer be closed to make room or by a timer."""
         conn.sending = False
         conn.feeding = True
         self.silent.pop(conn, None)
         self.waiting.pop(conn, None)
+        self._disarm(conn)
+
+    def body_read(self, conn: _Connection) -> None:
+        """Mark conn's request complete and its update as being fed."""
+        self.request_complete(conn)
         task = asyncio.current_task()
         if task is not None:
             self.feeds.add(task)
