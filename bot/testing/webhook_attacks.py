@@ -90,12 +90,21 @@ def _proc(pid: int | None) -> Path:
     return Path("/proc") / (str(pid) if pid is not None else "self")
 
 
-def rss_kib(pid: int | None = None) -> int:
-    """Return a process's resident memory (VmRSS) in KiB; this process when pid is None."""
+def rss_kib(pid: int | None = None, field: str = "VmRSS") -> int:
+    """Return a process's resident memory (or its peak, field VmHWM) in KiB; None: this one."""
     for line in (_proc(pid) / "status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
-    raise LookupError("no VmRSS line in /proc status")
+    raise LookupError(f"no {field} line in /proc status")
+
+
+def reset_peak_rss(pid: int | None = None) -> bool:
+    """Reset a process's peak resident memory (VmHWM) to its current one; False if not allowed."""
+    try:
+        (_proc(pid) / "clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def open_files(pid: int | None = None) -> int:
@@ -380,9 +389,11 @@ async def large_bodies(
 ) -> BodyReport:
     """Send count requests at once, each announcing (or, chunked, streaming) a size-byte body.
 
-    watch_pid: a server process whose resident memory is sampled before, during and after.
+    watch_pid: a server process whose resident memory is read before and after, and whose peak
+    is the kernel's high-water mark (reset first) when allowed, else sampled meanwhile.
     """
     loop = asyncio.get_running_loop()
+    exact = watch_pid is not None and reset_peak_rss(watch_pid)
     memory = _Peak(lambda: rss_kib(watch_pid)) if watch_pid is not None else None
     before = memory.highest if memory is not None else None
     if memory is not None:
@@ -397,6 +408,8 @@ async def large_bodies(
     )
     seconds = loop.time() - started
     peak = await memory.stop() if memory is not None else None
+    if exact and peak is not None:
+        peak = max(peak, rss_kib(watch_pid, "VmHWM"))
     after = rss_kib(watch_pid) if watch_pid is not None else None
     return BodyReport(
         statuses=tuple(status for status, _ in results), sent=tuple(sent for _, sent in results),
