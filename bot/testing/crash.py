@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 import signal
 import socket
 import sys
@@ -25,7 +26,11 @@ from bot.testing.fake_telegram import FakeTelegram, FakeUser
 
 COMMANDS = ("/help", "/menu")
 SECRET = "crash-test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+WEBHOOK_SECRET = "crash-test-webhook-secret"
+WEBHOOK_PATH = "/telegram"
 START_LIMIT = 90.0
+FILE_LIMIT = 1024
+"""The bot process runs with this many open files at most (a common default), as deployed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +100,11 @@ class BotProcess:
         }
         if webhook_port is not None:
             self.env |= {
-                "WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/telegram",
+                "WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}{WEBHOOK_PATH}",
                 "WEBHOOK_HOST": "127.0.0.1",
                 "WEBHOOK_PORT": str(webhook_port),
-                "WEBHOOK_PATH": "/telegram",
-                "WEBHOOK_SECRET": "crash-test-webhook-secret",
+                "WEBHOOK_PATH": WEBHOOK_PATH,
+                "WEBHOOK_SECRET": WEBHOOK_SECRET,
             }
         self.process: asyncio.subprocess.Process | None = None
         self.runs = 0
@@ -110,7 +115,7 @@ class BotProcess:
         log = (self.workdir / f"bot-{self.runs}.log").open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=log,
+            stdout=asyncio.subprocess.DEVNULL, stderr=log, preexec_fn=_limit_files,
         )  # fmt: skip
         log.close()
         receiving = "setWebhook" if "WEBHOOK_URL" in self.env else "getUpdates"
@@ -149,6 +154,12 @@ class BotProcess:
             (self.workdir / f"bot-{run}.log").read_text(errors="replace")
             for run in range(1, self.runs + 1)
         )
+
+
+def _limit_files() -> None:
+    """Give the bot process at most FILE_LIMIT open files (run in the child before exec)."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(FILE_LIMIT, hard), hard))
 
 
 def replies(fake: FakeTelegram) -> dict[int, list[str]]:
