@@ -29,16 +29,16 @@ REPEATS = 5
 """Each simulated user plays the conversation this many times (as different platform users)."""
 CONVERSATION = [
     "Report or get help",
-    "No",
+    "United States",
     "Arizona",
-    "Yes",
+    "A child or teen (maybe under 18)",
     "Continue",
     "Continue",
     "Home",
     "Learn the signs",
     "Recognize the signs",
     "Start",
-    "No. Look for several signs together",
+    "Yes, it's a clear sign",
     "Next",
 ]
 
