@@ -89,3 +89,32 @@ async def test_an_organization_from_join_links_to_admin_figures(
         await members[11].act({"send": "/forget"})
         await members[11].act({"click": "Yes, delete everything"})
         assert len(await member_rows(app)) == 11
+
+
+@pytest.mark.parametrize("kind", RUNTIMES)
+async def test_admin_in_a_group_shows_nothing_and_points_to_a_private_chat(
+    fake: FakeTelegram, app: App, kind: str
+) -> None:
+    """An admin's /admin sent in a group answers there only "ask in private": no figures, no
+    chart, no CSV; the same admin in private gets them."""
+    directory = OrgDirectory(app.database)
+    org = Organization(0, "City of Phoenix", 40)
+    await directory.create(org, FIXED_NOW)
+    await directory.add_department(org.name, "Parks")
+    group = fake.group(-100_777, "All staff")
+    async with running(fake, app, kind, "polling") as runtime:
+        admin = TelegramUser(fake, runtime, new_user("en"))
+        user_key = UserKeyer(user_key_secret(app.settings)).key("telegram", str(admin.user.id))
+        await directory.add_admin(org.name, user_key)
+        before = len(fake.uploads)
+        update_id = fake.send_text(admin.user, "/admin", chat=group)
+        await runtime.bridge.wait_handled(update_id)
+        [pointer] = fake.transcript(group.id)
+        assert pointer["text"] == (
+            "Please send /admin in your private chat with Beacon. "
+            "Figures are never shown in a group."
+        )
+        assert len(fake.uploads) == before
+        seen = await admin.act({"send": "/admin"})
+        assert seen[0]["text"].startswith("City of Phoenix:")
+        assert len(fake.uploads) == before + 2
