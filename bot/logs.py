@@ -16,9 +16,11 @@ QUIET_LIBRARIES = (
     "tornado.access",
     "sqlalchemy.engine",
     "sqlalchemy.pool",
+    "alembic",
 )
 """Loggers that log every request (httpx logs URLs, which contain the token; SQLAlchemy logs
-statements with their parameters, such as a certificate's name): warnings only."""
+statements with their parameters, such as a certificate's name) or, like Alembic, two lines on
+every start: warnings only."""
 PAYLOAD_LIBRARIES = ("telegram", "aiogram", "aiohttp", "httpx", "httpcore", "tornado", "sqlalchemy")
 """Libraries whose DEBUG logs print updates, requests or SQL parameters: never below INFO."""
 
