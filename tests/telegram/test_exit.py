@@ -35,10 +35,12 @@ NOT_ABOUT_ANYONE = frozenset(
         "campaign_counts",
         "organizations",
         "departments",
+        "beacon_meta",
     }
 )
-"""Tables with no link to a person: update ids (platform:update_id), anonymous counts, and
-outreach campaigns with their per-day counts."""
+"""Tables with no link to a person: update ids (platform:update_id), anonymous counts,
+outreach campaigns with their per-day counts, and facts about the database (the user-key
+secret's fingerprint)."""
 LINKS = ("user_id", "user_key", "chat_key")
 
 
