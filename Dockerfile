@@ -17,9 +17,9 @@ COPY locales ./locales
 COPY schema ./schema
 
 RUN pip install --no-cache-dir . \
-    && python -m bot content check \
     && useradd --create-home --uid 10001 beacon \
-    && mkdir -p /data && chown beacon /data
+    && mkdir -p /data && chown beacon /data \
+    && python -m bot content check
 
 USER beacon
 VOLUME /data

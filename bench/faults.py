@@ -25,9 +25,10 @@ from bot.settings import Settings
 from bot.storage.postgres_store import asyncpg_dsn
 from bot.storage.sqlite_store import sqlite_path
 from bot.testing.clocks import ManualClock
-from bot.testing.crash import SECRET, crash_and_restart
+from bot.testing.crash import crash_and_restart
 from bot.testing.db_trouble import Trouble, TroubleFigures, sqlite_lock, taps_during_trouble
 from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import FIXED_NOW
 from bot.testing.tcp_proxy import CuttableProxy
 from bot.testing.webhook_process import attack_bot
@@ -78,7 +79,9 @@ async def database_trouble(kind: str, url: str | None, seconds: float, tmp: Path
             proxy = CuttableProxy("127.0.0.1", 5432)
             await proxy.start()
             database = f"postgresql+asyncpg://postgres@127.0.0.1:{proxy.port}/{name}"
-        settings = Settings(database_url=database, user_key_secret=SECRET, data_dir=tmp)
+        settings = Settings(
+            database_url=database, user_key_secret=TEST_USER_KEY_SECRET, data_dir=tmp
+        )
         app = await build_app(settings, ManualClock(FIXED_NOW))
         try:
             trouble: Trouble

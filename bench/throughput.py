@@ -23,6 +23,7 @@ from bot.service.ports import SystemClock
 from bot.service.user_keys import UserKeyer
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, migrate, open_store
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import CoreChat, Keyboard
 
 REPEATS = 5
@@ -91,7 +92,7 @@ async def service_rate(url: str, users: int) -> tuple[float, float, float]:
         store,
         SystemClock(),
         Catalogs(PROJECT_ROOT / "locales"),
-        UserKeyer(b"b" * 32),
+        UserKeyer(TEST_USER_KEY_SECRET.encode()),
     )
     warm: list[float] = []
     warm_run = f"warm-{uuid.uuid4().hex[:8]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from bot.content.lint import lint
 from bot.content.loader import LoadedContent, load_content
 from bot.core.course import course_nodes
 from bot.core.effects import Msg
+from bot.core.places import known
+from bot.errors import StartupError
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.checks import check_catalogs
 from bot.logs import event
@@ -22,9 +25,16 @@ from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.service.ports import Clock, ConversationStore, SystemClock
 from bot.service.user_keys import UserKeyer
-from bot.settings import Settings, user_key_secret
+from bot.settings import SECRET_FILE, Settings, secret_fingerprint, user_key_secret
 from bot.storage.certificate_table import CertificateTable
-from bot.storage.database import make_engine, migrate, open_store
+from bot.storage.database import (
+    holds_users,
+    keep_fingerprint,
+    make_engine,
+    migrate,
+    open_store,
+    stored_fingerprint,
+)
 
 RUNNING_ALLOWED = frozenset({IssueCode.STALE_VERIFICATION})
 """Errors that fail `content check` (and so CI) but do not stop a bot that is already serving:
@@ -57,6 +67,50 @@ class App:
         await self.database.dispose()
 
 
+def checked_catalogs(settings: Settings) -> Catalogs:
+    """Return the catalogs in LOCALES_DIR; DEFAULT_LOCALE must be one of their languages."""
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
+    if settings.default_locale not in catalogs.codes():
+        raise StartupError(
+            "DEFAULT_LOCALE",
+            f"{settings.default_locale!r} is not a shipped language; "
+            f"the languages in {settings.locales_dir} are: {', '.join(catalogs.codes())}",
+        )
+    return catalogs
+
+
+def check_place(settings: Settings, content: Content) -> None:
+    """Refuse a DEFAULT_PLACE that the hotline directory does not cover."""
+    if not known(content, settings.default_place):
+        countries = ", ".join(country.code for country in content.places)
+        raise StartupError(
+            "DEFAULT_PLACE",
+            f"{settings.default_place!r} is not a place the hotline directory covers; "
+            f"use a country code ({countries}) or one of its regions, such as US-AZ",
+        )
+
+
+async def checked_secret(settings: Settings, database: AsyncEngine) -> bytes:
+    """Return the user-key secret, refusing one this (migrated) database was not made with.
+
+    A database without a fingerprint records the secret's; only a new one (no fingerprint and
+    nobody stored) may have a secret file made for it.
+    """
+    stored = await stored_fingerprint(database)
+    new = stored is None and not await holds_users(database)
+    secret = user_key_secret(settings, new_database=new)
+    fingerprint = secret_fingerprint(secret)
+    if stored is None:
+        stored = await keep_fingerprint(database, fingerprint)
+    if not hmac.compare_digest(stored, fingerprint):
+        raise StartupError(
+            "USER_KEY_SECRET",
+            "is not the secret this database was made with; set it to the original, "
+            f"or DATA_DIR to the folder that holds the original {SECRET_FILE}",
+        )
+    return secret
+
+
 def load_checked(
     settings: Settings, clock: Clock, catalogs: Catalogs
 ) -> tuple[LoadedContent, list[LintIssue]]:
@@ -69,19 +123,25 @@ def load_checked(
 
 
 async def build_app(settings: Settings, clock: Clock | None = None) -> App:
-    """Check content (raising ContentError on errors), migrate the database, wire the service."""
+    """Check content (raising ContentError on errors), migrate the database, check the secret
+    against it, wire the service; a bad setting or unusable database raises StartupError."""
     clock = clock or SystemClock()
-    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
+    catalogs = checked_catalogs(settings)
     loaded, issues = load_checked(settings, clock, catalogs)
     blocking = [i for i in issues if i.severity == "error" and i.code not in RUNNING_ALLOWED]
     if blocking or loaded.content is None:
         raise ContentError(blocking)
+    check_place(settings, loaded.content)
+    database = make_engine(settings.database_url)
+    try:
+        await migrate(database)
+        secret = await checked_secret(settings, database)
+        store = await open_store(settings.database_url)
+    except BaseException:
+        await database.dispose()
+        raise
     for stale in (i for i in issues if i.code in RUNNING_ALLOWED):
         event(log, "content_needs_checking", level=logging.WARNING, code=stale.code)
-    database = make_engine(settings.database_url)
-    await migrate(database)
-    store = await open_store(settings.database_url)
-    secret = user_key_secret(settings)
     titles = {
         str(pos): Msg(f"{pos}:title", node.title) for pos, node in course_nodes(loaded.content)
     }

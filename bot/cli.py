@@ -10,18 +10,29 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.app import ContentError, build_app, load_checked
+from pydantic import SecretStr
+
+from bot.app import (
+    ContentError,
+    build_app,
+    check_place,
+    checked_catalogs,
+    checked_secret,
+    load_checked,
+)
 from bot.campaigns import cli as campaign_cli
 from bot.content.bundle import Content
 from bot.content.graph import mermaid
 from bot.content.lint import has_errors
+from bot.content.loader import load_content
 from bot.content.schema import write_schemas
+from bot.errors import StartupError
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.checks import check_catalogs, coverage_report
 from bot.logs import configure
 from bot.orgs import cli as org_cli
 from bot.service.ports import SystemClock
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, load_settings
 from bot.storage.database import make_engine, migrate
 from bot.storage.retention import RetentionJob
 from bot.transports.terminal import TerminalChat, terminal_language
@@ -192,6 +203,25 @@ async def upgrade_database(settings: Settings) -> int:
     return 0
 
 
+def check_rendering(settings: Settings) -> None:
+    """Refuse a DEFAULT_LOCALE without a catalog or a DEFAULT_PLACE the content does not cover."""
+    catalogs = checked_catalogs(settings)
+    loaded = load_content(settings.content_dir, catalogs.languages(), settings.default_place)
+    if loaded.content is not None:
+        check_place(settings, loaded.content)
+
+
+async def with_checked_secret(settings: Settings) -> Settings:
+    """Return the settings holding the user-key secret, checked against the database."""
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        secret = await checked_secret(settings, engine)
+    finally:
+        await engine.dispose()
+    return settings.model_copy(update={"user_key_secret": SecretStr(secret.decode())})
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser."""
     root = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -222,13 +252,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command and return its exit status; a bad setting or a dependency that cannot be
+    used ends in one line on stderr and status 2."""
+    try:
+        return run_command(argv)
+    except StartupError as err:
+        print(f"Beacon will not start: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
+
+
+def run_command(argv: Sequence[str] | None = None) -> int:
     """Run a command and return its exit status."""
     args = parser().parse_args(argv)
-    try:
-        settings = load_settings()
-    except SettingsError as err:
-        print(f"Beacon will not start: {err}", file=sys.stderr)
-        return 2
+    settings = load_settings()
     interactive = args.command in ("chat", "verify", "campaign", "org") or (
         args.command == "run" and not settings.bot_token
     )
@@ -261,9 +297,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "verify":
                 return asyncio.run(verify(settings, args.code))
             case "campaign":
+                check_rendering(settings)
                 return campaign_cli.run(settings, args)
             case "org":
-                return org_cli.run(settings, args)
+                check_rendering(settings)
+                return org_cli.run(asyncio.run(with_checked_secret(settings)), args)
             case "purge":
                 return asyncio.run(purge(settings))
             case _:

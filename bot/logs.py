@@ -27,9 +27,11 @@ QUIET_LIBRARIES = (
     "sqlalchemy.engine",
     "sqlalchemy.pool",
     "aiosqlite",
+    "alembic",
 )
 """Loggers that log every request (httpx logs URLs, which contain the token; SQLAlchemy and
-aiosqlite log statements with their parameters, such as a certificate's name): warnings only."""
+aiosqlite log statements with their parameters, such as a certificate's name) or, like Alembic,
+two lines on every start: warnings only."""
 PAYLOAD_LIBRARIES = ("telegram", "aiogram", "aiohttp", "httpx", "httpcore", "tornado", "sqlalchemy")
 """Libraries whose DEBUG logs print updates, requests or SQL parameters: never below INFO."""
 

@@ -2,24 +2,88 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
+import logging
 import os
 import re
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import StartupError
+from bot.logs import event
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
 SECRET_FILE = ".beacon-secret"
 _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$")
 BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SQLITE_PREFIX = "sqlite+aiosqlite:///"
+MIN_SECRET_LENGTH = 32
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
+PLACEHOLDERS = (
+    "changeme", "change-me", "change_me", "secret", "password", "passw0rd", "example",
+    "placeholder", "replace", "dummy", "sample", "default", "letmein", "qwerty", "fixme",
+)  # fmt: skip
+"""Words that mark a secret someone copied from a template instead of generating."""
+FINGERPRINT_LABEL = b"beacon/secret-fingerprint"
+log = logging.getLogger("beacon.settings")
 
 
-class SettingsError(Exception):
-    """Settings are missing or invalid; the message says which and how to fix them."""
+class SettingsError(StartupError):
+    """Settings are invalid; the message names each bad variable and how to fix it."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        """Keep the first (setting, problem) as the error's own; the message names them all."""
+        (setting, problem), *more = problems
+        super().__init__(setting, "; ".join([problem, *(f"{s}: {p}" for s, p in more)]))
+        self.problems = tuple(problems)
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Return why a user-key secret is too weak to use, or None when it is strong enough."""
+    if not secret.strip():
+        return "is empty"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    if any(word in secret.lower() for word in PLACEHOLDERS):
+        return "looks like a placeholder from an example"
+    if len(set(secret)) < 10:
+        return "uses fewer than 10 different characters"
+    if any(secret[step:] == secret[:-step] for step in range(1, len(secret) // 2 + 1)):
+        return "is one short pattern repeated"
+    return None
+
+
+def weak_secret_problem(weakness: str) -> str:
+    """Return the whole problem line for a weak secret: what is wrong and how to make one."""
+    return f"{weakness}; make a strong one with: {MAKE_SECRET}"
+
+
+def is_loopback(host: str) -> bool:
+    """Say whether a host name or address is this machine (localhost, 127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sqlite_folder(url: str) -> Path | None:
+    """Return the folder of a SQLite URL's file, or None for an in-memory database."""
+    path = url.removeprefix(SQLITE_PREFIX).split("?", 1)[0]
+    if not path or path == ":memory:" or not url.startswith(SQLITE_PREFIX):
+        return None
+    return Path(path).parent
 
 
 class Settings(BaseSettings):
@@ -37,12 +101,12 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL; unset: polling")
     webhook_host: str = Field(default="127.0.0.1")
     webhook_port: int = Field(default=8080, ge=1, le=65535)
-    webhook_path: str = Field(default="/telegram/webhook")
+    webhook_path: str = Field(default="", description="Default: the path of WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, description="Generated when absent")
     default_locale: str = Field(default="en", description="Language when nothing else says")
     default_place: str = Field(default="US-AZ", description="Place used before the user picks")
     user_key_secret: SecretStr | None = Field(
-        default=None, description="Key for hashing platform user ids; generated when absent"
+        default=None, description="Key for hashing user ids; a new database makes one if absent"
     )
     content_dir: Path = Field(default=PROJECT_ROOT / "dialogues")
     locales_dir: Path = Field(default=PROJECT_ROOT / "locales")
@@ -51,7 +115,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=180, ge=1, description="Delete everything about users inactive this many days"
     )
-    log_level: str | None = Field(default=None, description="Default INFO; WARNING in chat")
+    log_level: str | None = Field(
+        default=None,
+        description="DEBUG, INFO, WARNING, ERROR or CRITICAL; default INFO, WARNING in chat",
+    )
     bot_username: str | None = Field(
         default=None, description="The bot's Telegram username, for campaign deep links"
     )
@@ -59,11 +126,17 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_url(cls, url: str) -> str:
-        """Accept only the async drivers Beacon ships with."""
+        """Accept only the async drivers Beacon ships with; a SQLite file's folder must exist."""
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError(
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
                 "(for example sqlite+aiosqlite:///./beacon.db)"
+            )
+        folder = sqlite_folder(url)
+        if folder is not None and not folder.is_dir():
+            raise ValueError(
+                f"the folder {folder.absolute()} for the SQLite file does not exist; "
+                "create it or fix the path"
             )
         return url
 
@@ -76,6 +149,47 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+", url):
             raise ValueError("must be an http:// or https:// URL")
         return url.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, url: str | None) -> str | None:
+        """Accept only https:// for a webhook, except on a loopback host (a local proxy)."""
+        if url is not None and not url.startswith("https://"):
+            host = urlsplit(url).hostname or ""
+            if not is_loopback(host):
+                raise ValueError(
+                    "must start with https:// (Telegram delivers webhooks only over HTTPS); "
+                    "http:// is accepted only for localhost, 127.0.0.0/8 and ::1"
+                )
+        return url
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path(cls, path: str) -> str:
+        """Accept an empty path (then WEBHOOK_URL's is used) or one that starts with /."""
+        if path and not path.startswith("/"):
+            raise ValueError("must start with / (for example /telegram/webhook)")
+        return path
+
+    @field_validator("user_key_secret")
+    @classmethod
+    def _strong_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        """Refuse a short, empty or trivially weak secret, without repeating it."""
+        if secret is not None:
+            weakness = secret_weakness(secret.get_secret_value())
+            if weakness is not None:
+                raise ValueError(weak_secret_problem(weakness))
+        return secret
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, level: str | None) -> str | None:
+        """Accept one of Python's level names in any case, or nothing (the default)."""
+        if level is None or not level.strip():
+            return None
+        if level.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level.strip().upper()
 
     @field_validator("webhook_secret")
     @classmethod
@@ -116,28 +230,85 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a Telegram bot token (digits:letters)")
         return token
 
+    @model_validator(mode="after")
+    def _webhook_path_from_url(self) -> Settings:
+        """Serve the webhook at WEBHOOK_URL's own path unless WEBHOOK_PATH says otherwise."""
+        if not self.webhook_path:
+            self.webhook_path = urlsplit(self.webhook_url or "").path or "/"
+        return self
+
 
 def load_settings() -> Settings:
     """Read and validate settings; raise SettingsError naming each bad variable."""
     try:
         return Settings()
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in err.errors()
-        )
-        raise SettingsError(f"invalid settings: {problems}") from None
+        raise SettingsError(
+            [
+                (".".join(map(str, e["loc"])).upper(), e["msg"].removeprefix("Value error, "))
+                for e in err.errors()
+            ]
+        ) from None
 
 
-def user_key_secret(settings: Settings) -> bytes:
-    """Return the user-key secret: the setting, else a stored one, else a new one saved 0600."""
+def secret_fingerprint(secret: bytes) -> str:
+    """Return HMAC-SHA256(secret, "beacon/secret-fingerprint") as hex: names, never reveals."""
+    return hmac.new(secret, FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+
+def user_key_secret(settings: Settings, *, new_database: bool = False) -> bytes:
+    """Return USER_KEY_SECRET, else DATA_DIR/.beacon-secret; only for a new database is a
+    missing file made (0600, announced once); otherwise a missing secret is a StartupError."""
     if settings.user_key_secret is not None:
         return settings.user_key_secret.get_secret_value().encode()
     path = settings.data_dir / SECRET_FILE
     if path.exists():
-        return path.read_text(encoding="utf-8").strip().encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
+        return read_secret_file(path)
+    if not new_database:
+        raise StartupError(
+            "USER_KEY_SECRET",
+            f"is not set and there is no {path.resolve()}, but this database was made with a "
+            "secret; set USER_KEY_SECRET to it, or DATA_DIR to the folder with its "
+            f"{SECRET_FILE}",
+        )
+    return make_secret_file(path)
+
+
+def read_secret_file(path: Path) -> bytes:
+    """Return the secret kept in a file, warning when others may read it; refuse a weak one."""
+    try:
+        mode = path.stat().st_mode
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as failure:
+        reason = failure.strerror if isinstance(failure, OSError) else "it is not text"
+        raise StartupError("USER_KEY_SECRET", f"cannot read {path}: {reason}") from None
+    if mode & 0o077:
+        event(
+            log, "user_key_secret_readable_by_others", level=logging.WARNING,
+            path=path.absolute(), mode=oct(mode & 0o777), fix=f"chmod 600 {path.absolute()}",
+        )  # fmt: skip
+    weakness = secret_weakness(secret)
+    if weakness is not None:
+        raise StartupError(
+            "USER_KEY_SECRET", f"the secret in {path} {weak_secret_problem(weakness)}"
+        )
+    return secret.encode()
+
+
+def make_secret_file(path: Path) -> bytes:
+    """Write a new random secret to `path`, readable by its owner only, and say so once."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return read_secret_file(path)  # another process made it a moment ago
+    except OSError as failure:
+        raise StartupError("DATA_DIR", f"cannot write {path}: {failure.strerror}") from None
     secret = secrets.token_hex(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(secret + "\n")
+    event(
+        log, "user_key_secret_created", level=logging.WARNING, path=path.resolve(),
+        note="back this file up apart from the database: without it the data cannot be read",
+    )  # fmt: skip
     return secret.encode()

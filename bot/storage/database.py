@@ -1,20 +1,38 @@
-"""Create the async engine and bring the schema up to date with Alembic."""
+"""Create the async engine, bring the schema up to date with Alembic, keep the secret's
+fingerprint; a database that cannot be reached or changed is one StartupError line."""
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
+import socket
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, event, func, insert, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.errors import StartupError
+from bot.logs import event as log_event
 from bot.service.ports import ConversationStore
 from bot.storage.postgres_store import PostgresStore
 from bot.storage.sqlite_store import SqliteStore, sqlite_path
+from bot.storage.tables import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger("beacon.storage")
+SETTING = "DATABASE_URL"
+FINGERPRINT_KEY = "user_key_fingerprint"
+"""beacon_meta's key for the fingerprint of the user-key secret the database was made with."""
 
 
 def make_engine(url: str, **options: Any) -> AsyncEngine:
@@ -31,12 +49,14 @@ def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        """Let SQLAlchemy's begin event issue BEGIN; WAL (synced at checkpoints), foreign keys."""
+        """Let SQLAlchemy's begin event issue BEGIN; WAL (synced at checkpoints), foreign keys,
+        and deleted rows overwritten with zeros (secure_delete)."""
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -55,14 +75,20 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the database to `revision` (creating every table on a new database)."""
+    """Upgrade the database to `revision` (creating every table on a new database); log the
+    revisions when it changed (Alembic's own lines are quiet, see bot.logs)."""
 
     def _upgrade(connection: Connection) -> None:
         """Run Alembic's upgrade on the given connection."""
+        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(alembic_config(connection), revision)
+        after = MigrationContext.configure(connection).get_current_revision()
+        if after != before:
+            log_event(log, "database_migrated", before=before, after=after)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    with startup_errors(engine.url):
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade)
 
 
 async def open_store(url: str, search_path: str | None = None) -> ConversationStore:
@@ -70,4 +96,137 @@ async def open_store(url: str, search_path: str | None = None) -> ConversationSt
     if url.startswith("sqlite"):
         return SqliteStore(sqlite_path(url))
     settings = {"search_path": search_path} if search_path else {}
-    return await PostgresStore.connect(url, server_settings=settings)
+    with startup_errors(make_url(url)):
+        return await PostgresStore.connect(url, server_settings=settings)
+
+
+async def stored_fingerprint(engine: AsyncEngine) -> str | None:
+    """Return the fingerprint of the user-key secret the database was made with, if recorded."""
+    meta = metadata.tables["beacon_meta"]
+    with startup_errors(engine.url):
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                select(meta.c.value).where(meta.c.key == FINGERPRINT_KEY)
+            )
+    return None if found is None else str(found)
+
+
+async def keep_fingerprint(engine: AsyncEngine, fingerprint: str) -> str:
+    """Record the fingerprint unless one is there already; return the one the database keeps."""
+    meta = metadata.tables["beacon_meta"]
+    with startup_errors(engine.url), suppress(IntegrityError):  # another process was first
+        async with engine.begin() as connection:
+            await connection.execute(insert(meta).values(key=FINGERPRINT_KEY, value=fingerprint))
+    kept = await stored_fingerprint(engine)
+    assert kept is not None
+    return kept
+
+
+async def holds_users(engine: AsyncEngine) -> bool:
+    """Say whether anyone is stored yet (a database from before fingerprints may be in use)."""
+    users = metadata.tables["users"]
+    with startup_errors(engine.url):
+        async with engine.connect() as connection:
+            count = await connection.scalar(select(func.count()).select_from(users))
+    return bool(count)
+
+
+@contextmanager
+def startup_errors(url: URL) -> Iterator[None]:
+    """Turn a failure to reach or change the database into a StartupError naming DATABASE_URL
+    (never with its password); let every other failure through as it is."""
+    try:
+        yield
+    except Exception as failure:
+        sqlite = url.drivername.startswith("sqlite")
+        problem = sqlite_problem(url, failure) if sqlite else postgres_problem(url, failure)
+        if problem is None:
+            raise
+        raise StartupError(SETTING, problem) from failure
+
+
+def causes(failure: BaseException) -> Iterator[BaseException]:
+    """Yield a failure, then what SQLAlchemy wrapped and what the driver raised underneath."""
+    seen: list[BaseException] = []
+    current: BaseException | None = failure
+    while current is not None and current not in seen and len(seen) < 6:
+        seen.append(current)
+        yield current
+        current = getattr(current, "orig", None) or current.__cause__
+
+
+POSTGRES_STATES = {
+    "3D000": "the database {database!r} does not exist on {where}; create it or fix the name",
+    "28P01": "password authentication failed for the role {role!r} on {where}",
+    "28000": "the server at {where} refused the role {role!r}: {message}",
+    "42501": (
+        "the role {role!r} lacks rights in the database {database!r} ({message}); "
+        "let it create tables there, or migrate as the database's owner"
+    ),
+    "57P03": "cannot connect to {where}: {message}",
+    "53300": "cannot connect to {where}: {message}",
+}
+"""What each PostgreSQL error state (SQLSTATE) means for the operator, by code."""
+REFUSED = f"[Errno {errno.ECONNREFUSED}]"
+"""How asyncpg reports refused connections when it tried several addresses (OSError, no errno)."""
+
+
+def postgres_problem(url: URL, failure: Exception) -> str | None:
+    """Say in one line why PostgreSQL cannot be used, or None for an unrelated failure."""
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    names = {
+        "where": where,
+        "role": url.username or "(default)",
+        "database": url.database or "(default)",
+    }
+    for cause in causes(failure):
+        state = str(getattr(cause, "sqlstate", "") or "")
+        if state in POSTGRES_STATES or state.startswith("08"):
+            template = POSTGRES_STATES.get(state, "cannot connect to {where}: {message}")
+            return template.format(message=one_line(cause), **names)
+        if isinstance(cause, socket.gaierror):
+            return f"the host {url.host!r} is not known (its name does not resolve)"
+        if isinstance(cause, ConnectionRefusedError) or REFUSED in str(cause):
+            return (
+                f"nothing accepts connections at {where} (connection refused); "
+                "is PostgreSQL running there?"
+            )
+        if isinstance(cause, TimeoutError):
+            return f"no answer from {where} in time; are the host and port right?"
+        if isinstance(cause, OSError):
+            return f"cannot connect to {where}: {cause.strerror or one_line(cause)}"
+    return None
+
+
+SQLITE_TROUBLE = ("unable to open", "readonly", "disk i/o", "disk is full", "locked")
+"""SQLite's words for a file it cannot use (as opposed to a mistake in a statement)."""
+
+
+def sqlite_problem(url: URL, failure: Exception) -> str | None:
+    """Say in one line why the SQLite file cannot be used, or None for an unrelated failure."""
+    file = Path(url.database or "")
+    folder = file.parent
+    for cause in causes(failure):
+        if not isinstance(cause, sqlite3.Error | OSError):
+            continue
+        message = one_line(cause)
+        if not folder.is_dir():
+            return (
+                f"the folder {folder.absolute()} for the SQLite file does not exist; "
+                "create it or fix the path"
+            )
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"Beacon may not write in {folder} (SQLite keeps its journal beside the file)"
+        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            return f"Beacon may not read and write the SQLite file {file}"
+        if "not a database" in message:
+            return f"{file} is not a SQLite database"
+        if any(words in message.lower() for words in SQLITE_TROUBLE):
+            return f"cannot use the SQLite file {file}: {message}"
+    return None
+
+
+def one_line(failure: BaseException) -> str:
+    """Return a failure's message on one line, without SQLAlchemy's statement and link."""
+    text = str(failure).split("\n[SQL:", 1)[0].split("\n(Background", 1)[0]
+    return " ".join(text.split())

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
+from bot.testing.keys import TEST_USER_KEY_SECRET
 
 COMMANDS = ("/help", "/menu")
-SECRET = "crash-test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 WEBHOOK_SECRET = "crash-test-webhook-secret"
 WEBHOOK_PATH = "/telegram"
 START_LIMIT = 90.0
@@ -94,7 +94,7 @@ class BotProcess:
             "BOT_API_URL": fake.base_url,
             "BOT_RUNTIME": kind,
             "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'beacon.db'}",
-            "USER_KEY_SECRET": SECRET,
+            "USER_KEY_SECRET": TEST_USER_KEY_SECRET,
             "LOG_LEVEL": "INFO",
             "PYTHONPATH": str(PROJECT_ROOT),
         }

@@ -30,9 +30,10 @@ from bot.certificates.render import (
     render_pdf,
     render_png,
 )
+from bot.testing.keys import OTHER_USER_KEY_SECRET, TEST_USER_KEY_SECRET
 
-SECRET = b"test secret: 32 bytes of key ..."
-OTHER_SECRET = b"another secret, another deploy.."
+SECRET = TEST_USER_KEY_SECRET.encode()
+OTHER_SECRET = OTHER_USER_KEY_SECRET.encode()
 CODE = re.compile(rf"^BCN-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}$")
 LRM, RLM = "\u200e", "\u200f"
 

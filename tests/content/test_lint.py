@@ -15,6 +15,7 @@ from bot.content.bundle import Language
 from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.lint import has_errors, lint
 from bot.content.loader import load_content
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from tests.conftest import DIALOGUES, TODAY
 
 MINIMAL_MAIN = """\
@@ -391,7 +392,7 @@ async def test_a_serving_bot_starts_on_stale_verification_but_content_check_fail
     later = dt.datetime(2028, 1, 1, tzinfo=dt.UTC)
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'b.db'}",
-        user_key_secret="stale-content-test-secret",
+        user_key_secret=TEST_USER_KEY_SECRET,
         data_dir=tmp_path,
     )
     app = await build_app(settings, ManualClock(later))

@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from bot.settings import PROJECT_ROOT
+from bot.testing.keys import TEST_USER_KEY_SECRET
 
 
 def org(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -19,7 +20,7 @@ def org(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
-        "USER_KEY_SECRET": "cli-test-secret-value",
+        "USER_KEY_SECRET": TEST_USER_KEY_SECRET,
         "LOG_LEVEL": "WARNING",
     }
     environment.pop("BOT_USERNAME", None)

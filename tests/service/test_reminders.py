@@ -13,6 +13,7 @@ from bot.service.reminders import Pacer, ReminderScheduler
 from bot.service.user_keys import ChatSealer
 from bot.storage.reminder_table import SqlReminderTable
 from bot.testing.clocks import ManualClock
+from bot.testing.keys import OTHER_USER_KEY_SECRET
 from tests.conftest import Database
 from tests.service.test_service import RAW_ID, SECRET, User, service_on
 
@@ -70,7 +71,7 @@ async def test_opting_in_stores_only_an_encrypted_chat_and_the_next_time(
     assert language == "en"
     assert RAW_ID not in chat
     assert ChatSealer(SECRET).open(chat) == ("telegram", RAW_ID)
-    assert ChatSealer(b"another-secret-of-32-bytes......").open(chat) is None
+    assert ChatSealer(OTHER_USER_KEY_SECRET.encode()).open(chat) is None
     assert plan == [[0, 2, 4], 12, "America/Phoenix", True]
     assert next_at.replace(tzinfo=dt.UTC) == MONDAY_NOON_AZ
 

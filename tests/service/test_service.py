@@ -19,10 +19,11 @@ from bot.service.ports import ConversationStore
 from bot.service.user_keys import UserKeyer
 from bot.settings import PROJECT_ROOT
 from bot.storage.tables import metadata
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import FIXED_NOW, Keyboard
 from tests.conftest import Database
 
-SECRET = b"s" * 32
+SECRET = TEST_USER_KEY_SECRET.encode()
 RAW_ID = "987654321"
 
 

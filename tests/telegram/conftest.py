@@ -12,6 +12,7 @@ from bot.app import App, build_app
 from bot.settings import Settings
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import FIXED_NOW
 
 RUNTIMES = ["aiogram", "ptb"]
@@ -34,7 +35,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     """Beacon with the shipped content on a fresh SQLite database."""
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
-        user_key_secret="telegram-test-secret-value",
+        user_key_secret=TEST_USER_KEY_SECRET,
         data_dir=tmp_path,
     )
     built = await build_app(settings, ManualClock(FIXED_NOW))

@@ -21,6 +21,7 @@ from bot.core.course import questions_of
 from bot.settings import PROJECT_ROOT
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.telegram import TelegramUser, running
 from tests.telegram.conftest import new_user
 
@@ -100,7 +101,7 @@ def verify_on_the_command_line(app: App, code: str) -> subprocess.CompletedProce
     environment = {
         **os.environ,
         "DATABASE_URL": app.settings.database_url,
-        "USER_KEY_SECRET": "telegram-test-secret-value",
+        "USER_KEY_SECRET": TEST_USER_KEY_SECRET,
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", "verify", code],

@@ -26,6 +26,8 @@ async def test_sigkill_mid_burst_loses_no_reply(tmp_path: Path, kind: str, mode:
     assert 0 < figures.replied_before_kill < updates, "the kill did not fall mid-burst"
     assert figures.lost == 0, figures
     assert figures.most_repeated_in_a_chat <= 1, figures
+    log = (tmp_path / "bot-2.log").read_text()
+    assert f"telegram_started mode={mode}" in log, "the start-up line must name the real mode"
 
 
 def test_gaps_count_lost_and_repeated_replies() -> None:

@@ -23,13 +23,13 @@ from bot.storage.sqlite_store import sqlite_path
 from bot.testing.clocks import ManualClock
 from bot.testing.db_trouble import TroubleFigures, sqlite_lock, taps_during_trouble
 from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import FIXED_NOW
 from bot.testing.tcp_proxy import CuttableProxy
 from tests.telegram.conftest import RUNTIMES
 
 LOCK_SECONDS = 40.0
 CUT_SECONDS = 15.0
-SECRET = "database-trouble-test-secret-0123456789abcdef"
 APOLOGY = "Something went wrong on our side. Please try again in a moment."
 
 
@@ -67,7 +67,7 @@ async def proxied_postgres(tmp_path: Path) -> AsyncIterator[tuple[App, CuttableP
     await proxy.start()
     settings = Settings(
         database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{proxy.port}/{name}",
-        user_key_secret=SECRET,
+        user_key_secret=TEST_USER_KEY_SECRET,
         data_dir=tmp_path,
     )
     app = await build_app(settings, ManualClock(FIXED_NOW))

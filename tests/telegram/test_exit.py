@@ -19,6 +19,7 @@ from bot.storage.certificate_table import CertificateTable
 from bot.storage.tables import metadata
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.telegram import TelegramUser, running
 from tests.telegram.conftest import RUNTIMES, new_user
 
@@ -56,7 +57,7 @@ async def aged_app(tmp_path: Path, clock: ManualClock) -> AsyncIterator[App]:
     """Beacon on a fresh SQLite database, telling the time by the test's clock."""
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
-        user_key_secret="telegram-test-secret-value",
+        user_key_secret=TEST_USER_KEY_SECRET,
         data_dir=tmp_path,
     )
     built = await build_app(settings, clock)

@@ -16,6 +16,7 @@ from bot.service.render import Renderer
 from bot.settings import PROJECT_ROOT, Settings
 from bot.testing import transcripts
 from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import CoreChat
 from bot.testing.telegram import TelegramUser, running, runtime_config
 from bot.testing.transcripts import Recorded
@@ -32,7 +33,7 @@ def settings(tmp_path: Path) -> Settings:
     """Settings for a Beacon on a database that outlives one app, so it can restart."""
     return Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
-        user_key_secret="telegram-test-secret-value",
+        user_key_secret=TEST_USER_KEY_SECRET,
         data_dir=tmp_path,
     )
 

@@ -12,6 +12,7 @@ import pytest
 
 from bot.settings import PROJECT_ROOT
 from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.keys import TEST_USER_KEY_SECRET
 from tests.telegram.conftest import RUNTIMES, new_user
 
 MARKER = "MARKER-4b1d lives at 1234 Main St"
@@ -84,7 +85,7 @@ async def test_a_poisoned_update_is_skipped_by_id_and_leaks_nothing_at_debug(
     env.update(
         BOT_TOKEN=fake.token, BOT_API_URL=fake.base_url, BOT_RUNTIME=kind, LOG_LEVEL="DEBUG",
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
-        USER_KEY_SECRET="process-test-secret-0123456789abcdefghij", PYTHONPATH=str(PROJECT_ROOT),
+        USER_KEY_SECRET=TEST_USER_KEY_SECRET, PYTHONPATH=str(PROJECT_ROOT),
     )  # fmt: skip
     log_path = tmp_path / "bot.log"
     log_file = log_path.open("wb")
