@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -21,9 +22,12 @@ from aiogram.types import Update
 from aiogram.utils.backoff import BackoffConfig
 from asyncpg.exceptions import DataError
 from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from telegram.request import HTTPXRequest
 
 from bot.logs import HIDDEN, PAYLOAD_LIBRARIES, QUIET_LIBRARIES, configure, event, redact
+from bot.storage.database import make_engine
 from bot.testing.fake_telegram import FakeTelegram
 
 TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake1"
@@ -286,3 +290,15 @@ def test_beacon_lines_read_as_written(capsys: pytest.CaptureFixture[str]) -> Non
     assert "beacon.telegram update_unreadable update_id=123456789\n" in output
     assert "update_ignored update_id=2147483647 reason=malformed_message\n" in output
     assert TOKEN not in output and "token <redacted-token>" in output
+
+
+async def test_a_database_error_never_carries_the_statement_parameters(tmp_path: Path) -> None:
+    """An error from Beacon's engine names the statement but not its values (a typed name)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as failed:
+                await connection.execute(text("SELECT * FROM nowhere WHERE x = :n"), {"n": NAME})
+    finally:
+        await engine.dispose()
+    assert NAME not in str(failed.value)

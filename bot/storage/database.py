@@ -36,7 +36,9 @@ FINGERPRINT_KEY = "user_key_fingerprint"
 
 
 def make_engine(url: str, **options: Any) -> AsyncEngine:
-    """Return an async engine; SQLite gets WAL, a busy timeout and write-locking transactions."""
+    """Return an async engine whose errors never carry a statement's parameters (such as a
+    certificate's name); SQLite gets WAL, a busy timeout and write-locking transactions."""
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
         _serialise_sqlite_writes(engine)
