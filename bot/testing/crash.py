@@ -13,7 +13,6 @@ import contextlib
 import os
 import resource
 import signal
-import socket
 import sys
 import time
 from collections import defaultdict
@@ -24,6 +23,7 @@ from pathlib import Path
 from bot.settings import PROJECT_ROOT
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
 from bot.testing.keys import TEST_USER_KEY_SECRET
+from bot.testing.telegram import free_port
 
 COMMANDS = ("/help", "/menu")
 WEBHOOK_SECRET = "crash-test-webhook-secret"
@@ -65,13 +65,6 @@ def count_gaps(expected: Sequence[str], seen: Sequence[str]) -> tuple[int, int]:
     return lost + max(0, len(expected) - position), repeated
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
     """Poll a condition every 100 ms; raise TimeoutError naming `what` after `seconds`."""
     deadline = time.monotonic() + seconds
@@ -84,7 +77,14 @@ async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -
 class BotProcess:
     """`python -m bot run` against a fake Bot API server, its log kept in a file."""
 
-    def __init__(self, fake: FakeTelegram, workdir: Path, kind: str, webhook_port: int | None):
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        workdir: Path,
+        kind: str,
+        webhook_port: int | None = None,
+        log_level: str = "INFO",
+    ) -> None:
         """Prepare to run Beacon with the `kind` runtime on a SQLite file in `workdir`."""
         self.fake = fake
         self.workdir = workdir
@@ -95,7 +95,7 @@ class BotProcess:
             "BOT_RUNTIME": kind,
             "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'beacon.db'}",
             "USER_KEY_SECRET": TEST_USER_KEY_SECRET,
-            "LOG_LEVEL": "INFO",
+            "LOG_LEVEL": log_level,
             "PYTHONPATH": str(PROJECT_ROOT),
         }
         if webhook_port is not None:

@@ -11,8 +11,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.testing.crash import WEBHOOK_PATH, BotProcess, free_port, wait_until
+from bot.testing.crash import WEBHOOK_PATH, BotProcess, wait_until
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
+from bot.testing.telegram import free_port
 from bot.testing.webhook_attacks import BodyReport, Target, TrickleReport, large_bodies, trickle
 
 MIB = 1024 * 1024

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.campaigns.counting import METRICS
-from bot.core.suppression import WITHHELD
+from tests.orgs.reading import bounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,16 +19,6 @@ class Printout:
     today: dt.date
     total: tuple[int, int]
     days: dict[dt.date, tuple[int, int] | None]
-
-
-def bounds(text: str) -> tuple[int, int] | None:
-    """Return the range a printed count allows: "<5" is 0-4, "10–14" 10-14, "7" 7-7, "–" None."""
-    if text == WITHHELD:
-        return None
-    if text == "<5":
-        return 0, 4
-    lo, _, hi = text.replace(",", "").partition("–")
-    return int(lo), int(hi or lo)
 
 
 def read(out: str, metric: str, today: dt.date) -> Printout:
