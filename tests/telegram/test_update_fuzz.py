@@ -8,6 +8,9 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
+from bot.app import App
 from bot.core.events import Event
 from bot.testing.fake_telegram.builders import (
     chat_json,
@@ -18,6 +21,8 @@ from bot.testing.fake_telegram.builders import (
     user_json,
 )
 from bot.testing.fake_telegram.models import FakeChat, FakeUser, JsonObject
+from bot.transports.telegram.bridge import TelegramBridge
+from bot.transports.telegram.delivery import RetryPolicy, SentMessages
 from bot.transports.telegram.updates import (
     MAX_ID,
     PEER_ID_LIMIT,
@@ -251,3 +256,23 @@ def test_no_mutated_update_raises_or_yields_an_id_out_of_range() -> None:
     assert failures[:5] == []
     assert sum(kinds.values()) == MUTATED_UPDATES
     assert min(kinds.values()) > 1_000 and len(kinds) == 5, kinds
+
+
+BRIDGE_UPDATES = 2_000
+
+
+async def test_the_bridge_feeds_mutated_updates_without_raising(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """2,000 mutated updates fed to a real bridge (real service and database, a recording
+    Telegram): feed never raises, and none needed its last-resort guard (no update_failed)."""
+    from tests.telegram.test_delivery import RecordingApi
+
+    api = RecordingApi()
+    bridge = TelegramBridge(app.service, api, SentMessages(), RetryPolicy(backoff_base=0.0))
+    await bridge.start("BeaconTestBot")
+    results = [await bridge.feed(update) for update in mutated_updates(BRIDGE_UPDATES, seed=7)]
+    await bridge.close(30)
+    assert all(isinstance(result, bool) for result in results)
+    assert results.count(True) > BRIDGE_UPDATES // 2
+    assert "update_failed" not in caplog.text and "delivery_crashed" not in caplog.text

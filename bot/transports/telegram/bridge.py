@@ -215,6 +215,10 @@ class TelegramBridge:
                 )  # fmt: skip
                 await self.sleep(delay)
                 delay = min(self.retry.cap, delay * 2)
+            except Exception:
+                if callback_id is not None:  # a fault retrying cannot mend: answer, then report
+                    await self._apologise(callback_id, language)
+                raise
 
     async def _apologise(self, callback_id: str, language: str | None) -> None:
         """Answer a tap Beacon could not act on yet, once: "Something went wrong..."."""
@@ -238,9 +242,9 @@ class TelegramBridge:
     ) -> None:
         """Deliver an entry in the background, after that user's earlier ones; waits while
         too many deliveries are pending."""
-        await self._slots.acquire()
         if pending.id is not None:
             self._delivering.add(pending.id)
+        await self._slots.acquire()
         self._enter()
         work = partial(self._deliver, pending, incoming)
         task = asyncio.create_task(self.deliveries.run(user_id, work))
