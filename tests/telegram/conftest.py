@@ -10,7 +10,9 @@ import pytest
 
 from bot.app import App, build_app
 from bot.settings import Settings
+from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
+from bot.testing.simulator import FIXED_NOW
 
 RUNTIMES = ["aiogram", "ptb"]
 MODES = ["polling", "webhook"]
@@ -28,14 +30,20 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
-    """Beacon with the shipped content on a fresh SQLite database."""
+def clock() -> ManualClock:
+    """Beacon's clock in a test: noon UTC on the day the golden transcripts were recorded."""
+    return ManualClock(FIXED_NOW)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, clock: ManualClock) -> AsyncIterator[App]:
+    """Beacon with the shipped content on a fresh SQLite database, on the test's clock."""
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
         user_key_secret="telegram-test-secret-value",
         data_dir=tmp_path,
     )
-    built = await build_app(settings)
+    built = await build_app(settings, clock)
     yield built
     await built.close()
 
