@@ -36,6 +36,7 @@ from bot.content.bundle import Content
 from bot.core import texts
 from bot.i18n.catalogs import Catalogs
 from bot.service.render import Renderer
+from tests.conftest import TODAY
 
 LINK = "https://t.me/BeaconTestBot?start=report-fair-es"
 SPANISH_EMERGENCY = "Si alguien está en peligro inmediato, llame ahora al 911."
@@ -192,7 +193,7 @@ def test_stats_show_every_count_under_five_as_less_than_five(
     """Totals and per-day counts: 7 and 12 print as numbers; 1, 2, 3 and 4 never do."""
     monkeypatch.setenv("BOT_USERNAME", "BeaconTestBot")
     assert main(["campaign", "create", "fair", "--entry", "report"]) == 0
-    today = dt.datetime.now(dt.UTC).date()
+    today = TODAY
     yesterday = today - dt.timedelta(days=1)
     with sqlite3.connect(workdir / "beacon.db") as db:
         db.executemany(
@@ -206,7 +207,7 @@ def test_stats_show_every_count_under_five_as_less_than_five(
             ],
         )
     capsys.readouterr()
-    assert main(["campaign", "stats", "fair", "--days", "2"]) == 0
+    assert main(["campaign", "stats", "fair", "--days", "2", "--today", str(today)]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert "  start            7" in lines
