@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import select as fd_select
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsIndex
 
 import pytest
 from sqlalchemy import select, text
@@ -24,6 +26,21 @@ from bot.storage.tables import metadata
 
 DIALOGUES = PROJECT_ROOT / "dialogues"
 TODAY = dt.date(2026, 11, 22)
+
+
+def relative_sleep(seconds: float | SupportsIndex) -> None:
+    """Sleep for `seconds` with a relative time-out, as time.sleep does."""
+    fd_select.select([], [], [], float(seconds))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under libfaketime with the monotonic clock left real (the shifted runs, docs/testing.md),
+    make time.sleep wait with a relative time-out: libfaketime before 0.9.11 moves the absolute
+    monotonic deadline Python 3.11's time.sleep passes to clock_nanosleep, which then fails
+    with EINVAL (subprocess.run(timeout=...) sleeps this way)."""
+    preloaded = "libfaketime" in os.environ.get("LD_PRELOAD", "")
+    if preloaded and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC") == "1":
+        time.sleep = relative_sleep
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -52,6 +53,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     stats = actions.add_parser("stats", help="print each campaign's counts, in bands of 5")
     stats.add_argument("name", nargs="?", help="one campaign (default: all)")
     stats.add_argument("--days", type=int, default=0, help="also show the last N days, per day")
+    stats.add_argument(
+        "--today", type=dt.date.fromisoformat, help="the last day shown (default: today, UTC)"
+    )
 
 
 def checked_spec(content: Content, name: str, entry: str, locale: str | None) -> CampaignSpec | str:
@@ -161,7 +165,7 @@ async def stats(settings: Settings, args: argparse.Namespace, clock: Clock) -> i
                 return 1
         else:
             chosen = await registry.campaigns(engine)
-        today = clock.now().date()
+        today = args.today or clock.now().date()
         every = [await registry.stats(engine, campaign, today) for campaign in chosen]
     finally:
         await engine.dispose()

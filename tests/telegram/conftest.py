@@ -31,14 +31,20 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
-    """Beacon with the shipped content on a fresh SQLite database."""
+def clock() -> ManualClock:
+    """Beacon's clock in a test: noon UTC on the day the golden transcripts were recorded."""
+    return ManualClock(FIXED_NOW)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, clock: ManualClock) -> AsyncIterator[App]:
+    """Beacon with the shipped content on a fresh SQLite database, on the test's clock."""
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
         user_key_secret=TEST_USER_KEY_SECRET,
         data_dir=tmp_path,
     )
-    built = await build_app(settings, ManualClock(FIXED_NOW))
+    built = await build_app(settings, clock)
     yield built
     await built.close()
 

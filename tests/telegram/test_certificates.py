@@ -110,7 +110,7 @@ def verify_on_the_command_line(app: App, code: str) -> subprocess.CompletedProce
 
 
 async def test_a_missed_question_comes_back_as_a_refresher_when_due(
-    fake: FakeTelegram, app: App
+    fake: FakeTelegram, app: App, clock: ManualClock
 ) -> None:
     """Miss the first question of a module; nothing is due today; tomorrow it is."""
     async with running(fake, app, "ptb", "polling") as runtime:
@@ -124,7 +124,7 @@ async def test_a_missed_question_comes_back_as_a_refresher_when_due(
         await user.act({"send": "/learn"})
         today = await user.act({"click": "Refresh what you missed"})
         assert today[-1]["text"].startswith("Nothing is due right now."), today
-        app.service.clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+        clock.advance(dt.timedelta(days=1))
         await user.act({"send": "/learn"})
         due = await user.act({"click": "Refresh what you missed"})
         assert due[-1]["text"] == "1 question you missed is due for a refresher."

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.app import App, build_app
-from bot.settings import Settings
+from bot.app import App
 from bot.storage.certificate_table import CertificateTable
 from bot.storage.tables import metadata
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
-from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.telegram import TelegramUser, running
 from tests.telegram.conftest import RUNTIMES, new_user
 
@@ -44,25 +40,6 @@ NOT_ABOUT_ANYONE = frozenset(
 outreach campaigns with their per-day counts, the secret's fingerprint, keyed start markers, and
 sealed replies waiting to go out (the test checks that none is left)."""
 LINKS = ("user_id", "user_key", "chat_key")
-
-
-@pytest.fixture
-async def clock() -> ManualClock:
-    """A clock the test moves, starting now."""
-    return ManualClock(dt.datetime.now(dt.UTC))
-
-
-@pytest.fixture
-async def aged_app(tmp_path: Path, clock: ManualClock) -> AsyncIterator[App]:
-    """Beacon on a fresh SQLite database, telling the time by the test's clock."""
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
-        user_key_secret=TEST_USER_KEY_SECRET,
-        data_dir=tmp_path,
-    )
-    built = await build_app(settings, clock)
-    yield built
-    await built.close()
 
 
 def chat_ids(fake: FakeTelegram, person: FakeUser) -> tuple[set[int], set[int]]:
@@ -143,10 +120,10 @@ async def test_the_exit_button_empties_the_chat(fake: FakeTelegram, app: App, ki
 
 @pytest.mark.parametrize("kind", RUNTIMES)
 async def test_exit_deletes_only_what_is_under_48_hours_old(
-    fake: FakeTelegram, aged_app: App, clock: ManualClock, kind: str
+    fake: FakeTelegram, app: App, clock: ManualClock, kind: str
 ) -> None:
     """Messages from 49 hours ago stay (Telegram refuses them); everything since is deleted."""
-    async with running(fake, aged_app, kind, "polling") as runtime:
+    async with running(fake, app, kind, "polling") as runtime:
         person = new_user()
         user = TelegramUser(fake, runtime, person)
         await user.act({"send": "/start"})

@@ -15,6 +15,7 @@ from bot.service.messages import Reply
 from bot.service.render import Renderer
 from bot.settings import PROJECT_ROOT, Settings
 from bot.testing import transcripts
+from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import CoreChat
@@ -60,12 +61,12 @@ def label(settings: Settings, locale: str, code: str) -> str:
 
 @pytest.mark.parametrize("kind", RUNTIMES)
 async def test_spanish_first_then_arabic_and_back_across_a_restart(
-    fake: FakeTelegram, settings: Settings, kind: str
+    fake: FakeTelegram, settings: Settings, clock: ManualClock, kind: str
 ) -> None:
     """language_code es gets Spanish unasked; /language switches to Arabic, which outlives a
     restart (the stored choice beats language_code); then back to Spanish."""
     person = new_user("es")
-    app = await build_app(settings)
+    app = await build_app(settings, clock)
     try:
         async with running(fake, app, kind, "polling") as runtime:
             user = TelegramUser(fake, runtime, person)
@@ -77,7 +78,7 @@ async def test_spanish_first_then_arabic_and_back_across_a_restart(
             assert seen[-1]["text"].startswith("\u200f")
     finally:
         await app.close()
-    restarted = await build_app(settings)
+    restarted = await build_app(settings, clock)
     try:
         async with running(fake, restarted, kind, "polling") as runtime:
             user = TelegramUser(fake, runtime, person)
@@ -92,11 +93,11 @@ async def test_spanish_first_then_arabic_and_back_across_a_restart(
 
 @pytest.mark.parametrize("kind", RUNTIMES)
 async def test_commands_and_descriptions_are_published_in_every_language(
-    fake: FakeTelegram, settings: Settings, kind: str
+    fake: FakeTelegram, settings: Settings, clock: ManualClock, kind: str
 ) -> None:
     """Default (English) menus carry no language_code; each shipped language has its own,
     translated, under Telegram's two-letter code (zh_Hans as zh), right to left in Arabic."""
-    app = await build_app(settings)
+    app = await build_app(settings, clock)
     try:
         runtime = MenuPublishingRuntime(
             make_runtime(kind, runtime_config(fake, "polling"), app), app
