@@ -145,6 +145,8 @@ class FakeTelegram:
             return _json_response(401, UNAUTHORIZED.body())
         try:
             params = await self._read_params(request, name)
+        except ConnectionResetError:  # the caller went away mid-body, as a killed bot does
+            return web.Response(status=400)
         except ApiError as error:
             self.violations.append(f"{name}: {error.description.removeprefix('Bad Request: ')}")
             self._record(name, {}, at, error)
