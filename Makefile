@@ -36,6 +36,7 @@ check: install
 lint: install
 	$(PY) -m ruff check bot tests bench
 	$(PY) -m ruff format --check bot tests bench
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 typecheck: install
 	$(PY) -m mypy
