@@ -3,13 +3,17 @@ figures (the figures themselves are read by people, from full-size runs, never a
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from bot.testing.fake_telegram import FakeTelegram, FakeUser
 
 TINY = {
     "telegram_vs_echo.py": ["--runtimes", "aiogram", "--no-postgres", "--users", "10",
@@ -34,3 +38,34 @@ def test_the_benchmark_runs_at_a_tiny_size(script: str) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert HEADERS[script] in result.stdout
+
+
+@pytest.mark.parametrize("runtime", ["aiogram", "ptb"])
+async def test_the_echo_bot_echoes_and_stops(runtime: str) -> None:
+    """bench/echo_bot.py, the ceiling Beacon is measured against, echoes a message and a tap on
+    either library and exits 0 on SIGTERM (telegram_vs_echo.py runs it at full size)."""
+    script = str(PROJECT_ROOT / "bench" / "echo_bot.py")
+    async with FakeTelegram(strict=False) as fake:
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "BOT_API_URL": fake.base_url,
+               "BOT_TOKEN": fake.token}  # fmt: skip
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, script, runtime, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            person = FakeUser(7, "Echo")
+            fake.send_text(person, "hello")
+            fake.tap(person, None, "1.1.h")
+            deadline = time.monotonic() + 60
+            while len(fake.calls_to("sendMessage")) < 2 and process.returncode is None:
+                assert time.monotonic() < deadline, "the echo bot did not answer"
+                await asyncio.sleep(0.05)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, stderr.decode(errors="replace")[-3000:]
+        texts = sorted(str(call.params.get("text")) for call in fake.calls_to("sendMessage"))
+        assert texts == ["1.1.h", "hello"]
+        assert fake.calls_to("answerCallbackQuery")
+        assert not fake.violations
