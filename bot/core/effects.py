@@ -196,6 +196,15 @@ class CourseCompleted:
 
 
 @dataclass(frozen=True, slots=True)
+class CountCampaign:
+    """Add `amount` to a campaign's metric for today: no user id, no text."""
+
+    campaign: str
+    metric: str
+    amount: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class AdminReport:
     """Send the figures of the organizations the user administers, or a kind refusal."""
 
@@ -217,4 +226,5 @@ Effect = (
     | LeaveOrg
     | CourseCompleted
     | AdminReport
+    | CountCampaign
 )

@@ -21,6 +21,7 @@ from bot.content.models import (
     ResourcesNode,
 )
 from bot.core import texts
+from bot.core.campaign_counts import campaign_counts
 from bot.core.codec import Callback, Malformed, Op, decode
 from bot.core.course import check_label, completed, record_result, resume_at
 from bot.core.effects import (
@@ -526,8 +527,8 @@ def on_text(content: Content, state: ConversationState, kind: TextKind) -> Step:
     return redisplay(content, state, Notice(texts.USE_BUTTONS))
 
 
-def step(content: Content, state: ConversationState, event: Event, now: dt.datetime) -> Step:
-    """Return the state and effects that follow an event."""
+def respond(content: Content, state: ConversationState, event: Event, now: dt.datetime) -> Step:
+    """Return the state and effects that follow an event, before its campaign counts."""
     streak = state.streak.as_of(local_date(now, state.plan.zone))
     if streak != state.streak:
         state = replace(state, streak=streak)
@@ -583,3 +584,10 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
             return redisplay(content, state)
         case JoinOffer():
             return offered(content, state, event)
+
+
+def step(content: Content, state: ConversationState, event: Event, now: dt.datetime) -> Step:
+    """Return the state and effects that follow an event, the campaign counts it adds last."""
+    done = respond(content, state, event, now)
+    counts = campaign_counts(content, event, state, done.state, done.effects)
+    return Step(done.state, (*done.effects, *counts))

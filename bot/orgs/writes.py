@@ -5,45 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from bot.core.effects import CourseCompleted, Effect, JoinOrg, LeaveOrg, SetEmployeeId
-
-
-@dataclass(frozen=True, slots=True)
-class OrgWrites:
-    """What one update changes in memberships."""
-
-    joins: tuple[JoinOrg, ...] = ()
-    employee_ids: tuple[SetEmployeeId, ...] = ()
-    completed: tuple[str, ...] = ()
-    """Courses just completed: memberships counting them record the time (once)."""
-    leaves: tuple[int, ...] = ()
-
-
-def org_writes(effects: Iterable[Effect]) -> OrgWrites | None:
-    """Return the membership changes among a step's effects, or None when there are none."""
-    joins: list[JoinOrg] = []
-    ids: list[SetEmployeeId] = []
-    done: list[str] = []
-    leaves: list[int] = []
-    for effect in effects:
-        match effect:
-            case JoinOrg():
-                joins.append(effect)
-            case SetEmployeeId():
-                ids.append(effect)
-            case CourseCompleted(course):
-                done.append(course)
-            case LeaveOrg(org_id):
-                leaves.append(org_id)
-    if not (joins or ids or done or leaves):
-        return None
-    return OrgWrites(tuple(joins), tuple(ids), tuple(done), tuple(leaves))
-
+from bot.service.ports import OrgWrites
 
 JOIN = (
     "INSERT INTO memberships (user_id, organization_id, department_id, joined_at, completed_at) "

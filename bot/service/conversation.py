@@ -6,34 +6,22 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.campaigns.counting import START, campaign_counts
 from bot.content.bundle import Content
 from bot.core import engine, texts
-from bot.core.effects import (
-    AdminReport,
-    CheckCertificate,
-    CountResourceViews,
-    Effect,
-    ForgetUser,
-    IssueCertificate,
-    Msg,
-    SaveAnswer,
-    SetLocale,
-    SetReminder,
-)
-from bot.core.events import Event, SharedLocation, Start
+from bot.core.effects import Msg
+from bot.core.events import SharedLocation, Start
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs, negotiate
 from bot.logs import event
-from bot.orgs.writes import org_writes
 from bot.service.certificates import Certificates
+from bot.service.effects import Turn, play
 from bot.service.locate import Locator, OfflineLocator
-from bot.service.messages import EraseChat, Inbound, Outbound, Reply, TapAnswer
+from bot.service.messages import Inbound, Outbound, Reply, TapAnswer
 from bot.service.outbox import (
     Item,
     MakeAdminReport,
@@ -48,8 +36,6 @@ from bot.service.ports import (
     Clock,
     ConversationStore,
     Loaded,
-    QuizAnswerRow,
-    ReminderRow,
     StateConflict,
     Writes,
 )
@@ -65,64 +51,12 @@ MAX_ATTEMPTS = 5
 
 @dataclass(frozen=True, slots=True)
 class Handled:
-    """What one update decided: the engine's step and the user's stored language after it."""
+    """What one update decided: the engine's step, what its effects add up to, and the user's
+    stored language after it."""
 
     step: engine.Step
+    turn: Turn
     locale: str | None
-
-
-def writes_for(
-    step: engine.Step,
-    before: ConversationState,
-    loaded: Loaded,
-    seal: Callable[[], str],
-    language: str | None = None,
-    *,
-    content: Content | None = None,
-    event: Event | None = None,
-    mark_start: Callable[[str], str] | None = None,
-) -> Writes:
-    """Return what a step changes in storage: state, answers, views, language, reminder,
-    campaign counts, or deletion. `seal` returns the user's chat, encrypted, for a reminder;
-    `language` is the platform's language code, kept with it; `content` and the `event` the
-    step answered let it count a campaign's starts and finished modules; `mark_start` returns
-    the keyed marker that lets a person's start of a campaign count once a day."""
-    answers: list[QuizAnswerRow] = []
-    views: list[str] = []
-    locale = None
-    reminder: ReminderRow | None = None
-    drop_reminder = False
-    for effect in step.effects:
-        match effect:
-            case SetReminder(plan, next_at) if plan is not None and next_at is not None:
-                reminder = ReminderRow(seal(), plan.to_list(), next_at, language)
-            case SetReminder():
-                drop_reminder = True
-            case SaveAnswer(tree, node, option, correct):
-                answers.append(QuizAnswerRow(tree, node, option, correct))
-            case CountResourceViews(ids):
-                views.extend(ids)
-            case SetLocale(code):
-                locale = code
-            case ForgetUser():
-                return Writes(forget=True)
-    changed = step.state != before or loaded.revision is None
-    counts = campaign_counts(content, event, step, before)
-    if mark_start is not None:
-        counts = tuple(
-            replace(c, once=mark_start(c.campaign)) if c.metric == START else c for c in counts
-        )
-    return Writes(
-        state=step.state.to_dict() if changed else None,
-        revision=step.state.revision,
-        answers=tuple(answers),
-        views=tuple(views),
-        locale=locale,
-        reminder=reminder,
-        drop_reminder=drop_reminder,
-        campaign_counts=counts,
-        orgs=org_writes(step.effects),
-    )
 
 
 def decide(
@@ -133,22 +67,16 @@ def decide(
     loaded: Loaded,
     mark_start: Callable[[str], str] | None = None,
 ) -> tuple[Writes, Handled]:
-    """Run the engine on the loaded state; return what to write and what happened."""
+    """Run the engine on the loaded state and its effects through the handler table; return
+    what to write and what happened. `seal` returns the user's chat, encrypted, for a reminder;
+    `mark_start` the keyed marker that lets a person's start of a campaign count once a day."""
     state = ConversationState.from_dict(loaded.state) if loaded.state else ConversationState()
     if loaded.revision is not None:
         state = replace(state, revision=loaded.revision)
     step = engine.step(content, state, inbound.event, now)
-    writes = writes_for(
-        step,
-        state,
-        loaded,
-        seal,
-        inbound.language_code,
-        content=content,
-        event=inbound.event,
-        mark_start=mark_start,
-    )
-    return writes, Handled(step, writes.locale or loaded.locale)
+    turn = Turn(seal, inbound.language_code, inbound.private, mark_start)
+    writes = play(step.effects, turn).writes(step, state, loaded)
+    return writes, Handled(step, turn, writes.locale or loaded.locale)
 
 
 class ConversationService:
@@ -225,7 +153,7 @@ class ConversationService:
         marker = partial(self.start_marker, user_key, now.date())
         writes, handled = decide(self.content, inbound, now, seal, loaded, marker)
         renderer = self.renderer(handled.locale, inbound.language_code)
-        items = self.items(handled.step.effects, renderer, inbound)
+        items = handled.turn.items(renderer)
         parcel = self._parcel(inbound, user_key, handled.locale, items)
         if any(not isinstance(item, TapAnswer) for item in parcel.items):
             writes = replace(writes, outbox=self.outbox.row(parcel, now))
@@ -243,28 +171,6 @@ class ConversationService:
             inbound.language_code,
             tuple(first_tap_answer(items, inbound.is_tap)),
         )
-
-    @staticmethod
-    def items(effects: Iterable[Effect], renderer: Renderer, inbound: Inbound) -> list[Item]:
-        """Return what effects send: certificates to make, rendered messages, then admin
-        figures (only ever in a private chat)."""
-        made: list[Item] = []
-        admin: list[Item] = []
-        for effect in effects:
-            match effect:
-                case IssueCertificate(course, _, name):
-                    made.append(MakeCertificate(course, name))
-                case CheckCertificate(code):
-                    made.append(VerifyCode(code))
-                case AdminReport() if inbound.private:
-                    admin.append(MakeAdminReport())
-                case AdminReport():
-                    event(log, "admin_refused_in_group")
-                    admin.append(Reply(renderer.say(texts.ADMIN_PRIVATE_ONLY)))
-        rendered = [
-            m for m in renderer.effects(effects) if isinstance(m, Reply | TapAnswer | EraseChat)
-        ]
-        return [*made, *rendered, *admin]
 
     def start_marker(self, user_key: str, day: dt.date, campaign: str) -> str:
         """Return the keyed marker of one person starting one campaign on one day; without the

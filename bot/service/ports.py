@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from bot.orgs.writes import OrgWrites
+from bot.core.effects import JoinOrg, SetEmployeeId
 
 R = TypeVar("R")
 
@@ -67,6 +67,17 @@ class CampaignCountRow:
     once: str | None = None
     """A keyed marker of this person, campaign and day: the count is added only the first time
     the marker is seen (it is kept apart from the count and deleted within two days)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrgWrites:
+    """What one update changes in memberships."""
+
+    joins: tuple[JoinOrg, ...] = ()
+    employee_ids: tuple[SetEmployeeId, ...] = ()
+    completed: tuple[str, ...] = ()
+    """Courses just completed: memberships counting them record the time (once)."""
+    leaves: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

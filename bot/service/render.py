@@ -1,28 +1,17 @@
-"""Render engine effects into transport-neutral messages, in the user's language."""
+"""Render what the engine shows into transport-neutral messages, in the user's language."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, time
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from bot.core import texts
-from bot.core.effects import (
-    AnswerTap,
-    ClearChat,
-    Effect,
-    Msg,
-    Notice,
-    Part,
-    ResourceCard,
-    Screen,
-    Show,
-)
+from bot.core.effects import Msg, Part, ResourceCard, Screen
 from bot.i18n.catalogs import Translator, is_right_to_left
 from bot.i18n.direction import right_to_left
-from bot.service.messages import EraseChat, Outbound, OutButton, Reply, TapAnswer
+from bot.service.messages import OutButton, Reply
 
 
 class _Params(dict[str, str]):
@@ -34,7 +23,7 @@ class _Params(dict[str, str]):
 
 
 class Renderer:
-    """Turns effects into messages for one locale."""
+    """Turns screens and texts into messages for one locale."""
 
     def __init__(self, translator: Translator, locale: str) -> None:
         """Render with this translator; numbers, dates and direction follow `locale`."""
@@ -109,18 +98,3 @@ class Renderer:
             tuple(OutButton(self.say(b.label), b.data) for b in row) for row in screen.buttons
         )
         return Reply(body, rows, screen.replace)
-
-    def effects(self, effects: Iterable[Effect]) -> list[Outbound]:
-        """Return the messages for effects, in order; record-keeping effects are skipped."""
-        out: list[Outbound] = []
-        for effect in effects:
-            match effect:
-                case Show(screen):
-                    out.append(self.screen(screen))
-                case Notice(message):
-                    out.append(Reply(self.say(message)))
-                case AnswerTap(message):
-                    out.append(TapAnswer(self.say(message) if message else None))
-                case ClearChat():
-                    out.append(EraseChat())
-        return out

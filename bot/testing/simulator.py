@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 
 from bot.content.bundle import Content
 from bot.core import engine
-from bot.core.effects import ForgetUser, SetLocale
 from bot.core.events import Event, Tap
 from bot.core.inputs import parse_text
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs
+from bot.service.effects import Turn, play
 from bot.service.messages import Outbound, OutButton, Reply
 from bot.service.render import Renderer
 
@@ -85,11 +85,11 @@ class CoreChat:
         step = engine.step(self.content, self.state, event, self.now)
         self.saved = json.dumps(step.state.to_dict())
         self.effects = list(step.effects)
-        for effect in step.effects:  # as the service does: a new choice renders this step
-            if isinstance(effect, SetLocale):
-                self.renderer = self.renderer_for(effect.code)
-        out = self.renderer.effects(step.effects)
-        if any(isinstance(effect, ForgetUser) for effect in step.effects):
+        turn = play(step.effects, Turn())
+        if turn.locale is not None:  # as the service does: a new choice renders this step
+            self.renderer = self.renderer_for(turn.locale)
+        out: list[Outbound] = list(turn.rendered(self.renderer))
+        if turn.forget:
             self.renderer = self.renderer_for(self.first_locale)  # the stored choice is gone
         self.keyboard.update(out)
         return out
