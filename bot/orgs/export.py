@@ -12,13 +12,14 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.certificates.render import _font_for, _visual, font_path
 from bot.core.suppression import SMALL, WITHHELD
 from bot.orgs.stats import Department, Figures, Member
+from bot.printing.fonts import CJK_SIMPLIFIED_FACE, font_for
+from bot.printing.png import PNG_LOCK, blank_page, pil_font, png_bytes
+from bot.printing.text import visual
 
 CSV_COLUMNS = ("department", "employee_id", "completion_date", "certificate_code")
 FORMULA = frozenset("=+-@\t\r")
@@ -94,20 +95,16 @@ GRID = (225, 228, 232)
 ORDER = ("latin", "arabic", "cjk")
 
 
-@cache
 def _font(key: str, size: int) -> ImageFont.FreeTypeFont:
-    """Return a bundled Noto font at a size (face 2 of the CJK collection: simplified), laid
-    out as given: Arabic comes already shaped and in visual order (see `display_text`)."""
-    face = 2 if key == "cjk" else 0
-    return ImageFont.truetype(
-        str(font_path(key)), size, index=face, layout_engine=ImageFont.Layout.BASIC
-    )
+    """Return a bundled Noto font at a size (simplified Chinese forms for CJK), laid out as
+    given: Arabic comes already shaped and in visual order (see `display_text`)."""
+    return pil_font(key, size, CJK_SIMPLIFIED_FACE if key == "cjk" else 0, raqm=False)
 
 
 def display_text(value: str) -> str:
     """Return text as the chart draws it: Arabic joined and put right to left, else as is."""
     if any("\u0600" <= char <= "\u06ff" for char in value):
-        return _visual(value, rtl=True)
+        return visual(value, rtl=True)
     return value
 
 
@@ -122,7 +119,7 @@ def _text(
 ) -> None:
     """Draw a line in the first bundled font that has all of its characters; `behind` fills
     its box first, so a line under it does not run through the text."""
-    font = _font(_font_for(value, ORDER), size)
+    font = _font(font_for(value, ORDER), size)
     value = display_text(value)
     if behind is not None:
         left, top, right, bottom = draw.textbbox(xy, value, font=font, anchor=anchor)
@@ -132,7 +129,7 @@ def _text(
 
 def _fit(value: str, size: int, width: int) -> str:
     """Return `value`, cut with an ellipsis to fit `width` pixels."""
-    font = _font(_font_for(value, ORDER), size)
+    font = _font(font_for(value, ORDER), size)
     if font.getlength(value) <= width:
         return value
     while value and font.getlength(value + "…") > width:
@@ -143,7 +140,7 @@ def _fit(value: str, size: int, width: int) -> str:
 def _wrap(value: str, size: int, width: int, most: int = 2) -> list[str]:
     """Return `value` in at most `most` lines of `width` pixels, broken at spaces (or anywhere
     in text without spaces), the last cut with an ellipsis if need be."""
-    font = _font(_font_for(value, ORDER), size)
+    font = _font(font_for(value, ORDER), size)
     spaced = " " in value.strip()
     pieces = value.split(" ") if spaced else list(value)
     joiner = " " if spaced else ""
@@ -162,9 +159,17 @@ def completion_chart(departments: Sequence[Figures], target_percent: int, text: 
     """Return a PNG of completion % by department (of those enrolled), with the target line:
     each bar is dark to the lowest percentage the enrolled band allows and light to the
     highest, labelled with that range."""
+    with PNG_LOCK:
+        image = _draw_chart(departments, target_percent, text)
+    return png_bytes(image)
+
+
+def _draw_chart(
+    departments: Sequence[Figures], target_percent: int, text: ChartText
+) -> Image.Image:
+    """Draw the chart (under PNG_LOCK: the fonts are shared)."""
     height = TOP + BOTTOM + ROW * max(len(departments), 1)
-    image = Image.new("RGB", (WIDTH, height), PAPER)
-    draw = ImageDraw.Draw(image)
+    image, draw = blank_page((WIDTH, height))
     left, right = LABEL_WIDTH, WIDTH - RIGHT_MARGIN
     span = right - left
     _text(draw, (40, 30), _fit(text.title, 34, WIDTH - 80), 34, INK)
@@ -196,6 +201,4 @@ def completion_chart(departments: Sequence[Figures], target_percent: int, text: 
     _text(draw, (x, TOP - 24), text.target, 20, TARGET, anchor="md")
     for at, label in labels:
         _text(draw, at, label, 22, INK, anchor="lm", behind=PAPER)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+    return image
