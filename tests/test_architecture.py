@@ -14,6 +14,7 @@ UPWARD = {
     "bot/service/ports.py": "import bot.orgs.service",
     "bot/storage/timestamps.py": "import bot.campaigns.registry",
     "bot/transports/telegram/ordering.py": "import bot.storage.database",
+    "bot/printing/qr.py": "import bot.certificates.codes",
 }
 """One upward import per contract, each added to a copy of the tree."""
 
