@@ -49,15 +49,6 @@ class Channels:
         """Yield the channels in the order they were given."""
         return iter(self._by_platform.values())
 
-    def __len__(self) -> int:
-        """Return how many channels there are."""
-        return len(self._by_platform)
-
-    @property
-    def platforms(self) -> frozenset[str]:
-        """Return the platforms served."""
-        return frozenset(self._by_platform)
-
     async def send(self, platform: str, address: str, text: str) -> bool:
         """Send through the platform's channel (see `Channel.send`); raise UnknownPlatform when
         no channel serves it."""

@@ -65,8 +65,3 @@ class JobRunner:
         """Let the rounds under way finish, then return."""
         self._stop.set()
         await asyncio.gather(*self._tasks)
-
-    @property
-    def running(self) -> bool:
-        """Say whether any job is still running."""
-        return any(not task.done() for task in self._tasks)
