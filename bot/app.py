@@ -1,9 +1,12 @@
-"""The composition root: build everything Beacon needs from settings, and nothing at import."""
+"""The composition root: build everything Beacon needs from settings, and nothing at import:
+the app (content, database, service), its background jobs, and the transports that run."""
 
 from __future__ import annotations
 
 import hmac
+import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,8 +25,11 @@ from bot.logs import event
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.service import Organizations
 from bot.service.certificates import Certificates, certificate_secret
+from bot.service.channels import Channel, Channels
 from bot.service.conversation import ConversationService
+from bot.service.jobs import Job, beacon_jobs
 from bot.service.ports import Clock, ConversationStore, SystemClock
+from bot.service.reminders import ChannelReminders, ReminderScheduler
 from bot.service.user_keys import UserKeyer
 from bot.settings import SECRET_FILE, Settings, secret_fingerprint, user_key_secret
 from bot.storage.certificate_table import CertificateTable
@@ -35,6 +41,9 @@ from bot.storage.database import (
     open_store,
     stored_fingerprint,
 )
+from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
+from bot.storage.reminder_table import SqlReminderTable
+from bot.storage.retention import RetentionJob
 
 RUNNING_ALLOWED = frozenset({IssueCode.STALE_VERIFICATION})
 """Errors that fail `content check` (and so CI) but do not stop a bot that is already serving:
@@ -65,6 +74,65 @@ class App:
         """Release the database connections."""
         await self.store.close()
         await self.database.dispose()
+
+    def exit_messages(self, platform: str) -> SqlMessageLog:
+        """Return the database log of a platform's exit message ids, written through the
+        store (beside each reply)."""
+        if not isinstance(self.store, ExitMessageWriter):
+            raise TypeError("the store cannot record exit message ids")
+        service = self.service
+        return SqlMessageLog(self.database, service.keyer, service.clock, self.store, platform)
+
+
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """A transport Beacon can serve on: its builder, a "module:function" taking the App and
+    returning a Channel (imported only when wanted), and the setting whose presence turns it on."""
+
+    name: str
+    builder: str
+    setting: str
+
+    def wanted(self, settings: Settings) -> bool:
+        """Say whether the settings turn this transport on (its setting is set)."""
+        return getattr(settings, self.setting) is not None
+
+    def build(self, app: App) -> Channel:
+        """Import the builder and return the transport's channel for `app`."""
+        module, function = self.builder.split(":")
+        make: Callable[[App], Channel] = getattr(importlib.import_module(module), function)
+        return make(app)
+
+
+TRANSPORTS = (
+    Transport("telegram", "bot.transports.telegram.launch:telegram_channel", "bot_token"),
+)
+"""Every transport, one line each; `python -m bot run` serves all that the settings turn on."""
+
+
+def wanted_transports(settings: Settings) -> list[Transport]:
+    """Return the transports the settings turn on."""
+    return [transport for transport in TRANSPORTS if transport.wanted(settings)]
+
+
+def transports(app: App) -> list[Channel]:
+    """Return a channel for every transport the app's settings turn on, in TRANSPORTS order."""
+    return [transport.build(app) for transport in wanted_transports(app.settings)]
+
+
+def reminder_scheduler(app: App, channels: Channels) -> ReminderScheduler:
+    """Return the reminder scheduler, sending each due reminder through its platform's channel."""
+    service = app.service
+    sender = ChannelReminders(channels, service.say)
+    return ReminderScheduler(
+        SqlReminderTable(app.database), service.sealer, sender.send, service.clock
+    )
+
+
+def jobs(app: App, channels: Channels) -> list[Job]:
+    """Return the app's background jobs (reminders through `channels`, and retention)."""
+    retention = RetentionJob(app.database, app.service.clock, app.settings.retention_days)
+    return beacon_jobs(reminder_scheduler(app, channels), retention)
 
 
 def checked_catalogs(settings: Settings) -> Catalogs:

@@ -19,6 +19,8 @@ from bot.app import (
     checked_catalogs,
     checked_secret,
     load_checked,
+    transports,
+    wanted_transports,
 )
 from bot.campaigns import cli as campaign_cli
 from bot.content.bundle import Content
@@ -175,18 +177,19 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-async def telegram(settings: Settings) -> int:
-    """Run on Telegram until SIGTERM or SIGINT."""
-    from bot.transports.telegram.launch import run_telegram
+async def serve(settings: Settings) -> int:
+    """Serve on every transport the settings turn on, with the jobs, until SIGTERM or SIGINT."""
+    from bot.runner import run_until_signalled
 
     try:
         app = await build_app(settings)
     except ContentError as err:
         print(f"Beacon will not start: the content has errors.\n{err}", file=sys.stderr)
         return 1
-    settle_heap()
     try:
-        await run_telegram(app)
+        channels = transports(app)
+        settle_heap()
+        await run_until_signalled(app, channels)
     finally:
         await app.close()
     return 0
@@ -265,8 +268,9 @@ def run_command(argv: Sequence[str] | None = None) -> int:
     """Run a command and return its exit status."""
     args = parser().parse_args(argv)
     settings = load_settings()
+    serving = args.command == "run" and bool(wanted_transports(settings))
     interactive = args.command in ("chat", "verify", "campaign", "org") or (
-        args.command == "run" and not settings.bot_token
+        args.command == "run" and not serving
     )
     configure(settings.log_level or ("WARNING" if interactive else "INFO"))
     updates = {}
@@ -277,11 +281,11 @@ def run_command(argv: Sequence[str] | None = None) -> int:
     settings = settings.model_copy(update=updates)
     try:
         match args.command:
-            case "run" if settings.bot_token is None:
+            case "run" if not serving:
                 print(NO_TOKEN, file=sys.stderr)
                 return chat(settings, "local")
             case "run":
-                return asyncio.run(telegram(settings))
+                return asyncio.run(serve(settings))
             case "chat":
                 return chat(settings, args.user)
             case "content" if args.content_command == "check":

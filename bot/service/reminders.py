@@ -11,9 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.core import texts
+from bot.core.effects import Msg
 from bot.core.reminders import ReminderPlan, in_quiet_hours, next_reminder
 from bot.logs import event
-from bot.service.periodic import repeat
+from bot.service.channels import Channels, UnknownPlatform
 from bot.service.ports import Clock
 from bot.service.user_keys import ChatSealer
 
@@ -82,7 +84,25 @@ class Pacer:
 Send = Callable[[str, str, str | None, str | None], Awaitable[bool]]
 """Sends a reminder: (platform, chat id, chosen locale, platform language) -> True when
 delivered, False when the chat is gone for good (the user blocked the bot); raises on a
-failure worth trying again."""
+failure worth trying again; raises UnknownPlatform when no channel serves the platform."""
+Say = Callable[[Msg, str | None, str | None], str]
+"""Renders a text for a user Beacon writes to first: (text, chosen locale, platform language)."""
+
+
+class ChannelReminders:
+    """Sends the reminder text, in the learner's language, through their platform's channel."""
+
+    def __init__(self, channels: Channels, say: Say) -> None:
+        """Route through `channels`; render with `say` (the service's)."""
+        self.channels = channels
+        self.say = say
+
+    async def send(
+        self, platform: str, chat: str, locale: str | None, language: str | None
+    ) -> bool:
+        """Send one reminder (see `Send`)."""
+        text = self.say(texts.REMINDER, locale, language)
+        return await self.channels.send(platform, chat, text)
 
 
 class ReminderScheduler:
@@ -130,13 +150,14 @@ class ReminderScheduler:
         await self.pacer.wait(due.chat)
         try:
             delivered = await self.send(platform, chat, due.locale, due.language)
+        except UnknownPlatform:
+            # No channel here serves the learner's platform: keep their plan, try next time.
+            await self.table.sent(due.user_id, due.next_at, following)
+            event(log, "reminder_skipped", level=logging.WARNING, reason="unknown_platform")
+            return False
         except Exception as failure:
             event(log, "reminder_failed", level=logging.WARNING, reason=type(failure).__name__)
             return False
         await self.table.sent(due.user_id, due.next_at, following if delivered else None)
         event(log, "reminder_sent" if delivered else "reminder_dropped", reason="blocked")
         return delivered
-
-    async def run(self, stop: asyncio.Event, every: float = 30.0) -> None:
-        """Check for due reminders every `every` seconds until `stop` is set."""
-        await repeat(self.run_once, every, stop, "reminders")

@@ -17,7 +17,6 @@ from bot.storage.timestamps import as_utc
 from bot.storage.trouble import translated
 
 log = logging.getLogger("beacon.storage")
-PLATFORM = "telegram"
 DELETE_WINDOW = dt.timedelta(hours=48)
 """Telegram lets a bot delete both sides of a private chat for 48 hours after a message."""
 
@@ -39,17 +38,24 @@ class SqlMessageLog:
     TAKE = text("DELETE FROM exit_messages WHERE chat_key = :chat RETURNING message_id, sent_at")
 
     def __init__(
-        self, engine: AsyncEngine, keyer: UserKeyer, clock: Clock, writer: ExitMessageWriter
+        self,
+        engine: AsyncEngine,
+        keyer: UserKeyer,
+        clock: Clock,
+        writer: ExitMessageWriter,
+        platform: str,
     ) -> None:
-        """Read through the app's engine, write through the store; key and time as the service."""
+        """Read through the app's engine, write through the store; key and time as the service;
+        chats are the `platform`'s (its private chats are its users)."""
         self.engine = engine
         self.keyer = keyer
         self.clock = clock
         self.writer = writer
+        self.platform = platform
 
     def chat_key(self, chat_id: int) -> str:
         """Return the keyed hash a chat is stored under (a private chat's is its user's key)."""
-        return self.keyer.key(PLATFORM, str(chat_id))
+        return self.keyer.key(self.platform, str(chat_id))
 
     async def add(self, chat_id: int, message_id: int) -> None:
         """Remember a message of a chat, sent now; a failure is logged, never raised."""

@@ -39,7 +39,8 @@ def message_log(database: Database) -> tuple[SqlMessageLog, ManualClock]:
     """Return a log on the test database with a clock the test moves."""
     clock = ManualClock(FIXED_NOW)
     assert isinstance(database.store, ExitMessageWriter)
-    return SqlMessageLog(database.engine, UserKeyer(SECRET), clock, database.store), clock
+    log = SqlMessageLog(database.engine, UserKeyer(SECRET), clock, database.store, "telegram")
+    return log, clock
 
 
 async def test_ids_come_back_once_and_only_while_young(database: Database) -> None:

@@ -32,7 +32,7 @@ HOUR = dt.timedelta(hours=1)
 def exit_log(database: Database, clock: ManualClock) -> SqlMessageLog:
     """Return the exit message log on the test database, keyed as the test service keys."""
     assert isinstance(database.store, ExitMessageWriter)
-    return SqlMessageLog(database.engine, UserKeyer(SECRET), clock, database.store)
+    return SqlMessageLog(database.engine, UserKeyer(SECRET), clock, database.store, "telegram")
 
 
 async def visit(database: Database, content: Content, user_id: str, when: dt.datetime) -> User:

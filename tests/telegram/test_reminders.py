@@ -4,18 +4,20 @@ turns reminders off."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
 
-from bot.app import App
+from bot.app import App, reminder_scheduler
 from bot.core import texts
+from bot.runner import run_until_signalled
+from bot.service.channels import Channels
 from bot.service.render import Renderer
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import TelegramUser, running
-from bot.transports.telegram.launch import BackgroundRuntime
-from bot.transports.telegram.runtime import TelegramRuntime
+from bot.testing.telegram import TelegramUser, running, runtime_config
+from bot.transports.telegram.launch import MenuPublishingRuntime, TelegramChannel, make_runtime
 from tests.telegram.conftest import RUNTIMES, new_user
 
 MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
@@ -23,7 +25,7 @@ MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
 
 @pytest.mark.parametrize("kind", RUNTIMES)
 async def test_a_reminder_arrives_once_in_spanish_and_one_tap_stops_them(
-    fake: FakeTelegram, app: App, kind: str
+    fake: FakeTelegram, app: App, clock: ManualClock, kind: str
 ) -> None:
     """Opt in on Sunday; Monday noon (Arizona) brings one Spanish reminder; off stops them."""
     catalogs = app.service.catalogs
@@ -33,12 +35,11 @@ async def test_a_reminder_arrives_once_in_spanish_and_one_tap_stops_them(
         user = TelegramUser(fake, runtime, person)
         await user.act({"send": "/reminders"})
         await user.act({"click": spanish.say(texts.REMINDERS_TURN_ON)})
-        reminding = BackgroundRuntime(runtime, app)
-        clock = ManualClock(MONDAY_NOON_AZ + dt.timedelta(seconds=1))
-        reminding.scheduler.clock = clock
+        scheduler = reminder_scheduler(app, Channels([TelegramChannel(runtime)]))
+        clock.moment = MONDAY_NOON_AZ + dt.timedelta(seconds=1)
         fake.transcript_reset(person.id)
-        assert await reminding.scheduler.run_once() == 1
-        assert await reminding.scheduler.run_once() == 0
+        assert await scheduler.run_once() == 1
+        assert await scheduler.run_once() == 0
         [reminder] = fake.transcript(person.id)
         assert reminder["text"] == spanish.say(texts.REMINDER)
         assert "/learn" in reminder["text"]
@@ -46,33 +47,26 @@ async def test_a_reminder_arrives_once_in_spanish_and_one_tap_stops_them(
         await user.act({"click": spanish.say(texts.REMINDERS_TURN_OFF)})
         fake.transcript_reset(person.id)
         clock.moment += dt.timedelta(days=7)
-        assert await reminding.scheduler.run_once() == 0
+        assert await scheduler.run_once() == 0
         assert fake.transcript(person.id) == []
 
 
-async def test_the_background_loops_start_and_stop_with_the_runtime(
-    fake: FakeTelegram, app: App
+async def test_the_runner_serves_telegram_beside_the_jobs_and_stops_cleanly(
+    fake: FakeTelegram, app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The reminder and retention loops run while the bot runs and end cleanly with it."""
-    async with running(fake, app, "aiogram", "polling") as runtime:
-        reminding = BackgroundRuntime(runtime, app, every=0.01)
-        reminding.runtime = _Started(runtime)  # the runtime is already started by `running`
-        await reminding.start()
-        assert len(reminding._tasks) == 2 and not any(t.done() for t in reminding._tasks)
-        await reminding.stop()
-        assert all(t.done() and t.exception() is None for t in reminding._tasks)
-
-
-class _Started:
-    """Stands for a runtime that `running()` already started and will stop itself."""
-
-    def __init__(self, runtime: TelegramRuntime) -> None:
-        """Wrap the started runtime."""
-        self.bridge = runtime.bridge
-        self.mode = runtime.mode
-
-    async def start(self) -> None:
-        """Nothing to start."""
-
-    async def stop(self) -> None:
-        """Nothing to stop."""
+    """Run by the runner, the Telegram channel answers and says how updates arrive; on stop
+    the jobs end first, then Telegram, which reports it stopped."""
+    runtime = make_runtime("aiogram", runtime_config(fake, "polling"), app)
+    channel = TelegramChannel(MenuPublishingRuntime(runtime, app))
+    stop = asyncio.Event()
+    caplog.set_level("INFO", logger="beacon.telegram")
+    serving = asyncio.create_task(run_until_signalled(app, [channel], stop))
+    while "telegram_started" not in caplog.text:
+        assert not serving.done(), serving
+        await asyncio.sleep(0.01)
+    assert "telegram_started mode=polling" in caplog.text
+    user = TelegramUser(fake, runtime, new_user())
+    assert await user.act({"send": "/start"})
+    stop.set()
+    await asyncio.wait_for(serving, 30)
+    assert "telegram_stopped" in caplog.text

@@ -1,19 +1,15 @@
-"""Build the configured Telegram runtime around the service, and run it until signalled."""
+"""Build Beacon's Telegram transport from the app: the configured runtime around the service,
+its command menus, and a channel the runner starts and the reminders are sent through."""
 
 from __future__ import annotations
 
-import asyncio
+import logging
 
 from bot.app import App
-from bot.core import texts
-from bot.service.periodic import repeat
-from bot.service.reminders import ReminderScheduler
+from bot.logs import event
 from bot.settings import Settings
-from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
-from bot.storage.reminder_table import SqlReminderTable
-from bot.storage.retention import RetentionJob
 from bot.transports.telegram.api import ApiBlocked, TelegramClient
-from bot.transports.telegram.bridge import HandlingRetry, TelegramBridge
+from bot.transports.telegram.bridge import PLATFORM, HandlingRetry, TelegramBridge
 from bot.transports.telegram.commands import publish_menus
 from bot.transports.telegram.delivery import RetryPolicy, as_html
 from bot.transports.telegram.runtime import (
@@ -21,8 +17,9 @@ from bot.transports.telegram.runtime import (
     RuntimeConfig,
     TelegramRuntime,
     WebhookConfig,
-    serve_until_signalled,
 )
+
+log = logging.getLogger("beacon.telegram")
 
 
 def runtime_config(settings: Settings) -> RuntimeConfig:
@@ -41,14 +38,6 @@ def runtime_config(settings: Settings) -> RuntimeConfig:
     return RuntimeConfig(settings.bot_token.get_secret_value(), settings.bot_api_url, webhook)
 
 
-def exit_message_log(app: App) -> SqlMessageLog:
-    """Return the app's database log of exit message ids, written through the app's store."""
-    store = app.store
-    if not isinstance(store, ExitMessageWriter):
-        raise TypeError("the store cannot record exit message ids")
-    return SqlMessageLog(app.database, app.service.keyer, app.service.clock, store)
-
-
 def make_runtime(
     kind: str,
     config: RuntimeConfig,
@@ -60,7 +49,7 @@ def make_runtime(
 
     def make_bridge(client: TelegramClient) -> TelegramBridge:
         """Wire the client to the service and the database's exit message log."""
-        return TelegramBridge(app.service, client, exit_message_log(app), policy, retry)
+        return TelegramBridge(app.service, client, app.exit_messages(PLATFORM), policy, retry)
 
     if kind == "ptb":
         from bot.transports.ptb_runtime import ptb_client
@@ -96,66 +85,44 @@ class MenuPublishingRuntime:
         await self.runtime.stop()
 
 
-RETENTION_EVERY = 3600.0
-"""How often (seconds) inactive users and old update ids are purged."""
+class TelegramChannel:
+    """Beacon on Telegram as a channel: runs the runtime, logs its start and stop, and sends a
+    text first (a reminder) through the runtime's delivery."""
 
+    platform = PLATFORM
 
-class BackgroundRuntime:
-    """Wraps a runtime so that, while it runs, due learning reminders are sent through it and
-    the retention job purges what is past its time."""
-
-    def __init__(self, runtime: Runnable, app: App, every: float = 30.0) -> None:
-        """Check for due reminders every `every` seconds while `runtime` runs."""
+    def __init__(self, runtime: Runnable) -> None:
+        """Serve and send through `runtime`."""
         self.runtime = runtime
-        self.app = app
         self.bridge = runtime.bridge
-        self.every = every
-        self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-        self.scheduler = ReminderScheduler(
-            SqlReminderTable(app.database), app.service.sealer, self.send, app.service.clock
-        )
-        days = app.settings.retention_days
-        self.retention = RetentionJob(app.database, app.service.clock, days)
 
     @property
     def mode(self) -> str:
         """Return how updates arrive: "webhook" or "polling"."""
         return self.runtime.mode
 
-    async def send(
-        self, platform: str, chat: str, locale: str | None, language: str | None
-    ) -> bool:
-        """Send the reminder text in the learner's language; False when they blocked the bot."""
-        if platform != "telegram":
-            return False
-        text = as_html(self.app.service.say(texts.REMINDER, locale, language))
+    async def start(self) -> None:
+        """Start the runtime; then say so, with how updates arrive."""
+        await self.runtime.start()
+        event(log, "telegram_started", mode=self.mode)
+
+    async def stop(self) -> None:
+        """Stop receiving, let the updates in flight finish, close the connections."""
+        event(log, "telegram_stopping", in_flight=self.bridge.in_flight)
+        await self.runtime.stop()
+        event(log, "telegram_stopped")
+
+    async def send(self, address: str, text: str) -> bool:
+        """Send plain text to a chat; False when the user blocked the bot."""
         try:
-            await self.bridge.delivery.send(int(chat), text)
+            await self.bridge.delivery.send(int(address), as_html(text))
         except ApiBlocked:
             return False
         return True
 
-    async def start(self) -> None:
-        """Start the runtime, then the reminder and retention loops."""
-        await self.runtime.start()
-        self._stop.clear()
-        self._tasks = [
-            asyncio.create_task(self.scheduler.run(self._stop, self.every)),
-            asyncio.create_task(
-                repeat(self.retention.run_once, RETENTION_EVERY, self._stop, "retention")
-            ),
-        ]
 
-    async def stop(self) -> None:
-        """Finish the round under way (no reminder is left half-recorded), then stop."""
-        self._stop.set()
-        await asyncio.gather(*self._tasks)
-        await self.runtime.stop()
-
-
-async def run_telegram(app: App) -> None:
-    """Run Beacon on Telegram with the configured runtime until SIGTERM or SIGINT."""
+def telegram_channel(app: App) -> TelegramChannel:
+    """Return Beacon on Telegram, on the configured runtime, publishing its menus at start."""
     settings = app.settings
     runtime = make_runtime(settings.bot_runtime, runtime_config(settings), app)
-    await serve_until_signalled(BackgroundRuntime(MenuPublishingRuntime(runtime, app), app))
+    return TelegramChannel(MenuPublishingRuntime(runtime, app))

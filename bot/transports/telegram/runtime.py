@@ -1,5 +1,6 @@
 """Run Beacon on Telegram with either library's client: connect, deliver what a previous run
-left in the outbox, receive updates (long polling or Beacon's webhook server), stop cleanly."""
+left in the outbox, receive updates (long polling or Beacon's webhook server), stop cleanly.
+Signals and the jobs beside it are the runner's (bot/runner.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -195,21 +195,3 @@ class Runnable(Protocol):
     async def stop(self) -> None:
         """Stop receiving, let in-flight work finish, close connections."""
         ...
-
-
-async def serve_until_signalled(runtime: Runnable) -> None:
-    """Run until SIGTERM or SIGINT, then stop: no new updates, in-flight ones finish."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await runtime.start()
-    event(log, "telegram_started", mode=runtime.mode)
-    try:
-        await stop.wait()
-    finally:
-        event(log, "telegram_stopping", in_flight=runtime.bridge.in_flight)
-        await runtime.stop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
-        event(log, "telegram_stopped")
