@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -10,6 +11,26 @@ from bot.content.models import Country, Node, Resource, Topic, Tree
 HOME_TREE = "main"
 HOME_NODE = "home"
 HELP_NODE = "help"
+DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+"""A `/start` payload Telegram accepts; a tree id must be one, so it can be a deep link."""
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A node in a tree."""
+
+    tree: str
+    node: str
+
+    def __str__(self) -> str:
+        """Return `tree:node`."""
+        return f"{self.tree}:{self.node}"
+
+    @classmethod
+    def parse(cls, ref: str, here: str) -> Position:
+        """Read `node` (in tree `here`) or `tree:node`."""
+        tree, _, node = ref.rpartition(":")
+        return cls(tree or here, node)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from bot.content.bundle import HELP_NODE, HOME_NODE, HOME_TREE, Content
+from bot.content.bundle import DEEP_LINK, HELP_NODE, HOME_NODE, HOME_TREE, Content
 from bot.content.models import (
     CourseNode,
     EndNode,
@@ -91,7 +91,6 @@ VERIFY_LINK = "verify-"
 """A deep link `verify-<code>` (the QR code on a certificate) checks that code."""
 LEARN = Position("learn", "menu")
 """Where `/learn` opens: the course."""
-DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CAMPAIGN_NAME = re.compile(r"^[a-z0-9_]{1,24}$")
 """A campaign's name, as registered and as carried by a deep link (after lower-casing)."""
 

@@ -15,6 +15,7 @@ from bot.content.bundle import Language
 from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.lint import has_errors, lint
 from bot.content.loader import load_content
+from bot.core.codec import encodable
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from tests.conftest import DIALOGUES, TODAY
 
@@ -219,7 +220,7 @@ def test_callback_payloads_must_fit(tmp_path: Path) -> None:
     """A language whose code cannot be carried in callback data is reported."""
     directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN})
     languages = (Language("en", "English"), Language("x" * 20, "Too long"))
-    issues = lint(load_content(directory, languages), TODAY)
+    issues = lint(load_content(directory, languages), TODAY, encodable=encodable)
     [issue] = issues
     assert issue.code is IssueCode.PAYLOAD_TOO_LONG and "x" * 20 in issue.message
 
