@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 
 from bot.content.models import Country, Node, Resource, Topic, Tree
 
-HOME_TREE = "main"
-HOME_NODE = "home"
-HELP_NODE = "help"
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 """A `/start` payload Telegram accepts; a tree id must be one, so it can be a deep link."""
 
@@ -33,6 +30,15 @@ class Position:
         return cls(tree or here, node)
 
 
+REQUIRED_ENTRY_POINTS = ("home", "help")
+DEFAULT_ENTRY_POINTS = {
+    "home": Position("main", "home"),
+    "help": Position("main", "help"),
+    "learn": Position("learn", "menu"),
+}
+"""The entry points of content built in code (tests); loaded content declares its own."""
+
+
 @dataclass(frozen=True, slots=True)
 class Language:
     """A language Beacon can speak: its code, its name in its own script, and review status."""
@@ -53,11 +59,21 @@ class Content:
     default_place: str = "US-AZ"
     places: tuple[Country, ...] = ()
     """The countries the directory covers, in menu order, with their regions."""
+    entry_points: Mapping[str, Position] = field(default_factory=lambda: DEFAULT_ENTRY_POINTS)
+    """Where Beacon opens, by name (`home`, `help`, `learn`), as the content declares them."""
 
     def node(self, tree: str, node: str) -> Node | None:
         """Return the node, or None when the tree or node does not exist."""
         found = self.trees.get(tree)
         return found.nodes.get(node) if found else None
+
+    def entry(self, name: str) -> Position:
+        """Return the entry point of that name; home when the content declares none."""
+        found = self.entry_points.get(name) or self.entry_points.get("home")
+        if found is None:
+            first = next(iter(self.trees.values()))
+            return Position(first.id, first.start)
+        return found
 
     def country(self, code: str) -> Country | None:
         """Return the country of a place code (`US` for `US-AZ`), if the directory covers it."""

@@ -6,7 +6,7 @@ import datetime as dt
 import string
 from collections.abc import Callable, Iterator
 
-from bot.content.bundle import DEEP_LINK, HELP_NODE, HOME_NODE, HOME_TREE, Content, Position
+from bot.content.bundle import DEEP_LINK, REQUIRED_ENTRY_POINTS, Content, Position
 from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.loader import LoadedContent
 from bot.content.models import (
@@ -100,20 +100,20 @@ class Linter:
         return pos if self.content.node(pos.tree, pos.node) is not None else None
 
     def check_required(self) -> None:
-        """The home tree needs `home` and `help`; every tree needs its start node."""
-        main = self.content.trees.get(HOME_TREE)
-        if main is None:
-            first = next(iter(self.content.trees))
-            self.add(IssueCode.MISSING_NODE, first, (), f"no tree with id {HOME_TREE!r}")
-        else:
-            for required in (HOME_NODE, HELP_NODE):
-                if required not in main.nodes:
-                    self.add(
-                        IssueCode.MISSING_NODE,
-                        HOME_TREE,
-                        ("nodes",),
-                        f"the {HOME_TREE!r} tree needs a {required!r} node",
-                    )
+        """The content declares `home` and `help`, and each entry point names a node; every
+        tree needs its start node."""
+        first = next(iter(self.content.trees))
+        for name in REQUIRED_ENTRY_POINTS:
+            if name not in self.content.entry_points:
+                message = f"no tree declares the entry point {name!r} (under `entry_points:`)"
+                self.add(IssueCode.MISSING_NODE, first, (), message)
+        for name, pos in self.content.entry_points.items():
+            if self.content.node(pos.tree, pos.node) is None:
+                file, line = self.loaded.entry_places.get(name, ("?", 1))
+                message = f"entry point {name!r} names {str(pos)!r}, which does not exist"
+                self.issues.append(
+                    LintIssue(IssueCode.MISSING_NODE, Severity.ERROR, file, line, message)
+                )
         for tree in self.content.trees.values():
             if tree.start not in tree.nodes:
                 self.add(
@@ -182,8 +182,8 @@ class Linter:
             self.add(IssueCode.MODULE_SIZE, tree.id, ("nodes",), message)
 
     def check_reachable(self) -> None:
-        """Every node must be reachable from home or from a tree's start (a deep link)."""
-        roots = [Position(HOME_TREE, HOME_NODE), Position(HOME_TREE, HELP_NODE)]
+        """Every node must be reachable from an entry point or a tree's start (a deep link)."""
+        roots = list(self.content.entry_points.values())
         roots += [Position(t.id, t.start) for t in self.content.trees.values()]
         seen: set[Position] = set()
         todo = [p for p in roots if self.content.node(p.tree, p.node) is not None]

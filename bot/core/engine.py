@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from bot.content.bundle import DEEP_LINK, HELP_NODE, HOME_NODE, HOME_TREE, Content
+from bot.content.bundle import DEEP_LINK, Content
 from bot.content.models import (
     CourseNode,
     EndNode,
@@ -85,12 +85,8 @@ from bot.core.screens import (
 )
 from bot.core.state import Answer, ConversationState, Position
 
-HOME = Position(HOME_TREE, HOME_NODE)
-HELP = Position(HOME_TREE, HELP_NODE)
 VERIFY_LINK = "verify-"
 """A deep link `verify-<code>` (the QR code on a certificate) checks that code."""
-LEARN = Position("learn", "menu")
-"""Where `/learn` opens: the course."""
 CAMPAIGN_NAME = re.compile(r"^[a-z0-9_]{1,24}$")
 """A campaign's name, as registered and as carried by a deep link (after lower-casing)."""
 
@@ -109,7 +105,7 @@ def current(content: Content, state: ConversationState) -> Position:
     if pos in BUILTIN_SCREENS:
         return pos
     if pos is None or content.node(pos.tree, pos.node) is None:
-        return HOME
+        return content.entry("home")
     return pos
 
 
@@ -133,10 +129,10 @@ def read_payload(content: Content, payload: str | None) -> DeepLink:
     tree), its campaign (lower-cased; None unless 1-24 of `a-z0-9_`) and its language (when
     the last of three or more parts is a shipped language code)."""
     if payload is None or not DEEP_LINK.match(payload):
-        return DeepLink(HOME)
+        return DeepLink(content.entry("home"))
     entry, *rest = payload.split("-")
     tree = content.trees.get(entry.lower())
-    where = Position(tree.id, tree.start) if tree else HOME
+    where = Position(tree.id, tree.start) if tree else content.entry("home")
     locale = shipped_language(content, rest[-1]) if len(rest) >= 2 else None
     if locale is not None:
         rest = rest[:-1]
@@ -191,7 +187,7 @@ def show(content: Content, state: ConversationState) -> tuple[Effect, ...]:
 
 def go_home(content: Content, state: ConversationState) -> Step:
     """Return to the main menu with an empty history."""
-    return arrive(content, replace(state, history=()), HOME, remember=False)
+    return arrive(content, replace(state, history=()), content.entry("home"), remember=False)
 
 
 def go_back(content: Content, state: ConversationState) -> Step:
@@ -319,7 +315,7 @@ def on_callback(
 def course_position(content: Content, course: str) -> Position:
     """Return where an organization's course opens (the default course if it is not one)."""
     found = course_of(content, course)
-    return found[0] if found else LEARN
+    return found[0] if found else content.entry("learn")
 
 
 def on_join(content: Content, state: ConversationState, arg: str) -> Step | None:
@@ -456,7 +452,7 @@ def clean_name(text: str) -> str:
 
 def issue(content: Content, state: ConversationState, name: str) -> Step:
     """Issue the certificate of the course the learner came from, then show that course."""
-    course = state.history[-1] if state.history else LEARN
+    course = state.history[-1] if state.history else content.entry("learn")
     node = content.node(course.tree, course.node)
     if not isinstance(node, CourseNode) or not completed(state, node):
         return go_home(content, state)
@@ -543,7 +539,7 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
         case Command("menu"):
             return go_home(content, state)
         case Command("help"):
-            return arrive(content, state, HELP)
+            return arrive(content, state, content.entry("help"))
         case Command("language"):
             return arrive(content, state, LANGUAGE_SCREEN)
         case Command("exit"):
@@ -551,7 +547,7 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
         case Command("forget"):
             return arrive(content, state, FORGET_SCREEN)
         case Command("learn"):
-            return arrive(content, state, LEARN)
+            return arrive(content, state, content.entry("learn"))
         case Command("reminders"):
             return arrive(content, state, REMINDERS_SCREEN)
         case Command("leave") if state.orgs:

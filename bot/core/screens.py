@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.content.bundle import HOME_NODE, HOME_TREE, Content
+from bot.content.bundle import Content
 from bot.content.models import (
     Choice,
     CourseNode,
@@ -189,7 +189,7 @@ def result_body(content: Content, state: ConversationState, pos: Position) -> li
 
 def nav_row(content: Content, state: ConversationState, pos: Position) -> tuple[Button, ...]:
     """Return Back and Home, plus Exit on the report side; nothing on the home screen."""
-    if pos == Position(HOME_TREE, HOME_NODE):
+    if pos == content.entry("home"):
         return ()
     row = [button(texts.BACK, state.revision, Op.BACK), button(texts.HOME, state.revision, Op.HOME)]
     tree = content.trees.get(pos.tree)
@@ -425,7 +425,7 @@ def forget_screen(state: ConversationState) -> Screen:
 
 def screen_for(content: Content, state: ConversationState) -> Screen:
     """Return the screen of the state's position (which the engine has already validated)."""
-    pos = state.at or Position(HOME_TREE, HOME_NODE)
+    pos = state.at or content.entry("home")
     if pos == LANGUAGE_SCREEN:
         return language_screen(content, state)
     if pos == FORGET_SCREEN:

@@ -38,6 +38,7 @@ nodes:
   help:
     type: end
     text: Help
+entry_points: {home: home, help: help}
 """
 
 TOPICS = """\
