@@ -15,6 +15,7 @@ from bot.content.bundle import Content
 from bot.content.issues import IssueCode, LintIssue
 from bot.content.lint import lint
 from bot.content.loader import LoadedContent, load_content
+from bot.core.codec import encodable
 from bot.core.course import course_nodes
 from bot.core.effects import Msg
 from bot.core.places import known
@@ -184,7 +185,9 @@ def load_checked(
 ) -> tuple[LoadedContent, list[LintIssue]]:
     """Load the content with the available languages; lint it and check its catalogs."""
     loaded = load_content(settings.content_dir, catalogs.languages(), settings.default_place)
-    issues = lint(loaded, clock.now().date(), settings.verification_max_age_days)
+    issues = lint(
+        loaded, clock.now().date(), settings.verification_max_age_days, encodable=encodable
+    )
     if loaded.content is not None:
         issues += check_catalogs(catalogs, loaded.content.trees).issues
     return loaded, issues

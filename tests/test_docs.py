@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.content.bundle import Content
-from bot.core import texts
+from bot.core.commands import COMMANDS, MENU
 from bot.core.effects import Effect
-from bot.core.events import COMMANDS
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.checks import check_catalogs
 from bot.settings import PROJECT_ROOT
@@ -105,7 +104,7 @@ def test_the_published_menu_is_as_documented() -> None:
     text = " ".join(read(DOCS / "what-beacon-does.md").split())
     found = re.search(r"publishes its command menu \(`([^`]+)`\)", text)
     assert found, "what-beacon-does.md names the published command menu"
-    assert found.group(1).split() == [f"/{name}" for name in texts.COMMANDS]
+    assert found.group(1).split() == [f"/{name}" for name, _ in MENU]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bot.content.bundle import Content
+from bot.content.bundle import Content, Position
 from bot.content.lint import links
 from bot.content.models import CourseNode, MenuNode, PlaceNode, QuizResultNode, Tree
-from bot.core.state import Position
 
 
 def _id(pos: Position) -> str:

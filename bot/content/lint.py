@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from bot.content.bundle import HELP_NODE, HOME_NODE, HOME_TREE, Content
+from bot.content.bundle import DEEP_LINK, REQUIRED_ENTRY_POINTS, Content, Position
 from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.loader import LoadedContent
 from bot.content.models import (
@@ -21,9 +21,9 @@ from bot.content.models import (
     ResourcesNode,
     Tree,
 )
-from bot.core.codec import MAX_CALLBACK_BYTES, MAX_REVISION, Callback, Op, encode
-from bot.core.engine import DEEP_LINK
-from bot.core.state import Position
+
+Encodable = Callable[[str], bool]
+"""Says whether a button argument fits in callback data (the core's codec, passed in)."""
 
 DEFAULT_MAX_AGE_DAYS = 365
 BUILTIN_LINKS = frozenset({"@language", "@exit"})
@@ -100,20 +100,20 @@ class Linter:
         return pos if self.content.node(pos.tree, pos.node) is not None else None
 
     def check_required(self) -> None:
-        """The home tree needs `home` and `help`; every tree needs its start node."""
-        main = self.content.trees.get(HOME_TREE)
-        if main is None:
-            first = next(iter(self.content.trees))
-            self.add(IssueCode.MISSING_NODE, first, (), f"no tree with id {HOME_TREE!r}")
-        else:
-            for required in (HOME_NODE, HELP_NODE):
-                if required not in main.nodes:
-                    self.add(
-                        IssueCode.MISSING_NODE,
-                        HOME_TREE,
-                        ("nodes",),
-                        f"the {HOME_TREE!r} tree needs a {required!r} node",
-                    )
+        """The content declares `home` and `help`, and each entry point names a node; every
+        tree needs its start node."""
+        first = next(iter(self.content.trees))
+        for name in REQUIRED_ENTRY_POINTS:
+            if name not in self.content.entry_points:
+                message = f"no tree declares the entry point {name!r} (under `entry_points:`)"
+                self.add(IssueCode.MISSING_NODE, first, (), message)
+        for name, pos in self.content.entry_points.items():
+            if self.content.node(pos.tree, pos.node) is None:
+                file, line = self.loaded.entry_places.get(name, ("?", 1))
+                message = f"entry point {name!r} names {str(pos)!r}, which does not exist"
+                self.issues.append(
+                    LintIssue(IssueCode.MISSING_NODE, Severity.ERROR, file, line, message)
+                )
         for tree in self.content.trees.values():
             if tree.start not in tree.nodes:
                 self.add(
@@ -182,8 +182,8 @@ class Linter:
             self.add(IssueCode.MODULE_SIZE, tree.id, ("nodes",), message)
 
     def check_reachable(self) -> None:
-        """Every node must be reachable from home or from a tree's start (a deep link)."""
-        roots = [Position(HOME_TREE, HOME_NODE), Position(HOME_TREE, HELP_NODE)]
+        """Every node must be reachable from an entry point or a tree's start (a deep link)."""
+        roots = list(self.content.entry_points.values())
         roots += [Position(t.id, t.start) for t in self.content.trees.values()]
         seen: set[Position] = set()
         todo = [p for p in roots if self.content.node(p.tree, p.node) is not None]
@@ -272,8 +272,9 @@ class Linter:
                 node=node_id,
             )
 
-    def check_payloads(self) -> None:
-        """Every button's callback data and every deep link must fit Telegram's limits."""
+    def check_payloads(self, encodable: Encodable | None) -> None:
+        """Every tree id must be a deep link; every button argument (a choice's or an option's
+        number, a language code) must fit in callback data when `encodable` is given."""
         for tree in self.content.trees.values():
             if not DEEP_LINK.match(tree.id):
                 self.add(
@@ -282,24 +283,20 @@ class Linter:
                     ("id",),
                     "tree id cannot be a /start deep-link payload",
                 )
+            if encodable is None:
+                continue
             for node_id, node in tree.nodes.items():
                 widest = max(len(getattr(node, "choices", ())), len(getattr(node, "options", ())))
-                for op in Op:
-                    arg = str(max(widest - 1, 0)) if op in (Op.CHOOSE, Op.ANSWER) else ""
-                    try:
-                        encode(Callback(MAX_REVISION, op, arg))
-                    except ValueError:
-                        self.add(
-                            IssueCode.PAYLOAD_TOO_LONG,
-                            tree.id,
-                            ("nodes", node_id),
-                            f"callback data would exceed {MAX_CALLBACK_BYTES} bytes",
-                            node=node_id,
-                        )
+                if not encodable(str(max(widest - 1, 0))):
+                    self.add(
+                        IssueCode.PAYLOAD_TOO_LONG,
+                        tree.id,
+                        ("nodes", node_id),
+                        "callback data would be too long",
+                        node=node_id,
+                    )
         for language in self.content.languages:
-            try:
-                encode(Callback(MAX_REVISION, Op.LANGUAGE, language.code))
-            except ValueError:
+            if encodable is not None and not encodable(language.code):
                 file = next(iter(self.loaded.documents), "?")
                 self.issues.append(
                     LintIssue(
@@ -341,9 +338,14 @@ class Linter:
 
 
 def lint(
-    loaded: LoadedContent, today: dt.date, max_age_days: int = DEFAULT_MAX_AGE_DAYS
+    loaded: LoadedContent,
+    today: dt.date,
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+    *,
+    encodable: Encodable | None = None,
 ) -> list[LintIssue]:
-    """Return every issue of the loaded content: load errors first, then the linter's checks."""
+    """Return every issue of the loaded content: load errors first, then the linter's checks
+    (button arguments are checked against callback data only when `encodable` is given)."""
     issues = list(loaded.issues)
     if loaded.content is None:
         return issues
@@ -353,7 +355,7 @@ def lint(
     linter.check_courses()
     linter.check_reachable()
     linter.check_nodes()
-    linter.check_payloads()
+    linter.check_payloads(encodable)
     linter.check_resources(today, max_age_days)
     return issues + linter.issues
 

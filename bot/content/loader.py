@@ -10,7 +10,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.content.bundle import Content, Language
+from bot.content.bundle import Content, Language, Position
 from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.models import Country, Resource, ResourceFile, Topic, Tree
 from bot.content.yaml_source import PathKey, YamlDocument, parse_yaml
@@ -31,6 +31,8 @@ class LoadedContent:
     tree_files: Mapping[str, str] = field(default_factory=dict)
     resource_places: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     topic_places: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    entry_places: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    """Where each entry point is declared: (file, line)."""
 
     def locate(self, tree: str, path: PathKey) -> tuple[str, int]:
         """Return (file, line) of a path inside a tree."""
@@ -114,6 +116,8 @@ def load_content(
     documents: dict[str, YamlDocument] = {}
     trees: dict[str, Tree] = {}
     tree_files: dict[str, str] = {}
+    entry_points: dict[str, Position] = {}
+    entry_places: dict[str, tuple[str, int]] = {}
     tree_paths = sorted(directory.glob("*.yaml")) + sorted((directory / MODULES_DIR).glob("*.yaml"))
     for label, doc, tree in _parsed(tree_paths, Tree, directory, documents, issues):
         if tree.id in trees:
@@ -122,6 +126,14 @@ def load_content(
             continue
         trees[tree.id] = tree
         tree_files[tree.id] = label
+        for name, ref in tree.entry_points.items():
+            line = doc.line(("entry_points", name))
+            if name in entry_points:
+                message = f"entry point {name!r} is also declared in {entry_places[name][0]}"
+                issues.append(_issue(IssueCode.DUPLICATE_ID, label, line, message))
+                continue
+            entry_points[name] = Position.parse(ref, tree.id)
+            entry_places[name] = (label, line)
 
     resources: dict[str, Resource] = {}
     topics: dict[str, Topic] = {}
@@ -171,10 +183,11 @@ def load_content(
             tuple(languages),
             default_place,
             tuple(countries.values()),
+            entry_points,
         )
         if ok
         else None
     )
     return LoadedContent(
-        content, tuple(issues), documents, tree_files, resource_places, topic_places
+        content, tuple(issues), documents, tree_files, resource_places, topic_places, entry_places
     )

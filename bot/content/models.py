@@ -165,6 +165,11 @@ class Quiz(StrictModel):
     pass_percent: int = Field(default=80, ge=0, le=100)
 
 
+EntryName = Literal["home", "help", "learn"]
+"""Where Beacon opens: `home` (the main menu: /start, /menu, Home), `help` (/help) and `learn`
+(/learn, and the course an organization's link names when it names none)."""
+
+
 class Tree(StrictModel):
     """One dialogue tree: an id, a start node and typed nodes."""
 
@@ -176,6 +181,8 @@ class Tree(StrictModel):
     safety_critical: list[Slug] = Field(default_factory=list)
     """Nodes whose text every shipped language must translate (a report-side tree: all of it)."""
     quiz: Quiz | None = None
+    entry_points: dict[EntryName, NodeRef] = Field(default_factory=dict)
+    """Where Beacon opens, each declared in one tree of the content (`home` and `help` must be)."""
     nodes: dict[Slug, Node] = Field(min_length=1)
 
 

@@ -10,6 +10,7 @@ from bot.content.bundle import Content
 from bot.content.models import QuizResultNode
 from bot.core.effects import ClearChat, CountCampaign, CountResourceViews, Effect
 from bot.core.events import Event, Start
+from bot.core.links import VERIFY_LINK, read_payload
 from bot.core.state import ConversationState
 
 START = "start"
@@ -33,8 +34,6 @@ def reached_result(content: Content, before: ConversationState, after: Conversat
 def linked_campaign(content: Content, event: Event) -> str | None:
     """Return the campaign a `/start` deep link carries; None for any other event and for a
     certificate's `verify-<code>` link (which opens nothing)."""
-    from bot.core.engine import VERIFY_LINK, read_payload  # the engine calls this module
-
     if not isinstance(event, Start) or (event.payload or "").lower().startswith(VERIFY_LINK):
         return None
     return read_payload(content, event.payload).campaign

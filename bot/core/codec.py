@@ -11,9 +11,6 @@ MAX_CALLBACK_BYTES = 64
 MAX_REVISION = 36**10 - 1
 _ARG = re.compile(r"^[A-Za-z0-9_]{0,16}$")
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-_DATA = re.compile(
-    rf"^{CODEC_VERSION}\.(?P<revision>[0-9a-z]{{1,10}})\.(?P<op>[cnbhlxafrkpjv])(?P<arg>[A-Za-z0-9_]{{0,16}})$"
-)
 _OTHER_VERSION = re.compile(r"^[0-9]{1,3}\.[0-9a-z]{1,12}\.")
 
 
@@ -33,6 +30,13 @@ class Op(StrEnum):
     PLACE = "p"
     JOIN = "j"
     LEAVE = "v"
+
+
+_DATA = re.compile(
+    rf"^{CODEC_VERSION}\.(?P<revision>[0-9a-z]{{1,10}})\."
+    rf"(?P<op>[{re.escape(''.join(Op))}])(?P<arg>[A-Za-z0-9_]{{0,16}})$"
+)
+"""Callback data as `encode` writes it; the op is one letter of `Op`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,16 @@ def encode(callback: Callback) -> str:
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError("callback data over 64 bytes")
     return data
+
+
+def encodable(arg: str) -> bool:
+    """Say whether a button argument can be carried by every op at the highest revision."""
+    try:
+        for op in Op:
+            encode(Callback(MAX_REVISION, op, arg))
+    except ValueError:
+        return False
+    return True
 
 
 def decode(data: str) -> Decoded:

@@ -22,7 +22,7 @@ class Start:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A global command other than /start: menu, help, language, exit or forget."""
+    """A global command other than /start and /verify (see bot/core/commands.py)."""
 
     name: str
 
@@ -104,20 +104,4 @@ Event = (
     | SharedLocation
     | Located
     | JoinOffer
-)
-
-COMMANDS = frozenset(
-    {
-        "start",
-        "menu",
-        "help",
-        "language",
-        "exit",
-        "forget",
-        "learn",
-        "reminders",
-        "verify",
-        "leave",
-        "admin",
-    }
 )

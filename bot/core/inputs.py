@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.core.events import COMMANDS, Command, Event, FreeText, Start, TextKind, Verify
+from bot.core.commands import COMMANDS
+from bot.core.events import Event, FreeText, TextKind
 
 CASE_DETAILS_LENGTH = 80
 _COMMAND = re.compile(
@@ -41,11 +42,7 @@ def parse_text(text: str, bot_username: str | None = None) -> Event:
         name = match["name"].lower()
         if not addressed:
             return FreeText(TextKind.SHORT)
-        if name in COMMANDS:
-            arg = (match["arg"] or "").strip()
-            if name == "start":
-                return Start(arg or None)
-            if name == "verify":
-                return Verify(arg[:64])
-            return Command(name)
+        command = COMMANDS.get(name)
+        if command is not None:
+            return command.event((match["arg"] or "").strip())
     return FreeText(classify_text(text), text)

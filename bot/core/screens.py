@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from bot.content.bundle import HOME_NODE, HOME_TREE, Content
+from bot.content.bundle import Content
 from bot.content.models import (
     Choice,
     CourseNode,
@@ -28,45 +26,10 @@ from bot.core.course import (
     run_answers,
 )
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen, joined
-from bot.core.membership import (
-    EMPLOYEE_ID_SCREEN,
-    JOIN_SCREEN,
-    LEAVE_SCREEN,
-    MEMBERSHIP_SCREENS,
-    employee_id_screen,
-    join_screen,
-    leave_rows,
-    leave_screen,
-)
-from bot.core.places import (
-    country_name,
-    emergency_by_country,
-    emergency_number,
-    place_name,
-    region_name,
-    to_arg,
-)
-from bot.core.refresh import next_due
+from bot.core.membership import leave_rows
+from bot.core.places import country_name, emergency_by_country, emergency_number, place_name, to_arg
 from bot.core.routing import EMERGENCY_TOPIC, resolve
 from bot.core.state import ConversationState, Position
-
-LANGUAGE_SCREEN = Position("_", "language")
-FORGET_SCREEN = Position("_", "forget")
-REFRESH_SCREEN = Position("_", "refresh")
-REMINDERS_SCREEN = Position("_", "reminders")
-NAME_SCREEN = Position("_", "certificate_name")
-"""Asks for the name to print on a certificate; the one screen where typed text is used."""
-REGION_SCREEN = Position("_", "region")
-"""Asks for the state or region within the chosen country; part of the report side."""
-BUILTIN_SCREENS = (
-    LANGUAGE_SCREEN,
-    FORGET_SCREEN,
-    REFRESH_SCREEN,
-    REMINDERS_SCREEN,
-    NAME_SCREEN,
-    REGION_SCREEN,
-    *MEMBERSHIP_SCREENS,
-)
 
 
 def field_msg(pos: Position, field: str, text: str) -> Msg:
@@ -82,6 +45,11 @@ def resource_msg(resource: Resource, field: str, text: str) -> Msg:
 def button(label: Msg, revision: int, op: Op, arg: str = "") -> Button:
     """Return a button whose callback carries the revision it was drawn for."""
     return Button(label, encode(Callback(revision, op, arg)))
+
+
+def back_home(revision: int) -> tuple[Button, ...]:
+    """Return the Back and Home row."""
+    return (button(texts.BACK, revision, Op.BACK), button(texts.HOME, revision, Op.HOME))
 
 
 def place_of(content: Content, state: ConversationState) -> str:
@@ -189,13 +157,13 @@ def result_body(content: Content, state: ConversationState, pos: Position) -> li
 
 def nav_row(content: Content, state: ConversationState, pos: Position) -> tuple[Button, ...]:
     """Return Back and Home, plus Exit on the report side; nothing on the home screen."""
-    if pos == Position(HOME_TREE, HOME_NODE):
+    if pos == content.entry("home"):
         return ()
-    row = [button(texts.BACK, state.revision, Op.BACK), button(texts.HOME, state.revision, Op.HOME)]
+    row = back_home(state.revision)
     tree = content.trees.get(pos.tree)
-    if pos == REGION_SCREEN or (tree is not None and tree.report_side):
-        row.append(button(texts.EXIT, state.revision, Op.EXIT))
-    return tuple(row)
+    if tree is not None and tree.report_side:
+        row = (*row, button(texts.EXIT, state.revision, Op.EXIT))
+    return row
 
 
 def choice_rows(pos: Position, choices: list[Choice], revision: int) -> list[tuple[Button, ...]]:
@@ -204,21 +172,6 @@ def choice_rows(pos: Position, choices: list[Choice], revision: int) -> list[tup
         (button(field_msg(pos, f"choices.{i}.label", c.label), revision, Op.CHOOSE, str(i)),)
         for i, c in enumerate(choices)
     ]
-
-
-def language_screen(content: Content, state: ConversationState) -> Screen:
-    """Return the language menu: each language by its own name, unreviewed ones marked."""
-    rows = []
-    for lang in content.languages:
-        label = Msg("", lang.name, translate=False)
-        if not lang.reviewed:
-            label = texts.LANGUAGE_UNREVIEWED.fill(name=lang.name)
-        rows.append((button(label, state.revision, Op.LANGUAGE, lang.code),))
-    nav = (
-        button(texts.BACK, state.revision, Op.BACK),
-        button(texts.HOME, state.revision, Op.HOME),
-    )
-    return Screen(LANGUAGE_SCREEN, (texts.LANGUAGE_PROMPT,), (*rows, nav))
 
 
 Body = tuple[list[Part], list[tuple[Button, ...]]]
@@ -343,107 +296,15 @@ def place_rows(content: Content, state: ConversationState) -> list[tuple[Button,
     return rows
 
 
-def region_screen(content: Content, state: ConversationState) -> Screen:
-    """Return the regions of the chosen country that have channels, then "somewhere else"."""
-    rev = state.revision
-    country = content.country(place_of(content, state))
-    rows: list[tuple[Button, ...]] = []
-    parts: tuple[Part, ...] = (emergency_line(content, state),)
-    if country is not None:
-        parts = (*parts, texts.REGION_PROMPT)
-        rows.extend(
-            (button(region_name(r), rev, Op.PLACE, to_arg(r.code)),) for r in country.regions
-        )
-        rows.append((button(texts.REGION_ELSEWHERE, rev, Op.PLACE, country.code),))
-    rows.append(nav_row(content, state, REGION_SCREEN))
-    return Screen(REGION_SCREEN, parts, tuple(rows))
-
-
-def name_screen(state: ConversationState) -> Screen:
-    """Return the question for the certificate's name: type it, or take none."""
-    rev = state.revision
-    rows = (
-        (button(texts.CERTIFICATE_NO_NAME, rev, Op.CERTIFICATE, "none"),),
-        (button(texts.BACK, rev, Op.BACK), button(texts.HOME, rev, Op.HOME)),
-    )
-    return Screen(NAME_SCREEN, (texts.CERTIFICATE_ASK,), rows)
-
-
-def reminders_screen(state: ConversationState) -> Screen:
-    """Return the reminder settings: days to tick, the hour, the zone, and on or off."""
-    plan, rev = state.plan, state.revision
-    zone = texts.ZONE_NAMES.get(plan.zone, Msg("", plan.zone, translate=False))
-    status = texts.REMINDERS_ON if plan.on else texts.REMINDERS_OFF
-    days = joined([texts.WEEKDAYS[d] for d in sorted(plan.days)], ", ")
-    when = texts.REMINDERS_PLAN.fill(days=days, time=dt.time(plan.hour), zone=zone)
-    day_buttons = [
-        button(texts.TICKED.fill(title=name) if d in plan.days else name, rev, Op.REMIND, f"d{d}")
-        for d, name in enumerate(texts.WEEKDAYS)
-    ]
-    rows: list[tuple[Button, ...]] = [
-        tuple(day_buttons[:4]),
-        tuple(day_buttons[4:]),
-        (button(texts.EARLIER, rev, Op.REMIND, "hm"), button(texts.LATER, rev, Op.REMIND, "hp")),
-        (button(texts.OTHER_ZONE.fill(zone=zone), rev, Op.REMIND, "zp"),),
-    ]
-    if plan.on:
-        rows.append((button(texts.REMINDERS_TURN_OFF, rev, Op.REMIND, "off"),))
-    elif plan.days:
-        rows.append((button(texts.REMINDERS_TURN_ON, rev, Op.REMIND, "on"),))
-    rows.append((button(texts.BACK, rev, Op.BACK), button(texts.HOME, rev, Op.HOME)))
-    parts: tuple[Part, ...] = (status, when if plan.days else texts.REMINDERS_NO_DAYS)
-    parts = (*parts, texts.REMINDERS_PRIVACY)
-    if state.streak.days:
-        parts = (*parts, texts.STREAK.fill(count=state.streak.days))
-    return Screen(REMINDERS_SCREEN, parts, tuple(rows), replace=True)
-
-
-def refresh_screen(state: ConversationState) -> Screen:
-    """Return the refresher screen: how many questions are due, or when the next one is."""
-    rev = state.revision
-    rows: list[tuple[Button, ...]] = []
-    upcoming = next_due(state.cards)
-    if state.queue:
-        parts: tuple[Part, ...] = (texts.REFRESH_DUE.fill(count=len(state.queue)),)
-        rows.append((button(texts.REFRESH_START, rev, Op.NEXT),))
-    elif upcoming is not None:
-        parts = (texts.REFRESH_NEXT.fill(date=upcoming.date()),)
-    else:
-        parts = (texts.REFRESH_NONE,)
-    rows.append((button(texts.BACK, rev, Op.BACK), button(texts.HOME, rev, Op.HOME)))
-    return Screen(REFRESH_SCREEN, parts, tuple(rows))
-
-
-def forget_screen(state: ConversationState) -> Screen:
-    """Return the confirmation before deleting everything about the user."""
-    rows = (
-        (button(texts.FORGET_YES, state.revision, Op.FORGET),),
-        (button(texts.BACK, state.revision, Op.BACK), button(texts.HOME, state.revision, Op.HOME)),
-    )
-    return Screen(FORGET_SCREEN, (texts.FORGET_CONFIRM,), rows)
-
-
 def screen_for(content: Content, state: ConversationState) -> Screen:
-    """Return the screen of the state's position (which the engine has already validated)."""
-    pos = state.at or Position(HOME_TREE, HOME_NODE)
-    if pos == LANGUAGE_SCREEN:
-        return language_screen(content, state)
-    if pos == FORGET_SCREEN:
-        return forget_screen(state)
-    if pos == REFRESH_SCREEN:
-        return refresh_screen(state)
-    if pos == REMINDERS_SCREEN:
-        return reminders_screen(state)
-    if pos == NAME_SCREEN:
-        return name_screen(state)
-    if pos == REGION_SCREEN:
-        return region_screen(content, state)
-    if pos == JOIN_SCREEN:
-        return join_screen(content, state)
-    if pos == EMPLOYEE_ID_SCREEN:
-        return employee_id_screen(state)
-    if pos == LEAVE_SCREEN:
-        return leave_screen(state)
+    """Return the screen of the state's position (which the engine has already validated): a
+    built-in screen draws itself, a content node is drawn here."""
+    from bot.core.builtins.registry import REGISTRY
+
+    pos = state.at or content.entry("home")
+    builtin = REGISTRY.get(pos)
+    if builtin is not None:
+        return builtin.render(content, state)
     parts, rows = node_body(content, state, pos)
     nav = nav_row(content, state, pos)
     if nav:

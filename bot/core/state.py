@@ -5,30 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.content.bundle import Position as Position  # noqa: PLC0414 (re-exported)
 from bot.core.events import JoinOffer
 from bot.core.refresh import ReviewCard
 from bot.core.reminders import ReminderPlan, Streak
 
 MAX_HISTORY = 30
 STATE_FORMAT = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """A node in a tree."""
-
-    tree: str
-    node: str
-
-    def __str__(self) -> str:
-        """Return `tree:node`."""
-        return f"{self.tree}:{self.node}"
-
-    @classmethod
-    def parse(cls, ref: str, here: str) -> Position:
-        """Read `node` (in tree `here`) or `tree:node`."""
-        tree, _, node = ref.rpartition(":")
-        return cls(tree or here, node)
 
 
 @dataclass(frozen=True, slots=True)

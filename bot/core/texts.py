@@ -211,17 +211,16 @@ HOURS = pgettext("resource", "Hours: {hours}")
 LANGUAGES = pgettext("resource", "Languages: {languages}")
 RUN_BY = pgettext("resource", "Who runs it: {operator}")
 VERIFIED_ON = pgettext("resource", "Details checked on {date}.")
-COMMANDS = {
-    "start": pgettext("command", "Start again from the main menu"),
-    "menu": pgettext("command", "Main menu"),
-    "help": pgettext("command", "What Beacon can do"),
-    "language": pgettext("command", "Change the language"),
-    "exit": pgettext("exit", "Clear this conversation"),
-    "forget": pgettext("privacy", "Delete everything Beacon keeps about you"),
-    "learn": pgettext("command", "Your course, refreshers and reminders"),
-    "reminders": pgettext("command", "Turn learning reminders on or off"),
-    "verify": pgettext("command", "Check a certificate's verification code"),
-}
+# Descriptions of the commands in the chat's menu (see bot/core/commands.py).
+COMMAND_START = pgettext("command", "Start again from the main menu")
+COMMAND_MENU = pgettext("command", "Main menu")
+COMMAND_HELP = pgettext("command", "What Beacon can do")
+COMMAND_LANGUAGE = pgettext("command", "Change the language")
+COMMAND_EXIT = pgettext("exit", "Clear this conversation")
+COMMAND_FORGET = pgettext("privacy", "Delete everything Beacon keeps about you")
+COMMAND_LEARN = pgettext("command", "Your course, refreshers and reminders")
+COMMAND_REMINDERS = pgettext("command", "Turn learning reminders on or off")
+COMMAND_VERIFY = pgettext("command", "Check a certificate's verification code")
 SHORT_DESCRIPTION = pgettext(
     "bot",
     "Learn the signs of human trafficking and find the right hotline. "

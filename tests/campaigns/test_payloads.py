@@ -6,8 +6,9 @@ import pytest
 
 from bot.content.bundle import Content
 from bot.core.effects import SetLocale, Show
-from bot.core.engine import HOME, DeepLink, read_payload, step
+from bot.core.engine import step
 from bot.core.events import Start
+from bot.core.links import DeepLink, read_payload
 from bot.core.state import ConversationState, Position
 from bot.i18n.catalogs import Catalogs
 from bot.service.messages import Reply
@@ -15,6 +16,7 @@ from bot.testing.simulator import FIXED_NOW, CoreChat
 
 REPORT = Position("report", "start")
 LEARN = Position("learn", "menu")
+HOME = Position("main", "home")
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from bot.content.bundle import Language
 from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.lint import has_errors, lint
 from bot.content.loader import load_content
+from bot.core.codec import encodable
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from tests.conftest import DIALOGUES, TODAY
 
@@ -37,6 +38,7 @@ nodes:
   help:
     type: end
     text: Help
+entry_points: {home: home, help: help}
 """
 
 TOPICS = """\
@@ -207,6 +209,35 @@ def test_missing_home_or_help(tmp_path: Path) -> None:
     assert codes(issues) == {IssueCode.MISSING_NODE}
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "code", "line"),
+    [
+        ("help: help}", "}", IssueCode.MISSING_NODE, 1),
+        ("help: help}", "help: gone}", IssueCode.MISSING_NODE, 19),
+        ("help: help}", "help: help, menu: x}", IssueCode.SCHEMA_ERROR, 19),
+    ],
+)
+def test_entry_points_are_declared_and_exist(
+    tmp_path: Path, old: str, new: str, code: IssueCode, line: int
+) -> None:
+    """`home` and `help` must be declared under `entry_points:`, name nodes that exist, and
+    no other entry point name is known."""
+    assert old in MINIMAL_MAIN
+    directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN.replace(old, new)})
+    [issue] = issues_of(directory)
+    assert (issue.code, issue.file, issue.line) == (code, "dialogues/main.yaml", line), str(issue)
+
+
+def test_an_entry_point_is_declared_once(tmp_path: Path) -> None:
+    """Two trees may not both declare the same entry point."""
+    other = MINIMAL_MAIN.replace("id: main", "id: other").replace(
+        "{home: home, help: help}", "{help: help}"
+    )
+    issues = issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "other.yaml": other}))
+    [issue] = [i for i in issues if i.code is IssueCode.DUPLICATE_ID]
+    assert "entry point 'help'" in issue.message and issue.file == "dialogues/other.yaml"
+
+
 def test_duplicate_tree_ids(tmp_path: Path) -> None:
     """Two files may not declare the same tree id."""
     issues = issues_of(
@@ -219,7 +250,7 @@ def test_callback_payloads_must_fit(tmp_path: Path) -> None:
     """A language whose code cannot be carried in callback data is reported."""
     directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN})
     languages = (Language("en", "English"), Language("x" * 20, "Too long"))
-    issues = lint(load_content(directory, languages), TODAY)
+    issues = lint(load_content(directory, languages), TODAY, encodable=encodable)
     [issue] = issues
     assert issue.code is IssueCode.PAYLOAD_TOO_LONG and "x" * 20 in issue.message
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.core import texts
+from bot.core.builtins.language import POSITION as LANGUAGE_SCREEN
 from bot.core.codec import Callback, Op, encode
 from bot.core.effects import (
     AnswerTap,
@@ -21,7 +22,6 @@ from bot.core.effects import (
 )
 from bot.core.engine import Step, step
 from bot.core.events import Command, Event, FreeText, Resume, Start, Tap, TextKind, Unsupported
-from bot.core.screens import LANGUAGE_SCREEN
 from bot.core.state import Answer, ConversationState, Position
 from tests.fixture_content import CONTENT
 

@@ -29,7 +29,7 @@ def test_importing_the_engine_loads_no_io_library() -> None:
 def test_core_source_reads_no_clock() -> None:
     """No module in bot/core calls a clock or a random source."""
     offenders = []
-    for path in sorted(Path(CORE).glob("*.py")):
+    for path in sorted(Path(CORE).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)
@@ -48,5 +48,21 @@ def test_core_source_reads_no_clock() -> None:
                     f"{path.name}:{node.lineno} import {n}"
                     for n in names
                     if n.split(".")[0] in (*FORBIDDEN_MODULES, "random", "time", "secrets")
+                ]
+    assert offenders == []
+
+
+def test_content_imports_nothing_of_the_core() -> None:
+    """bot/content (models, loader, linter) stands below the core: it imports no bot.core."""
+    offenders = []
+    for path in sorted((PACKAGE_ROOT / "content").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.core"):
+                offenders.append(f"{path.name}:{node.lineno} {node.module}")
+            if isinstance(node, ast.Import):
+                offenders += [
+                    f"{path.name}:{node.lineno} {a.name}"
+                    for a in node.names
+                    if a.name.startswith("bot.core")
                 ]
     assert offenders == []

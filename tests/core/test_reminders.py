@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.content.bundle import Content
+from bot.core.builtins.reminders import POSITION as REMINDERS_SCREEN
 from bot.core.effects import SetReminder
 from bot.core.reminders import ReminderPlan, Streak, in_quiet_hours, next_reminder
-from bot.core.screens import REMINDERS_SCREEN
 from bot.service.messages import Reply
 from bot.testing.simulator import FIXED_NOW, CoreChat
 

@@ -9,12 +9,12 @@ import pytest
 
 from bot.content.bundle import Content
 from bot.core import texts
+from bot.core.builtins.region import POSITION as REGION_SCREEN
 from bot.core.codec import Callback, Op, encode
 from bot.core.effects import CountResourceViews, Notice, Show
 from bot.core.engine import step
 from bot.core.events import Located, SharedLocation, Tap
 from bot.core.places import emergency_number, located_place
-from bot.core.screens import REGION_SCREEN
 from bot.core.state import ConversationState, Position
 from bot.i18n.catalogs import Catalogs
 from bot.service.messages import Reply

@@ -6,10 +6,12 @@ import datetime as dt
 import gettext
 
 from bot.content.bundle import Content
+from bot.core.builtins.employee_id import POSITION as EMPLOYEE_ID_SCREEN
+from bot.core.builtins.join import POSITION as JOIN_SCREEN
 from bot.core.effects import Effect, JoinOrg, LeaveOrg, SetEmployeeId, Show
 from bot.core.engine import show, step
 from bot.core.events import Command, FreeText, JoinOffer, Tap, TextKind
-from bot.core.membership import EMPLOYEE_ID_SCREEN, JOIN_SCREEN, clean_employee_id
+from bot.core.membership import clean_employee_id
 from bot.core.state import ConversationState, OrgLink, Position
 from bot.service.render import Renderer
 from bot.testing.simulator import FIXED_NOW

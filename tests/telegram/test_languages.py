@@ -116,7 +116,7 @@ async def test_commands_and_descriptions_are_published_in_every_language(
     catalogs = Catalogs(settings.locales_dir)
     for code, telegram_code in [("es", "es"), ("zh_Hans", "zh"), ("ar", "ar")]:
         renderer = Renderer(catalogs.translator(code), code)
-        assert commands[telegram_code]["exit"] == renderer.say(texts.COMMANDS["exit"])
+        assert commands[telegram_code]["exit"] == renderer.say(texts.COMMAND_EXIT)
         assert commands[telegram_code]["exit"] != commands[""]["exit"]
     assert commands["ar"]["exit"].startswith("\u200f")
     shorts = {

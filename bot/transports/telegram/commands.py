@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core import texts
+from bot.core.commands import MENU
 from bot.i18n.catalogs import Catalogs
 from bot.service.render import Renderer
 from bot.transports.telegram.api import ChatApi
@@ -18,7 +19,7 @@ async def publish_menus(api: ChatApi, catalogs: Catalogs, default_locale: str) -
     published = []
     for code in catalogs.codes():
         renderer = Renderer(catalogs.translator(code), code)
-        commands = [(name, renderer.say(msg)) for name, msg in texts.COMMANDS.items()]
+        commands = [(name, renderer.say(msg)) for name, msg in MENU]
         language = None if code == default_locale else telegram_language(code)
         await api.set_commands(commands, language)
         await api.set_descriptions(

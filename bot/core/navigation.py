@@ -1,0 +1,150 @@
+"""Moving through the conversation: arrive somewhere, go back or home, follow a link, show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from bot.content.bundle import Content
+from bot.content.models import EndNode, QuizResultNode, ResourcesNode
+from bot.core.codec import Op
+from bot.core.course import completed, record_result
+from bot.core.effects import ClearChat, CountResourceViews, CourseCompleted, Effect, Notice, Show
+from bot.core.membership import course_of
+from bot.core.screens import resources_for, screen_for, summary
+from bot.core.state import ConversationState, Position
+
+if TYPE_CHECKING:
+    from bot.core.builtins.registry import Registry
+
+BUILTIN_TREE = "_"
+"""The tree of the screens Beacon draws itself (see bot/core/builtins)."""
+NAVIGATION_OPS = frozenset({Op.CHOOSE, Op.ANSWER, Op.NEXT, Op.BACK, Op.HOME, Op.EXIT})
+"""The ops of content navigation; every other op belongs to one built-in screen."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The outcome of one event: the new state and what to do."""
+
+    state: ConversationState
+    effects: tuple[Effect, ...]
+
+
+def builtins() -> Registry:
+    """Return the registry of built-in screens (imported here late: their modules use this one)."""
+    from bot.core.builtins.registry import REGISTRY
+
+    return REGISTRY
+
+
+def current(content: Content, state: ConversationState) -> Position:
+    """Return the state's position if it still exists in the content, else home."""
+    pos = state.at
+    if pos is None:
+        return content.entry("home")
+    if pos in builtins():
+        return pos
+    if content.node(pos.tree, pos.node) is None:
+        return content.entry("home")
+    return pos
+
+
+def arrive(
+    content: Content, state: ConversationState, to: Position, *, remember: bool = True
+) -> Step:
+    """Move to a position, bump the revision and show it (counting resources shown)."""
+    moved = state.moved(to, remember=remember)
+    screen = builtins().get(to)
+    if not (screen is not None and screen.keeps_queue) and to not in state.queue[:1]:
+        moved = replace(moved, queue=())
+    tree = content.trees.get(to.tree)
+    if tree is not None and tree.quiz is not None and to.node == tree.start:
+        moved = replace(moved, answers=tuple(a for a in moved.answers if a.tree != to.tree))
+    if tree is not None and isinstance(tree.nodes.get(to.node), QuizResultNode):
+        moved = record_result(content, moved, to.tree)
+    new = moved.bumped()
+    return Step(new, (*newly_completed(content, state, new), *show(content, new)))
+
+
+def newly_completed(
+    content: Content, before: ConversationState, after: ConversationState
+) -> tuple[Effect, ...]:
+    """Return a CourseCompleted for each course of the user's organizations that `after`
+    completes and `before` did not."""
+    out: list[Effect] = []
+    for course in dict.fromkeys(o.course for o in after.orgs):
+        found = course_of(content, course)
+        if found and completed(after, found[1]) and not completed(before, found[1]):
+            out.append(CourseCompleted(course))
+    return tuple(out)
+
+
+def show(content: Content, state: ConversationState) -> tuple[Effect, ...]:
+    """Return the effects that show the state's screen."""
+    effects: list[Effect] = [Show(screen_for(content, state))]
+    if state.at is not None and state.at not in builtins():
+        node = content.trees[state.at.tree].nodes[state.at.node]
+        if isinstance(node, ResourcesNode):
+            found = resources_for(content, state, node)
+            if found:
+                effects.append(CountResourceViews(tuple(r.id for r in found)))
+        if isinstance(node, EndNode) and node.summary:
+            line = summary(content, state)
+            if line is not None:
+                effects.append(Notice(line))
+    return tuple(effects)
+
+
+def go_home(content: Content, state: ConversationState) -> Step:
+    """Return to the main menu with an empty history."""
+    return arrive(content, replace(state, history=()), content.entry("home"), remember=False)
+
+
+def go_back(content: Content, state: ConversationState) -> Step:
+    """Return to the previous position that still exists, or home."""
+    history = list(state.history)
+    while history:
+        pos = history.pop()
+        if pos in builtins() or content.node(pos.tree, pos.node) is not None:
+            return arrive(content, replace(state, history=tuple(history)), pos, remember=False)
+    return go_home(content, state)
+
+
+def follow(content: Content, state: ConversationState, here: Position, ref: str) -> Step:
+    """Follow a content link: a node, `tree:node`, `@exit`, or a built-in screen `@name`."""
+    if ref == "@exit":
+        return exit_chat(state)
+    if ref.startswith("@"):
+        return arrive(content, state, Position(BUILTIN_TREE, ref[1:]))
+    return arrive(content, state, Position.parse(ref, here.tree))
+
+
+def exit_chat(state: ConversationState) -> Step:
+    """Clear the session and the chat; send nothing more."""
+    return Step(ConversationState(revision=state.revision + 1), (ClearChat(),))
+
+
+def redisplay(content: Content, state: ConversationState, *before: Effect) -> Step:
+    """Show the current screen again without changing the state (or going home if it is gone)."""
+    pos = current(content, state)
+    if pos != state.at:
+        step = arrive(content, state, pos, remember=False)
+        return Step(step.state, (*before, *step.effects))
+    return Step(state, (*before, *show(content, state)))
+
+
+def opener(position: Position) -> OpenScreen:
+    """Return a command action that opens a screen."""
+    return OpenScreen(position)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenScreen:
+    """A command action that opens one position."""
+
+    position: Position
+
+    def __call__(self, content: Content, state: ConversationState) -> Step:
+        """Open the position."""
+        return arrive(content, state, self.position)
