@@ -1,7 +1,7 @@
 """The organization tables on SQLite or PostgreSQL: set-up (CLI), join codes, admins, figures.
 
 The hot path (joining, leaving, completing) is written by the stores with the rest of an
-update (`bot/orgs/writes.py`); this class serves everything else.
+update (`bot/storage/statements.py`); this class serves everything else.
 """
 
 from __future__ import annotations

@@ -18,11 +18,15 @@ from bot.core.effects import (
     AdminReport,
     CheckCertificate,
     CountResourceViews,
+    CourseCompleted,
     Effect,
     ForgetUser,
     IssueCertificate,
+    JoinOrg,
+    LeaveOrg,
     Msg,
     SaveAnswer,
+    SetEmployeeId,
     SetLocale,
     SetReminder,
 )
@@ -30,7 +34,6 @@ from bot.core.events import Event, SharedLocation, Start
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs, negotiate
 from bot.logs import event
-from bot.orgs.writes import org_writes
 from bot.service.certificates import Certificates
 from bot.service.locate import Locator, OfflineLocator
 from bot.service.messages import EraseChat, Inbound, Outbound, Reply, TapAnswer
@@ -48,6 +51,7 @@ from bot.service.ports import (
     Clock,
     ConversationStore,
     Loaded,
+    OrgWrites,
     QuizAnswerRow,
     ReminderRow,
     StateConflict,
@@ -69,6 +73,27 @@ class Handled:
 
     step: engine.Step
     locale: str | None
+
+
+def org_writes(effects: Iterable[Effect]) -> OrgWrites | None:
+    """Return the membership changes among a step's effects, or None when there are none."""
+    joins: list[JoinOrg] = []
+    ids: list[SetEmployeeId] = []
+    done: list[str] = []
+    leaves: list[int] = []
+    for effect in effects:
+        match effect:
+            case JoinOrg():
+                joins.append(effect)
+            case SetEmployeeId():
+                ids.append(effect)
+            case CourseCompleted(course):
+                done.append(course)
+            case LeaveOrg(org_id):
+                leaves.append(org_id)
+    if not (joins or ids or done or leaves):
+        return None
+    return OrgWrites(tuple(joins), tuple(ids), tuple(done), tuple(leaves))
 
 
 def writes_for(

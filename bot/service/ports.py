@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from bot.orgs.writes import OrgWrites
+from bot.core.effects import JoinOrg, SetEmployeeId
 
 R = TypeVar("R")
 
@@ -80,6 +80,17 @@ class OutboxRow:
     sent: int = 0
     attempts: int = 0
     created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrgWrites:
+    """What one update changes in memberships."""
+
+    joins: tuple[JoinOrg, ...] = ()
+    employee_ids: tuple[SetEmployeeId, ...] = ()
+    completed: tuple[str, ...] = ()
+    """Courses just completed: memberships counting them record the time (once)."""
+    leaves: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
