@@ -124,6 +124,11 @@ def both(make: Callable[[Any], ClauseElement]) -> Dialects:
     )
 
 
+def upsert_insert(dialect: str) -> Callable[[Any], Any]:
+    """Return the insert construct with ON CONFLICT of a dialect ("sqlite" or "postgresql")."""
+    return sqlite_insert if dialect == "sqlite" else postgres_insert
+
+
 def value(name: str, like: Any) -> Any:
     """Return a named value of the type of the column `like`."""
     return bindparam(name, type_=like.type)
