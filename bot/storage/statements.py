@@ -108,12 +108,11 @@ def compiled(construct: ClauseElement, dialect: Any) -> Statement:
 
 @dataclass(frozen=True, slots=True)
 class Dialects:
-    """One statement for both drivers; a batched one takes arrays on PostgreSQL (one round trip)
-    and runs once per row on SQLite."""
+    """One statement for both drivers. A batched step's PostgreSQL form takes each row value as
+    an array (one round trip); its SQLite form runs once per row."""
 
     sqlite: Statement
     postgres: Statement
-    batched: bool = False
 
 
 def both(make: Callable[[Any], ClauseElement]) -> Dialects:
@@ -138,6 +137,7 @@ def value(name: str, like: Any) -> Any:
 
 
 def _claim(insert: Any) -> Any:
+    """Claim an update's key; a second claim changes nothing."""
     return (
         insert(PROCESSED)
         .values(
@@ -149,6 +149,7 @@ def _claim(insert: Any) -> Any:
 
 
 def _upsert_user(insert: Any) -> Any:
+    """Add or touch the user of a keyed id (seen now, reachable); return its id and locale."""
     upsert = insert(USERS).values(
         user_key=value("user_key", USERS.c.user_key),
         created_at=value("now", USERS.c.created_at),
@@ -271,7 +272,6 @@ def _count_views() -> Any:
 COUNT_VIEWS = Dialects(
     compiled(_count_view(sqlite_insert), SQLITE_DIALECT),
     compiled(_count_views(), POSTGRES_DIALECT),
-    batched=True,
 )
 """Count a view of each resource (batched: one row per resource)."""
 
@@ -315,7 +315,6 @@ def _count_campaigns() -> Any:
 COUNT_CAMPAIGNS = Dialects(
     compiled(_count_campaign(sqlite_insert), SQLITE_DIALECT),
     compiled(_count_campaigns(), POSTGRES_DIALECT),
-    batched=True,
 )
 """Add to registered campaigns' metrics for the day; an unregistered campaign counts nothing."""
 MARK_START = both(
@@ -335,6 +334,7 @@ DROP_REMINDER = both(lambda _: delete(REMINDERS).where(REMINDERS.c.user_id == bi
 
 
 def _upsert_reminder(insert: Any) -> Any:
+    """Set the user's reminder (chat, plan, next time, language), replacing one there."""
     add = insert(REMINDERS).values(
         user_id=bindparam("user"),
         chat=bindparam("chat"),
