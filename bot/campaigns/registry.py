@@ -9,11 +9,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns.counting import METRICS
-from bot.storage.tables import metadata
+from bot.storage.tables import Campaign, CampaignCount, table
 from bot.storage.timestamps import as_utc
 
-CAMPAIGNS = metadata.tables["campaigns"]
-COUNTS = metadata.tables["campaign_counts"]
+CAMPAIGNS = table(Campaign)
+COUNTS = table(CampaignCount)
 
 
 class CampaignConflict(Exception):

@@ -1,7 +1,7 @@
 """The organization tables on SQLite or PostgreSQL: set-up (CLI), join codes, admins, figures.
 
 The hot path (joining, leaving, completing) is written by the stores with the rest of an
-update (`bot/orgs/writes.py`); this class serves everything else.
+update (`bot/storage/statements.py`); this class serves everything else.
 """
 
 from __future__ import annotations
@@ -10,19 +10,36 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.events import JoinOffer
 from bot.orgs.codes import new_join_code, read_join_code
 from bot.orgs.stats import Department, Member, Organization
-from bot.storage.timestamps import as_utc, stored_time
+from bot.storage import tables
+from bot.storage.statements import upsert_insert
+from bot.storage.timestamps import as_utc
 from bot.storage.trouble import translated
 
-ORG_COLUMNS = (
-    "id, name, headcount, target_percent, course, refresher_days, onboarding_days, asks_employee_id"
-)
+ORGANIZATIONS = tables.table(tables.Organization)
+DEPARTMENTS = tables.table(tables.Department)
+ADMINS = tables.table(tables.OrgAdmin)
+MEMBERSHIPS = tables.table(tables.Membership)
+CERTIFICATES = tables.table(tables.Certificate)
+ORG_COLUMNS = [
+    ORGANIZATIONS.c[name]
+    for name in (
+        "id",
+        "name",
+        "headcount",
+        "target_percent",
+        "course",
+        "refresher_days",
+        "onboarding_days",
+        "asks_employee_id",
+    )
+]
 CODE_ATTEMPTS = 5
 
 
@@ -48,36 +65,47 @@ def _organization(row: tuple[object, ...]) -> Organization:
 class OrgDirectory:
     """Organizations, departments, admins and members, through the app's database engine."""
 
-    FIND = text(f"SELECT {ORG_COLUMNS} FROM organizations WHERE name = :name")
-    CREATE = text(
-        "INSERT INTO organizations (name, headcount, target_percent, course, refresher_days, "
-        "onboarding_days, asks_employee_id, created_at) VALUES (:name, :headcount, :target, "
-        ":course, :refresher, :onboarding, :asks, :now) RETURNING id"
+    FIND = select(*ORG_COLUMNS).where(ORGANIZATIONS.c.name == bindparam("name"))
+    CREATE = insert(ORGANIZATIONS).returning(ORGANIZATIONS.c.id)
+    ADD_DEPARTMENT = insert(DEPARTMENTS).returning(DEPARTMENTS.c.id)
+    DEPARTMENTS_OF = (
+        select(DEPARTMENTS.c.id, DEPARTMENTS.c.name, DEPARTMENTS.c.join_code)
+        .where(DEPARTMENTS.c.organization_id == bindparam("org"))
+        .order_by(DEPARTMENTS.c.name)
     )
-    ADD_DEPARTMENT = text(
-        "INSERT INTO departments (organization_id, name, join_code) "
-        "VALUES (:org, :name, :code) RETURNING id"
+    ADMIN_OF = (
+        select(*ORG_COLUMNS)
+        .join(ADMINS, ADMINS.c.organization_id == ORGANIZATIONS.c.id)
+        .where(ADMINS.c.user_key == bindparam("key"))
+        .order_by(ORGANIZATIONS.c.name)
     )
-    DEPARTMENTS = text(
-        "SELECT id, name, join_code FROM departments WHERE organization_id = :org ORDER BY name"
+    OFFER = (
+        select(
+            ORGANIZATIONS.c.id,
+            ORGANIZATIONS.c.name,
+            DEPARTMENTS.c.id,
+            DEPARTMENTS.c.name,
+            ORGANIZATIONS.c.asks_employee_id,
+            ORGANIZATIONS.c.course,
+        )
+        .join_from(DEPARTMENTS, ORGANIZATIONS, ORGANIZATIONS.c.id == DEPARTMENTS.c.organization_id)
+        .where(DEPARTMENTS.c.join_code == bindparam("code"))
     )
-    ADD_ADMIN = text(
-        "INSERT INTO org_admins (organization_id, user_key) VALUES (:org, :key) "
-        "ON CONFLICT (organization_id, user_key) DO NOTHING"
-    )
-    ADMIN_OF = text(
-        f"SELECT {', '.join('o.' + c for c in ORG_COLUMNS.split(', '))} FROM organizations o "
-        "JOIN org_admins a ON a.organization_id = o.id WHERE a.user_key = :key ORDER BY o.name"
-    )
-    OFFER = text(
-        "SELECT o.id, o.name, d.id, d.name, o.asks_employee_id, o.course FROM departments d "
-        "JOIN organizations o ON o.id = d.organization_id WHERE d.join_code = :code"
-    )
-    MEMBERS = text(
-        "SELECT m.department_id, m.joined_at, m.completed_at, m.employee_id, c.id "
-        "FROM memberships m JOIN organizations o ON o.id = m.organization_id "
-        "LEFT JOIN certificates c ON c.user_id = m.user_id AND c.course = o.course "
-        "WHERE m.organization_id = :org"
+    MEMBERS = (
+        select(
+            MEMBERSHIPS.c.department_id,
+            MEMBERSHIPS.c.joined_at,
+            MEMBERSHIPS.c.completed_at,
+            MEMBERSHIPS.c.employee_id,
+            CERTIFICATES.c.id,
+        )
+        .join_from(MEMBERSHIPS, ORGANIZATIONS, ORGANIZATIONS.c.id == MEMBERSHIPS.c.organization_id)
+        .outerjoin(
+            CERTIFICATES,
+            (CERTIFICATES.c.user_id == MEMBERSHIPS.c.user_id)
+            & (CERTIFICATES.c.course == ORGANIZATIONS.c.course),
+        )
+        .where(MEMBERSHIPS.c.organization_id == bindparam("org"))
     )
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -102,12 +130,12 @@ class OrgDirectory:
         values = {
             "name": org.name,
             "headcount": org.headcount,
-            "target": org.target_percent,
+            "target_percent": org.target_percent,
             "course": org.course,
-            "refresher": org.refresher_days,
-            "onboarding": org.onboarding_days,
-            "asks": org.asks_employee_id,
-            "now": stored_time(self.engine, now),
+            "refresher_days": org.refresher_days,
+            "onboarding_days": org.onboarding_days,
+            "asks_employee_id": org.asks_employee_id,
+            "created_at": now.astimezone(dt.UTC),
         }
         try:
             async with self.engine.begin() as connection:
@@ -125,7 +153,7 @@ class OrgDirectory:
             raise OrgError(f"{org.name!r} already has a department named {name!r}")
         for _attempt in range(CODE_ATTEMPTS):
             code = make_code()
-            values = {"org": org.id, "name": name, "code": code}
+            values = {"organization_id": org.id, "name": name, "join_code": code}
             try:
                 async with self.engine.begin() as connection:
                     new_id = (await connection.execute(self.ADD_DEPARTMENT, values)).scalar_one()
@@ -137,14 +165,15 @@ class OrgDirectory:
     async def departments(self, org_id: int) -> list[Department]:
         """Return an organization's departments, by name."""
         async with self.engine.connect() as connection:
-            rows = (await connection.execute(self.DEPARTMENTS, {"org": org_id})).all()
+            rows = (await connection.execute(self.DEPARTMENTS_OF, {"org": org_id})).all()
         return [Department(int(i), str(n), str(c)) for i, n, c in rows]
 
     async def add_admin(self, org_name: str, user_key: str) -> Organization:
         """Let the account with this keyed id see the organization's figures."""
         org = await self.get(org_name)
         async with self.engine.begin() as connection:
-            await connection.execute(self.ADD_ADMIN, {"org": org.id, "key": user_key})
+            add = upsert_insert(self.engine.dialect.name)(ADMINS).on_conflict_do_nothing()
+            await connection.execute(add, {"organization_id": org.id, "user_key": user_key})
         return org
 
     async def admin_of(self, user_key: str) -> list[Organization]:

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service.certificates import IssuedCertificate
-from bot.storage.timestamps import as_utc, stored_time
+from bot.storage.statements import upsert_insert
+from bot.storage.tables import Certificate, User, table
+from bot.storage.timestamps import as_utc
+
+CERTIFICATES = table(Certificate)
+USERS = table(User)
 
 
 class CertificateTable:
     """The certificates table, on SQLite or PostgreSQL (one certificate per user and course)."""
 
-    ISSUE = text(
-        "INSERT INTO certificates (user_id, course, name, language, issued_at) "
-        "SELECT id, :course, :name, :language, :now FROM users WHERE user_key = :user "
-        "ON CONFLICT (user_id, course) DO UPDATE SET name = excluded.name, "
-        "language = excluded.language RETURNING id, issued_at"
-    )
-    FIND = text("SELECT id, course, name, language, issued_at FROM certificates WHERE id = :id")
+    FIND = select(
+        CERTIFICATES.c.id,
+        CERTIFICATES.c.course,
+        CERTIFICATES.c.name,
+        CERTIFICATES.c.language,
+        CERTIFICATES.c.issued_at,
+    ).where(CERTIFICATES.c.id == bindparam("id"))
 
     def __init__(self, engine: AsyncEngine) -> None:
         """Use the app's database engine."""
@@ -30,15 +35,22 @@ class CertificateTable:
         self, user_key: str, course: str, name: str, language: str, now: dt.datetime
     ) -> IssuedCertificate:
         """Store (or rename) the user's certificate for a course; return it with its serial."""
-        values = {
-            "user": user_key,
-            "course": course,
-            "name": name or None,
-            "language": language,
-            "now": stored_time(self.engine, now),
-        }
+        rows = select(
+            USERS.c.id,
+            literal(course, CERTIFICATES.c.course.type),
+            literal(name or None, CERTIFICATES.c.name.type),
+            literal(language, CERTIFICATES.c.language.type),
+            literal(now.astimezone(dt.UTC), CERTIFICATES.c.issued_at.type),
+        ).where(USERS.c.user_key == user_key)
+        add = upsert_insert(self.engine.dialect.name)(CERTIFICATES).from_select(
+            ["user_id", "course", "name", "language", "issued_at"], rows
+        )
+        issue = add.on_conflict_do_update(
+            index_elements=[CERTIFICATES.c.user_id, CERTIFICATES.c.course],
+            set_={"name": add.excluded.name, "language": add.excluded.language},
+        ).returning(CERTIFICATES.c.id, CERTIFICATES.c.issued_at)
         async with self.engine.begin() as connection:
-            serial, issued_at = (await connection.execute(self.ISSUE, values)).one()
+            serial, issued_at = (await connection.execute(issue)).one()
         return IssuedCertificate(int(serial), course, name or None, language, as_utc(issued_at))
 
     async def find(self, serial: int) -> IssuedCertificate | None:

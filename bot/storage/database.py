@@ -26,7 +26,7 @@ from bot.logs import event as log_event
 from bot.service.ports import ConversationStore
 from bot.storage.postgres_store import PostgresStore
 from bot.storage.sqlite_store import SqliteStore, sqlite_path
-from bot.storage.tables import metadata
+from bot.storage.tables import BeaconMeta, User, table
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 log = logging.getLogger("beacon.storage")
@@ -104,7 +104,7 @@ async def open_store(url: str, search_path: str | None = None) -> ConversationSt
 
 async def stored_fingerprint(engine: AsyncEngine) -> str | None:
     """Return the fingerprint of the user-key secret the database was made with, if recorded."""
-    meta = metadata.tables["beacon_meta"]
+    meta = table(BeaconMeta)
     with startup_errors(engine.url):
         async with engine.connect() as connection:
             found = await connection.scalar(
@@ -115,7 +115,7 @@ async def stored_fingerprint(engine: AsyncEngine) -> str | None:
 
 async def keep_fingerprint(engine: AsyncEngine, fingerprint: str) -> str:
     """Record the fingerprint unless one is there already; return the one the database keeps."""
-    meta = metadata.tables["beacon_meta"]
+    meta = table(BeaconMeta)
     with startup_errors(engine.url), suppress(IntegrityError):  # another process was first
         async with engine.begin() as connection:
             await connection.execute(insert(meta).values(key=FINGERPRINT_KEY, value=fingerprint))
@@ -126,7 +126,7 @@ async def keep_fingerprint(engine: AsyncEngine, fingerprint: str) -> str:
 
 async def holds_users(engine: AsyncEngine) -> bool:
     """Say whether anyone is stored yet (a database from before fingerprints may be in use)."""
-    users = metadata.tables["users"]
+    users = table(User)
     with startup_errors(engine.url):
         async with engine.connect() as connection:
             count = await connection.scalar(select(func.count()).select_from(users))

@@ -6,17 +6,19 @@ import datetime as dt
 import logging
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, delete
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.logs import event
 from bot.service.ports import Clock
 from bot.service.user_keys import UserKeyer
+from bot.storage.tables import ExitMessage, table
 from bot.storage.timestamps import as_utc
 from bot.storage.trouble import translated
 
 log = logging.getLogger("beacon.storage")
+EXIT_MESSAGES = table(ExitMessage)
 DELETE_WINDOW = dt.timedelta(hours=48)
 """Telegram lets a bot delete both sides of a private chat for 48 hours after a message."""
 
@@ -35,7 +37,11 @@ class ExitMessageWriter(Protocol):
 class SqlMessageLog:
     """Exit's message ids on SQLite or PostgreSQL, under the chat's keyed hash, never its id."""
 
-    TAKE = text("DELETE FROM exit_messages WHERE chat_key = :chat RETURNING message_id, sent_at")
+    TAKE = (
+        delete(EXIT_MESSAGES)
+        .where(EXIT_MESSAGES.c.chat_key == bindparam("chat"))
+        .returning(EXIT_MESSAGES.c.message_id, EXIT_MESSAGES.c.sent_at)
+    )
 
     def __init__(
         self,

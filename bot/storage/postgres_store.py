@@ -8,68 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
 
-from bot.orgs.writes import FORGET_ORG_ADMIN_PG, write_postgres
-from bot.service.ports import Applied, Decide, Loaded, OutboxRow, R, StateConflict, Writes
-from bot.storage.tables import VIEW_SHARDS
+from bot.service.ports import Applied, Decide, Loaded, OutboxRow, R, Writes
+from bot.storage.statements import (
+    DUE_OUTBOX,
+    INSERT_OUTBOX,
+    LOAD,
+    OUTBOX_DONE,
+    OUTBOX_PROGRESS,
+    OUTBOX_RETRY,
+    RECORD_EXIT_MESSAGE,
+    SET_ACTIVE,
+    Dialects,
+    Step,
+    update_steps,
+)
 from bot.storage.trouble import translated
 
-LOAD = """
-WITH claimed AS (
-    INSERT INTO processed_updates (update_key, processed_at)
-    SELECT $1::varchar, $2::timestamptz WHERE $1::varchar IS NOT NULL
-    ON CONFLICT (update_key) DO NOTHING
-    RETURNING 1
-), person AS (
-    INSERT INTO users (user_key, created_at, last_seen_at, active)
-    VALUES ($3, $2, $2, true)
-    ON CONFLICT (user_key) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at, active = true
-    RETURNING id, locale
-)
-SELECT (SELECT count(*) FROM claimed) AS claimed, person.id, person.locale,
-       conversations.state::text AS state, conversations.revision
-FROM person LEFT JOIN conversations ON conversations.user_id = person.id
-"""
-INSERT_STATE = """
-INSERT INTO conversations (user_id, revision, state, updated_at) VALUES ($1, $2, $3::json, $4)
-ON CONFLICT (user_id) DO NOTHING
-"""
-UPDATE_STATE = """
-UPDATE conversations SET revision = $2, state = $3::json, updated_at = $4
-WHERE user_id = $1 AND revision = $5
-"""
-INSERT_ANSWER = """
-INSERT INTO quiz_answers (user_id, tree, node, option, correct, answered_at)
-VALUES ($1, $2, $3, $4, $5, $6)
-"""
-COUNT_VIEWS = """
-INSERT INTO resource_view_counts (resource_id, day, shard, views)
-SELECT unnest($1::varchar[]), $2::date, $3::int, 1
-ON CONFLICT (resource_id, day, shard) DO UPDATE SET views = resource_view_counts.views + 1
-"""
-COUNT_CAMPAIGNS = """
-INSERT INTO campaign_counts (campaign, metric, day, count)
-SELECT campaigns.name, counted.metric, $4::date, counted.amount
-FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS counted(campaign, metric, amount)
-JOIN campaigns ON campaigns.name = counted.campaign
-ON CONFLICT (campaign, metric, day) DO UPDATE SET count = campaign_counts.count + EXCLUDED.count
-"""
-"""Add to registered campaigns' metrics for the day; an unregistered campaign counts nothing."""
-MARK_START = (
-    "INSERT INTO campaign_starts (marker, day) VALUES ($1, $2) ON CONFLICT (marker) DO NOTHING"
-)
-"""A person's start of a campaign today, kept as a keyed marker: a second one counts nothing."""
-INSERT_OUTBOX = """
-INSERT INTO outbox (platform, payload, sent, attempts, created_at, next_at)
-VALUES ($1, $2, 0, 0, $3, $4) RETURNING id
-"""
-DUE_OUTBOX = """
-SELECT id, platform, payload, sent, attempts, created_at, next_at FROM outbox
-WHERE platform = $1 AND ($2::timestamptz IS NULL OR next_at <= $2) ORDER BY id LIMIT $3
-"""
 MARKS = {"synchronous_commit": "off"}
 """Delivery marks commit without waiting for the disk: a server crash may repeat a message
 (never lose one), and marking costs one round trip."""
@@ -79,80 +38,43 @@ class _Duplicate(Exception):
     """The update was already handled: roll back and report None."""
 
 
+def sql(statement: Dialects, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Return a generated statement's PostgreSQL text followed by its values in order."""
+    return (statement.postgres.sql, *statement.postgres.args(values))
+
+
 def asyncpg_dsn(url: str) -> str:
     """Return a `postgresql+asyncpg://` URL as a plain `postgresql://` DSN for asyncpg."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-FORGET_CERTIFICATE_NAMES = "UPDATE certificates SET name = NULL, user_id = NULL WHERE user_id = $1"
-FORGET_EXIT_MESSAGES = (
-    "DELETE FROM exit_messages WHERE chat_key = (SELECT user_key FROM users WHERE id = $1)"
-)
-RECORD_EXIT_MESSAGE = (
-    "INSERT INTO exit_messages (chat_key, message_id, sent_at) "
-    "SELECT user_key, $2, $3 FROM users WHERE user_key = $1 "
-    "ON CONFLICT (chat_key, message_id) DO NOTHING"
-)
-UPSERT_REMINDER = (
-    "INSERT INTO reminders (user_id, chat, plan, next_at, language) "
-    "VALUES ($1, $2, $3::json, $4, $5) "
-    "ON CONFLICT (user_id) DO UPDATE SET chat = excluded.chat, plan = excluded.plan, "
-    "next_at = excluded.next_at, language = excluded.language"
-)
 
 
 async def write(
     connection: asyncpg.Connection, user_id: int, loaded: Loaded, writes: Writes, now: dt.datetime
 ) -> None:
     """Apply an update's writes; raise StateConflict when the revision moved on."""
-    if writes.forget:
-        await connection.execute(FORGET_CERTIFICATE_NAMES, user_id)
-        await connection.execute(FORGET_EXIT_MESSAGES, user_id)
-        await connection.execute(FORGET_ORG_ADMIN_PG, user_id)
-        await connection.execute("DELETE FROM users WHERE id = $1", user_id)
+    steps = update_steps(user_id, loaded, writes, now, now.date(), identity)
+    try:
+        step = next(steps)
+        while True:
+            step = steps.send(await run(connection, step))
+    except StopIteration:
         return
-    if writes.state is not None:
-        state = json.dumps(writes.state, separators=(",", ":"))
-        if loaded.revision is None:
-            status = await connection.execute(INSERT_STATE, user_id, writes.revision, state, now)
-        else:
-            status = await connection.execute(
-                UPDATE_STATE, user_id, writes.revision, state, now, loaded.revision
-            )
-        if not status.endswith(" 1"):
-            raise StateConflict
-    for a in writes.answers:
-        await connection.execute(INSERT_ANSWER, user_id, a.tree, a.node, a.option, a.correct, now)
-    if writes.views:
-        shard = user_id % VIEW_SHARDS
-        await connection.execute(COUNT_VIEWS, list(writes.views), now.date(), shard)
-    counts = [
-        c
-        for c in writes.campaign_counts
-        if c.once is None
-        or (await connection.execute(MARK_START, c.once, now.date())).endswith(" 1")
-    ]
-    if counts:
-        await connection.execute(
-            COUNT_CAMPAIGNS,
-            [c.campaign for c in counts],
-            [c.metric for c in counts],
-            [c.amount for c in counts],
-            now.date(),
-        )
-    if writes.locale is not None:
-        await connection.execute(
-            "UPDATE users SET locale = $1 WHERE id = $2", writes.locale, user_id
-        )
-    if writes.drop_reminder:
-        await connection.execute("DELETE FROM reminders WHERE user_id = $1", user_id)
-    if writes.reminder is not None:
-        row = writes.reminder
-        plan = json.dumps(row.plan)
-        await connection.execute(
-            UPSERT_REMINDER, user_id, row.chat, plan, row.next_at, row.language
-        )
-    await write_postgres(connection, user_id, writes.orgs, now)
+
+
+async def run(connection: asyncpg.Connection, step: Step) -> int:
+    """Run one step (a batched one in one round trip, its rows as arrays); return how many rows
+    it changed."""
+    statement = step.statement.postgres
+    values = step.values
+    if step.rows:
+        values = {**values, **{name: [row[name] for row in step.rows] for name in step.rows[0]}}
+    status = await connection.execute(statement.sql, *statement.args(values))
+    return int(status.rsplit(" ", 1)[-1])
+
+
+def identity(moment: dt.datetime) -> dt.datetime:
+    """Return a time as asyncpg takes it (as it is)."""
+    return moment
 
 
 class PostgresStore:
@@ -198,7 +120,8 @@ class PostgresStore:
         decide: Decide[R],
     ) -> Applied[R]:
         """The unit of work inside an open transaction."""
-        row = await connection.fetchrow(LOAD, update_key, now, user_key)
+        values = {"update_key": update_key, "now": now, "user_key": user_key}
+        row = await connection.fetchrow(LOAD.sql, *LOAD.args(values))
         if update_key is not None and row["claimed"] == 0:
             raise _Duplicate
         state = json.loads(row["state"]) if row["state"] is not None else None
@@ -207,56 +130,64 @@ class PostgresStore:
         outbox_id = None
         if writes.outbox is not None:
             entry = writes.outbox
-            outbox_id = await connection.fetchval(
-                INSERT_OUTBOX, entry.platform, entry.payload, now, entry.next_at
-            )
+            values = {
+                "platform": entry.platform,
+                "payload": entry.payload,
+                "now": now,
+                "next_at": entry.next_at,
+            }
+            outbox_id = await connection.fetchval(*sql(INSERT_OUTBOX, values))
         await write(connection, row["id"], loaded, writes, now)
         return Applied(result, outbox_id)
 
     async def set_active(self, user_key: str, active: bool) -> None:
         """Mark a known user as reachable or not."""
         async with translated():
-            await self.pool.execute(
-                "UPDATE users SET active = $1 WHERE user_key = $2", active, user_key
-            )
+            await self.pool.execute(*sql(SET_ACTIVE, {"active": active, "user_key": user_key}))
 
     async def outbox_due(
         self, platform: str, now: dt.datetime | None, limit: int
     ) -> list[OutboxRow]:
         """Return up to `limit` entries of a platform due at `now` (all when None), oldest first."""
         async with translated():
-            rows = await self.pool.fetch(DUE_OUTBOX, platform, now, limit)
+            values = {"platform": platform, "due": now, "limit": limit}
+            rows = await self.pool.fetch(*sql(DUE_OUTBOX, values))
         return [
             OutboxRow(
-                r["platform"], r["payload"], r["next_at"], r["id"], r["sent"], r["attempts"],
+                r["platform"],
+                r["payload"],
+                r["next_at"],
+                r["id"],
+                r["sent"],
+                r["attempts"],
                 r["created_at"],
             )
             for r in rows
-        ]  # fmt: skip
+        ]
 
     async def outbox_progress(self, entry_id: int, sent: int) -> None:
         """Record how many of an entry's messages went out."""
-        await self._mark("UPDATE outbox SET sent = $2 WHERE id = $1", entry_id, sent)
+        await self._mark(OUTBOX_PROGRESS, {"id": entry_id, "sent": sent})
 
     async def outbox_done(self, entry_id: int) -> None:
         """Remove an entry."""
-        await self._mark("DELETE FROM outbox WHERE id = $1", entry_id)
+        await self._mark(OUTBOX_DONE, {"id": entry_id})
 
     async def outbox_retry(self, entry_id: int, attempts: int, next_at: dt.datetime) -> None:
         """Count a failed delivery and leave the entry until `next_at`."""
-        sql = "UPDATE outbox SET attempts = $2, next_at = $3 WHERE id = $1"
-        await self._mark(sql, entry_id, attempts, next_at)
+        await self._mark(OUTBOX_RETRY, {"id": entry_id, "attempts": attempts, "next_at": next_at})
 
-    async def _mark(self, sql: str, *values: object) -> None:
+    async def _mark(self, statement: Dialects, values: dict[str, Any]) -> None:
         """Run one outbox statement on the marks pool."""
         async with translated():
-            await self.marks.execute(sql, *values)
+            await self.marks.execute(*sql(statement, values))
 
     async def record_exit_message(
         self, chat_key: str, message_id: int, sent_at: dt.datetime
     ) -> None:
         """Keep a message id for exit under a chat key, only while the key is a stored user's."""
-        await self.pool.execute(RECORD_EXIT_MESSAGE, chat_key, message_id, sent_at)
+        values = {"chat_key": chat_key, "message_id": message_id, "sent_at": sent_at}
+        await self.pool.execute(*sql(RECORD_EXIT_MESSAGE, values))
 
     async def close(self) -> None:
         """Close the pools."""

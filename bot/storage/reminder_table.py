@@ -4,33 +4,51 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service.reminders import DueReminder
-from bot.storage.timestamps import as_utc, stored_time
+from bot.storage.tables import Reminder, User, table
+from bot.storage.timestamps import as_utc
+
+REMINDERS = table(Reminder)
+USERS = table(User)
 
 
 class SqlReminderTable:
     """The reminders table, on SQLite or PostgreSQL through SQLAlchemy."""
 
-    DUE = text(
-        "SELECT r.user_id, r.chat, r.plan, r.next_at, u.locale, r.language FROM reminders r "
-        "JOIN users u ON u.id = r.user_id WHERE r.next_at <= :now "
-        "ORDER BY r.next_at LIMIT :limit"
+    DUE = (
+        select(
+            REMINDERS.c.user_id,
+            REMINDERS.c.chat,
+            REMINDERS.c.plan,
+            REMINDERS.c.next_at,
+            USERS.c.locale,
+            REMINDERS.c.language,
+        )
+        .join_from(REMINDERS, USERS, USERS.c.id == REMINDERS.c.user_id)
+        .where(REMINDERS.c.next_at <= bindparam("now"))
+        .order_by(REMINDERS.c.next_at)
+        .limit(bindparam("limit"))
     )
-    MOVE = text("UPDATE reminders SET next_at = :next WHERE user_id = :user AND next_at = :was")
-    DROP = text("DELETE FROM reminders WHERE user_id = :user AND next_at = :was")
+    MOVE = (
+        update(REMINDERS)
+        .values(next_at=bindparam("next"))
+        .where(REMINDERS.c.user_id == bindparam("user"), REMINDERS.c.next_at == bindparam("was"))
+    )
+    DROP = delete(REMINDERS).where(
+        REMINDERS.c.user_id == bindparam("user"), REMINDERS.c.next_at == bindparam("was")
+    )
 
     def __init__(self, engine: AsyncEngine) -> None:
         """Use the app's database engine."""
         self.engine = engine
 
-    def stamp(self, moment: dt.datetime) -> Any:
-        """Return a time as the database stores it."""
-        return stored_time(self.engine, moment)
+    def stamp(self, moment: dt.datetime) -> dt.datetime:
+        """Return a time in UTC, as the tables' typed columns take it."""
+        return moment.astimezone(dt.UTC)
 
     async def due(self, now: dt.datetime, limit: int) -> list[DueReminder]:
         """Return up to `limit` reminders due at `now`, earliest first."""

@@ -6,15 +6,34 @@ could deliver."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import Executable, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service.ports import Clock
 from bot.storage.exit_message_table import DELETE_WINDOW
-from bot.storage.timestamps import stored_time
+from bot.storage.tables import (
+    CampaignStart,
+    Certificate,
+    ExitMessage,
+    OrgAdmin,
+    OutboxEntry,
+    ProcessedUpdate,
+    User,
+    table,
+)
 
+USER_TABLE = table(User)
+CERTIFICATES = table(Certificate)
+EXIT_TABLE = table(ExitMessage)
+ORG_ADMINS = table(OrgAdmin)
+STARTS = table(CampaignStart)
+OUTBOX_ENTRIES = table(OutboxEntry)
+PROCESSED = table(ProcessedUpdate)
+INACTIVE = USER_TABLE.c.last_seen_at < bindparam("cutoff")
+"""Users not seen since the cutoff."""
 UPDATE_IDS_KEPT = dt.timedelta(days=2)
 """Telegram keeps undelivered updates for 24 hours, so an id older than this cannot return."""
 
@@ -46,23 +65,22 @@ class RetentionJob:
     # An inactive user's conversation, answers, reminder and exit message ids go with them and
     # their certificate loses its name; aggregate counts stay.
 
-    UNNAME = text(
-        "UPDATE certificates SET name = NULL, user_id = NULL WHERE user_id IN "
-        "(SELECT id FROM users WHERE last_seen_at < :cutoff)"
+    UNNAME = (
+        update(CERTIFICATES)
+        .values(name=None, user_id=None)
+        .where(CERTIFICATES.c.user_id.in_(select(USER_TABLE.c.id).where(INACTIVE)))
     )
-    UNLOG = text(
-        "DELETE FROM exit_messages WHERE chat_key IN "
-        "(SELECT user_key FROM users WHERE last_seen_at < :cutoff)"
+    UNLOG = delete(EXIT_TABLE).where(
+        EXIT_TABLE.c.chat_key.in_(select(USER_TABLE.c.user_key).where(INACTIVE))
     )
-    UNADMIN = text(
-        "DELETE FROM org_admins WHERE user_key IN "
-        "(SELECT user_key FROM users WHERE last_seen_at < :cutoff)"
+    UNADMIN = delete(ORG_ADMINS).where(
+        ORG_ADMINS.c.user_key.in_(select(USER_TABLE.c.user_key).where(INACTIVE))
     )
-    MARKERS = text("DELETE FROM campaign_starts WHERE day < :today")
-    OUTBOX = text("DELETE FROM outbox WHERE created_at < :cutoff")
-    USERS = text("DELETE FROM users WHERE last_seen_at < :cutoff")
-    UPDATES = text("DELETE FROM processed_updates WHERE processed_at < :cutoff")
-    EXIT_MESSAGES = text("DELETE FROM exit_messages WHERE sent_at <= :cutoff")
+    MARKERS = delete(STARTS).where(STARTS.c.day < bindparam("today"))
+    OUTBOX = delete(OUTBOX_ENTRIES).where(OUTBOX_ENTRIES.c.created_at < bindparam("cutoff"))
+    USERS = delete(USER_TABLE).where(INACTIVE)
+    UPDATES = delete(PROCESSED).where(PROCESSED.c.processed_at < bindparam("cutoff"))
+    EXIT_MESSAGES = delete(EXIT_TABLE).where(EXIT_TABLE.c.sent_at <= bindparam("cutoff"))
 
     def __init__(self, engine: AsyncEngine, clock: Clock, days: int) -> None:
         """Purge users inactive for `days` days, on the app's database."""
@@ -70,9 +88,9 @@ class RetentionJob:
         self.clock = clock
         self.days = days
 
-    def stamp(self, moment: dt.datetime) -> object:
-        """Return a time as the database stores it."""
-        return stored_time(self.engine, moment)
+    def stamp(self, moment: dt.datetime) -> dt.datetime:
+        """Return a time in UTC, as the tables' typed columns take it."""
+        return moment.astimezone(dt.UTC)
 
     async def run_once(self) -> Purged:
         """Delete what is past its time; return the counts."""
@@ -82,16 +100,16 @@ class RetentionJob:
         messages = {"cutoff": self.stamp(now - DELETE_WINDOW)}
         async with self.engine.begin() as connection:
 
-            async def delete(statement: TextClause, values: dict[str, object]) -> int:
+            async def purge(statement: Executable, values: Mapping[str, object]) -> int:
                 """Run one deletion; return how many rows went."""
                 return int((await connection.execute(statement, values)).rowcount or 0)
 
             await connection.execute(self.UNNAME, users)
-            unlogged = await delete(self.UNLOG, users)
-            unadmin = await delete(self.UNADMIN, users)
-            gone = await delete(self.USERS, users)
-            old = await delete(self.UPDATES, updates)
-            expired = await delete(self.EXIT_MESSAGES, messages)
-            markers = await delete(self.MARKERS, {"today": now.date()})
-            outbox = await delete(self.OUTBOX, updates)
+            unlogged = await purge(self.UNLOG, users)
+            unadmin = await purge(self.UNADMIN, users)
+            gone = await purge(self.USERS, users)
+            old = await purge(self.UPDATES, updates)
+            expired = await purge(self.EXIT_MESSAGES, messages)
+            markers = await purge(self.MARKERS, {"today": now.date()})
+            outbox = await purge(self.OUTBOX, updates)
         return Purged(gone, old, unlogged + expired, unadmin, markers, outbox)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -277,3 +278,10 @@ class CampaignStart(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+
+def table(model: type[SQLModel]) -> Table:
+    """Return a model's SQLAlchemy table (`Model.__table__`), for Core statements."""
+    found = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(found, Table)
+    return found

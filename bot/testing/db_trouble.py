@@ -14,7 +14,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from bot.app import App
+from bot.storage.tables import OutboxEntry, ProcessedUpdate, table
 from bot.testing.fake_telegram import Call, FakeTelegram, FakeUser
 from bot.testing.telegram import TelegramUser, running
 
@@ -104,10 +107,8 @@ async def taps_during_trouble(
             for u in users
         )
     async with app.database.connect() as connection:
-        handled = (
-            await connection.exec_driver_sql("SELECT count(*) FROM processed_updates")
-        ).scalar()
-        left = (await connection.exec_driver_sql("SELECT count(*) FROM outbox")).scalar()
+        handled = await connection.scalar(select(func.count()).select_from(table(ProcessedUpdate)))
+        left = await connection.scalar(select(func.count()).select_from(table(OutboxEntry)))
     return TroubleFigures(
         taps=len(taps), taps_answered_during=len(during), slowest_tap_answer=slowest,
         answers=tuple(c.params.get("text") for c in during), updates=len(taps + sends),

@@ -1,0 +1,602 @@
+"""The hot path's SQL, generated once at import from the table models for both drivers.
+
+The stores run raw sqlite3 (on the writer thread) and asyncpg for speed; every statement they
+run is a SQLAlchemy Core construct over the models' tables, compiled here for SQLite (`?`) and
+PostgreSQL (`$n`) with the order of its named values. `update_steps` says once what an update
+writes; each store only runs the steps on its driver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.sqlite import pysqlite
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from bot.service.ports import Loaded, StateConflict, Writes
+from bot.storage.tables import (
+    VIEW_SHARDS,
+    Campaign,
+    CampaignCount,
+    CampaignStart,
+    Certificate,
+    Conversation,
+    Department,
+    ExitMessage,
+    Membership,
+    OrgAdmin,
+    Organization,
+    OutboxEntry,
+    ProcessedUpdate,
+    QuizAnswer,
+    Reminder,
+    ResourceViewCount,
+    User,
+    table,
+)
+
+SQLITE_DIALECT = pysqlite.dialect()
+POSTGRES_DIALECT = postgresql_asyncpg.dialect()  # type: ignore[no-untyped-call]
+
+USERS = table(User)
+CONVERSATIONS = table(Conversation)
+PROCESSED = table(ProcessedUpdate)
+ANSWERS = table(QuizAnswer)
+VIEWS = table(ResourceViewCount)
+REMINDERS = table(Reminder)
+CERTIFICATES = table(Certificate)
+EXIT_MESSAGES = table(ExitMessage)
+CAMPAIGNS = table(Campaign)
+COUNTS = table(CampaignCount)
+STARTS = table(CampaignStart)
+ORGANIZATIONS = table(Organization)
+DEPARTMENTS = table(Department)
+ORG_ADMINS = table(OrgAdmin)
+MEMBERSHIPS = table(Membership)
+OUTBOX = table(OutboxEntry)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement compiled for one driver: its SQL and the names of its values in order."""
+
+    sql: str
+    order: tuple[str, ...]
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    """Values the construct carries itself (such as `views + 1`), by name."""
+
+    def args(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """Return the driver's positional values for named ones."""
+        if self.constants:
+            values = {**self.constants, **values}
+        return tuple(values[name] for name in self.order)
+
+
+def compiled(construct: ClauseElement, dialect: Any) -> Statement:
+    """Compile a Core construct for one dialect; keep its SQL and the order of its values."""
+    done = construct.compile(dialect=dialect)
+    assert isinstance(done, SQLCompiler)
+    order = tuple(done.positiontup or ())
+    constants = {
+        name: done.binds[name].effective_value for name in order if not done.binds[name].required
+    }
+    return Statement(str(done), order, constants)
+
+
+@dataclass(frozen=True, slots=True)
+class Dialects:
+    """One statement for both drivers. A batched step's PostgreSQL form takes each row value as
+    an array (one round trip); its SQLite form runs once per row."""
+
+    sqlite: Statement
+    postgres: Statement
+
+
+def both(make: Callable[[Any], ClauseElement]) -> Dialects:
+    """Compile `make(insert)` for SQLite and PostgreSQL, each with its own upserting insert."""
+    return Dialects(
+        compiled(make(sqlite_insert), SQLITE_DIALECT),
+        compiled(make(postgres_insert), POSTGRES_DIALECT),
+    )
+
+
+def upsert_insert(dialect: str) -> Callable[[Any], Any]:
+    """Return the insert construct with ON CONFLICT of a dialect ("sqlite" or "postgresql")."""
+    return sqlite_insert if dialect == "sqlite" else postgres_insert
+
+
+def value(name: str, like: Any) -> Any:
+    """Return a named value of the type of the column `like`."""
+    return bindparam(name, type_=like.type)
+
+
+# Claiming an update, the user, the conversation (SQLite; PostgreSQL joins them in LOAD).
+
+
+def _claim(insert: Any) -> Any:
+    """Claim an update's key; a second claim changes nothing."""
+    return (
+        insert(PROCESSED)
+        .values(
+            update_key=value("update_key", PROCESSED.c.update_key),
+            processed_at=value("now", PROCESSED.c.processed_at),
+        )
+        .on_conflict_do_nothing(index_elements=[PROCESSED.c.update_key])
+    )
+
+
+def _upsert_user(insert: Any) -> Any:
+    """Add or touch the user of a keyed id (seen now, reachable); return its id and locale."""
+    upsert = insert(USERS).values(
+        user_key=value("user_key", USERS.c.user_key),
+        created_at=value("now", USERS.c.created_at),
+        last_seen_at=value("now", USERS.c.last_seen_at),
+        active=true(),
+    )
+    return upsert.on_conflict_do_update(
+        index_elements=[USERS.c.user_key],
+        set_={"last_seen_at": upsert.excluded.last_seen_at, "active": true()},
+    ).returning(USERS.c.id, USERS.c.locale)
+
+
+CLAIM = both(_claim)
+UPSERT_USER = both(_upsert_user)
+LOAD_STATE = both(
+    lambda _: select(CONVERSATIONS.c.state, CONVERSATIONS.c.revision).where(
+        CONVERSATIONS.c.user_id == bindparam("user")
+    )
+)
+
+
+def _load() -> Any:
+    """Claim, upsert the user and load the state in one PostgreSQL statement."""
+    claimed = (
+        postgres_insert(PROCESSED)
+        .from_select(
+            ["update_key", "processed_at"],
+            select(
+                value("update_key", PROCESSED.c.update_key),
+                value("now", PROCESSED.c.processed_at),
+            ).where(value("update_key", PROCESSED.c.update_key).is_not(None)),
+        )
+        .on_conflict_do_nothing(index_elements=[PROCESSED.c.update_key])
+        .returning(PROCESSED.c.update_key)
+        .cte("claimed")
+    )
+    person = _upsert_user(postgres_insert).cte("person")
+    return select(
+        select(func.count()).select_from(claimed).scalar_subquery().label("claimed"),
+        person.c.id,
+        person.c.locale,
+        cast(CONVERSATIONS.c.state, Text).label("state"),
+        CONVERSATIONS.c.revision,
+    ).select_from(person.outerjoin(CONVERSATIONS, CONVERSATIONS.c.user_id == person.c.id))
+
+
+LOAD = compiled(_load(), POSTGRES_DIALECT)
+"""PostgreSQL: claim the update (when it has a key), upsert the user, load the state."""
+
+# What an update writes.
+
+INSERT_STATE = both(
+    lambda insert: (
+        insert(CONVERSATIONS)
+        .values(
+            user_id=bindparam("user"),
+            revision=bindparam("new_revision"),
+            state=bindparam("state"),
+            updated_at=bindparam("now"),
+        )
+        .on_conflict_do_nothing(index_elements=[CONVERSATIONS.c.user_id])
+    )
+)
+UPDATE_STATE = both(
+    lambda _: (
+        update(CONVERSATIONS)
+        .values(
+            revision=bindparam("new_revision"),
+            state=bindparam("state"),
+            updated_at=bindparam("now"),
+        )
+        .where(
+            CONVERSATIONS.c.user_id == bindparam("user"),
+            CONVERSATIONS.c.revision == bindparam("was"),
+        )
+    )
+)
+INSERT_ANSWER = both(
+    lambda _: (
+        ANSWERS.insert()
+        .inline()
+        .values(
+            user_id=bindparam("user"),
+            tree=bindparam("tree"),
+            node=bindparam("node"),
+            option=bindparam("option"),
+            correct=bindparam("correct"),
+            answered_at=bindparam("now"),
+        )
+    )
+)
+
+
+def _count_view(insert: Any) -> Any:
+    """One view of a resource on a day, in the user's shard."""
+    add = insert(VIEWS).values(
+        resource_id=bindparam("resource"), day=bindparam("day"), shard=bindparam("shard"), views=1
+    )
+    return add.on_conflict_do_update(
+        index_elements=[VIEWS.c.resource_id, VIEWS.c.day, VIEWS.c.shard],
+        set_={"views": VIEWS.c.views + 1},
+    )
+
+
+def _count_views() -> Any:
+    """PostgreSQL: a view of each resource in an array, in one statement."""
+    rows = select(
+        func.unnest(bindparam("resource", type_=ARRAY(String))),
+        value("day", VIEWS.c.day),
+        value("shard", VIEWS.c.shard),
+        literal(1),
+    )
+    add = postgres_insert(VIEWS).from_select(["resource_id", "day", "shard", "views"], rows)
+    return add.on_conflict_do_update(
+        index_elements=[VIEWS.c.resource_id, VIEWS.c.day, VIEWS.c.shard],
+        set_={"views": VIEWS.c.views + 1},
+    )
+
+
+COUNT_VIEWS = Dialects(
+    compiled(_count_view(sqlite_insert), SQLITE_DIALECT),
+    compiled(_count_views(), POSTGRES_DIALECT),
+)
+"""Count a view of each resource (batched: one row per resource)."""
+
+
+def _count_campaign(insert: Any) -> Any:
+    """Add to one registered campaign's metric for a day."""
+    rows = select(
+        CAMPAIGNS.c.name,
+        value("metric", COUNTS.c.metric),
+        value("day", COUNTS.c.day),
+        value("amount", COUNTS.c.count),
+    ).where(CAMPAIGNS.c.name == bindparam("campaign"))
+    add = insert(COUNTS).from_select(["campaign", "metric", "day", "count"], rows)
+    return add.on_conflict_do_update(
+        index_elements=[COUNTS.c.campaign, COUNTS.c.metric, COUNTS.c.day],
+        set_={"count": COUNTS.c.count + add.excluded["count"]},
+    )
+
+
+def _count_campaigns() -> Any:
+    """PostgreSQL: add to registered campaigns' metrics given as arrays, in one statement."""
+    counted = (
+        func.unnest(
+            bindparam("campaign", type_=ARRAY(String)),
+            bindparam("metric", type_=ARRAY(String)),
+            bindparam("amount", type_=ARRAY(Integer)),
+        )
+        .table_valued("campaign", "metric", "amount")
+        .render_derived(name="counted")
+    )
+    rows = select(
+        CAMPAIGNS.c.name, counted.c.metric, value("day", COUNTS.c.day), counted.c.amount
+    ).join_from(counted, CAMPAIGNS, CAMPAIGNS.c.name == counted.c.campaign)
+    add = postgres_insert(COUNTS).from_select(["campaign", "metric", "day", "count"], rows)
+    return add.on_conflict_do_update(
+        index_elements=[COUNTS.c.campaign, COUNTS.c.metric, COUNTS.c.day],
+        set_={"count": COUNTS.c.count + add.excluded["count"]},
+    )
+
+
+COUNT_CAMPAIGNS = Dialects(
+    compiled(_count_campaign(sqlite_insert), SQLITE_DIALECT),
+    compiled(_count_campaigns(), POSTGRES_DIALECT),
+)
+"""Add to registered campaigns' metrics for the day; an unregistered campaign counts nothing."""
+MARK_START = both(
+    lambda insert: (
+        insert(STARTS)
+        .values(marker=bindparam("marker"), day=bindparam("day"))
+        .on_conflict_do_nothing(index_elements=[STARTS.c.marker])
+    )
+)
+"""A person's start of a campaign today, kept as a keyed marker: a second one counts nothing."""
+SET_LOCALE = both(
+    lambda _: (
+        update(USERS).values(locale=bindparam("locale")).where(USERS.c.id == bindparam("user"))
+    )
+)
+DROP_REMINDER = both(lambda _: delete(REMINDERS).where(REMINDERS.c.user_id == bindparam("user")))
+
+
+def _upsert_reminder(insert: Any) -> Any:
+    """Set the user's reminder (chat, plan, next time, language), replacing one there."""
+    add = insert(REMINDERS).values(
+        user_id=bindparam("user"),
+        chat=bindparam("chat"),
+        plan=bindparam("plan"),
+        next_at=bindparam("next_at"),
+        language=bindparam("language"),
+    )
+    kept = ("chat", "plan", "next_at", "language")
+    return add.on_conflict_do_update(
+        index_elements=[REMINDERS.c.user_id], set_={c: add.excluded[c] for c in kept}
+    )
+
+
+UPSERT_REMINDER = both(_upsert_reminder)
+
+# Memberships (joining, an employee id, completing a course, leaving).
+
+
+def _join(insert: Any) -> Any:
+    """Join an organization's department (again: move department, keep a completion)."""
+    rows = select(
+        value("user", MEMBERSHIPS.c.user_id),
+        DEPARTMENTS.c.organization_id,
+        DEPARTMENTS.c.id,
+        value("now", MEMBERSHIPS.c.joined_at),
+        value("completed", MEMBERSHIPS.c.completed_at),
+    ).where(
+        DEPARTMENTS.c.id == bindparam("department"),
+        DEPARTMENTS.c.organization_id == bindparam("org"),
+    )
+    columns = ["user_id", "organization_id", "department_id", "joined_at", "completed_at"]
+    add = insert(MEMBERSHIPS).from_select(columns, rows)
+    return add.on_conflict_do_update(
+        index_elements=[MEMBERSHIPS.c.user_id, MEMBERSHIPS.c.organization_id],
+        set_={
+            "department_id": add.excluded.department_id,
+            "completed_at": func.coalesce(MEMBERSHIPS.c.completed_at, add.excluded.completed_at),
+        },
+    )
+
+
+def _of_member(statement: Any) -> Any:
+    """Restrict to the user's membership of one organization."""
+    return statement.where(
+        MEMBERSHIPS.c.user_id == bindparam("user"),
+        MEMBERSHIPS.c.organization_id == bindparam("org"),
+    )
+
+
+JOIN = both(_join)
+SET_EMPLOYEE_ID = both(
+    lambda _: _of_member(update(MEMBERSHIPS).values(employee_id=bindparam("employee_id")))
+)
+COMPLETE = both(
+    lambda _: (
+        update(MEMBERSHIPS)
+        .values(completed_at=bindparam("now"))
+        .where(
+            MEMBERSHIPS.c.user_id == bindparam("user"),
+            MEMBERSHIPS.c.completed_at.is_(None),
+            MEMBERSHIPS.c.organization_id.in_(
+                select(ORGANIZATIONS.c.id).where(ORGANIZATIONS.c.course == bindparam("course"))
+            ),
+        )
+    )
+)
+"""Record the first completion of a course in memberships that count it."""
+LEAVE = both(lambda _: _of_member(delete(MEMBERSHIPS)))
+
+# /forget: the user's row goes (and with it everything that cascades).
+
+
+def _key_of_user() -> Any:
+    """The keyed id of the user with the given id."""
+    return select(USERS.c.user_key).where(USERS.c.id == bindparam("user")).scalar_subquery()
+
+
+FORGET_CERTIFICATE_NAMES = both(
+    lambda _: (
+        update(CERTIFICATES)
+        .values(name=None, user_id=None)
+        .where(CERTIFICATES.c.user_id == bindparam("user"))
+    )
+)
+FORGET_EXIT_MESSAGES = both(
+    lambda _: delete(EXIT_MESSAGES).where(EXIT_MESSAGES.c.chat_key == _key_of_user())
+)
+FORGET_ORG_ADMIN = both(lambda _: delete(ORG_ADMINS).where(ORG_ADMINS.c.user_key == _key_of_user()))
+"""/forget also ends the user's admin rights, which are kept under their keyed id."""
+DELETE_USER = both(lambda _: delete(USERS).where(USERS.c.id == bindparam("user")))
+
+# Beside updates: the outbox, reachability, exit's message ids.
+
+INSERT_OUTBOX = both(
+    lambda _: (
+        OUTBOX.insert()
+        .values(
+            platform=bindparam("platform"),
+            payload=bindparam("payload"),
+            sent=0,
+            attempts=0,
+            created_at=bindparam("now"),
+            next_at=bindparam("next_at"),
+        )
+        .returning(OUTBOX.c.id)
+    )
+)
+DUE_OUTBOX = both(
+    lambda _: (
+        select(
+            OUTBOX.c.id,
+            OUTBOX.c.platform,
+            OUTBOX.c.payload,
+            OUTBOX.c.sent,
+            OUTBOX.c.attempts,
+            OUTBOX.c.created_at,
+            OUTBOX.c.next_at,
+        )
+        .where(
+            OUTBOX.c.platform == bindparam("platform"),
+            or_(value("due", OUTBOX.c.next_at).is_(None), OUTBOX.c.next_at <= bindparam("due")),
+        )
+        .order_by(OUTBOX.c.id)
+        .limit(bindparam("limit"))
+    )
+)
+"""Up to `limit` entries of a platform due at `due` (all when None), oldest first."""
+OUTBOX_PROGRESS = both(
+    lambda _: update(OUTBOX).values(sent=bindparam("sent")).where(OUTBOX.c.id == bindparam("id"))
+)
+OUTBOX_DONE = both(lambda _: delete(OUTBOX).where(OUTBOX.c.id == bindparam("id")))
+OUTBOX_RETRY = both(
+    lambda _: (
+        update(OUTBOX)
+        .values(attempts=bindparam("attempts"), next_at=bindparam("next_at"))
+        .where(OUTBOX.c.id == bindparam("id"))
+    )
+)
+SET_ACTIVE = both(
+    lambda _: (
+        update(USERS)
+        .values(active=bindparam("active"))
+        .where(USERS.c.user_key == bindparam("user_key"))
+    )
+)
+RECORD_EXIT_MESSAGE = both(
+    lambda insert: (
+        insert(EXIT_MESSAGES)
+        .from_select(
+            ["chat_key", "message_id", "sent_at"],
+            select(
+                USERS.c.user_key,
+                value("message_id", EXIT_MESSAGES.c.message_id),
+                value("sent_at", EXIT_MESSAGES.c.sent_at),
+            ).where(USERS.c.user_key == bindparam("chat_key")),
+        )
+        .on_conflict_do_nothing(
+            index_elements=[EXIT_MESSAGES.c.chat_key, EXIT_MESSAGES.c.message_id]
+        )
+    )
+)
+"""Keep a message id under a chat key, only while the key is a stored user's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One statement of an update with its named values; a batched one with a row per item."""
+
+    statement: Dialects
+    values: Mapping[str, Any]
+    rows: tuple[Mapping[str, Any], ...] = ()
+
+
+Steps = Generator[Step, int, None]
+"""Steps to run in order; each is sent back how many rows it changed."""
+
+
+def update_steps(
+    user_id: int,
+    loaded: Loaded,
+    writes: Writes,
+    now: Any,
+    day: Any,
+    stamp: Callable[[dt.datetime], Any],
+) -> Steps:
+    """Say what an update writes, for either driver (`now`, `day` and `stamp` give times as the
+    driver stores them); raise StateConflict when the revision moved on."""
+    user = {"user": user_id}
+    if writes.forget:
+        yield Step(FORGET_CERTIFICATE_NAMES, user)
+        yield Step(FORGET_EXIT_MESSAGES, user)
+        yield Step(FORGET_ORG_ADMIN, user)
+        yield Step(DELETE_USER, user)
+        return
+    if writes.state is not None:
+        state = json.dumps(writes.state, separators=(",", ":"))
+        values = {"user": user_id, "new_revision": writes.revision, "state": state, "now": now}
+        if loaded.revision is None:
+            changed = yield Step(INSERT_STATE, values)
+        else:
+            changed = yield Step(UPDATE_STATE, {**values, "was": loaded.revision})
+        if changed != 1:
+            raise StateConflict
+    for a in writes.answers:
+        yield Step(
+            INSERT_ANSWER,
+            {
+                "user": user_id,
+                "tree": a.tree,
+                "node": a.node,
+                "option": a.option,
+                "correct": a.correct,
+                "now": now,
+            },
+        )
+    if writes.views:
+        rows = tuple({"resource": resource} for resource in writes.views)
+        yield Step(COUNT_VIEWS, {"day": day, "shard": user_id % VIEW_SHARDS}, rows)
+    counted = []
+    for count in writes.campaign_counts:
+        if count.once is None or (yield Step(MARK_START, {"marker": count.once, "day": day})) == 1:
+            counted.append(
+                {"campaign": count.campaign, "metric": count.metric, "amount": count.amount}
+            )
+    if counted:
+        yield Step(COUNT_CAMPAIGNS, {"day": day}, tuple(counted))
+    if writes.locale is not None:
+        yield Step(SET_LOCALE, {"locale": writes.locale, "user": user_id})
+    if writes.drop_reminder:
+        yield Step(DROP_REMINDER, user)
+    if writes.reminder is not None:
+        r = writes.reminder
+        yield Step(
+            UPSERT_REMINDER,
+            {
+                "user": user_id,
+                "chat": r.chat,
+                "plan": json.dumps(r.plan),
+                "next_at": stamp(r.next_at),
+                "language": r.language,
+            },
+        )
+    orgs = writes.orgs
+    if orgs is None:
+        return
+    for join in orgs.joins:
+        yield Step(
+            JOIN,
+            {
+                "user": user_id,
+                "now": now,
+                "completed": now if join.completed else None,
+                "department": join.department_id,
+                "org": join.org_id,
+            },
+        )
+    for typed in orgs.employee_ids:
+        yield Step(
+            SET_EMPLOYEE_ID,
+            {"employee_id": typed.employee_id, "user": user_id, "org": typed.org_id},
+        )
+    for course in orgs.completed:
+        yield Step(COMPLETE, {"now": now, "user": user_id, "course": course})
+    for org_id in orgs.leaves:
+        yield Step(LEAVE, {"user": user_id, "org": org_id})
