@@ -13,10 +13,9 @@ from bot.core import texts
 from bot.service.render import Renderer
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import TelegramUser, running
+from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running
 from bot.transports.telegram.launch import BackgroundRuntime
 from bot.transports.telegram.runtime import TelegramRuntime
-from tests.telegram.conftest import RUNTIMES, new_user
 
 MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
 
