@@ -1,31 +1,27 @@
-"""Shared fixtures: shipped content, a small fixture content set, and databases to test on."""
+"""Shared fixtures: shipped content, databases to test on, a fake Bot API server and a Beacon app
+on a test clock. Helpers live in bot.testing; no test module imports another."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import select as fd_select
 import time
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, SupportsIndex
+from typing import SupportsIndex
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app import App, build_app
 from bot.content.bundle import Content
 from bot.content.loader import load_content
 from bot.i18n.catalogs import Catalogs
-from bot.service.ports import ConversationStore
-from bot.settings import PROJECT_ROOT
-from bot.storage.database import make_engine, migrate, open_store
-from bot.storage.tables import metadata
-
-DIALOGUES = PROJECT_ROOT / "dialogues"
-TODAY = dt.date(2026, 11, 22)
+from bot.settings import PROJECT_ROOT, Settings
+from bot.testing.clocks import FIXED_NOW, ManualClock
+from bot.testing.database import Database, database_urls, open_database
+from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.keys import TEST_USER_KEY_SECRET
+from bot.testing.shipped import DIALOGUES
 
 
 def relative_sleep(seconds: float | SupportsIndex) -> None:
@@ -74,56 +70,38 @@ def shipped_content(catalogs: Catalogs) -> Content:
     return loaded.content
 
 
-def database_urls() -> list[str]:
-    """SQLite always; PostgreSQL too when TEST_DATABASE_URL names one."""
-    urls = ["sqlite"]
-    if os.environ.get("TEST_DATABASE_URL"):
-        urls.append("postgresql")
-    return urls
-
-
-@dataclass
-class Database:
-    """A migrated test database: Beacon's store on it, and an engine to read what was stored."""
-
-    engine: AsyncEngine
-    store: ConversationStore
-
-    async def rows(self, table: str) -> list[tuple[Any, ...]]:
-        """Return every row of a table."""
-        async with self.engine.connect() as connection:
-            return [tuple(row) for row in await connection.execute(select(metadata.tables[table]))]
-
-    async def counts(self) -> dict[str, int]:
-        """Return the number of rows in every table."""
-        return {name: len(await self.rows(name)) for name in metadata.tables}
-
-
 @pytest.fixture(params=database_urls())
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty database: a SQLite file, or a fresh schema on the PostgreSQL server."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-        engine = make_engine(url)
-        await migrate(engine)
-        store = await open_store(url)
-        yield Database(engine, store)
-        await store.close()
-        await engine.dispose()
-        return
-    url = os.environ["TEST_DATABASE_URL"]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    async with admin.begin() as connection:
-        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await migrate(engine)
-        store = await open_store(url, search_path=schema)
-        yield Database(engine, store)
-        await store.close()
-    finally:
-        await engine.dispose()
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+    async with open_database(request.param, tmp_path) as database:
+        yield database
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """A fake Bot API server; every request Beacon made must have passed the Bot API check."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+    assert server.violations == [], server.violations
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Beacon's clock in a test: noon UTC on the day the golden transcripts were recorded."""
+    return ManualClock(FIXED_NOW)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, clock: ManualClock) -> AsyncIterator[App]:
+    """Beacon with the shipped content on a fresh SQLite database, on the test's clock."""
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
+        user_key_secret=TEST_USER_KEY_SECRET,
+        data_dir=tmp_path,
+        bot_token=None,
+    )
+    built = await build_app(settings, clock)
+    yield built
+    await built.close()

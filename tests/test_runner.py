@@ -11,12 +11,12 @@ import importlib
 import itertools
 import os
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bot.app import TRANSPORTS, App, build_app, wanted_transports
+from bot.app import TRANSPORTS, App, wanted_transports
 from bot.core import texts
 from bot.core.events import Event, Start, Tap
 from bot.core.inputs import parse_text
@@ -26,8 +26,6 @@ from bot.service.messages import Inbound, Reply
 from bot.settings import Settings
 from bot.storage.reminder_table import SqlReminderTable
 from bot.testing.clocks import ManualClock
-from bot.testing.keys import TEST_USER_KEY_SECRET
-from bot.testing.simulator import FIXED_NOW
 
 MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
 """The first reminder of the default plan (Mon, Wed, Fri at 12:00 Arizona) after FIXED_NOW."""
@@ -55,26 +53,6 @@ class FakeChannel:
         """Record a text sent to an address."""
         self.sent.append((address, text))
         return True
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    """The app's clock, moved by the test."""
-    return ManualClock(FIXED_NOW)
-
-
-@pytest.fixture
-async def app(tmp_path: Path, clock: ManualClock) -> AsyncIterator[App]:
-    """Beacon with the shipped content on a fresh SQLite database, on the test's clock."""
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}",
-        user_key_secret=TEST_USER_KEY_SECRET,
-        data_dir=tmp_path,
-        bot_token=None,
-    )
-    built = await build_app(settings, clock)
-    yield built
-    await built.close()
 
 
 async def opt_in(app: App, platform: str, user_id: str) -> None:

@@ -24,9 +24,9 @@ from bot.settings import (
 )
 from bot.storage.database import FINGERPRINT_KEY, make_engine
 from bot.storage.tables import metadata
+from bot.testing.database import Database
 from bot.testing.keys import OTHER_USER_KEY_SECRET, TEST_USER_KEY_SECRET
 from bot.testing.simulator import FIXED_NOW
-from tests.conftest import Database
 
 TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake1"
 MAKE_ONE = 'python -c "import secrets; print(secrets.token_hex(32))"'

@@ -11,13 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.content.bundle import Content
-from bot.core.events import Event
 from bot.i18n.catalogs import Catalogs
-from bot.service.messages import Inbound, Outbound
 from bot.storage.database import make_engine, migrate, open_store
 from bot.testing import transcripts
-from bot.testing.simulator import CoreChat
-from tests.service.test_service import service_on
+from bot.testing.service import service_on
+from bot.testing.user import EngineUser, ServiceUser
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yaml"))
 
@@ -28,13 +26,8 @@ async def test_transcript_through_the_engine(
 ) -> None:
     """The engine, its state saved as JSON and reloaded between steps, says what is recorded."""
     recorded = transcripts.load(path)
-    chat = CoreChat(shipped_content, catalogs)
-
-    async def handle(event: Event) -> list[Outbound]:
-        """Step the pure engine."""
-        return chat.event(event)
-
-    actual = await transcripts.replay(recorded["steps"], transcripts.event_actor(handle))
+    user = EngineUser(shipped_content, catalogs)
+    actual = await transcripts.replay(recorded["steps"], user.actor())
     if request.config.getoption("--rewrite-transcripts"):
         transcripts.dump(path, {**recorded, "steps": actual})
         return
@@ -52,15 +45,9 @@ async def test_transcript_through_the_service(
     database = make_engine(url)
     await migrate(database)
     store = await open_store(url)
-    service = service_on(store, shipped_content)
-    update_ids = iter(range(1, 10_000))
-
-    async def handle(event: Event) -> list[Outbound]:
-        """Send through the service as a Telegram-like user."""
-        return await service.handle(Inbound("telegram", "42", event, "en", next(update_ids)))
-
+    user = ServiceUser(service_on(store, shipped_content), "42", update_id=0)
     try:
-        actual = await transcripts.replay(recorded["steps"], transcripts.event_actor(handle))
+        actual = await transcripts.replay(recorded["steps"], user.actor())
     finally:
         await store.close()
         await database.dispose()

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+FIXED_NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+"""Noon UTC on the day the golden transcripts were recorded: the time of every test."""
+TODAY = FIXED_NOW.date()
+"""The day of FIXED_NOW."""
+
 
 class ManualClock:
     """A clock the test sets and advances by hand."""

@@ -1,10 +1,10 @@
-"""A simulated user: `send` text, `click` buttons by visible label, read what Beacon answered."""
+"""The pure engine stepped as a user would (send text, click by label): the synchronous core
+of the engine driver in bot.testing.user, and the keyboard every Outbound-level driver reads."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Awaitable, Callable
 
 from bot.content.bundle import Content
 from bot.core import engine
@@ -15,8 +15,9 @@ from bot.i18n.catalogs import Catalogs
 from bot.service.effects import Turn, play
 from bot.service.messages import Outbound, OutButton, Reply
 from bot.service.render import Renderer
+from bot.testing.clocks import FIXED_NOW
 
-FIXED_NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+__all__ = ["FIXED_NOW", "ButtonNotFound", "CoreChat", "Keyboard", "SourceText"]
 
 
 class ButtonNotFound(AssertionError):
@@ -115,29 +116,3 @@ class SourceText:
         """Return the English form for `n`."""
         del context
         return singular if n == 1 else plural
-
-
-Handler = Callable[[Event], Awaitable[list[Outbound]]]
-
-
-class AsyncChat:
-    """A simulated user over any async handler (the service, or a transport harness)."""
-
-    def __init__(self, handler: Handler) -> None:
-        """Send events through `handler`."""
-        self.handler = handler
-        self.keyboard = Keyboard()
-
-    async def event(self, event: Event) -> list[Outbound]:
-        """Send one event and remember the keyboard it shows."""
-        out = await self.handler(event)
-        self.keyboard.update(out)
-        return out
-
-    async def send(self, text: str) -> list[Outbound]:
-        """Type a line (a command or free text)."""
-        return await self.event(parse_text(text))
-
-    async def click(self, label: str) -> list[Outbound]:
-        """Press the button with this label on the last keyboard."""
-        return await self.event(Tap(self.keyboard.data_for(label)))

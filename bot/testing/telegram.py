@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,13 +10,25 @@ from typing import Any
 
 from bot.app import App
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
-from bot.testing.transcripts import Actor, Recorded
+from bot.testing.transcripts import Recorded
+from bot.testing.user import SimulatedUser
 from bot.transports.telegram.delivery import RetryPolicy
 from bot.transports.telegram.launch import make_runtime
 from bot.transports.telegram.runtime import RuntimeConfig, TelegramRuntime, WebhookConfig
 
 QUICK_RETRIES = RetryPolicy(backoff_base=0.01, backoff_cap=0.05)
 WEBHOOK_SECRET = "beacon-test-secret"
+RUNTIMES = ["aiogram", "ptb"]
+"""The Telegram runtimes Beacon ships, as make_runtime names them."""
+MODES = ["polling", "webhook"]
+"""The two ways updates reach Beacon."""
+_user_ids = itertools.count(10_001)
+
+
+def new_user(language_code: str | None = "en") -> FakeUser:
+    """Return a Telegram user nobody has used yet."""
+    number = next(_user_ids)
+    return FakeUser(number, f"User{number}", language_code)
 
 
 def free_port() -> int:
@@ -50,14 +63,17 @@ async def running(
         await runtime.stop()
 
 
-class TelegramUser:
+class TelegramUser(SimulatedUser):
     """A person on Telegram: sends text, taps buttons by label, and reads what Beacon showed."""
 
-    def __init__(self, fake: FakeTelegram, runtime: TelegramRuntime, user: FakeUser) -> None:
-        """Act as `user` in their private chat with the bot."""
+    def __init__(
+        self, fake: FakeTelegram, runtime: TelegramRuntime, user: FakeUser | None = None
+    ) -> None:
+        """Act as `user` (a new one by default) in their private chat with the bot."""
         self.fake = fake
         self.runtime = runtime
-        self.user = user
+        self.user = user or new_user()
+        self.seen = []
 
     def latest_keyboard(self) -> tuple[int, list[list[dict[str, Any]]]]:
         """Return the id and buttons of the newest bot message that has a keyboard."""
@@ -96,10 +112,18 @@ class TelegramUser:
         update_id = self.start(action)
         await self.fake.wait_delivered(update_id)
         await self.runtime.bridge.wait_handled(update_id)
-        seen = self.fake.transcript(self.user.id)
+        self.seen = self.fake.transcript(self.user.id)
         self.fake.transcript_reset(self.user.id)
-        return seen
+        return self.seen
 
-    def actor(self) -> Actor:
-        """Return this user as a transcript actor."""
-        return self.act
+    async def perform(self, action: Recorded) -> list[Recorded]:
+        """Do one transcript action; return what the user saw."""
+        return await self.act(action)
+
+    async def send(self, text: str) -> list[Recorded]:
+        """Type a line; return what the user saw."""
+        return await self.act({"send": text})
+
+    async def click(self, label: str) -> list[Recorded]:
+        """Tap the button with this label on the newest keyboard; return what the user saw."""
+        return await self.act({"click": label})

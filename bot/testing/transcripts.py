@@ -55,19 +55,6 @@ Actor = Callable[[Recorded], Awaitable[list[Recorded]]]
 """Performs one transcript action and returns what Beacon answered, recorded as plain data."""
 
 
-def event_actor(handle: Callable[[Event], Awaitable[list[Outbound]]]) -> Actor:
-    """Return an actor that turns actions into engine events for `handle` (engine or service)."""
-    keyboard = Keyboard()
-
-    async def act(action: Recorded) -> list[Recorded]:
-        """Send the action's event, remember the keyboard, record the answer."""
-        out = await handle(event_for(action, keyboard))
-        keyboard.update(out)
-        return record(out)
-
-    return act
-
-
 async def replay(steps: list[Recorded], act: Actor) -> list[Recorded]:
     """Play each step's action and return the steps with what Beacon actually answered."""
     actual = []

@@ -13,19 +13,13 @@ from bot.campaigns.registry import CampaignSpec
 from bot.content.bundle import Content
 from bot.core.events import Start, Tap
 from bot.service.messages import Reply
+from bot.testing.database import Database
+from bot.testing.database import campaign_counts as counts
+from bot.testing.service import service_on
 from bot.testing.simulator import FIXED_NOW
-from tests.conftest import Database
-from tests.service.test_service import User, service_on
+from bot.testing.user import ServiceUser
 
 DAY = FIXED_NOW.date()
-
-
-async def counts(database: Database) -> dict[tuple[str, str, dt.date], int]:
-    """Return every campaign count by (campaign, metric, day)."""
-    rows = await database.rows("campaign_counts")
-    return {
-        (c, m, d if isinstance(d, dt.date) else dt.date.fromisoformat(d)): n for c, m, d, n in rows
-    }
 
 
 def replies(out: Sequence[object]) -> list[str]:
@@ -33,7 +27,7 @@ def replies(out: Sequence[object]) -> list[str]:
     return [m.text for m in out if isinstance(m, Reply)]
 
 
-async def finish_module(user: User, questions: int) -> None:
+async def finish_module(user: ServiceUser, questions: int) -> None:
     """Answer every question of the open module with its first option, through to the result."""
     await user.click("Start")
     for _ in range(questions):
@@ -47,12 +41,12 @@ async def test_each_metric_is_counted_per_day_with_no_user_id(
     """A start, a finished module, resources shown and an exit, for a registered campaign."""
     await registry.register(database.engine, CampaignSpec("fair", "report"), FIXED_NOW)
     service = service_on(database.store, content)
-    learner = User(service, "111")
+    learner = ServiceUser(service, "111")
     await learner.event(Start("signs-fair"))
     await finish_module(learner, 8)
     assert await counts(database) == {("fair", START, DAY): 1, ("fair", MODULE_FINISHED, DAY): 1}
 
-    reporter = User(service, "222")
+    reporter = ServiceUser(service, "222")
     reporter.update_id = 10_000  # update ids are per bot, not per user
     await reporter.event(Start("report-fair"))
     await reporter.click("United Kingdom")
@@ -85,7 +79,7 @@ async def test_a_campaign_nobody_registered_counts_nothing(
 ) -> None:
     """A deep link with a campaign that was never created opens its entry but counts nothing."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     out = await user.event(Start("report-unknown"))
     assert replies(out)
     await user.send("/exit")
@@ -98,7 +92,7 @@ async def test_a_start_in_spanish_is_counted_and_answered_in_spanish(
     """`report-fair-es` counts a start for "fair" and answers in Spanish from the first screen."""
     await registry.register(database.engine, CampaignSpec("fair", "report", "es"), FIXED_NOW)
     service = service_on(database.store, shipped_content)
-    user = User(service)
+    user = ServiceUser(service)
     out = await user.event(Start("report-fair-es"))
     assert "Beacon no es una línea de ayuda" in replies(out)[0]
     assert await counts(database) == {("fair", START, DAY): 1}

@@ -39,8 +39,8 @@ from bot.core import texts
 from bot.i18n.catalogs import Catalogs
 from bot.service.render import Renderer
 from bot.settings import load_settings
+from bot.testing.campaign_reading import Printout, possible, read
 from bot.testing.clocks import ManualClock
-from tests.campaigns.reading import Printout, possible, read
 
 LINK = "https://t.me/BeaconTestBot?start=report-fair-es"
 SPANISH_EMERGENCY = "Si alguien está en peligro inmediato, llame ahora al 911."

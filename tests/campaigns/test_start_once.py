@@ -13,10 +13,11 @@ from bot.core.events import Start
 from bot.service.user_keys import UserKeyer
 from bot.storage.retention import RetentionJob
 from bot.testing.clocks import ManualClock
+from bot.testing.database import Database
+from bot.testing.database import campaign_counts as counts
+from bot.testing.service import SECRET, service_on
 from bot.testing.simulator import FIXED_NOW
-from tests.campaigns.test_counts import counts
-from tests.conftest import Database
-from tests.service.test_service import SECRET, User, service_on
+from bot.testing.user import ServiceUser
 
 DAY = dt.timedelta(days=1)
 
@@ -29,11 +30,11 @@ async def test_two_hundred_starts_by_one_person_count_once_a_day(
     service = service_on(database.store, content)
     clock = ManualClock(FIXED_NOW)
     service.clock = clock
-    visitor = User(service, "111")
+    visitor = ServiceUser(service, "111")
     for _ in range(200):
         await visitor.event(Start("report-fair"))
     assert await counts(database) == {("fair", START, FIXED_NOW.date()): 1}
-    neighbour = User(service, "222")
+    neighbour = ServiceUser(service, "222")
     neighbour.update_id = 10_000
     await neighbour.event(Start("report-fair"))
     clock.advance(DAY)

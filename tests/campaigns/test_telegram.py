@@ -14,8 +14,7 @@ from bot.campaigns.counting import START
 from bot.campaigns.registry import CampaignSpec
 from bot.storage.tables import metadata
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import TelegramUser, running
-from tests.telegram.conftest import RUNTIMES, new_user
+from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running
 
 NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
 

@@ -16,8 +16,9 @@ from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.lint import has_errors, lint
 from bot.content.loader import load_content
 from bot.core.codec import encodable
+from bot.testing.clocks import TODAY
 from bot.testing.keys import TEST_USER_KEY_SECRET
-from tests.conftest import DIALOGUES, TODAY
+from bot.testing.shipped import DIALOGUES
 
 MINIMAL_MAIN = """\
 schema_version: 1

@@ -18,7 +18,7 @@ from bot.core.effects import ClearChat, CountCampaign, CountResourceViews, Effec
 from bot.core.engine import step
 from bot.core.events import Command, Start, Tap
 from bot.core.state import ConversationState, Position
-from tests.fixture_content import CONTENT
+from bot.testing.fixture_content import CONTENT
 
 NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
 FAIR = ConversationState(7, Position("main", "home"), campaign="fair")

@@ -23,7 +23,7 @@ from bot.core.effects import (
 from bot.core.engine import Step, step
 from bot.core.events import Command, Event, FreeText, Resume, Start, Tap, TextKind, Unsupported
 from bot.core.state import Answer, ConversationState, Position
-from tests.fixture_content import CONTENT
+from bot.testing.fixture_content import CONTENT
 
 NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
 HOME = Position("main", "home")

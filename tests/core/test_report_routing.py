@@ -18,8 +18,8 @@ from bot.core.places import emergency_number, located_place
 from bot.core.state import ConversationState, Position
 from bot.i18n.catalogs import Catalogs
 from bot.service.messages import Reply
+from bot.testing.clocks import FIXED_NOW as NOW
 from bot.testing.simulator import CoreChat
-from tests.core.test_engine import NOW
 
 WHO = Position("report", "who")
 START = Position("report", "start")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.routing import emergency, place_chain, resolve
-from tests.fixture_content import resource
+from bot.testing.fixture_content import resource
 
 
 def test_place_chain() -> None:

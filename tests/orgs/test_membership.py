@@ -11,8 +11,6 @@ import pytest
 
 from bot.certificates.codes import new_code
 from bot.content.bundle import Content
-from bot.content.models import CourseNode, QuizQuestionNode
-from bot.core.course import questions_of
 from bot.core.events import Start
 from bot.i18n.catalogs import Catalogs
 from bot.orgs.directory import OrgDirectory
@@ -24,51 +22,15 @@ from bot.service.messages import Document, Outbound, Photo, Reply
 from bot.service.user_keys import UserKeyer
 from bot.settings import PROJECT_ROOT
 from bot.storage.certificate_table import CertificateTable
-from bot.testing.simulator import FIXED_NOW
-from tests.conftest import Database
-from tests.service.test_service import SECRET, FixedClock, User
-
-_offsets = iter(range(10_000, 10_000_000, 10_000))
-
-
-def person(service: ConversationService, user_id: str) -> User:
-    """Return a user whose update ids no other user of the test shares."""
-    user = User(service, user_id)
-    user.update_id = next(_offsets)
-    return user
+from bot.testing.clocks import FIXED_NOW, ManualClock
+from bot.testing.database import Database
+from bot.testing.service import SECRET
+from bot.testing.user import distinct_user, finish_course
 
 
 def texts_of(out: list[Outbound]) -> list[str]:
     """Return the texts of the replies."""
     return [o.text for o in out if isinstance(o, Reply)]
-
-
-async def finish_course(user: User, content: Content) -> None:
-    """Take the check, every module and the final check by tapping the right answers."""
-    course = content.trees["learn"].nodes["menu"]
-    assert isinstance(course, CourseNode)
-
-    async def answer_all(tree_id: str) -> None:
-        tree = content.trees[tree_id]
-        await user.click(getattr(tree.nodes[tree.start], "button", "Start"))
-        for question in questions_of(tree):
-            node = tree.nodes[question]
-            assert isinstance(node, QuizQuestionNode)
-            await user.click(next(o.label for o in node.options if o.correct))
-            await user.click("Next")
-
-    await user.send("/learn")
-    await user.click("Start with the knowledge check")
-    await answer_all("check")
-    for module in course.modules:
-        await user.send("/learn")
-        quiz = content.trees[module].quiz
-        assert quiz is not None
-        await user.click(quiz.title)
-        await answer_all(module)
-    await user.send("/learn")
-    await user.click("Take the final knowledge check")
-    await answer_all("check")
 
 
 async def setup(database: Database, content: Content) -> tuple[ConversationService, str, str]:
@@ -84,7 +46,7 @@ async def setup(database: Database, content: Content) -> tuple[ConversationServi
     table = CertificateTable(database.engine)
     certificates = Certificates(table, certificate_secret(SECRET), {})
     service = ConversationService(
-        content, database.store, FixedClock(), catalogs, UserKeyer(SECRET), orgs=orgs,
+        content, database.store, ManualClock(FIXED_NOW), catalogs, UserKeyer(SECRET), orgs=orgs,
         certificates=certificates,
     )  # fmt: skip
     return service, parks.join_code, water.join_code
@@ -96,7 +58,7 @@ async def check_admin(
     """A stranger's /admin is refused (logged without the id); an admin's gets the figures,
     the chart and the CSV."""
     caplog.set_level(logging.INFO)
-    admin = person(service, "999")
+    admin = distinct_user(service, "999")
     refused = await admin.send("/admin")
     assert texts_of(refused)[0].startswith("Sorry, this command is only for people who manage")
     assert [r.message for r in caplog.records if "admin_refused" in r.getMessage()]
@@ -126,7 +88,7 @@ async def test_join_consent_employee_id_completion_admin_leave_forget(
 ) -> None:
     """The whole membership life, checking what is stored at each step."""
     service, parks, water = await setup(database, content)
-    member = person(service, "111")
+    member = distinct_user(service, "111")
     [consent] = texts_of(await member.event(Start(parks.lower())))
     assert (
         "City of Phoenix will see only whether you completed the course, the date, and your "
@@ -156,7 +118,7 @@ async def test_join_consent_employee_id_completion_admin_leave_forget(
     await member.click("Get your certificate")
     await member.click("Without a name")
 
-    others = [person(service, str(200 + i)) for i in range(5)]
+    others = [distinct_user(service, str(200 + i)) for i in range(5)]
     for i, other in enumerate(others):
         await other.event(Start(water if i else parks))
         await other.click("Join")
@@ -171,7 +133,7 @@ async def test_join_consent_employee_id_completion_admin_leave_forget(
     await others[0].send("/forget")
     await others[0].click("Yes, delete everything")
     assert len(await database.rows("memberships")) == 4
-    admin = person(service, "999")
+    admin = distinct_user(service, "999")
     assert len(await database.rows("org_admins")) == 1
     await admin.send("/forget")
     await admin.click("Yes, delete everything")
@@ -183,7 +145,7 @@ async def test_not_now_stores_nothing_and_unknown_codes_open_home(
 ) -> None:
     """ "Not now" leaves no membership; a code-shaped payload nobody issued opens the menu."""
     service, parks, _ = await setup(database, content)
-    user = person(service, "333")
+    user = distinct_user(service, "333")
     await user.event(Start(parks))
     out = await user.click("Not now")
     assert texts_of(out)[-1].startswith("Welcome to Beacon") or out

@@ -28,7 +28,7 @@ from bot.orgs.report import SUPPRESSION_NOTE, WITHHELD_NOTE, report
 from bot.orgs.stats import Counts, Department, Figures, Member, Organization, Stats, stats
 from bot.service.render import Renderer
 from bot.settings import PROJECT_ROOT
-from tests.orgs.reading import pinned, possible, read
+from bot.testing.org_reading import pinned, possible, read
 
 NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
 ORG = Organization(1, "City of Phoenix", headcount=20, target_percent=90,

@@ -18,9 +18,8 @@ from bot.service.user_keys import UserKeyer
 from bot.settings import user_key_secret
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.simulator import FIXED_NOW
-from bot.testing.telegram import TelegramUser, running
-from tests.orgs.test_membership import finish_course, person
-from tests.telegram.conftest import RUNTIMES, new_user
+from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running
+from bot.testing.user import distinct_user, finish_course
 
 
 async def member_rows(app: App) -> list[tuple[object, ...]]:
@@ -58,7 +57,7 @@ async def test_an_organization_from_join_links_to_admin_figures(
             assert saved[0]["text"] == "Thank you. City of Phoenix will see this employee id."
             members.append(user)
         for user in members[:5] + members[6:11]:
-            await finish_course(person(app.service, str(user.user.id)), app.content)
+            await finish_course(distinct_user(app.service, str(user.user.id)), app.content)
         stranger = TelegramUser(fake, runtime, new_user("en"))
         [refused] = await stranger.act({"send": "/admin"})
         assert refused["text"].startswith("Sorry, this command is only for people who manage")

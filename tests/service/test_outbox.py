@@ -20,8 +20,9 @@ from bot.service.outbox import (
     encode,
     first_tap_answer,
 )
-from tests.conftest import Database
-from tests.service.test_service import RAW_ID, User, service_on
+from bot.testing.database import Database
+from bot.testing.service import RAW_ID, service_on
+from bot.testing.user import ServiceUser
 
 ADDRESS = {"chat": int(RAW_ID), "message": None, "callback": None, "user": int(RAW_ID)}
 
@@ -66,7 +67,7 @@ async def test_forgetting_keeps_only_the_sealed_confirmation_until_it_is_sent(
 ) -> None:
     """/forget deletes every row about the user in the same unit that stores its reply."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     await user.event(Start())
     await user.send("/forget")
     data = user.keyboard.data_for("Yes, delete everything")
@@ -86,7 +87,7 @@ async def test_a_redelivered_update_stores_nothing_and_answers_only_the_tap(
 ) -> None:
     """The same update id again: no new entry, and only the tap's answer to send."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     await user.event(Start())
     data = user.keyboard.data_for("Learn the signs")
     first = await service.accept(inbound(Tap(data), 700))

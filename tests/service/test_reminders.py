@@ -13,9 +13,10 @@ from bot.service.reminders import Pacer, ReminderScheduler
 from bot.service.user_keys import ChatSealer
 from bot.storage.reminder_table import SqlReminderTable
 from bot.testing.clocks import ManualClock
+from bot.testing.database import Database
 from bot.testing.keys import OTHER_USER_KEY_SECRET
-from tests.conftest import Database
-from tests.service.test_service import RAW_ID, SECRET, User, service_on
+from bot.testing.service import RAW_ID, SECRET, service_on
+from bot.testing.user import ServiceUser
 
 MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
 """The first reminder of the default plan (Mon, Wed, Fri at 12:00 Arizona) after FIXED_NOW."""
@@ -53,9 +54,9 @@ def scheduler(database: Database, outbox: Outbox, clock: ManualClock) -> Reminde
     return ReminderScheduler(table, ChatSealer(SECRET), outbox.send, clock, Pacer(sleep=no_wait))
 
 
-async def opt_in(database: Database, content: Content) -> User:
+async def opt_in(database: Database, content: Content) -> ServiceUser:
     """Open /reminders and turn the default plan on, through the service."""
-    user = User(service_on(database.store, content))
+    user = ServiceUser(service_on(database.store, content))
     await user.event(Start())
     await user.send("/reminders")
     await user.click("Turn reminders on")

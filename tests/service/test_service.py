@@ -3,71 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 
 import pytest
 
 from bot.content.bundle import Content
 from bot.core import texts
-from bot.core.events import Event, Resume, Start, Tap
+from bot.core.events import Resume, Start, Tap
 from bot.core.inputs import parse_text
-from bot.i18n.catalogs import Catalogs
-from bot.service.conversation import ConversationService
-from bot.service.messages import Inbound, Outbound, Reply, TapAnswer
-from bot.service.ports import ConversationStore
+from bot.service.messages import Inbound, Reply, TapAnswer
 from bot.service.user_keys import UserKeyer
-from bot.settings import PROJECT_ROOT
 from bot.storage.tables import metadata
-from bot.testing.keys import TEST_USER_KEY_SECRET
-from bot.testing.simulator import FIXED_NOW, Keyboard
-from tests.conftest import Database
-
-SECRET = TEST_USER_KEY_SECRET.encode()
-RAW_ID = "987654321"
-
-
-class FixedClock:
-    """A clock that always says the same time."""
-
-    def now(self) -> dt.datetime:
-        """Return the fixed time."""
-        return FIXED_NOW
-
-
-def service_on(store: ConversationStore, content: Content) -> ConversationService:
-    """Return a service on a store."""
-    catalogs = Catalogs(PROJECT_ROOT / "locales")
-    return ConversationService(content, store, FixedClock(), catalogs, UserKeyer(SECRET))
-
-
-class User:
-    """A simulated Telegram-like user with update ids, over the service."""
-
-    def __init__(self, service: ConversationService, user_id: str = RAW_ID) -> None:
-        """Talk to `service` as `user_id`."""
-        self.service = service
-        self.user_id = user_id
-        self.update_id = 100
-        self.keyboard = Keyboard()
-
-    async def event(self, event: Event, update_id: int | None = None) -> list[Outbound]:
-        """Send one event with a fresh update id (or a given one)."""
-        if update_id is None:
-            self.update_id += 1
-            update_id = self.update_id
-        inbound = Inbound("telegram", self.user_id, event, "en", update_id)
-        out = await self.service.handle(inbound)
-        self.keyboard.update(out)
-        return out
-
-    async def click(self, label: str) -> list[Outbound]:
-        """Press a button on the last keyboard."""
-        return await self.event(Tap(self.keyboard.data_for(label)))
-
-    async def send(self, text: str) -> list[Outbound]:
-        """Type a line: a command or free text."""
-        return await self.event(parse_text(text))
+from bot.testing.database import Database
+from bot.testing.service import RAW_ID, SECRET, service_on
+from bot.testing.user import ServiceUser
 
 
 async def revision(database: Database) -> int:
@@ -81,7 +30,7 @@ async def answers(database: Database) -> int:
     return len(await database.rows("quiz_answers"))
 
 
-async def to_first_question(user: User) -> None:
+async def to_first_question(user: ServiceUser) -> None:
     """Walk from /start to the first quiz question."""
     await user.event(Start())
     await user.click("Learn the signs")
@@ -92,7 +41,7 @@ async def to_first_question(user: User) -> None:
 async def test_a_redelivered_update_changes_nothing(database: Database, content: Content) -> None:
     """Handling the same update id twice changes state and records once."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     await to_first_question(user)
     data = user.keyboard.rows[1][0].data
     first = await user.event(Tap(data), update_id=500)
@@ -106,7 +55,7 @@ async def test_a_redelivered_update_changes_nothing(database: Database, content:
 async def test_a_double_tap_changes_state_once(database: Database, content: Content) -> None:
     """Two taps on the same keyboard, handled at the same time, answer the question once."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     await to_first_question(user)
     start_revision = await revision(database)
     data = user.keyboard.rows[0][0].data
@@ -123,7 +72,7 @@ async def test_a_double_tap_changes_state_once(database: Database, content: Cont
 async def test_a_stale_keyboard_changes_nothing(database: Database, content: Content) -> None:
     """A button from an earlier screen is answered as stale and acts on nothing."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     await user.event(Start())
     old = user.keyboard.data_for("Report or get help")
     await user.click("Learn the signs")
@@ -136,7 +85,7 @@ async def test_a_stale_keyboard_changes_nothing(database: Database, content: Con
 async def test_forged_callback_data_is_refused_kindly(database: Database, content: Content) -> None:
     """Callback data nobody drew, even with the current revision, changes nothing."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     await user.event(Start())
     current = await revision(database)
     for data in ("x" * 64, f"1.{current:x}.c99", "1.0.l../etc", "🙂"):
@@ -150,7 +99,7 @@ async def test_users_are_stored_only_under_a_keyed_hash(
 ) -> None:
     """The raw platform id appears nowhere in the database; the key is the HMAC."""
     service = service_on(database.store, content)
-    await User(service).event(Start())
+    await ServiceUser(service).event(Start())
     keys = [row[1] for row in await database.rows("users")]
     dump = repr([await database.rows(table) for table in ("users", "conversations")])
     assert keys == [UserKeyer(SECRET).key("telegram", RAW_ID)]
@@ -163,7 +112,7 @@ async def test_typed_text_leaves_no_trace(
     """A message with case details is answered with where to send them and kept nowhere."""
     marker = "MARKER-7f3a at 1234 Main St, room 12"
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     caplog.set_level(logging.DEBUG)
     await user.event(Start())
     await user.click("Report or get help")
@@ -178,11 +127,11 @@ async def test_typed_text_leaves_no_trace(
 async def test_a_restart_resumes_where_the_user_was(database: Database, content: Content) -> None:
     """A new service on the same database (a restart) shows the same screen, same keyboard."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     await to_first_question(user)
     before = user.keyboard.rows
     restarted = service_on(database.store, content)
-    again = User(restarted)
+    again = ServiceUser(restarted)
     again.update_id = user.update_id
     out = await again.event(Resume())
     assert isinstance(out[0], Reply) and out[0].buttons == before
@@ -195,7 +144,7 @@ async def test_resource_views_are_counted_without_a_user(
 ) -> None:
     """Showing channels adds anonymous per-day counts."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     await user.event(Start())
     labels = ("Report or get help", "United States", "Arizona", "A child or teen (maybe under 18)")
     for label in labels:
@@ -209,7 +158,7 @@ async def test_resource_views_are_counted_without_a_user(
 async def test_language_choice_is_stored(database: Database, content: Content) -> None:
     """Choosing a language stores it on the user."""
     service = service_on(database.store, content)
-    user = User(service)
+    user = ServiceUser(service)
     await user.event(Start())
     await user.click("Language")
     await user.click("English")

@@ -9,9 +9,9 @@ from bot.service.ports import Loaded, Writes
 from bot.service.user_keys import UserKeyer
 from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.testing.clocks import ManualClock
+from bot.testing.database import Database
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import FIXED_NOW
-from tests.conftest import Database
 
 SECRET = TEST_USER_KEY_SECRET.encode()
 CHAT = 424_242_424

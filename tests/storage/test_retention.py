@@ -21,9 +21,10 @@ from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.storage.retention import RetentionJob
 from bot.storage.timestamps import stored_time
 from bot.testing.clocks import ManualClock
+from bot.testing.database import Database
+from bot.testing.service import SECRET, service_on
 from bot.testing.simulator import FIXED_NOW
-from tests.conftest import Database
-from tests.service.test_service import SECRET, User, service_on
+from bot.testing.user import ServiceUser
 
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
@@ -35,11 +36,13 @@ def exit_log(database: Database, clock: ManualClock) -> SqlMessageLog:
     return SqlMessageLog(database.engine, UserKeyer(SECRET), clock, database.store, "telegram")
 
 
-async def visit(database: Database, content: Content, user_id: str, when: dt.datetime) -> User:
+async def visit(
+    database: Database, content: Content, user_id: str, when: dt.datetime
+) -> ServiceUser:
     """Have a user answer a question and turn reminders on at `when`."""
     service = service_on(database.store, content)
     service.clock = ManualClock(when)
-    user = User(service, user_id)
+    user = ServiceUser(service, user_id)
     user.update_id = int(user_id) * 1000  # update ids are unique per platform, not per user
     await user.event(Start("signs"))
     await user.click("Start")

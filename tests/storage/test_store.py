@@ -20,7 +20,7 @@ from bot.storage.database import make_engine, migrate
 from bot.storage.postgres_store import PostgresStore
 from bot.storage.sqlite_store import SqliteStore, sqlite_path
 from bot.storage.tables import metadata
-from tests.conftest import Database
+from bot.testing.database import Database
 
 NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
 

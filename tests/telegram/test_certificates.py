@@ -22,8 +22,7 @@ from bot.settings import PROJECT_ROOT
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.keys import TEST_USER_KEY_SECRET
-from bot.testing.telegram import TelegramUser, running
-from tests.telegram.conftest import new_user
+from bot.testing.telegram import TelegramUser, new_user, running
 
 
 async def answer_all(user: TelegramUser, app: App, tree_id: str) -> None:

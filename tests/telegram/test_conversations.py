@@ -9,8 +9,7 @@ import pytest
 from bot.app import App
 from bot.testing import transcripts
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import TelegramUser, running
-from tests.telegram.conftest import MODES, RUNTIMES, new_user
+from bot.testing.telegram import MODES, RUNTIMES, TelegramUser, new_user, running
 
 TRANSCRIPTS = sorted((Path(__file__).parent.parent / "transcripts").glob("*.yaml"))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.testing.crash import count_gaps, crash_and_restart
-from tests.telegram.conftest import RUNTIMES
+from bot.testing.telegram import RUNTIMES
 
 SIZES = {"polling": (2000, 200), "webhook": (600, 60)}
 

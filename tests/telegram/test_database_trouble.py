@@ -26,7 +26,7 @@ from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import FIXED_NOW
 from bot.testing.tcp_proxy import CuttableProxy
-from tests.telegram.conftest import RUNTIMES
+from bot.testing.telegram import RUNTIMES
 
 LOCK_SECONDS = 40.0
 CUT_SECONDS = 15.0

@@ -16,8 +16,7 @@ from bot.storage.certificate_table import CertificateTable
 from bot.storage.tables import metadata
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
-from bot.testing.telegram import TelegramUser, running
-from tests.telegram.conftest import RUNTIMES, new_user
+from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running
 
 SENDING = frozenset(
     {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}

@@ -9,8 +9,7 @@ import pytest
 
 from bot.app import App
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import running
-from tests.telegram.conftest import RUNTIMES, new_user
+from bot.testing.telegram import RUNTIMES, new_user, running
 
 USERS = 500
 PER_USER = 20

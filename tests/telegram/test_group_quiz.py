@@ -16,7 +16,7 @@ from bot.core.group_quiz import GroupGame, group_modules, quiz_polls
 from bot.service.render import Renderer
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.simulator import SourceText
-from bot.testing.telegram import running
+from bot.testing.telegram import RUNTIMES, new_user, running
 from bot.transports.telegram.bridge import TelegramBridge
 from bot.transports.telegram.group_quiz import (
     POLL_EXPLANATION_LIMIT,
@@ -24,7 +24,6 @@ from bot.transports.telegram.group_quiz import (
     POLL_QUESTION_LIMIT,
     GroupQuizzes,
 )
-from tests.telegram.conftest import RUNTIMES, new_user
 
 GROUP = -100_777
 

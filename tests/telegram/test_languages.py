@@ -19,12 +19,11 @@ from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.simulator import CoreChat
-from bot.testing.telegram import TelegramUser, running, runtime_config
+from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running, runtime_config
 from bot.testing.transcripts import Recorded
 from bot.transports.telegram.commands import telegram_language
 from bot.transports.telegram.delivery import split_message
 from bot.transports.telegram.launch import MenuPublishingRuntime, make_runtime
-from tests.telegram.conftest import RUNTIMES, new_user
 
 TRANSCRIPTS = sorted((PROJECT_ROOT / "tests" / "transcripts").glob("*.yaml"))
 

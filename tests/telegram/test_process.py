@@ -9,7 +9,7 @@ import pytest
 
 from bot.testing.crash import BotProcess, wait_until
 from bot.testing.fake_telegram import FakeTelegram
-from tests.telegram.conftest import RUNTIMES, new_user
+from bot.testing.telegram import RUNTIMES, new_user
 
 MARKER = "MARKER-4b1d lives at 1234 Main St"
 POISON_TEXT = "MARKER-poison-7c2e lives at 99 Elm St"

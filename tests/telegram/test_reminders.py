@@ -16,9 +16,8 @@ from bot.service.channels import Channels
 from bot.service.render import Renderer
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import TelegramUser, running, runtime_config
+from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running, runtime_config
 from bot.transports.telegram.launch import MenuPublishingRuntime, TelegramChannel, make_runtime
-from tests.telegram.conftest import RUNTIMES, new_user
 
 MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
 

@@ -9,8 +9,7 @@ from sqlalchemy import text
 
 from bot.app import App
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import TelegramUser, running
-from tests.telegram.conftest import RUNTIMES, new_user
+from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running
 
 LONDON = ("51.5007", "-0.1246")
 """Where the fake server's location messages point (see its builders)."""

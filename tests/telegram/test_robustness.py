@@ -8,8 +8,7 @@ import pytest
 from bot.app import App
 from bot.core import texts
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import TelegramUser, running
-from tests.telegram.conftest import RUNTIMES, new_user
+from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running
 
 
 async def users_row(app: App, user_id: int) -> tuple[object, ...]:

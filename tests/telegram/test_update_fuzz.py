@@ -21,6 +21,7 @@ from bot.testing.fake_telegram.builders import (
     user_json,
 )
 from bot.testing.fake_telegram.models import FakeChat, FakeUser, JsonObject
+from bot.testing.recording_api import RecordingApi
 from bot.transports.telegram.bridge import TelegramBridge
 from bot.transports.telegram.delivery import RetryPolicy, SentMessages
 from bot.transports.telegram.updates import (
@@ -266,8 +267,6 @@ async def test_the_bridge_feeds_mutated_updates_without_raising(
 ) -> None:
     """2,000 mutated updates fed to a real bridge (real service and database, a recording
     Telegram): feed never raises, and none needed its last-resort guard (no update_failed)."""
-    from tests.telegram.test_delivery import RecordingApi
-
     api = RecordingApi()
     bridge = TelegramBridge(app.service, api, SentMessages(), RetryPolicy(backoff_base=0.0))
     await bridge.start("BeaconTestBot")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.telegram import RUNTIMES
 from bot.testing.webhook_process import attack_bot
-from tests.telegram.conftest import RUNTIMES
 
 MEMORY_RISE_KIB = 16 * 1024
 REPLY_WITHIN = 10.0

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.campaigns.counting import METRICS
-from tests.orgs.reading import bounds
+from bot.testing.org_reading import bounds
 
 
 @dataclass(frozen=True, slots=True)

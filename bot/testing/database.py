@@ -1,0 +1,83 @@
+"""Databases to test on: a migrated SQLite file or a fresh PostgreSQL schema, and readers of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.service.ports import ConversationStore
+from bot.storage.database import make_engine, migrate, open_store
+from bot.storage.tables import metadata
+
+
+def database_urls() -> list[str]:
+    """SQLite always; PostgreSQL too when TEST_DATABASE_URL names one."""
+    urls = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        urls.append("postgresql")
+    return urls
+
+
+@dataclass
+class Database:
+    """A migrated test database: Beacon's store on it, and an engine to read what was stored."""
+
+    engine: AsyncEngine
+    store: ConversationStore
+
+    async def rows(self, table: str) -> list[tuple[Any, ...]]:
+        """Return every row of a table."""
+        async with self.engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(select(metadata.tables[table]))]
+
+    async def counts(self) -> dict[str, int]:
+        """Return the number of rows in every table."""
+        return {name: len(await self.rows(name)) for name in metadata.tables}
+
+
+async def campaign_counts(database: Database) -> dict[tuple[str, str, dt.date], int]:
+    """Return every campaign count by (campaign, metric, day)."""
+    rows = await database.rows("campaign_counts")
+    return {
+        (c, m, d if isinstance(d, dt.date) else dt.date.fromisoformat(d)): n for c, m, d, n in rows
+    }
+
+
+@asynccontextmanager
+async def open_database(kind: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """Open a migrated, empty database of `kind` ("sqlite": a file in `tmp_path`; "postgresql":
+    a fresh schema on TEST_DATABASE_URL, dropped afterwards)."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        engine = make_engine(url)
+        await migrate(engine)
+        store = await open_store(url)
+        yield Database(engine, store)
+        await store.close()
+        await engine.dispose()
+        return
+    url = os.environ["TEST_DATABASE_URL"]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    async with admin.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url, connect_args={"server_settings": {"search_path": schema}})
+    try:
+        await migrate(engine)
+        store = await open_store(url, search_path=schema)
+        yield Database(engine, store)
+        await store.close()
+    finally:
+        await engine.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
