@@ -29,6 +29,7 @@ class IssueCode(StrEnum):
     UNKNOWN_TOPIC = "unknown-topic"
     UNSERVED_TOPIC = "unserved-topic"
     PAYLOAD_TOO_LONG = "payload-too-long"
+    POLL_TOO_LONG = "poll-too-long"
     PLACEHOLDER = "placeholder"
     STALE_VERIFICATION = "stale-verification"
     MODULE_SIZE = "module-size"

@@ -21,6 +21,7 @@ from bot.content.models import (
     ResourcesNode,
     Tree,
 )
+from bot.content.polls import question_poll
 
 Encodable = Callable[[str], bool]
 """Says whether a button argument fits in callback data (the core's codec, passed in)."""
@@ -239,7 +240,8 @@ class Linter:
                     )
 
     def check_question(self, tree: str, node_id: str, node: QuizQuestionNode, quiz: bool) -> None:
-        """A question has exactly one correct option and lives in a quiz tree."""
+        """A question has exactly one correct option, lives in a quiz tree and fits a quiz poll
+        (the catalog check measures each translation)."""
         correct = sum(option.correct for option in node.options)
         if correct != 1:
             self.add(
@@ -257,6 +259,11 @@ class Linter:
                 "quiz questions belong in a tree with a `quiz:` section",
                 node=node_id,
             )
+        for text in question_poll(node).texts():
+            problem = text.problem(text.text)
+            if problem is not None:
+                where = ("nodes", node_id, *text.path)
+                self.add(IssueCode.POLL_TOO_LONG, tree, where, problem, node=node_id)
 
     def check_topic(self, tree: str, node_id: str, topic: str, path: tuple[str | int, ...]) -> None:
         """A topic must be declared, and should be served by some resource."""

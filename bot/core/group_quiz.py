@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.content.bundle import Content
 from bot.content.models import QuizQuestionNode
+from bot.content.polls import PollText, question_poll
 from bot.core import texts
 from bot.core.course import courses, questions_of, quiz_title
 from bot.core.effects import Msg, joined
@@ -30,6 +31,11 @@ def group_modules(content: Content) -> list[str]:
     return [module for course in courses(content) for module in course.modules]
 
 
+def poll_msg(at: Position, text: PollText) -> Msg:
+    """Return one text of a question's poll, to translate in its node's context."""
+    return field_msg(at, text.field, text.text)
+
+
 def quiz_polls(content: Content, tree_id: str) -> list[QuizPoll]:
     """Return a module's questions as polls; the explanation is the right answer's feedback."""
     tree = content.trees[tree_id]
@@ -38,12 +44,10 @@ def quiz_polls(content: Content, tree_id: str) -> list[QuizPoll]:
         node = tree.nodes[node_id]
         assert isinstance(node, QuizQuestionNode)
         at = Position(tree_id, node_id)
-        right = next(i for i, o in enumerate(node.options) if o.correct)
-        options = tuple(
-            field_msg(at, f"options.{i}.label", o.label) for i, o in enumerate(node.options)
-        )
-        why = field_msg(at, f"options.{right}.feedback", node.options[right].feedback)
-        polls.append(QuizPoll(field_msg(at, "text", node.text), options, right, why))
+        poll = question_poll(node)
+        question, why = poll_msg(at, poll.question), poll_msg(at, poll.explanation)
+        options = tuple(poll_msg(at, option) for option in poll.options)
+        polls.append(QuizPoll(question, options, poll.correct, why))
     return polls
 
 

@@ -1,5 +1,6 @@
-"""Check each shipped catalog against the template: it compiles, placeholders match, and
-safety-critical text is fully translated; report each locale's coverage."""
+"""Check each shipped catalog against the template: it compiles, placeholders match,
+safety-critical text is fully translated and every quiz poll text fits its limit as sent; report
+each locale's coverage."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from babel.messages.pofile import PoFileError, read_po
 
 from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.lint import placeholders
-from bot.content.models import Tree
-from bot.i18n.catalogs import DOMAIN, Catalogs, review_status
+from bot.content.models import QuizQuestionNode, Tree
+from bot.content.polls import question_poll
+from bot.i18n.catalogs import DOMAIN, Catalogs, is_right_to_left, review_status
+from bot.i18n.direction import right_to_left
 
 CRITICAL_CONTEXTS = frozenset({"safety", "privacy", "exit", "resource", "bot"})
 """Interface contexts that are safety-critical: emergency lines, privacy, exit, hotline cards."""
@@ -150,6 +153,7 @@ class CatalogChecker:
                     self.missing(code, path, key, entry)
             if done and entry is not None:
                 self.check_placeholders(code, path, source, entry)
+        self.check_polls(code, path, entries, catalog.num_plurals)
         stale = [key for key in entries if key not in template]
         if stale:
             self.add(
@@ -181,6 +185,38 @@ class CatalogChecker:
             (entry.lineno if entry is not None else None) or 1,
             f"{code}: safety-critical text is {state}: [{context}] {text[:70]!r}",
         )
+
+    def check_polls(
+        self, code: str, path: Path, entries: Mapping[Key, Message], plural_forms: int
+    ) -> None:
+        """Every quiz question's translated poll texts, as this locale sends them (laid out
+        right to left where the locale is), fit their limits; the content lint measures the
+        source, which an untranslated text shows."""
+        rtl = is_right_to_left(code)
+        for tree in self.trees.values():
+            for node_id, node in tree.nodes.items():
+                if not isinstance(node, QuizQuestionNode):
+                    continue
+                for text in question_poll(node).texts():
+                    context = f"{tree.id}:{node_id}:{text.field}"
+                    entry = entries.get((context, text.text))
+                    if entry is None or not is_translated(entry, plural_forms):
+                        continue
+                    sent = strings_of(entry)[0]
+                    problem = text.problem(right_to_left(sent) if rtl else sent)
+                    if problem is None:
+                        continue
+                    self.issues.append(
+                        LintIssue(
+                            IssueCode.POLL_TOO_LONG,
+                            Severity.ERROR,
+                            self.relative(path),
+                            entry.lineno or 1,
+                            f"{code} {text.field}: {problem}",
+                            tree.id,
+                            node_id,
+                        )
+                    )
 
     def check_placeholders(self, code: str, path: Path, source: Message, entry: Message) -> None:
         """Every form of the translation keeps exactly the source's placeholders."""

@@ -175,6 +175,50 @@ def test_a_question_outside_a_quiz_tree_is_an_error(tmp_path: Path) -> None:
     assert codes(issues) == {IssueCode.QUIZ_OUTSIDE_MODULE}
 
 
+ONE_RIGHT_QUIZ = QUIZ.replace(
+    "        correct: true\n        feedback: Because B.", "        feedback: Because B."
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("Because A.", "x" * 201, 14, "poll explanation is 201 characters; Telegram allows 200"),
+        (
+            "Because A.",
+            '"a\\nb\\nc\\nd"',
+            14,
+            "poll explanation has 3 line feeds; Telegram allows 2",
+        ),
+        ("text: Which?", f"text: {'z' * 301}", 10, "poll question is 301 characters; Telegram"),
+    ],
+)
+def test_a_question_must_fit_a_quiz_poll_in_english(
+    tmp_path: Path, old: str, new: str, line: int, message: str
+) -> None:
+    """Each text a question sends as a Telegram quiz poll is held to its limit, at its line (an
+    English option label is already held to 60 characters by the schema)."""
+    assert old in ONE_RIGHT_QUIZ
+    text = ONE_RIGHT_QUIZ.replace(old, new, 1)
+    directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "quiz.yaml": text})
+    issues = issues_of(directory)
+    [issue] = issues
+    assert (issue.code, issue.severity) == (IssueCode.POLL_TOO_LONG, Severity.ERROR)
+    assert (issue.file, issue.line, issue.tree, issue.node) == (
+        "dialogues/quiz.yaml",
+        line,
+        "quiz",
+        "q1",
+    )
+    assert issue.message.startswith(message), issue.message
+
+
+def test_an_explanation_of_exactly_200_characters_fits(tmp_path: Path) -> None:
+    """Telegram's limits are inclusive."""
+    text = ONE_RIGHT_QUIZ.replace("Because A.", "x" * 200)
+    assert issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "quiz.yaml": text})) == []
+
+
 def test_unknown_and_unserved_topics(tmp_path: Path) -> None:
     """A topic nobody declared is an error; a declared topic no resource serves is a warning."""
     resources = TOPICS.replace(
@@ -345,19 +389,20 @@ nodes:
 
 
 def one_question_quiz(tree_id: str, questions: int, words: int = 3) -> str:
-    """Return a quiz tree with `questions` one-answer questions of about `words` words each."""
+    """Return a quiz tree with `questions` one-answer questions, each with about `words` words
+    to read in its wrong answer's feedback (not sent in a poll, so any length fits one)."""
     text = " ".join(["word"] * words)
     nodes = "".join(
         f"""
   q{i}:
     type: quiz_question
-    text: {text}
+    text: Which one?
     options:
       - label: A
         correct: true
         feedback: Because A.
       - label: B
-        feedback: Not B.
+        feedback: {text}
     source:
       name: Source
       url: https://example.org

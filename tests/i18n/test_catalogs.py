@@ -17,6 +17,8 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.content.bundle import Content
 from bot.content.issues import IssueCode, Severity
+from bot.content.models import QuizQuestionNode
+from bot.content.polls import EXPLANATION_LIMIT, OPTION_LIMIT, question_poll
 from bot.core import texts
 from bot.core.effects import Msg
 from bot.i18n.catalogs import Catalogs, negotiate
@@ -129,6 +131,67 @@ def test_a_translation_must_keep_its_placeholders(
     edit_entry(directory, "es", EMERGENCY, string=broken)
     [error] = errors_for(directory, shipped_content)
     assert "[placeholder]" in error and "[safety]" in error and "['number']" in error
+
+
+def explanation_key(content: Content, tree: str, node: str) -> tuple[str, str]:
+    """Return the catalog key of a question's poll explanation (its right option's feedback)."""
+    question = content.trees[tree].nodes[node]
+    assert isinstance(question, QuizQuestionNode)
+    explanation = question_poll(question).explanation
+    return f"{tree}:{node}:{explanation.field}", explanation.text
+
+
+def poll_errors(directory: Path, content: Content) -> list[str]:
+    """Return the poll-length errors the catalog check gives for a locales directory."""
+    checked = check_catalogs(Catalogs(directory), content.trees)
+    return [str(i) for i in checked.issues if i.code is IssueCode.POLL_TOO_LONG]
+
+
+def test_an_over_long_poll_explanation_in_one_locale_is_an_error_naming_it(
+    tmp_path: Path, shipped_content: Content
+) -> None:
+    """A Vietnamese explanation one character over Telegram's 200 fails, naming the catalog,
+    its line, the question, the locale and the length; 200 exactly passes."""
+    directory = copy_locales(tmp_path)
+    key = explanation_key(shipped_content, "signs", "q1")
+    edit_entry(directory, "vi", key, string="x" * EXPLANATION_LIMIT)
+    assert poll_errors(directory, shipped_content) == []
+    edit_entry(directory, "vi", key, string="x" * (EXPLANATION_LIMIT + 1))
+    checked = check_catalogs(Catalogs(directory), shipped_content.trees)
+    [issue] = [i for i in checked.issues if i.code is IssueCode.POLL_TOO_LONG]
+    assert issue.severity is Severity.ERROR
+    assert (issue.file, issue.tree, issue.node) == (
+        "locales/vi/LC_MESSAGES/beacon.po",
+        "signs",
+        "q1",
+    )
+    with (directory / "vi" / "LC_MESSAGES" / "beacon.po").open("rb") as handle:
+        entry = read_po(handle).get(key[1], context=key[0])
+    assert entry is not None and issue.line == entry.lineno
+    assert issue.message == (
+        "vi options.1.feedback: poll explanation is 201 characters; Telegram allows 200"
+    )
+
+
+def test_poll_texts_are_measured_as_sent_right_to_left_and_within_two_line_feeds(
+    tmp_path: Path, shipped_content: Content
+) -> None:
+    """Arabic is measured with its direction marks; an explanation may hold two line feeds, not
+    three; an option label is held to 100 characters."""
+    directory = copy_locales(tmp_path)
+    arabic = "ب" * (EXPLANATION_LIMIT - 3) + " A"  # 199 as written, 202 with RLM and two LRMs
+    edit_entry(directory, "ar", explanation_key(shipped_content, "signs", "q1"), string=arabic)
+    feeds = "a\nb\nc\nd"
+    edit_entry(directory, "es", explanation_key(shipped_content, "signs", "q3"), string=feeds)
+    question = shipped_content.trees["signs"].nodes["q8"]
+    assert isinstance(question, QuizQuestionNode)
+    label = ("signs:q8:options.0.label", question.options[0].label)
+    edit_entry(directory, "tl", label, string="y" * (OPTION_LIMIT + 1))
+    found = poll_errors(directory, shipped_content)
+    assert len(found) == 3, found
+    assert "ar options.1.feedback: poll explanation is 202 characters" in found[0]
+    assert "es options.1.feedback: poll explanation has 3 line feeds; Telegram allows 2" in found[1]
+    assert "tl options.0.label: poll option is 101 characters; Telegram allows 100" in found[2]
 
 
 def test_a_catalog_that_does_not_parse_or_states_no_review_is_an_error(

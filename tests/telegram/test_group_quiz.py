@@ -13,6 +13,7 @@ from bot.app import App
 from bot.content.bundle import Content
 from bot.core.course import questions_of
 from bot.core.group_quiz import GroupGame, group_modules, quiz_polls
+from bot.i18n.catalogs import Catalogs
 from bot.service.render import Renderer
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.simulator import SourceText
@@ -23,6 +24,7 @@ from bot.transports.telegram.group_quiz import (
     POLL_OPTION_LIMIT,
     POLL_QUESTION_LIMIT,
     GroupQuizzes,
+    clip,
 )
 
 GROUP = -100_777
@@ -65,23 +67,36 @@ async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
             await asyncio.sleep(0.01)
 
 
-def test_every_module_question_fits_a_quiz_poll(shipped_content: Content) -> None:
-    """In English, no question, option or explanation needs cutting for sendPoll."""
-    renderer = Renderer(SourceText(), "en")
+def test_every_module_question_fits_a_quiz_poll_in_every_language(
+    shipped_content: Content, catalogs: Catalogs
+) -> None:
+    """In every shipped language, as rendered for sending, no question, option or explanation
+    needs cutting for sendPoll (the cut in `clip` stays a last resort)."""
     too_long = []
-    for module in group_modules(shipped_content):
-        for poll in quiz_polls(shipped_content, module):
-            if len(renderer.say(poll.question)) > POLL_QUESTION_LIMIT:
-                too_long.append(f"{module}: question")
-            too_long += [
-                f"{module}: option"
-                for o in poll.options
-                if len(renderer.say(o)) > POLL_OPTION_LIMIT
-            ]
-            if len(renderer.say(poll.explanation)) > POLL_EXPLANATION_LIMIT:
-                too_long.append(f"{module}: explanation")
+    for locale in catalogs.codes():
+        renderer = Renderer(catalogs.translator(locale), locale)
+        for module in group_modules(shipped_content):
+            for poll in quiz_polls(shipped_content, module):
+                limited = [
+                    (poll.question, POLL_QUESTION_LIMIT),
+                    *((option, POLL_OPTION_LIMIT) for option in poll.options),
+                    (poll.explanation, POLL_EXPLANATION_LIMIT),
+                ]
+                too_long += [
+                    f"{locale} {msg.context}: {len(renderer.say(msg))}"
+                    for msg, limit in limited
+                    if clip(renderer.say(msg), limit) != renderer.say(msg)
+                ]
     assert too_long == []
+    assert len(catalogs.codes()) >= 6
     assert len(group_modules(shipped_content)) >= 7
+
+
+def test_clip_cuts_with_an_ellipsis_only_past_the_limit() -> None:
+    """The transport's safety net: text at the limit is kept, longer text ends in an ellipsis."""
+    assert clip("x" * 200, 200) == "x" * 200
+    assert clip("word " * 50, 200) == ("word " * 40).rstrip() + "…"
+    assert len(clip("x" * 201, 200)) == 200
 
 
 def test_scores_count_the_first_vote_and_ties_share_a_place(shipped_content: Content) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.content.polls import EXPLANATION_LIMIT, OPTION_LIMIT, QUESTION_LIMIT
 from bot.core import texts
 from bot.core.effects import Msg
 from bot.core.group_quiz import GroupGame, group_modules, quiz_polls
@@ -26,13 +27,14 @@ PAUSE_SECONDS = 3
 """A breath between one poll closing and the next question."""
 FAILURES = (DeliveryFailed, ApiRejected, ApiBlocked)
 """What a group may answer that retries cannot fix (the bot was removed, a limit...)."""
-POLL_QUESTION_LIMIT = 300
-POLL_OPTION_LIMIT = 100
-POLL_EXPLANATION_LIMIT = 200
+POLL_QUESTION_LIMIT = QUESTION_LIMIT
+POLL_OPTION_LIMIT = OPTION_LIMIT
+POLL_EXPLANATION_LIMIT = EXPLANATION_LIMIT
 
 
 def clip(text: str, limit: int) -> str:
-    """Return text within a Bot API limit, ending with an ellipsis when cut."""
+    """Return text within a Bot API limit, ending with an ellipsis when cut (a last resort:
+    `content check` keeps every shipped poll text within its limit in every language)."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
