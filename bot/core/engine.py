@@ -115,10 +115,10 @@ def on_node(
             if first is not None:
                 return answered_again(content, state, first)
             return answer(content, state, pos, index, now)
-        case QuizQuestionNode(), Op.NEXT if not asking(state) and state.queue:
+        case QuizQuestionNode(), Op.NEXT if answered(state, pos) and state.queue:
             rest = replace(state, queue=state.queue[1:])
             return arrive(content, rest, rest.queue[0] if rest.queue else refresh.POSITION)
-        case QuizQuestionNode(), Op.NEXT if not asking(state):
+        case QuizQuestionNode(), Op.NEXT if answered(state, pos):
             return follow(content, state, pos, node.next)
         case CourseNode(), Op.NEXT if state.cards:
             return refresh.start_refresh(content, state, now)
@@ -152,6 +152,11 @@ def on_located(content: Content, state: ConversationState, event: Located) -> St
 def asking(state: ConversationState) -> bool:
     """Say whether the question on screen shows its options (not its feedback)."""
     return state.answered is None or state.reviewing
+
+
+def answered(state: ConversationState, pos: Position) -> bool:
+    """Say whether the question on screen has been answered (so Next may move on)."""
+    return first_answer(state, pos) is not None
 
 
 def answer(

@@ -191,7 +191,7 @@ def question_body(
     chosen: int | None = None,
 ) -> Body:
     """Return a quiz question with its counter (or "Refresher") and one button per option; on
-    a question already answered, the option `chosen` is marked."""
+    a question already answered, the option `chosen` is marked and Next moves on."""
     rev = state.revision
     number, total = quiz_numbers(content, pos)
     counter = texts.QUESTION_COUNT.fill(number=number, total=total)
@@ -203,6 +203,8 @@ def question_body(
         if i == chosen:
             label = texts.CHOSEN_OPTION.fill(label=label)
         rows.append((button(label, rev, Op.ANSWER, str(i)),))
+    if chosen is not None:
+        rows.append((button(texts.NEXT, rev, Op.NEXT),))
     return [counter, field_msg(pos, "text", node.text)], rows
 
 

@@ -77,7 +77,7 @@ def test_back_on_feedback_shows_the_question_as_answered(shipped_content: Conten
     at = chat.state.at
     assert at is not None and at.node == questions_of(shipped_content.trees["signs"])[0]
     assert "Question 1 of 8" in last_text(out)
-    assert f"● {wrong}" in labels(chat) and right in labels(chat)
+    assert f"● {wrong}" in labels(chat) and right in labels(chat) and "Next" in labels(chat)
     out = chat.click(right)
     assert tap_note(out) == FIRST_COUNTS
     assert saved(chat) == [] and chat.state.cards == cards
