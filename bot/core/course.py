@@ -32,6 +32,17 @@ def run_answers(state: ConversationState, tree: Tree) -> dict[str, bool]:
     return {a.node: a.correct for a in state.answers if a.tree == tree.id and a.node in questions}
 
 
+def first_answer(state: ConversationState, pos: Position) -> int | None:
+    """Return the option first chosen on the question at `pos`, or None if it is unanswered:
+    the one just chosen, else the current run's (a refresher question counts only its own)."""
+    if state.answered is not None:
+        return state.answered
+    if state.queue[:1] == (pos,):
+        return None
+    here = (pos.tree, pos.node)
+    return next((a.option for a in state.answers if (a.tree, a.node) == here), None)
+
+
 def passed(result: QuizResult | None, pass_percent: int) -> bool:
     """Say whether a module's best run reaches the pass mark."""
     return result is not None and result.best * 100 >= pass_percent * result.total

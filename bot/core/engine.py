@@ -24,7 +24,7 @@ from bot.core.builtins.registry import REGISTRY
 from bot.core.campaign_counts import campaign_counts
 from bot.core.codec import Callback, Malformed, Op, decode
 from bot.core.commands import COMMANDS
-from bot.core.course import check_label, resume_at
+from bot.core.course import check_label, first_answer, resume_at
 from bot.core.effects import AnswerTap, CheckCertificate, Notice, SaveAnswer, SetLocale, joined
 from bot.core.events import (
     Command,
@@ -69,6 +69,8 @@ def on_tap(content: Content, state: ConversationState, data: str, now: dt.dateti
     step = on_callback(content, state, decoded, now)
     if step is None:
         return Step(state, (AnswerTap(texts.UNREADABLE),))
+    if any(isinstance(effect, AnswerTap) for effect in step.effects):
+        return step
     return Step(step.state, (AnswerTap(), *step.effects))
 
 
@@ -108,14 +110,15 @@ def on_node(
             return follow(content, chosen, pos, choice.to)
         case (MessageNode() | ResourcesNode(), Op.NEXT) if node.next:
             return follow(content, state, pos, node.next)
-        case QuizQuestionNode(), Op.ANSWER if state.answered is None and 0 <= index < len(
-            node.options
-        ):
+        case QuizQuestionNode(), Op.ANSWER if asking(state) and 0 <= index < len(node.options):
+            first = first_answer(state, pos)
+            if first is not None:
+                return answered_again(content, state, first)
             return answer(content, state, pos, index, now)
-        case QuizQuestionNode(), Op.NEXT if state.answered is not None and state.queue:
+        case QuizQuestionNode(), Op.NEXT if answered(state, pos) and state.queue:
             rest = replace(state, queue=state.queue[1:])
             return arrive(content, rest, rest.queue[0] if rest.queue else refresh.POSITION)
-        case QuizQuestionNode(), Op.NEXT if state.answered is not None:
+        case QuizQuestionNode(), Op.NEXT if answered(state, pos):
             return follow(content, state, pos, node.next)
         case CourseNode(), Op.NEXT if state.cards:
             return refresh.start_refresh(content, state, now)
@@ -146,6 +149,16 @@ def on_located(content: Content, state: ConversationState, event: Located) -> St
     return redisplay(content, new.bumped(), notice)
 
 
+def asking(state: ConversationState) -> bool:
+    """Say whether the question on screen shows its options (not its feedback)."""
+    return state.answered is None or state.reviewing
+
+
+def answered(state: ConversationState, pos: Position) -> bool:
+    """Say whether the question on screen has been answered (so Next may move on)."""
+    return first_answer(state, pos) is not None
+
+
 def answer(
     content: Content, state: ConversationState, pos: Position, option: int, now: dt.datetime
 ) -> Step:
@@ -166,6 +179,13 @@ def answer(
     today = local_date(now, state.plan.zone)
     new = replace(new, streak=new.streak.active(today)).bumped()
     return Step(new, (SaveAnswer(pos.tree, pos.node, option, correct), *show(content, new)))
+
+
+def answered_again(content: Content, state: ConversationState, chosen: int) -> Step:
+    """Show the feedback on the first answer again, saying it is the one that counts: a question
+    is scored once (a learner may review it, not re-answer it)."""
+    new = replace(state, answered=chosen, reviewing=False).bumped()
+    return Step(new, (AnswerTap(texts.FIRST_ANSWER_COUNTS), *show(content, new)))
 
 
 def on_text(content: Content, state: ConversationState, kind: TextKind) -> Step:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.content.bundle import Content
-from bot.content.models import EndNode, QuizResultNode, ResourcesNode
+from bot.content.models import EndNode, QuizQuestionNode, QuizResultNode, ResourcesNode
 from bot.core.codec import Op
 from bot.core.course import completed, record_result
 from bot.core.effects import ClearChat, CountResourceViews, CourseCompleted, Effect, Notice, Show
@@ -51,15 +51,21 @@ def current(content: Content, state: ConversationState) -> Position:
 
 
 def arrive(
-    content: Content, state: ConversationState, to: Position, *, remember: bool = True
+    content: Content,
+    state: ConversationState,
+    to: Position,
+    *,
+    remember: bool = True,
+    restart: bool = True,
 ) -> Step:
-    """Move to a position, bump the revision and show it (counting resources shown)."""
+    """Move to a position, bump the revision and show it (counting resources shown). Arriving
+    at a quiz's start begins a new run (its answers cleared) unless `restart` is False."""
     moved = state.moved(to, remember=remember)
     screen = builtins().get(to)
     if not (screen is not None and screen.keeps_queue) and to not in state.queue[:1]:
         moved = replace(moved, queue=())
     tree = content.trees.get(to.tree)
-    if tree is not None and tree.quiz is not None and to.node == tree.start:
+    if restart and tree is not None and tree.quiz is not None and to.node == tree.start:
         moved = replace(moved, answers=tuple(a for a in moved.answers if a.tree != to.tree))
     if tree is not None and isinstance(tree.nodes.get(to.node), QuizResultNode):
         moved = record_result(content, moved, to.tree)
@@ -102,12 +108,19 @@ def go_home(content: Content, state: ConversationState) -> Step:
 
 
 def go_back(content: Content, state: ConversationState) -> Step:
-    """Return to the previous position that still exists, or home."""
+    """Return to the previous position that still exists, or home; from a question's feedback,
+    to the question itself, shown as answered. Going back never restarts a quiz's run."""
+    at = state.at
+    on_question = at is not None and isinstance(content.node(at.tree, at.node), QuizQuestionNode)
+    if on_question and state.answered is not None and not state.reviewing:
+        reviewing = replace(state, reviewing=True).bumped()
+        return Step(reviewing, show(content, reviewing))
     history = list(state.history)
     while history:
         pos = history.pop()
         if pos in builtins() or content.node(pos.tree, pos.node) is not None:
-            return arrive(content, replace(state, history=tuple(history)), pos, remember=False)
+            earlier = replace(state, history=tuple(history))
+            return arrive(content, earlier, pos, remember=False, restart=False)
     return go_home(content, state)
 
 

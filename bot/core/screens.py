@@ -21,6 +21,7 @@ from bot.core.course import (
     check_label,
     completed,
     course_parts,
+    first_answer,
     module_label,
     questions_of,
     run_answers,
@@ -183,18 +184,27 @@ def next_row(pos: Position, label: str, revision: int) -> list[tuple[Button, ...
 
 
 def question_body(
-    content: Content, state: ConversationState, pos: Position, node: QuizQuestionNode
+    content: Content,
+    state: ConversationState,
+    pos: Position,
+    node: QuizQuestionNode,
+    chosen: int | None = None,
 ) -> Body:
-    """Return a quiz question with its counter (or "Refresher") and one button per option."""
+    """Return a quiz question with its counter (or "Refresher") and one button per option; on
+    a question already answered, the option `chosen` is marked and Next moves on."""
     rev = state.revision
     number, total = quiz_numbers(content, pos)
     counter = texts.QUESTION_COUNT.fill(number=number, total=total)
     if state.queue[:1] == (pos,):
         counter = texts.REFRESHER
-    rows: list[tuple[Button, ...]] = [
-        (button(field_msg(pos, f"options.{i}.label", o.label), rev, Op.ANSWER, str(i)),)
-        for i, o in enumerate(node.options)
-    ]
+    rows: list[tuple[Button, ...]] = []
+    for i, option in enumerate(node.options):
+        label = field_msg(pos, f"options.{i}.label", option.label)
+        if i == chosen:
+            label = texts.CHOSEN_OPTION.fill(label=label)
+        rows.append((button(label, rev, Op.ANSWER, str(i)),))
+    if chosen is not None:
+        rows.append((button(texts.NEXT, rev, Op.NEXT),))
     return [counter, field_msg(pos, "text", node.text)], rows
 
 
@@ -248,10 +258,10 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
             return [text], choice_rows(pos, node.choices, rev)
         case PlaceNode():
             return [emergency_line(content, state), text], place_rows(content, state)
-        case QuizQuestionNode() if state.answered is None:
-            return question_body(content, state, pos, node)
+        case QuizQuestionNode() if state.answered is not None and not state.reviewing:
+            return feedback_body(pos, node, state.answered, rev)
         case QuizQuestionNode():
-            return feedback_body(pos, node, state.answered or 0, rev)
+            return question_body(content, state, pos, node, first_answer(state, pos))
         case QuizResultNode():
             return result_body(content, state, pos), choice_rows(pos, node.choices, rev)
         case CourseNode():

@@ -52,6 +52,7 @@ class ConversationState:
     revision: int = 0
     at: Position | None = None
     answered: int | None = None
+    """The option chosen on the question at `at`; its feedback is shown unless `reviewing`."""
     history: tuple[Position, ...] = ()
     place: str | None = None
     answers: tuple[Answer, ...] = field(default=())
@@ -68,6 +69,8 @@ class ConversationState:
     """An offer to join an organization, on the consent and employee-id screens."""
     orgs: tuple[OrgLink, ...] = field(default=())
     """The organizations the user joined (their names only; nothing typed)."""
+    reviewing: bool = False
+    """The question at `at` is shown as answered (Back from its feedback), not its feedback."""
 
     def card(self, tree: str, node: str) -> ReviewCard | None:
         """Return the review card of a question, if it has one."""
@@ -94,7 +97,7 @@ class ConversationState:
         history = self.history
         if remember and self.at is not None and self.at != to:
             history = (*history, self.at)[-MAX_HISTORY:]
-        return replace(self, at=to, answered=None, history=history)
+        return replace(self, at=to, answered=None, reviewing=False, history=history)
 
     def bumped(self) -> ConversationState:
         """Return the state with its revision advanced, so older keyboards become stale."""
@@ -118,6 +121,7 @@ class ConversationState:
             "streak": self.streak.to_list(),
             "offer": offer_to_list(self.offer),
             "orgs": [[o.org_id, o.name, o.course] for o in self.orgs],
+            "reviewing": self.reviewing,
         }
 
     @classmethod
@@ -147,6 +151,7 @@ class ConversationState:
             streak=Streak.from_list(data["streak"]) if "streak" in data else Streak(),
             offer=offer_from_list(data.get("offer")),
             orgs=tuple(OrgLink(int(i), str(n), str(c)) for i, n, c in data.get("orgs", [])),
+            reviewing=bool(data.get("reviewing", False)),
         )
 
 

@@ -294,3 +294,8 @@ ADMIN_CHART_NOTE = pgettext(
     "Each bar is dark up to the lowest completion the department's enrolled band allows and "
     "light up to the highest. A department with under 5 enrolled has no bar.",
 )
+
+# A quiz question shown again once answered: the first answer counts.
+FIRST_ANSWER_COUNTS = pgettext("ui", "You answered this one already; your first answer counts.")
+CHOSEN_OPTION = Msg("", "● {label}", translate=False)
+"""An option as the one the learner chose, on a question shown as answered."""

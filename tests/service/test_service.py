@@ -69,6 +69,18 @@ async def test_a_double_tap_changes_state_once(database: Database, content: Cont
     assert len(stale) == 1, results
 
 
+async def test_a_re_answer_after_back_is_not_stored(database: Database, content: Content) -> None:
+    """Answer, Back, another option: the first answer's feedback again, one stored row."""
+    service = service_on(database.store, content)
+    user = ServiceUser(service)
+    await to_first_question(user)
+    await user.event(Tap(user.keyboard.rows[0][0].data))
+    await user.click("Back")
+    again = await user.event(Tap(user.keyboard.rows[1][0].data))
+    assert TapAnswer(texts.FIRST_ANSWER_COUNTS.text) in again
+    assert await answers(database) == 1
+
+
 async def test_a_stale_keyboard_changes_nothing(database: Database, content: Content) -> None:
     """A button from an earlier screen is answered as stale and acts on nothing."""
     service = service_on(database.store, content)
