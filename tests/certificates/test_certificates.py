@@ -1,4 +1,4 @@
-"""Certificates: verification codes, and the PDF and PNG renderers in all six languages."""
+"""Certificates: verification codes, and the PDF and PNG renderers in all seven languages."""
 
 from __future__ import annotations
 
@@ -79,6 +79,16 @@ TEXTS = {
         "Verification code",
         "Suriin: ipadala ang /verify {code} sa Beacon bot, o i-scan ang code",
     ),
+    "fr": (
+        "Certificat de réussite",
+        "Nous certifions que",
+        "Geneviève Côté-Bélanger",
+        "a terminé le cours",
+        "Reconnaître et signaler la traite des personnes",
+        "22 novembre 2026",
+        "Code de vérification",
+        "Pour le vérifier : envoyez /verify {code} au bot Beacon, ou scannez le code",
+    ),
     "ar": (
         "شهادة إتمام",
         "يشهد بأن",
@@ -105,7 +115,7 @@ LANGUAGES = list(TEXTS)
 
 @cache
 def certificate(language: str, serial: int = 4711) -> CertificateText:
-    """A realistic certificate in one of the six languages."""
+    """A realistic certificate in one of the seven languages."""
     heading, awarded_to, name, completed, course, date, label, hint = TEXTS[language]
     code = new_code(SECRET, serial)
     return CertificateText(
@@ -312,7 +322,7 @@ def test_fonts_come_from_installed_packages() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_character_of_every_language_has_a_glyph(language: str) -> None:
-    """No character of the six sample certificates would be drawn as .notdef."""
+    """No character of the seven sample certificates would be drawn as .notdef."""
     text = certificate(language)
     every = " ".join(str(value) for value in vars(text).values() if isinstance(value, str))
     assert missing_glyphs(every) == ""

@@ -33,8 +33,9 @@ EMERGENCY = ("safety", "If anyone is in immediate danger, call {number} now.")
 
 
 def test_every_shipped_language_named_in_the_issue_is_there() -> None:
-    """English (source), Spanish, Vietnamese, Simplified Chinese, Arabic and Tagalog ship."""
-    assert set(SHIPPED) == {"es", "vi", "zh_Hans", "ar", "tl"}
+    """English (source), Spanish, Vietnamese, Simplified Chinese, Arabic, Tagalog and French
+    ship."""
+    assert set(SHIPPED) == {"es", "vi", "zh_Hans", "ar", "tl", "fr"}
 
 
 def test_shipped_catalogs_pass_every_check(catalogs: Catalogs, shipped_content: Content) -> None:
@@ -248,7 +249,7 @@ def test_review_status_is_read_from_each_catalog_header(tmp_path: Path) -> None:
 def test_language_menu_names_each_language_in_its_own_script_and_marks_drafts(
     shipped_content: Content, catalogs: Catalogs
 ) -> None:
-    """/language lists English, Español, Tiếng Việt, 中文 (简体), العربية, Filipino."""
+    """/language lists English, Español, Français, Tiếng Việt, 中文 (简体), العربية, Filipino."""
     from bot.testing.simulator import CoreChat
 
     chat = CoreChat(shipped_content, catalogs, "en")
@@ -256,8 +257,8 @@ def test_language_menu_names_each_language_in_its_own_script_and_marks_drafts(
     labels = [b.label for row in reply.buttons[:-1] for b in row]  # type: ignore[union-attr]
     assert labels == [
         "English", "العربية (not yet reviewed)", "Español (not yet reviewed)",
-        "Filipino (not yet reviewed)", "Tiếng Việt (not yet reviewed)",
-        "中文 (简体) (not yet reviewed)",
+        "Français (not yet reviewed)", "Filipino (not yet reviewed)",
+        "Tiếng Việt (not yet reviewed)", "中文 (简体) (not yet reviewed)",
     ]  # fmt: skip
 
 

@@ -111,7 +111,7 @@ async def test_commands_and_descriptions_are_published_in_every_language(
         }
         for call in fake.calls_to("setMyCommands")
     }
-    assert set(commands) == {"", "es", "vi", "zh", "ar", "tl"}
+    assert set(commands) == {"", "es", "vi", "zh", "ar", "tl", "fr"}
     catalogs = Catalogs(settings.locales_dir)
     for code, telegram_code in [("es", "es"), ("zh_Hans", "zh"), ("ar", "ar")]:
         renderer = Renderer(catalogs.translator(code), code)
@@ -122,8 +122,8 @@ async def test_commands_and_descriptions_are_published_in_every_language(
         str(c.params.get("language_code", "")): c.params["short_description"]
         for c in fake.calls_to("setMyShortDescription")
     }
-    assert set(shorts) == set(commands) and len(set(shorts.values())) == 6
-    assert len(fake.calls_to("setMyDescription")) == 6
+    assert set(shorts) == set(commands) and len(set(shorts.values())) == 7
+    assert len(fake.calls_to("setMyDescription")) == 7
 
 
 def as_telegram_shows(recorded: list[Recorded]) -> list[Recorded]:
