@@ -40,7 +40,6 @@ CONVERSATION = [
     "Recognize the signs",
     "Start",
     "Yes, it's a clear sign",
-    "Next",
 ]
 
 

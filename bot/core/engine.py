@@ -25,7 +25,16 @@ from bot.core.campaign_counts import campaign_counts
 from bot.core.codec import Callback, Malformed, Op, decode
 from bot.core.commands import COMMANDS
 from bot.core.course import check_label, first_answer, resume_at
-from bot.core.effects import AnswerTap, CheckCertificate, Notice, SaveAnswer, SetLocale, joined
+from bot.core.effects import (
+    AnswerTap,
+    CheckCertificate,
+    Effect,
+    Notice,
+    SaveAnswer,
+    SetLocale,
+    Show,
+    joined,
+)
 from bot.core.events import (
     Command,
     Event,
@@ -55,7 +64,7 @@ from bot.core.navigation import show as show  # noqa: PLC0414 (re-exported)
 from bot.core.places import located_place, place_name
 from bot.core.refresh import review
 from bot.core.reminders import local_date
-from bot.core.screens import emergency_line
+from bot.core.screens import emergency_line, feedback_screen
 from bot.core.state import Answer, ConversationState, Position
 
 
@@ -113,13 +122,10 @@ def on_node(
         case QuizQuestionNode(), Op.ANSWER if asking(state) and 0 <= index < len(node.options):
             first = first_answer(state, pos)
             if first is not None:
-                return answered_again(content, state, first)
+                return answered_again(content, state, pos, first)
             return answer(content, state, pos, index, now)
-        case QuizQuestionNode(), Op.NEXT if answered(state, pos) and state.queue:
-            rest = replace(state, queue=state.queue[1:])
-            return arrive(content, rest, rest.queue[0] if rest.queue else refresh.POSITION)
         case QuizQuestionNode(), Op.NEXT if answered(state, pos):
-            return follow(content, state, pos, node.next)
+            return move_on(content, state, pos)
         case CourseNode(), Op.NEXT if state.cards:
             return refresh.start_refresh(content, state, now)
         case CourseNode(), Op.CHOOSE if 0 <= index < len(node.modules):
@@ -162,8 +168,9 @@ def answered(state: ConversationState, pos: Position) -> bool:
 def answer(
     content: Content, state: ConversationState, pos: Position, option: int, now: dt.datetime
 ) -> Step:
-    """Record an answer and show its feedback in place of the question. In a module, a miss
-    becomes a review card; in a refresher, the card is rescheduled by the answer."""
+    """Record an answer, show its feedback in place of the question and, in the same step, what
+    comes next. In a module, a miss becomes a review card; in a refresher, the card is
+    rescheduled by the answer."""
     question = content.trees[pos.tree].nodes[pos.node]
     assert isinstance(question, QuizQuestionNode)
     correct = question.options[option].correct
@@ -177,15 +184,42 @@ def answer(
         if not correct:
             new = new.with_card(review(card, pos.tree, pos.node, False, now))
     today = local_date(now, state.plan.zone)
-    new = replace(new, streak=new.streak.active(today)).bumped()
-    return Step(new, (SaveAnswer(pos.tree, pos.node, option, correct), *show(content, new)))
+    new = replace(new, streak=new.streak.active(today))
+    return feedback_then_next(content, new, pos, SaveAnswer(pos.tree, pos.node, option, correct))
 
 
-def answered_again(content: Content, state: ConversationState, chosen: int) -> Step:
-    """Show the feedback on the first answer again, saying it is the one that counts: a question
-    is scored once (a learner may review it, not re-answer it)."""
-    new = replace(state, answered=chosen, reviewing=False).bumped()
-    return Step(new, (AnswerTap(texts.FIRST_ANSWER_COUNTS), *show(content, new)))
+def answered_again(content: Content, state: ConversationState, pos: Position, chosen: int) -> Step:
+    """Show the feedback on the first answer again, saying it is the one that counts, and go on:
+    a question is scored once (a learner may review it, not re-answer it)."""
+    new = replace(state, answered=chosen, reviewing=False)
+    return feedback_then_next(content, new, pos, AnswerTap(texts.FIRST_ANSWER_COUNTS))
+
+
+def feedback_then_next(
+    content: Content, state: ConversationState, pos: Position, *before: Effect
+) -> Step:
+    """Show the feedback on the option chosen in `state` in place of the question, then the
+    next question (or the quiz's result) under it, in one step: one tap per question."""
+    feedback = Show(feedback_screen(content, state, pos))
+    onward = move_on(content, state, pos)
+    return Step(onward.state, (*before, feedback, *onward.effects))
+
+
+def move_on(content: Content, state: ConversationState, pos: Position) -> Step:
+    """Go on from an answered question: in a refresher, to its next question or its screen
+    (not remembered, so Back leaves the refresher rather than re-opening an answered card);
+    else to the question's next node, so Back shows this question as answered."""
+    if state.queue:
+        rest = replace(state, queue=state.queue[1:])
+        if rest.queue:
+            return arrive(content, rest, rest.queue[0], remember=False)
+        history = rest.history
+        if history[-1:] == (refresh.POSITION,):
+            history = history[:-1]  # the refresher ends on its own screen, Back leaves it
+        return arrive(content, replace(rest, history=history), refresh.POSITION, remember=False)
+    node = content.trees[pos.tree].nodes[pos.node]
+    assert isinstance(node, QuizQuestionNode)
+    return follow(content, state, pos, node.next)
 
 
 def on_text(content: Content, state: ConversationState, kind: TextKind) -> Step:

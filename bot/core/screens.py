@@ -224,6 +224,15 @@ def feedback_body(pos: Position, node: QuizQuestionNode, chosen_index: int, rev:
     return parts, [(button(texts.NEXT, rev, Op.NEXT),)]
 
 
+def feedback_screen(content: Content, state: ConversationState, pos: Position) -> Screen:
+    """Return the feedback on the option chosen in `state` alone, without buttons: it replaces
+    the question it answers, and the next screen follows it."""
+    node = content.trees[pos.tree].nodes[pos.node]
+    assert isinstance(node, QuizQuestionNode) and state.answered is not None
+    parts, _ = feedback_body(pos, node, state.answered, state.revision)
+    return Screen(pos, tuple(parts), (), replace=True)
+
+
 def resources_body(
     content: Content, state: ConversationState, pos: Position, node: ResourcesNode
 ) -> Body:

@@ -17,11 +17,13 @@ from bot.core.effects import (
     Notice,
     ResourceCard,
     SaveAnswer,
+    Screen,
     SetLocale,
     Show,
 )
 from bot.core.engine import Step, step
 from bot.core.events import Command, Event, FreeText, Resume, Start, Tap, TextKind, Unsupported
+from bot.core.screens import field_msg
 from bot.core.state import Answer, ConversationState, Position
 from bot.testing.fixture_content import CONTENT
 
@@ -105,11 +107,11 @@ CASES = [
         ["AnswerTap", "Show"],
     ),
     Case(
-        "answer records and shows feedback",
+        "answer records, shows its feedback and the next question",
         S,
         tap(S, Op.ANSWER, "1"),
-        Position("quiz", "q1"),
-        ["AnswerTap", "SaveAnswer", "Show"],
+        Position("quiz", "q2"),
+        ["AnswerTap", "SaveAnswer", "Show", "Show"],
     ),
     Case(
         "next after feedback moves on",
@@ -225,33 +227,63 @@ def test_stale_and_forged_taps_say_why() -> None:
 
 
 def test_answer_is_saved_and_scored() -> None:
-    """Answers are recorded, and the result counts the latest answer per question."""
+    """Each answer is recorded and moves on in the same step; the result counts them."""
     state = at("quiz:q1")
-    for label_index, expected_node in ((1, "q1"), (None, "q2")):
-        if label_index is not None:
-            result = step(CONTENT, state, tap(state, Op.ANSWER, str(label_index)), NOW)
-            assert SaveAnswer("quiz", "q1", 1, False) in result.effects
-        else:
-            result = step(CONTENT, state, tap(state, Op.NEXT), NOW)
-        state = result.state
-        assert state.at == Position("quiz", expected_node)
+    result = step(CONTENT, state, tap(state, Op.ANSWER, "1"), NOW)
+    assert SaveAnswer("quiz", "q1", 1, False) in result.effects
+    state = result.state
+    assert state.at == Position("quiz", "q2") and state.answered is None
     state = step(CONTENT, state, tap(state, Op.ANSWER, "1"), NOW).state
-    state = step(CONTENT, state, tap(state, Op.NEXT), NOW).state
     assert state.at == Position("quiz", "result")
     result_text = shown(step(CONTENT, state, Resume(), NOW)).screen.parts[0]
     assert dict(result_text.params) == {"score": 1, "total": 2}  # type: ignore[union-attr]
 
 
+def shows(result: Step) -> list[Screen]:
+    """Return the screens a step shows, in order."""
+    return [e.screen for e in result.effects if isinstance(e, Show)]
+
+
 def test_feedback_names_the_right_answer_and_source_when_missed() -> None:
-    """A wrong answer shows its feedback, the right answer and the source, in place."""
+    """A wrong answer's feedback replaces the question, without buttons: the feedback, the
+    right answer and the source; the next question follows as a new message."""
     result = step(CONTENT, S, tap(S, Op.ANSWER, "1"), NOW)
-    screen = shown(result).screen
-    texts_shown = [p.text for p in screen.parts if not isinstance(p, ResourceCard)]
+    feedback, following = shows(result)
+    texts_shown = [p.text for p in feedback.parts if not isinstance(p, ResourceCard)]
     assert texts.NOT_QUITE.text in texts_shown
     assert "FB" in texts_shown
     assert texts.CORRECT_ANSWER.text in texts_shown
     assert texts.SOURCE.text in texts_shown
-    assert screen.replace
+    assert feedback.replace and feedback.buttons == () and feedback.position == S.at
+    assert following.position == Position("quiz", "q2") and not following.replace
+    assert [e for e in result.effects if isinstance(e, SaveAnswer)] == [
+        SaveAnswer("quiz", "q1", 1, False)
+    ]
+
+
+def test_the_last_answer_shows_its_feedback_and_the_result() -> None:
+    """On the last question, the feedback comes with the quiz's result, recorded in that step."""
+    state = at("quiz:q2", answers=(Answer("quiz", "q1", 0, True),))
+    result = step(CONTENT, state, tap(state, Op.ANSWER, "1"), NOW)
+    feedback, end = shows(result)
+    assert texts.RIGHT.text in [p.text for p in feedback.parts if not isinstance(p, ResourceCard)]
+    assert feedback.replace and end.position == Position("quiz", "result")
+    assert result.state.at == Position("quiz", "result")
+    quiz = result.state.result("quiz")
+    assert quiz is not None and (quiz.score, quiz.total) == (2, 2)
+
+
+def test_back_from_the_next_question_shows_the_answered_one() -> None:
+    """Back from the question that followed an answer shows that answer's question, its option
+    marked, with Next (and no second score)."""
+    state = step(CONTENT, S, tap(S, Op.ANSWER, "1"), NOW).state
+    back = step(CONTENT, state, tap(state, Op.BACK), NOW)
+    assert back.state.at == S.at
+    [screen] = shows(back)
+    labels = [b.label for row in screen.buttons for b in row]
+    chosen = field_msg(Position("quiz", "q1"), "options.1.label", "B")
+    assert labels[1] == texts.CHOSEN_OPTION.fill(label=chosen)
+    assert texts.NEXT in labels and not screen.replace
 
 
 def test_restarting_a_quiz_forgets_the_last_run() -> None:

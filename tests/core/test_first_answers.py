@@ -55,23 +55,31 @@ def open_module(chat: CoreChat, tree_id: str) -> None:
 
 
 def answer_rest(chat: CoreChat, tree_id: str, first: int) -> list[Outbound]:
-    """Answer questions `first`.. of a tree rightly; return the result screen."""
+    """Answer questions `first`.. of a tree rightly (each tap shows the feedback and what comes
+    next); return the last step: the last feedback and the result screen."""
     out: list[Outbound] = []
     for number in range(first, len(questions_of(chat.content.trees[tree_id])) + 1):
-        chat.click(option(question(chat.content, tree_id, number), right=True))
-        out = chat.click("Next")
+        out = chat.click(option(question(chat.content, tree_id, number), right=True))
     return out
 
 
-def test_back_on_feedback_shows_the_question_as_answered(shipped_content: Content) -> None:
-    """Wrong, Back: the same question, the wrong option marked; tapping the right one shows the
-    first answer's feedback again, says the first answer counts and records nothing."""
+def texts_of(out: list[Outbound]) -> list[str]:
+    """Return the texts of the replies of a step, in order."""
+    return [m.text for m in out if isinstance(m, Reply)]
+
+
+def test_back_from_the_next_question_shows_the_answered_one(shipped_content: Content) -> None:
+    """Wrong: its feedback and question 2 come together. Back: question 1, the wrong option
+    marked; tapping the right one shows the first answer's feedback again, says the first answer
+    counts, records nothing and goes on to question 2."""
     chat = CoreChat(shipped_content)
     open_module(chat, "signs")
     q1 = question(shipped_content, "signs", 1)
     wrong, right = option(q1, right=False), option(q1, right=True)
-    chat.click(wrong)
+    out = chat.click(wrong)
     assert len(saved(chat)) == 1
+    feedback, following = texts_of(out)
+    assert "Not quite." in feedback and following.startswith("Question 2 of 8")
     cards = chat.state.cards
     out = chat.click("Back")
     at = chat.state.at
@@ -81,7 +89,8 @@ def test_back_on_feedback_shows_the_question_as_answered(shipped_content: Conten
     out = chat.click(right)
     assert tap_note(out) == FIRST_COUNTS
     assert saved(chat) == [] and chat.state.cards == cards
-    assert "Not quite." in last_text(out) and "Next" in labels(chat)
+    feedback, following = texts_of(out)
+    assert "Not quite." in feedback and following.startswith("Question 2 of 8")
 
 
 def test_a_wrong_then_corrected_answer_scores_the_first(shipped_content: Content) -> None:
@@ -92,7 +101,6 @@ def test_a_wrong_then_corrected_answer_scores_the_first(shipped_content: Content
     chat.click(option(q1, right=False))
     chat.click("Back")
     chat.click(option(q1, right=True))
-    chat.click("Next")
     out = answer_rest(chat, "signs", 2)
     assert "You got 7 of 8 right." in last_text(out)
     result = chat.state.result("signs")
@@ -106,7 +114,6 @@ def test_going_back_to_the_start_does_not_restart_the_run(shipped_content: Conte
     open_module(chat, "signs")
     q1, q2 = question(shipped_content, "signs", 1), question(shipped_content, "signs", 2)
     chat.click(option(q1, right=False))
-    chat.click("Next")
     chat.click(option(q2, right=False))
     chat.click("Back")  # question 2, answered
     chat.click("Back")  # question 1, answered
@@ -116,10 +123,9 @@ def test_going_back_to_the_start_does_not_restart_the_run(shipped_content: Conte
     assert f"● {option(q1, right=False)}" in labels(chat)
     out = chat.click(option(q1, right=True))
     assert tap_note(out) == FIRST_COUNTS and saved(chat) == []
-    chat.click("Next")
+    assert f"● {option(q2, right=False)}" in labels(chat)
     out = chat.click(option(q2, right=True))
     assert tap_note(out) == FIRST_COUNTS and saved(chat) == []
-    chat.click("Next")
     out = answer_rest(chat, "signs", 3)
     assert "You got 6 of 8 right." in last_text(out)
 
@@ -132,7 +138,6 @@ def test_the_knowledge_check_scores_first_answers(shipped_content: Content) -> N
     chat.click(option(q1, right=False))
     chat.click("Back")
     chat.click(option(q1, right=True))
-    chat.click("Next")
     answer_rest(chat, "check", 2)
     before = chat.state.result("check", BEFORE)
     assert before is not None and (before.score, before.total) == (5, 6)
@@ -143,20 +148,18 @@ def test_try_again_starts_a_new_run(shipped_content: Content) -> None:
     chat = CoreChat(shipped_content)
     open_module(chat, "signs")
     chat.click(option(question(shipped_content, "signs", 1), right=False))
-    chat.click("Next")
     answer_rest(chat, "signs", 2)
     chat.click("Try again")
     chat.click(labels(chat)[0])
     chat.click(option(question(shipped_content, "signs", 1), right=True))
     assert len(saved(chat)) == 1
-    chat.click("Next")
     out = answer_rest(chat, "signs", 2)
     assert "You got 8 of 8 right." in last_text(out)
 
 
-def test_a_refresher_question_is_reviewed_once(shipped_content: Content) -> None:
-    """Back on a refresher's feedback shows the question as answered; another tap neither
-    records an answer nor reschedules the card again."""
+def test_a_refresher_question_is_answered_once(shipped_content: Content) -> None:
+    """A refresher answer shows its feedback with the refresher's screen; Back then leaves the
+    refresher for the course, so the card is neither answered nor rescheduled again."""
     chat = CoreChat(shipped_content)
     open_module(chat, "signs")
     q1 = question(shipped_content, "signs", 1)
@@ -165,14 +168,11 @@ def test_a_refresher_question_is_reviewed_once(shipped_content: Content) -> None
     chat.send("/start learn")
     chat.click("Refresh what you missed")
     chat.click("Start the refresher")
-    chat.click(option(q1, right=True))
-    assert len(saved(chat)) == 1
+    out = chat.click(option(q1, right=True))
+    assert len(saved(chat)) == 1 and chat.state.queue == ()
+    feedback, following = texts_of(out)
+    assert "Right." in feedback and following.startswith("Nothing is due right now.")
     cards = chat.state.cards
     out = chat.click("Back")
-    assert last_text(out).startswith("Refresher")
-    assert f"● {option(q1, right=True)}" in labels(chat)
-    chat.now += dt.timedelta(hours=1)
-    out = chat.click(option(q1, right=False))
-    assert tap_note(out) == FIRST_COUNTS and saved(chat) == []
-    assert chat.state.cards == cards and chat.state.queue[:1] == (chat.state.at,)
-    assert "Right." in last_text(out)
+    assert chat.state.at == shipped_content.entry("learn")
+    assert chat.state.cards == cards and option(q1, right=True) not in labels(chat)

@@ -37,7 +37,6 @@ def answer_first_two(chat: CoreChat, first_right: bool, second_right: bool) -> N
     for number, right in ((1, first_right), (2, second_right)):
         _, node = question(chat.content, number)
         chat.click(next(o.label for o in node.options if o.correct == right))
-        chat.click("Next")
 
 
 def test_fsrs_intervals_grow_with_right_answers_and_reset_on_a_miss() -> None:
@@ -82,11 +81,9 @@ def test_the_refresher_shows_what_is_due_and_reschedules_it(shipped_content: Con
     first, node = question(shipped_content, 1)
     assert chat.state.at == Position("signs", first) and text_of(out).startswith("Refresher")
     chat.click(next(o.label for o in node.options if o.correct))
-    chat.click("Next")
     second, node2 = question(shipped_content, 2)
     assert chat.state.at == Position("signs", second)
-    chat.click(next(o.label for o in node2.options if not o.correct))
-    out = chat.click("Next")
+    out = chat.click(next(o.label for o in node2.options if not o.correct))
     assert text_of(out).startswith("Nothing is due right now. The next refresher is due on")
     cards = {c.node: c for c in chat.state.cards}
     assert cards[first].due == FIXED_NOW + 3 * DAY  # right: two days after this review

@@ -34,7 +34,6 @@ async def answer_all(user: TelegramUser, app: App, tree_id: str) -> None:
         node = tree.nodes[question]
         assert isinstance(node, QuizQuestionNode)
         await user.act({"click": next(o.label for o in node.options if o.correct)})
-        await user.act({"click": "Next"})
 
 
 async def finish_course(user: TelegramUser, app: App) -> None:
