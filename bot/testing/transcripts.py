@@ -17,19 +17,16 @@ Recorded = dict[str, Any]
 
 
 def record(outbound: list[Outbound]) -> list[Recorded]:
-    """Return messages as plain data: text and button rows (and whether a long one sends only
-    its last piece), tap answers, erasures."""
+    """Return messages as plain data: text and button rows, tap answers, erasures."""
     recorded: list[Recorded] = []
     for message in outbound:
         match message:
-            case Reply(text, buttons, replace, tail):
+            case Reply(text, buttons, replace):
                 entry: Recorded = {"text": text}
                 if buttons:
                     entry["buttons"] = [[b.label for b in row] for row in buttons]
                 if replace:
                     entry["replace"] = True
-                if tail:
-                    entry["tail"] = True
                 recorded.append(entry)
             case TapAnswer(text):
                 recorded.append({"tap_answer": text})
