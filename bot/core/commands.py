@@ -15,6 +15,8 @@ from bot.core.navigation import Step, arrive, exit_chat, go_home
 from bot.core.state import ConversationState
 
 VERIFY_CODE_LIMIT = 64
+GROUP_ONLY = ("quiz", "stopquiz")
+"""The commands of a group quiz, read only in a group (see bot/core/group_quiz.py)."""
 
 
 def entry_opener(name: str) -> EntryOpener:

@@ -74,12 +74,14 @@ Part = Msg | ResourceCard
 
 @dataclass(frozen=True, slots=True)
 class Screen:
-    """A screen: text parts and rows of buttons; `replace` may edit the previous message."""
+    """A screen: text parts and rows of buttons; `replace` may edit the previous message;
+    `repeat` marks it shown again after stray input (a long screen's last piece is enough)."""
 
     position: Position | None
     parts: tuple[Part, ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
     replace: bool = False
+    repeat: bool = False
 
 
 @dataclass(frozen=True, slots=True)

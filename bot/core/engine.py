@@ -39,6 +39,7 @@ from bot.core.events import (
     Command,
     Event,
     FreeText,
+    JoinInvalid,
     JoinOffer,
     Located,
     Resume,
@@ -59,6 +60,7 @@ from bot.core.navigation import (
     go_back,
     go_home,
     redisplay,
+    repeat,
 )
 from bot.core.navigation import show as show  # noqa: PLC0414 (re-exported)
 from bot.core.places import located_place, place_name
@@ -223,13 +225,21 @@ def move_on(content: Content, state: ConversationState, pos: Position) -> Step:
 
 
 def on_text(content: Content, state: ConversationState, kind: TextKind) -> Step:
-    """Answer typed text without keeping it: where to send case details, or use the buttons."""
-    tree = content.trees.get(current(content, state).tree)
-    on_report_side = tree is not None and tree.report_side
-    if kind is TextKind.CASE_DETAILS or on_report_side:
+    """Answer typed text without keeping it: an unknown or group-only command says so; what
+    looks like case details (anywhere, or a few words on the report side, its region question
+    included) says where to send them; a slip, or a few words elsewhere: use the buttons. The
+    screen is repeated."""
+    pos = current(content, state)
+    tree = content.trees.get(pos.tree)
+    on_report_side = (tree is not None and tree.report_side) or pos == region.POSITION
+    if kind is TextKind.COMMAND:
+        return repeat(content, state, Notice(texts.UNKNOWN_COMMAND))
+    if kind is TextKind.GROUP_COMMAND:
+        return repeat(content, state, Notice(texts.GROUP_ONLY_HERE))
+    if kind is TextKind.CASE_DETAILS or (on_report_side and kind is TextKind.SHORT):
         details = joined([texts.CASE_DETAILS, emergency_line(content, state)], " ")
-        return redisplay(content, state, Notice(details))
-    return redisplay(content, state, Notice(texts.USE_BUTTONS))
+        return repeat(content, state, Notice(details))
+    return repeat(content, state, Notice(texts.USE_BUTTONS))
 
 
 def on_command(content: Content, state: ConversationState, name: str) -> Step:
@@ -243,9 +253,20 @@ def on_command(content: Content, state: ConversationState, name: str) -> Step:
 def on_typed(content: Content, state: ConversationState, kind: TextKind, text: str) -> Step:
     """Give typed text to the built-in screen that asked for it, or answer it without keeping it."""
     here = REGISTRY.get(current(content, state))
-    if here is not None and here.text is not None:
+    commanded = kind in (TextKind.COMMAND, TextKind.GROUP_COMMAND)
+    if here is not None and here.text is not None and not commanded:
         return here.text(content, state, text)
     return on_text(content, state, kind)
+
+
+def on_start(content: Content, state: ConversationState, payload: str | None) -> Step:
+    """Open what a `/start` deep link asks for, with its campaign and language."""
+    link = read_payload(content, payload)
+    fresh = replace(state, history=(), campaign=link.campaign or state.campaign)
+    opened = arrive(content, fresh, link.where, remember=False)
+    if link.locale is None:
+        return opened
+    return Step(opened.state, (SetLocale(link.locale), *opened.effects))
 
 
 def respond(content: Content, state: ConversationState, event: Event, now: dt.datetime) -> Step:
@@ -257,12 +278,12 @@ def respond(content: Content, state: ConversationState, event: Event, now: dt.da
         case Start(payload) if payload and payload.lower().startswith(VERIFY_LINK):
             return Step(state, (CheckCertificate(payload[len(VERIFY_LINK) :]),))
         case Start(payload):
-            link = read_payload(content, payload)
-            fresh = replace(state, history=(), campaign=link.campaign or state.campaign)
-            opened = arrive(content, fresh, link.where, remember=False)
-            if link.locale is None:
+            return on_start(content, state, payload)
+        case JoinInvalid(payload):
+            opened = on_start(content, state, payload)
+            if read_payload(content, payload).where != content.entry("home"):
                 return opened
-            return Step(opened.state, (SetLocale(link.locale), *opened.effects))
+            return Step(opened.state, (Notice(texts.JOIN_INVALID), *opened.effects))
         case Command(name):
             return on_command(content, state, name)
         case Tap(data):
@@ -276,7 +297,7 @@ def respond(content: Content, state: ConversationState, event: Event, now: dt.da
         case SharedLocation():
             return on_located(content, state, Located(None))
         case Unsupported():
-            return redisplay(content, state, Notice(texts.UNSUPPORTED))
+            return repeat(content, state, Notice(texts.UNSUPPORTED))
         case Resume():
             return redisplay(content, state)
         case JoinOffer():

@@ -9,8 +9,16 @@ from enum import StrEnum
 class TextKind(StrEnum):
     """What typed text looks like; the text itself never enters the engine."""
 
+    TYPO = "typo"
+    """A number, emoji, punctuation or one short word: a slip, not case details."""
     SHORT = "short"
+    """A few words: on the report side they may be case details."""
     CASE_DETAILS = "case_details"
+    """Long text, many digits, an address or a contact: case details anywhere."""
+    COMMAND = "command"
+    """A `/command` Beacon does not know."""
+    GROUP_COMMAND = "group_command"
+    """A command that works only in a group (a group quiz), sent in a private chat."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +101,14 @@ class JoinOffer:
     """The course node (`tree:node`) whose completion the employer sees."""
 
 
+@dataclass(frozen=True, slots=True)
+class JoinInvalid:
+    """`/start <payload>` shaped like a join code that no department has (mistyped or revoked);
+    the payload goes on as a deep link if the content names it."""
+
+    payload: str
+
+
 Event = (
     Start
     | Command
@@ -104,4 +120,5 @@ Event = (
     | SharedLocation
     | Located
     | JoinOffer
+    | JoinInvalid
 )

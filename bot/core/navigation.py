@@ -147,6 +147,19 @@ def redisplay(content: Content, state: ConversationState, *before: Effect) -> St
     return Step(state, (*before, *show(content, state)))
 
 
+def repeat(content: Content, state: ConversationState, *before: Effect) -> Step:
+    """Show the current screen again after stray input (a slip, a sticker): a channel that
+    splits a long screen sends only its last piece, with the buttons. If the screen is gone,
+    go home and show all of it."""
+    step = redisplay(content, state, *before)
+    if step.state is not state:
+        return step
+    again = (
+        Show(replace(e.screen, repeat=True)) if isinstance(e, Show) else e for e in step.effects
+    )
+    return Step(step.state, tuple(again))
+
+
 def opener(position: Position) -> OpenScreen:
     """Return a command action that opens a screen."""
     return OpenScreen(position)

@@ -161,6 +161,14 @@ CASE_DETAILS = pgettext(
     "Beacon is not a hotline and cannot receive a report, so it did not keep what you typed. "
     "Please send details like these to one of the channels Beacon shows you.",
 )
+UNKNOWN_COMMAND = pgettext(
+    "ui", "Beacon does not know that command. Send /help to see the commands."
+)
+GROUP_ONLY_HERE = pgettext(
+    "ui",
+    "Group quizzes run in a group chat: add Beacon to a group, and a group admin sends "
+    "/quiz there (and /stopquiz to end it early).",
+)
 UNSUPPORTED = pgettext(
     "ui", "Beacon cannot open photos, stickers, voice notes or files. Please use the buttons."
 )
@@ -258,6 +266,7 @@ JOIN_CONSENT_WITH_ID = pgettext(
     "It will never see your answers, your scores, what you looked up or anything else you do "
     "in Beacon. You can leave at any time (/leave), and /forget deletes everything.",
 )
+JOIN_INVALID = pgettext("org", "This join link is not valid. Ask your organization for a new one.")
 JOIN_YES = pgettext("org", "Join")
 JOIN_NO = pgettext("org", "Not now")
 JOINED = pgettext("org", "You joined {org} ({department}).")

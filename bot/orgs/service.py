@@ -10,8 +10,9 @@ import re
 
 from bot.certificates.codes import new_code
 from bot.core import texts
-from bot.core.events import JoinOffer
+from bot.core.events import JoinInvalid, JoinOffer
 from bot.logs import event
+from bot.orgs.codes import read_join_code
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.export import ChartText, completion_chart, completions_csv
 from bot.orgs.report import report
@@ -37,9 +38,14 @@ class Organizations:
         self.directory = directory
         self.certificate_secret = certificate_secret
 
-    async def offer(self, payload: str | None) -> JoinOffer | None:
-        """Return the offer behind a `/start` payload when it is a known join code."""
-        return await self.directory.offer(payload)
+    async def offer(self, payload: str | None) -> JoinOffer | JoinInvalid | None:
+        """Return the offer behind a `/start` payload when it is a known join code, JoinInvalid
+        when it is shaped like one that no department has (the same for a mistyped, revoked or
+        never issued code), else None."""
+        found = await self.directory.offer(payload)
+        if found is None and payload is not None and read_join_code(payload) is not None:
+            return JoinInvalid(payload)
+        return found
 
     def code_for(self, serial: int) -> str:
         """Return a certificate's verification code."""

@@ -39,11 +39,13 @@ class OutButton:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A message to send; `replace` allows editing the message whose button was pressed."""
+    """A message to send; `replace` allows editing the message whose button was pressed;
+    `tail`: a screen shown again, so a text too long for one message sends only its last piece."""
 
     text: str
     buttons: tuple[tuple[OutButton, ...], ...] = ()
     replace: bool = False
+    tail: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,9 +86,9 @@ class Pending:
 def _item_json(item: Item) -> list[Any]:
     """Return an item as a compact JSON list."""
     match item:
-        case Reply(text, buttons, replace):
+        case Reply(text, buttons, replace, tail):
             rows = [[[b.label, b.data] for b in row] for row in buttons]
-            return ["r", text, rows, replace]
+            return ["r", text, rows, replace, *([tail] if tail else [])]
         case TapAnswer(text):
             return ["a", text]
         case EraseChat():
@@ -104,9 +104,9 @@ def _item_json(item: Item) -> list[Any]:
 def _item(data: list[Any]) -> Item:
     """Read an item written by `_item_json`."""
     match data:
-        case ["r", str(text), list(rows), bool(replace)]:
+        case ["r", str(text), list(rows), bool(replace), *rest]:
             buttons = tuple(tuple(OutButton(str(b[0]), str(b[1])) for b in row) for row in rows)
-            return Reply(text, buttons, replace)
+            return Reply(text, buttons, replace, rest == [True])
         case ["a", text]:
             return TapAnswer(None if text is None else str(text))
         case ["e"]:

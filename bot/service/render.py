@@ -92,9 +92,9 @@ class Renderer:
         return self.card(part) if isinstance(part, ResourceCard) else self.text(part)
 
     def screen(self, screen: Screen) -> Reply:
-        """Return a screen as one message with its keyboard."""
+        """Return a screen as one message with its keyboard (marked `tail` when repeated)."""
         body = self.finish("\n\n".join(self.part(part) for part in screen.parts))
         rows = tuple(
             tuple(OutButton(self.say(b.label), b.data) for b in row) for row in screen.buttons
         )
-        return Reply(body, rows, screen.replace)
+        return Reply(body, rows, screen.replace, screen.repeat)

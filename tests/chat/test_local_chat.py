@@ -41,8 +41,9 @@ def test_run_without_a_token_opens_the_local_chat(tmp_path: Path) -> None:
 
 
 def test_numbers_choose_and_commands_work(tmp_path: Path) -> None:
-    """Typing a number presses that button; commands and free text are answered."""
-    result = chat(tmp_path, ["2", "4", "1", "hello", "/menu", "/quit"])
+    """Typing a number presses that button; commands and free text are answered (a few words
+    on the report side with the case-details warning)."""
+    result = chat(tmp_path, ["2", "4", "1", "he took my passport", "/menu", "/quit"])
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.index("Where is this happening?") < out.index("call 999 now.")

@@ -404,3 +404,48 @@ def test_deep_links_open_their_entry_and_keep_the_campaign(
     assert result.state.campaign == campaign
     again = ConversationState.from_dict(result.state.to_dict())
     assert again.campaign == campaign
+
+
+REPORT_START = at("report:start")
+
+
+@pytest.mark.parametrize(
+    ("kind", "notice"),
+    [
+        (TextKind.TYPO, texts.USE_BUTTONS),
+        (TextKind.COMMAND, texts.UNKNOWN_COMMAND),
+        (TextKind.GROUP_COMMAND, texts.GROUP_ONLY_HERE),
+    ],
+)
+def test_on_the_report_side_a_slip_or_command_gets_no_case_warning(
+    kind: TextKind, notice: object
+) -> None:
+    """A slip, an unknown command or /quiz on the report side is answered for what it is."""
+    result = step(CONTENT, REPORT_START, FreeText(kind), NOW)
+    assert result.effects[0] == Notice(notice)  # type: ignore[arg-type]
+    assert result.state == REPORT_START
+
+
+@pytest.mark.parametrize("kind", [TextKind.SHORT, TextKind.CASE_DETAILS])
+def test_on_the_report_side_words_get_the_case_warning(kind: TextKind) -> None:
+    """A few words (or clear case details) on the report side get where to send details."""
+    [notice] = [e for e in step(CONTENT, REPORT_START, FreeText(kind), NOW).effects
+                if isinstance(e, Notice)]  # fmt: skip
+    assert dict(notice.message.params)["m0"] == texts.CASE_DETAILS
+
+
+def test_elsewhere_a_few_words_get_the_buttons_hint() -> None:
+    """Off the report side, a few words are only a hint to use the buttons."""
+    result = step(CONTENT, S, FreeText(TextKind.SHORT), NOW)
+    assert result.effects[0] == Notice(texts.USE_BUTTONS)
+
+
+def test_a_screen_repeated_after_stray_input_is_marked_first_display_is_not() -> None:
+    """A sticker or stray text repeats the screen marked `repeat` (a long one sends only its
+    last piece); arriving and Resume show it whole."""
+    assert shown(step(CONTENT, S, Unsupported("sticker"), NOW)).screen.repeat
+    assert shown(step(CONTENT, S, FreeText(TextKind.TYPO), NOW)).screen.repeat
+    assert not shown(step(CONTENT, S, Resume(), NOW)).screen.repeat
+    assert not shown(step(CONTENT, at("main:home"), Start(), NOW)).screen.repeat
+    gone = shown(step(CONTENT, at("quiz:gone"), FreeText(TextKind.TYPO), NOW))
+    assert not gone.screen.repeat

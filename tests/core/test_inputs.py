@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.commands import COMMANDS
+from bot.core.commands import GROUP_ONLY as GROUP_NAMES
 from bot.core.events import Command, FreeText, Start, TextKind
 from bot.core.inputs import classify_text, parse_text
 
 SHORT = FreeText(TextKind.SHORT)
+TYPO = FreeText(TextKind.TYPO)
 DETAILS = FreeText(TextKind.CASE_DETAILS)
+UNKNOWN = FreeText(TextKind.COMMAND)
+GROUP_ONLY = FreeText(TextKind.GROUP_COMMAND)
 
 
 @pytest.mark.parametrize(
@@ -18,14 +23,20 @@ DETAILS = FreeText(TextKind.CASE_DETAILS)
         ("/start report", Start("report")),
         ("/START learn", Start("learn")),
         ("/start@BeaconBot learn", Start("learn")),
-        ("/start@OtherBot learn", SHORT),
+        ("/start@OtherBot learn", UNKNOWN),
         ("/menu", Command("menu")),
         ("/help@beaconbot", Command("help")),
         ("/language", Command("language")),
         ("/exit", Command("exit")),
-        ("/unknown", SHORT),
-        ("hello", SHORT),
-        ("", SHORT),
+        ("/unknown", UNKNOWN),
+        ("/foo bar baz", UNKNOWN),
+        ("/quiz", GROUP_ONLY),
+        ("/quiz@BeaconBot myths", GROUP_ONLY),
+        ("/stopquiz", GROUP_ONLY),
+        ("/quiz@OtherBot", UNKNOWN),
+        ("hello", TYPO),
+        ("", TYPO),
+        ("he took my passport", SHORT),
         ("x" * 5000, DETAILS),
     ],
 )
@@ -49,7 +60,62 @@ def test_case_details_are_recognised(text: str) -> None:
     assert classify_text(text) is TextKind.CASE_DETAILS
 
 
-@pytest.mark.parametrize("text", ["hi", "menu please", "what is this", "ok 1"])
-def test_short_text_is_short(text: str) -> None:
-    """Everyday short text is just short."""
+@pytest.mark.parametrize(
+    "text",
+    [
+        "menu please",
+        "what is this",
+        "ok 1",
+        "he took my passport",
+        "ABC123",
+        "room 12",
+        "Ana, 16",
+        "他拿走了我的护照",
+        "cảm ơn",
+        "don't",
+        "Massachusetts Avenue",
+    ],
+)
+def test_words_are_short(text: str) -> None:
+    """Several words, or digits mixed with letters (a plate, a room, an age), may be case
+    details: short, which the report side answers with the warning."""
     assert classify_text(text) is TextKind.SHORT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "99",
+        "0",
+        "1234",
+        "👍",
+        "🙏🙏",
+        "?",
+        "...",
+        "!!",
+        "  ",
+        "hi",
+        "Hello!",
+        "ok 👍",
+        "gracias",
+        "شكرا",
+        "salamat",
+        "谢谢",
+        "menu",
+    ],
+)
+def test_slips_are_typos(text: str) -> None:
+    """A bare number of up to four digits, an emoji, punctuation or one short word is a slip."""
+    assert classify_text(text) is TextKind.TYPO
+
+
+@pytest.mark.parametrize("text", ["Supercalifragilistic", "人口贩卖问题", "12345"])
+def test_near_slips_are_not_typos(text: str) -> None:
+    """A long single word, three or more ideographs or five digits are not taken for slips."""
+    assert classify_text(text) is not TextKind.TYPO
+
+
+def test_group_only_commands_are_the_group_quiz_commands() -> None:
+    """The commands a private chat explains are exactly those a group reads (one list)."""
+    assert GROUP_NAMES == ("quiz", "stopquiz")
+    assert not set(GROUP_NAMES) & set(COMMANDS)

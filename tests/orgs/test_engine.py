@@ -6,11 +6,12 @@ import datetime as dt
 import gettext
 
 from bot.content.bundle import Content
+from bot.core import texts
 from bot.core.builtins.employee_id import POSITION as EMPLOYEE_ID_SCREEN
 from bot.core.builtins.join import POSITION as JOIN_SCREEN
-from bot.core.effects import Effect, JoinOrg, LeaveOrg, SetEmployeeId, Show
+from bot.core.effects import Effect, JoinOrg, LeaveOrg, Notice, SetEmployeeId, Show
 from bot.core.engine import show, step
-from bot.core.events import Command, FreeText, JoinOffer, Tap, TextKind
+from bot.core.events import Command, FreeText, JoinInvalid, JoinOffer, Tap, TextKind
 from bot.core.membership import clean_employee_id
 from bot.core.state import ConversationState, OrgLink, Position
 from bot.service.render import Renderer
@@ -61,3 +62,14 @@ def test_not_now_joins_nothing(content: Content) -> None:
     home, effects = tap(content, offered, "Not now")
     assert not any(isinstance(e, JoinOrg) for e in effects)
     assert home.offer is None and home.orgs == ()
+
+
+def test_an_invalid_join_code_says_so_then_opens_home(content: Content) -> None:
+    """A join code no department has: the kind notice first, then the main menu, no offer;
+    a payload the content names as a deep link opens it without the notice."""
+    done = step(content, ConversationState(), JoinInvalid("ZZZZZZZZZZ"), NOW)
+    assert done.effects[0] == Notice(texts.JOIN_INVALID)
+    assert done.state.at == content.entry("home") and done.state.offer is None
+    learn = step(content, ConversationState(), JoinInvalid("learn"), NOW)
+    assert Notice(texts.JOIN_INVALID) not in learn.effects
+    assert learn.state.at is not None and learn.state.at.tree == "learn"

@@ -143,7 +143,8 @@ async def test_join_consent_employee_id_completion_admin_leave_forget(
 async def test_not_now_stores_nothing_and_unknown_codes_open_home(
     database: Database, content: Content
 ) -> None:
-    """ "Not now" leaves no membership; a code-shaped payload nobody issued opens the menu."""
+    """ "Not now" leaves no membership; a code-shaped payload nobody issued (or a mistyped one)
+    says the join link is not valid, then opens the menu; a content deep link is no code."""
     service, parks, _ = await setup(database, content)
     user = distinct_user(service, "333")
     await user.event(Start(parks))
@@ -152,6 +153,11 @@ async def test_not_now_stores_nothing_and_unknown_codes_open_home(
     assert await database.rows("memberships") == []
     home = texts_of(await user.event(Start("ZZZZZZZZZZ")))
     assert not any("invites you" in t for t in home)
+    invalid = "This join link is not valid. Ask your organization for a new one."
+    assert home[0] == invalid and home[1].startswith("If anyone is in immediate danger")
+    mistyped = ("2" if parks[0] != "2" else "3") + parks[1:].lower()
+    assert texts_of(await user.event(Start(mistyped)))[0] == invalid
+    assert invalid not in texts_of(await user.event(Start("learn")))
     assert texts_of(await user.send("/leave"))[0] == (
         "You are not a member of any organization in Beacon."
     )

@@ -119,6 +119,7 @@ def test_every_item_survives_the_round_trip() -> None:
         (
             TapAnswer("old"),
             Reply("¡Hola! <b>", ((OutButton("Sí", "1.2.c0"),),), True),
+            Reply("again", (), False, tail=True),
             EraseChat(),
             MakeCertificate("learn:menu", "Ana María"),
             VerifyCode("BCN-1234"),

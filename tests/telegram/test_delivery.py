@@ -187,6 +187,18 @@ async def test_tap_answer_text_is_passed() -> None:
     assert api.calls == [("answer", "old")]
 
 
+async def test_a_repeated_long_screen_sends_only_its_last_piece() -> None:
+    """A screen shown again after stray input sends its last piece with the buttons; shown
+    first, all of it goes."""
+    api = RecordingApi()
+    delivery = Delivery(api, FAST, SentMessages())
+    text = "\n\n".join(["a" * 3000, "b" * 3000])
+    await delivery.deliver(Target(1), [Reply(text, BUTTONS, tail=True)])
+    assert api.calls == [("send", "b" * 3000)]
+    await delivery.deliver(Target(1), [Reply(text, BUTTONS)])
+    assert [str(call[1])[:1] for call in api.calls[1:]] == ["a", "b"]
+
+
 def test_a_text_within_the_limit_is_one_message() -> None:
     """Up to 4096 UTF-16 units stays whole."""
     assert split_message("a" * 4096) == ["a" * 4096]

@@ -39,7 +39,8 @@ def message(chat: dict[str, Any] = PRIVATE, **fields: Any) -> dict[str, Any]:
     [
         (message(text="/start report-phx"), Start("report-phx")),
         (message(text="/menu@BeaconTestBot"), Command("menu")),
-        (message(text="hello"), FreeText(TextKind.SHORT)),
+        (message(text="hello"), FreeText(TextKind.TYPO)),
+        (message(text="he took my passport"), FreeText(TextKind.SHORT)),
         (message(sticker={"file_id": "x"}), Unsupported("sticker")),
         (message(photo=[{"file_id": "x"}]), Unsupported("photo")),
         (message(location={"latitude": 1.0, "longitude": 2.0}), SharedLocation(1.0, 2.0)),

@@ -241,8 +241,11 @@ class Delivery:
 
     async def _reply(self, target: Target, reply: Reply) -> None:
         """Edit the tapped message when the reply replaces it, else send new messages: a text
-        over Telegram's limit goes as several, the keyboard on the last."""
+        over Telegram's limit goes as several, the keyboard on the last (only the last when the
+        reply is a screen shown again)."""
         *before, last = split_message(reply.text)
+        if reply.tail:
+            before = []
         for piece in before:
             await self.send(target.chat_id, as_html(piece), ())
         text = as_html(last)

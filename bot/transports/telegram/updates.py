@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from bot.core.commands import GROUP_ONLY
 from bot.core.events import Command, Event, SharedLocation, Start, Tap, Unsupported
 from bot.core.inputs import parse_text
 
@@ -82,7 +83,7 @@ class PollAnswer:
     options: list[int]
 
 
-GROUP_COMMANDS = ("quiz", "stopquiz")
+GROUP_COMMANDS = GROUP_ONLY
 Parsed = Incoming | MembershipChange | Ignored | GroupCommand | PollAnswer
 
 
