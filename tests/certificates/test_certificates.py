@@ -30,6 +30,8 @@ from bot.certificates.render import (
     render_pdf,
     render_png,
 )
+from bot.printing.pdf import pdf_measure
+from bot.printing.png import Pen, raqm_available
 from bot.testing.keys import OTHER_USER_KEY_SECRET, TEST_USER_KEY_SECRET
 
 SECRET = TEST_USER_KEY_SECRET.encode()
@@ -441,7 +443,7 @@ def test_long_texts_wrap_and_shrink_to_fit() -> None:
     assert len(reader.pages) == 1
     assert "…" in reader.pages[0].extract_text()
     pdf = render._new_pdf(text)
-    measure = render._pdf_measure(pdf)
+    measure = pdf_measure(pdf)
     for line in render._layout(text, measure):
         assert measure(line.text, line.font, line.size) <= line.width + 0.01
         assert line.top > 12 and line.top + line.height < render.PAGE_HEIGHT - 12
@@ -492,13 +494,13 @@ def harfbuzz_width(value: str, key: str, pixels: float, rtl: bool) -> float:
 def test_png_arabic_is_shaped(value: str, raqm: bool) -> None:
     """Arabic in the PNG is as wide as HarfBuzz shapes it, with Raqm or with the fallback;
     unshaped isolated letters are measurably wider, so the check can fail."""
-    if raqm and not render._raqm():
+    if raqm and not raqm_available():
         pytest.skip("Pillow has no Raqm here (no libfribidi)")
-    pen = render._Pen(0, True, raqm, ("arabic", "latin", "cjk"))
+    pen = Pen(0, True, raqm, ("arabic", "latin", "cjk"))
     font = pen.font("arabic", 30)
     drawn = sum(pen.length(*piece) for piece in pen.pieces(value, "arabic", 30))
     reference = harfbuzz_width(value, "arabic", font.size, rtl=True)
-    unshaped = render._Pen(0, True, False, ("arabic",)).font("arabic", 30).getlength(value)
+    unshaped = Pen(0, True, False, ("arabic",)).font("arabic", 30).getlength(value)
     assert abs(drawn - reference) / reference < 0.03
     assert abs(unshaped - reference) / reference > 0.1
 
