@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 from bot.campaigns import registry
-from bot.campaigns.counting import METRICS
 from bot.campaigns.poster import deep_link, poster_text, render_pdf, render_png, render_svg
 from bot.campaigns.registry import CampaignConflict, CampaignSpec, CampaignStats
 from bot.content.bundle import DEEP_LINK, Content
 from bot.content.loader import load_content
+from bot.core.campaign_counts import METRICS
 from bot.core.links import CAMPAIGN_NAME, shipped_language
 from bot.core.suppression import WITHHELD, band, breakdown
 from bot.i18n.catalogs import Catalogs

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns.counting import METRICS
+from bot.core.campaign_counts import METRICS
 from bot.storage.tables import Campaign, CampaignCount, table
 from bot.storage.timestamps import as_utc
 

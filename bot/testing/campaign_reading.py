@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.campaigns.counting import METRICS
+from bot.core.campaign_counts import METRICS
 from bot.testing.org_reading import bounds
 
 

@@ -8,9 +8,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot.campaigns import registry
-from bot.campaigns.counting import EXIT, METRICS, MODULE_FINISHED, RESOURCE_VIEWED, START
 from bot.campaigns.registry import CampaignSpec
 from bot.content.bundle import Content
+from bot.core.campaign_counts import EXIT, METRICS, MODULE_FINISHED, RESOURCE_VIEWED, START
 from bot.core.events import Start, Tap
 from bot.service.messages import Reply
 from bot.testing.database import Database

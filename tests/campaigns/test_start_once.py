@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.campaigns import registry
-from bot.campaigns.counting import START
 from bot.campaigns.registry import CampaignSpec
 from bot.content.bundle import Content
+from bot.core.campaign_counts import START
 from bot.core.events import Start
 from bot.service.user_keys import UserKeyer
 from bot.storage.retention import RetentionJob

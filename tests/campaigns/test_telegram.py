@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.campaigns import registry
-from bot.campaigns.counting import START
 from bot.campaigns.registry import CampaignSpec
+from bot.core.campaign_counts import START
 from bot.storage.tables import metadata
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running
