@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from bot.content.bundle import Content
 from bot.core import texts
@@ -11,28 +10,12 @@ from bot.core.builtins.base import ChatCommand
 from bot.core.builtins.registry import REGISTRY
 from bot.core.effects import AdminReport, Msg
 from bot.core.events import Start, Verify
-from bot.core.navigation import Step, arrive, exit_chat, go_home
+from bot.core.navigation import Step, exit_chat, go_home, opener
 from bot.core.state import ConversationState
 
 VERIFY_CODE_LIMIT = 64
 GROUP_ONLY = ("quiz", "stopquiz")
 """The commands of a group quiz, read only in a group (see bot/core/group_quiz.py)."""
-
-
-def entry_opener(name: str) -> EntryOpener:
-    """Return a command action that opens an entry point the content declares."""
-    return EntryOpener(name)
-
-
-@dataclass(frozen=True, slots=True)
-class EntryOpener:
-    """A command action that opens the content's entry point `name`."""
-
-    name: str
-
-    def __call__(self, content: Content, state: ConversationState) -> Step:
-        """Open the entry point."""
-        return arrive(content, state, content.entry(self.name))
 
 
 def admin_report(content: Content, state: ConversationState) -> Step:
@@ -43,9 +26,9 @@ def admin_report(content: Content, state: ConversationState) -> Step:
 GENERAL = (
     ChatCommand("start", 10, texts.COMMAND_START, read=lambda arg: Start(arg or None)),
     ChatCommand("menu", 20, texts.COMMAND_MENU, go_home),
-    ChatCommand("help", 30, texts.COMMAND_HELP, entry_opener("help")),
+    ChatCommand("help", 30, texts.COMMAND_HELP, opener("help")),
     ChatCommand("exit", 50, texts.COMMAND_EXIT, lambda content, state: exit_chat(state)),
-    ChatCommand("learn", 70, texts.COMMAND_LEARN, entry_opener("learn")),
+    ChatCommand("learn", 70, texts.COMMAND_LEARN, opener("learn")),
     ChatCommand(
         "verify", 90, texts.COMMAND_VERIFY, read=lambda arg: Verify(arg[:VERIFY_CODE_LIMIT])
     ),

@@ -160,17 +160,19 @@ def repeat(content: Content, state: ConversationState, *before: Effect) -> Step:
     return Step(step.state, tuple(again))
 
 
-def opener(position: Position) -> OpenScreen:
-    """Return a command action that opens a screen."""
-    return OpenScreen(position)
+def opener(target: Position | str) -> OpenScreen:
+    """Return a command action that opens a screen: a position, or the name of an entry point
+    the content declares (such as "help")."""
+    return OpenScreen(target)
 
 
 @dataclass(frozen=True, slots=True)
 class OpenScreen:
-    """A command action that opens one position."""
+    """A command action that opens a position, or the content's entry point of that name."""
 
-    position: Position
+    target: Position | str
 
     def __call__(self, content: Content, state: ConversationState) -> Step:
-        """Open the position."""
-        return arrive(content, state, self.position)
+        """Open the position or the entry point."""
+        where = content.entry(self.target) if isinstance(self.target, str) else self.target
+        return arrive(content, state, where)
