@@ -33,6 +33,8 @@ class IssueCode(StrEnum):
     PLACEHOLDER = "placeholder"
     STALE_VERIFICATION = "stale-verification"
     MODULE_SIZE = "module-size"
+    ANSWER_LENGTH = "answer-length"
+    LONGEST_ANSWER_SHARE = "longest-answer-share"
     MISSING_TRANSLATION = "missing-translation"
     CATALOG_ERROR = "catalog-error"
     STALE_TRANSLATION = "stale-translation"

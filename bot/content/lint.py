@@ -1,4 +1,5 @@
-"""Check loaded content: links, reachability, dead ends, quizzes, topics, payloads, freshness."""
+"""Check loaded content: links, reachability, dead ends, quizzes (including answers that give
+themselves away by length), topics, payloads, freshness."""
 
 from __future__ import annotations
 
@@ -52,6 +53,11 @@ WORDS_PER_MINUTE = 180
 """A slow reading pace on a phone, so the estimate errs long."""
 SECONDS_PER_TAP = 4
 
+ANSWER_LENGTH_RATIO = (13, 10)
+"""A right answer's label may be at most 1.3 times as long as the longest wrong one (characters)."""
+LONGEST_ANSWER_SHARE = (40, 100)
+"""Across a course, the right answer may be the longest label in at most 40% of questions."""
+
 
 def reading_minutes(tree: Tree) -> float:
     """Estimate a quiz tree's time: every text, label and the longest feedback of each
@@ -65,6 +71,22 @@ def reading_minutes(tree: Tree) -> float:
             words += max(len(o.feedback.split()) for o in node.options)
             taps += 2
     return words / WORDS_PER_MINUTE + taps * SECONDS_PER_TAP / 60
+
+
+def right_and_longest_wrong(node: QuizQuestionNode) -> tuple[int, int] | None:
+    """Return the length of the one right label and of the longest wrong label, or None when a
+    question does not have exactly one right option."""
+    right = [len(o.label) for o in node.options if o.correct]
+    wrong = [len(o.label) for o in node.options if not o.correct]
+    if len(right) != 1 or not wrong:
+        return None
+    return right[0], max(wrong)
+
+
+def right_is_longest(node: QuizQuestionNode) -> bool:
+    """Say whether a question's right label is longer than every wrong one."""
+    lengths = right_and_longest_wrong(node)
+    return lengths is not None and lengths[0] > lengths[1]
 
 
 def placeholders(text: str) -> set[str]:
@@ -147,7 +169,8 @@ class Linter:
                         )
 
     def check_courses(self) -> None:
-        """A course's modules and knowledge check must be quiz trees."""
+        """A course's modules and knowledge check must be quiz trees; its right answers must not
+        stand out by length."""
         for tree in self.content.trees.values():
             for node_id, node in tree.nodes.items():
                 if not isinstance(node, CourseNode):
@@ -169,6 +192,7 @@ class Linter:
                         )
                     elif path[0] == "modules":
                         self.check_module(found)
+                self.check_longest_answers(tree.id, node_id, node)
 
     def check_module(self, tree: Tree) -> None:
         """A course module has 5-8 questions and takes under five minutes."""
@@ -181,6 +205,30 @@ class Linter:
         if minutes >= MODULE_MINUTES:
             message = f"takes about {minutes:.1f} minutes; the limit is {MODULE_MINUTES}"
             self.add(IssueCode.MODULE_SIZE, tree.id, ("nodes",), message)
+
+    def check_longest_answers(self, tree: str, node_id: str, course: CourseNode) -> None:
+        """Across a course's modules and knowledge check, the right answer is the longest label
+        in at most LONGEST_ANSWER_SHARE of the questions, so length is no clue."""
+        names = dict.fromkeys([*course.modules, *filter(None, [course.knowledge_check])])
+        questions = [
+            (name, question_id, question)
+            for name in names
+            if (found := self.content.trees.get(name)) is not None and found.quiz is not None
+            for question_id, question in found.nodes.items()
+            if isinstance(question, QuizQuestionNode)
+        ]
+        longest = [
+            f"{name}:{qid}" for name, qid, question in questions if right_is_longest(question)
+        ]
+        most, of = LONGEST_ANSWER_SHARE
+        if questions and len(longest) * of > most * len(questions):
+            share = round(100 * len(longest) / len(questions))
+            message = (
+                f"the right answer is the longest option in {len(longest)} of {len(questions)} "
+                f"questions ({share}%); at most {most}% may be: {', '.join(longest)}"
+            )
+            where = ("nodes", node_id, "modules")
+            self.add(IssueCode.LONGEST_ANSWER_SHARE, tree, where, message, node=node_id)
 
     def check_reachable(self) -> None:
         """Every node must be reachable from an entry point or a tree's start (a deep link)."""
@@ -264,6 +312,23 @@ class Linter:
             if problem is not None:
                 where = ("nodes", node_id, *text.path)
                 self.add(IssueCode.POLL_TOO_LONG, tree, where, problem, node=node_id)
+        self.check_answer_length(tree, node_id, node)
+
+    def check_answer_length(self, tree: str, node_id: str, node: QuizQuestionNode) -> None:
+        """A right answer is at most ANSWER_LENGTH_RATIO times as long as the longest wrong one,
+        so its length does not give it away."""
+        lengths = right_and_longest_wrong(node)
+        times, per = ANSWER_LENGTH_RATIO
+        if lengths is None or lengths[0] * per <= lengths[1] * times:
+            return
+        right = next(i for i, option in enumerate(node.options) if option.correct)
+        message = (
+            f"the right answer is {lengths[0]} characters, {lengths[0] / lengths[1]:.2f} times "
+            f"the longest wrong one ({lengths[1]}); keep it within {times / per:g} times, or "
+            "make a wrong answer as full"
+        )
+        where = ("nodes", node_id, "options", right, "label")
+        self.add(IssueCode.ANSWER_LENGTH, tree, where, message, node=node_id)
 
     def check_topic(self, tree: str, node_id: str, topic: str, path: tuple[str | int, ...]) -> None:
         """A topic must be declared, and should be served by some resource."""

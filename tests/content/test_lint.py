@@ -388,9 +388,10 @@ nodes:
 """
 
 
-def one_question_quiz(tree_id: str, questions: int, words: int = 3) -> str:
+def one_question_quiz(tree_id: str, questions: int, words: int = 3, longest: int = 0) -> str:
     """Return a quiz tree with `questions` one-answer questions, each with about `words` words
-    to read in its wrong answer's feedback (not sent in a poll, so any length fits one)."""
+    to read in its wrong answer's feedback (not sent in a poll, so any length fits one); in the
+    first `longest` questions the right label is the longer one (5 characters to 4)."""
     text = " ".join(["word"] * words)
     nodes = "".join(
         f"""
@@ -398,10 +399,10 @@ def one_question_quiz(tree_id: str, questions: int, words: int = 3) -> str:
     type: quiz_question
     text: Which one?
     options:
-      - label: A
+      - label: {"AAAAA" if i <= longest else "A"}
         correct: true
         feedback: Because A.
-      - label: B
+      - label: {"BBBB" if i <= longest else "B"}
         feedback: {text}
     source:
       name: Source
@@ -455,6 +456,78 @@ def test_a_module_has_5_to_8_questions_and_takes_under_five_minutes(
     extra = {"m.yaml": one_question_quiz("m", questions, words)}
     found = course_issues(tmp_path, "m", "quiz", extra)
     assert found == {f"module-size:m:{message}"}
+
+
+@pytest.mark.parametrize(
+    ("longest", "found"),
+    [
+        (6, set()),
+        (
+            7,
+            {
+                "longest-answer-share:learn:the right answer is the longest option in 7 of 15 "
+                "questions (47%); at most 40% may be: m:q1, m:q2, m:q3, m:q4, m:q5, m:q6, m:q7"
+            },
+        ),
+    ],
+)
+def test_the_right_answer_is_the_longest_in_at_most_40_percent_of_a_course(
+    tmp_path: Path, longest: int, found: set[str]
+) -> None:
+    """Over the course's 15 questions (5 + 8 + a check of 2), 6 right answers longer than every
+    wrong one (40%) pass and 7 fail, naming each question where length gives the answer away."""
+    extra = {
+        "m.yaml": one_question_quiz("m", 8, longest=longest),
+        "c.yaml": one_question_quiz("c", 2),
+    }
+    assert course_issues(tmp_path, "m", "c", extra) == found
+
+
+def test_the_course_share_is_reported_at_the_course_modules(tmp_path: Path) -> None:
+    """The course-wide issue points at the course's `modules:` line, as an error."""
+    extra = {"m.yaml": one_question_quiz("m", 8, longest=8), "c.yaml": one_question_quiz("c", 2)}
+    course = COURSE.replace("MODULE", "m").replace("CHECK", "c")
+    trees = {"main.yaml": MINIMAL_MAIN, "learn.yaml": course, **extra}
+    trees["quiz.yaml"] = one_question_quiz("quiz", 5)
+    [issue] = issues_of(write_content(tmp_path, trees))
+    assert (issue.code, issue.severity, issue.file, issue.line) == (
+        IssueCode.LONGEST_ANSWER_SHARE,
+        Severity.ERROR,
+        "dialogues/learn.yaml",
+        10,
+    )
+    assert "8 of 15 questions (53%)" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("right", "wrong", "message"),
+    [
+        ("x" * 13, "y" * 10, None),
+        ("x" * 14, "y" * 10, "the right answer is 14 characters, 1.40 times the longest wrong"),
+        ("x" * 40, "y" * 40, None),
+    ],
+)
+def test_a_right_answer_at_most_1_3_times_the_longest_wrong_one(
+    tmp_path: Path, right: str, wrong: str, message: str | None
+) -> None:
+    """A right label up to 1.3 times the longest wrong one passes; longer is an error at the
+    right label's line (the longest wrong label counts, not the shortest)."""
+    text = ONE_RIGHT_QUIZ.replace("label: A", f"label: {right}").replace(
+        "label: B", f"label: {wrong}\n        feedback: Because.\n      - label: C"
+    )
+    issues = issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN, "quiz.yaml": text}))
+    if message is None:
+        assert issues == []
+        return
+    [issue] = issues
+    assert (issue.code, issue.severity, issue.file, issue.line, issue.node) == (
+        IssueCode.ANSWER_LENGTH,
+        Severity.ERROR,
+        "dialogues/quiz.yaml",
+        12,
+        "q1",
+    )
+    assert issue.message.startswith(message), issue.message
 
 
 async def test_a_serving_bot_starts_on_stale_verification_but_content_check_fails(
