@@ -127,8 +127,11 @@ def dialable(value: str) -> str:
 
 def contact_rows(resource: Resource) -> list[tuple[Button, ...]]:
     """Return a button per way to reach a resource: a web address opens, anything else (a
-    number) is copied; the same value is offered once."""
+    number) is copied; the same value is offered once. The emergency number gets none: it is
+    dialled, and its screen stays short."""
     rows: list[tuple[Button, ...]] = []
+    if EMERGENCY_TOPIC in resource.topics:
+        return rows
     offered: set[str] = set()
     for channel in resource.channels:
         if channel.value.startswith(("https://", "http://")):

@@ -155,7 +155,7 @@ class ConversationState:
             offer=offer_from_list(data.get("offer")),
             orgs=tuple(OrgLink(int(i), str(n), str(c)) for i, n, c in data.get("orgs", [])),
             reviewing=bool(data.get("reviewing", False)),
-            opened=data.get("opened"),
+            opened=opened if isinstance(opened := data.get("opened"), int) else None,
         )
 
 

@@ -56,11 +56,14 @@ def test_numbers_choose_and_commands_work(tmp_path: Path) -> None:
 def test_copy_and_link_buttons_are_printed_not_numbered(tmp_path: Path) -> None:
     """A terminal can neither copy nor open a page: those buttons are printed as text, and
     the numbers still press the buttons that send something back."""
-    result = chat(tmp_path, ["2", "4", "1", "/quit"])
+    result = chat(tmp_path, ["2", "4", "5", "/quit"])
     assert result.returncode == 0, result.stderr
-    screen = result.stdout[result.stdout.index("Call now. Stay somewhere safe.") :]
-    assert "  • Copy number: 999\n" in screen
-    assert "[1] Next: other channels" in screen
+    screen = result.stdout[result.stdout.index("You don't need to be sure to report.") :]
+    assert "  • Copy number: 08000 121 700\n" in screen
+    assert (
+        "  • Open www.modernslaveryhelpline.org: https://www.modernslaveryhelpline.org\n" in screen
+    )
+    assert "[1] Continue" in screen
 
 
 def test_an_interrupted_chat_resumes_where_it_was(tmp_path: Path) -> None:

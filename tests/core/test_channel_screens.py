@@ -124,6 +124,7 @@ def test_contact_buttons_respect_telegram_limits(content: Content) -> None:
     characters, and offers one value once."""
     for resource in content.resources:
         buttons = [b for row in contact_rows(resource) for b in row]
+        assert buttons or "emergency" in resource.topics, resource.id
         assert len({b.data for b in buttons}) == len(buttons), resource.id
         for b in buttons:
             if b.kind == "url":
@@ -147,6 +148,7 @@ def test_unconfirmed_hours_and_languages_are_left_out(content: Content) -> None:
     text = [m for m in out if isinstance(m, Reply)][-1].text
     assert "Not confirmed" not in text and "Languages:" not in text
     assert "Hours: 24/7" in text
+    assert all(b.kind == "callback" for row in chat.keyboard.rows for b in row)  # 911 is dialled
 
 
 def test_the_directory_says_not_confirmed_one_way(content: Content) -> None:
