@@ -100,12 +100,14 @@ def resource_card(resource: Resource) -> ResourceCard:
 
 
 def brief_line(resource: Resource) -> Msg:
-    """Return a channel on one line: its name, its main number or address, and why to use it."""
-    return texts.CHANNEL_BRIEF.fill(
+    """Return a channel on one line: its name, its main number or address, why to use it,
+    and "Law enforcement." when it is (what someone may need to know before reaching out)."""
+    line = texts.CHANNEL_BRIEF.fill(
         name=resource_msg(resource, "name", resource.name),
         value=resource.channels[0].value,
         why=resource_msg(resource, "why", resource.why),
     )
+    return joined([line, texts.LAW_ENFORCEMENT], " ") if resource.law_enforcement else line
 
 
 def dates_line(resources: Sequence[Resource]) -> Msg:

@@ -46,8 +46,10 @@ def test_the_best_channel_is_in_full_and_the_others_one_line_each(content: Conte
     others = ["az_tipline", "dol_whd", "eeoc", "hsi_tipline"]
     by_id = {r.id: r for r in content.resources}
     for rid in others:
-        line = f"• {by_id[rid].name}: {by_id[rid].channels[0].value} — "
-        assert reply.text.count(line) == 1, rid
+        line = f"• {by_id[rid].name}: {by_id[rid].channels[0].value} — {by_id[rid].why}"
+        police = " Law enforcement." if by_id[rid].law_enforcement else "\n"
+        assert reply.text.count(line + police) == 1, rid
+    assert {by_id[rid].law_enforcement for rid in others} == {True, False}
     labels = [b.label for row in reply.buttons for b in row]
     assert [label for label in labels if label.startswith("More: ")] == [
         f"More: {by_id[rid].name}" for rid in others
