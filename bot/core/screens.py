@@ -326,14 +326,7 @@ def resources_body(
     if others:
         parts.append(joined([texts.OTHER_CHANNELS, *map(brief_line, others)]))
     parts.append(dates_line(found))
-    more = [
-        (
-            button(
-                texts.MORE_ABOUT.fill(name=resource_msg(r, "name", r.name)), rev, Op.CHANNEL, str(i)
-            ),
-        )
-        for i, r in enumerate(others, 1)
-    ]
+    more = [(more_button(r, i, rev),) for i, r in enumerate(others, 1)]
     return parts, [*contact_rows(best), *more, *rows]
 
 
