@@ -49,12 +49,14 @@ class Choice(StrictModel):
 
 
 class MessageNode(StrictModel):
-    """Text, then one button onward (or only Back and Home when `next` is absent)."""
+    """Text, then one button onward (or only Back and Home when `next` is absent);
+    `emergency_first` puts the emergency line on top."""
 
     type: Literal["message"]
     text: Text
     next: NodeRef | None = None
     button: Label = "Continue"
+    emergency_first: bool = False
 
 
 class MenuNode(StrictModel):
@@ -123,11 +125,13 @@ class ResourcesNode(StrictModel):
 
 class EndNode(StrictModel):
     """A last screen: text, then only Back and Home; `summary` adds a one-line summary of the
-    channels shown on the way, as its own message to forward or save."""
+    channels shown on the way, as its own message to forward or save; `emergency_first` puts
+    the emergency line on top."""
 
     type: Literal["end"]
     text: Text
     summary: bool = False
+    emergency_first: bool = False
 
 
 class CourseNode(StrictModel):

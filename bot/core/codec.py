@@ -30,6 +30,8 @@ class Op(StrEnum):
     PLACE = "p"
     JOIN = "j"
     LEAVE = "v"
+    CHANNEL = "d"
+    """Open one channel of a resources screen in full (the argument: its place in the list)."""
 
 
 _DATA = re.compile(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 from bot.core.reminders import ReminderPlan
 from bot.core.state import Position
@@ -35,12 +36,18 @@ def joined(items: list[Msg], separator: str = "\n") -> Msg:
     return Msg("", template, translate=False).fill(**{f"m{i}": m for i, m in enumerate(items)})
 
 
+ButtonKind = Literal["callback", "url", "copy"]
+"""What a button does: send `data` back (callback), open the web page `data` (url), or copy
+`data` to the clipboard (copy), as a channel that can offers it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button: a label and the callback data it sends back."""
+    """A button: a label and its data, by kind: callback data, a web address or text to copy."""
 
     label: Msg
     data: str
+    kind: ButtonKind = "callback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +71,10 @@ class ResourceCard:
     sharing: Msg
     law_enforcement: bool
     channels: tuple[ChannelLine, ...]
-    hours: Msg
-    languages: Msg
-    verified_on: date
+    hours: Msg | None
+    """None when Beacon has not confirmed the hours (the line says nothing useful)."""
+    languages: Msg | None
+    """None when Beacon has not confirmed the languages."""
 
 
 Part = Msg | ResourceCard

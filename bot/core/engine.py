@@ -59,6 +59,7 @@ from bot.core.navigation import (
     follow,
     go_back,
     go_home,
+    open_channel,
     redisplay,
     repeat,
 )
@@ -119,6 +120,8 @@ def on_node(
             choice = node.choices[index]
             chosen = replace(state, place=choice.place or state.place)
             return follow(content, chosen, pos, choice.to)
+        case ResourcesNode(), Op.CHANNEL:
+            return open_channel(content, state, index)
         case (MessageNode() | ResourcesNode(), Op.NEXT) if node.next:
             return follow(content, state, pos, node.next)
         case QuizQuestionNode(), Op.ANSWER if asking(state) and 0 <= index < len(node.options):

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 BUILTIN_TREE = "_"
 """The tree of the screens Beacon draws itself (see bot/core/builtins)."""
-NAVIGATION_OPS = frozenset({Op.CHOOSE, Op.ANSWER, Op.NEXT, Op.BACK, Op.HOME, Op.EXIT})
+NAVIGATION_OPS = frozenset({Op.CHOOSE, Op.ANSWER, Op.NEXT, Op.BACK, Op.HOME, Op.EXIT, Op.CHANNEL})
 """The ops of content navigation; every other op belongs to one built-in screen."""
 
 
@@ -91,7 +91,7 @@ def show(content: Content, state: ConversationState) -> tuple[Effect, ...]:
     effects: list[Effect] = [Show(screen_for(content, state))]
     if state.at is not None and state.at not in builtins():
         node = content.trees[state.at.tree].nodes[state.at.node]
-        if isinstance(node, ResourcesNode):
+        if isinstance(node, ResourcesNode) and state.opened is None:
             found = resources_for(content, state, node)
             if found:
                 effects.append(CountResourceViews(tuple(r.id for r in found)))
@@ -109,7 +109,11 @@ def go_home(content: Content, state: ConversationState) -> Step:
 
 def go_back(content: Content, state: ConversationState) -> Step:
     """Return to the previous position that still exists, or home; from a question's feedback,
-    to the question itself, shown as answered. Going back never restarts a quiz's run."""
+    to the question itself, shown as answered; from a channel opened in full, to the list of
+    channels. Going back never restarts a quiz's run."""
+    if state.opened is not None:
+        listed = replace(state, opened=None).bumped()
+        return Step(listed, (Show(screen_for(content, listed)),))
     at = state.at
     on_question = at is not None and isinstance(content.node(at.tree, at.node), QuizQuestionNode)
     if on_question and state.answered is not None and not state.reviewing:
@@ -122,6 +126,17 @@ def go_back(content: Content, state: ConversationState) -> Step:
             earlier = replace(state, history=tuple(history))
             return arrive(content, earlier, pos, remember=False, restart=False)
     return go_home(content, state)
+
+
+def open_channel(content: Content, state: ConversationState, index: int) -> Step | None:
+    """Show one channel of the resources screen in full; None when there is no such channel."""
+    node = content.node(state.at.tree, state.at.node) if state.at else None
+    if not isinstance(node, ResourcesNode) or state.opened is not None:
+        return None
+    if not 0 <= index < len(resources_for(content, state, node)):
+        return None
+    opened = replace(state, opened=index).bumped()
+    return Step(opened, (Show(screen_for(content, opened)),))
 
 
 def follow(content: Content, state: ConversationState, here: Position, ref: str) -> Step:

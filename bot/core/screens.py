@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
 from bot.content.bundle import Content
 from bot.content.models import (
     Choice,
@@ -58,8 +62,18 @@ def place_of(content: Content, state: ConversationState) -> str:
     return state.place or content.default_place
 
 
+NOT_CONFIRMED = "Not confirmed by Beacon."
+"""What the directory says of hours or languages Beacon has not confirmed. A card leaves such a
+line out: it tells the reader nothing about the channel."""
+
+
+def confirmed(resource: Resource, field: str, text: str) -> Msg | None:
+    """Return a resource's hours or languages to show, or None when they are not confirmed."""
+    return None if text == NOT_CONFIRMED else resource_msg(resource, field, text)
+
+
 def resource_card(resource: Resource) -> ResourceCard:
-    """Return the card for a resource, every text translatable."""
+    """Return the full card for a resource, every text translatable."""
     return ResourceCard(
         resource_id=resource.id,
         name=resource_msg(resource, "name", resource.name),
@@ -80,10 +94,59 @@ def resource_card(resource: Resource) -> ResourceCard:
             )
             for i, channel in enumerate(resource.channels)
         ),
-        hours=resource_msg(resource, "hours", resource.hours),
-        languages=resource_msg(resource, "languages", resource.languages),
-        verified_on=resource.verified_on,
+        hours=confirmed(resource, "hours", resource.hours),
+        languages=confirmed(resource, "languages", resource.languages),
     )
+
+
+def brief_line(resource: Resource) -> Msg:
+    """Return a channel on one line: its name, its main number or address, why to use it,
+    and "Law enforcement." when it is (what someone may need to know before reaching out)."""
+    line = texts.CHANNEL_BRIEF.fill(
+        name=resource_msg(resource, "name", resource.name),
+        value=resource.channels[0].value,
+        why=resource_msg(resource, "why", resource.why),
+    )
+    return joined([line, texts.LAW_ENFORCEMENT], " ") if resource.law_enforcement else line
+
+
+def dates_line(resources: Sequence[Resource]) -> Msg:
+    """Return the one line a screen gives on when its details were checked: the oldest date."""
+    return texts.VERIFIED_ON.fill(date=min(r.verified_on for r in resources))
+
+
+COPY_LIMIT = 256
+"""Telegram copies at most this many characters from a copy button."""
+_SPELLED = re.compile(r".*\((?P<digits>\+?[0-9][0-9 -]*)\)")
+"""A phone word followed by its digits: `1-800-THE-LOST (1-800-843-5678)`."""
+
+
+def dialable(value: str) -> str:
+    """Return what to copy of a contact: the digits of a phone word, else the value itself."""
+    spelled = _SPELLED.fullmatch(value)
+    return spelled["digits"] if spelled else value
+
+
+def contact_rows(resource: Resource) -> list[tuple[Button, ...]]:
+    """Return a button per way to reach a resource: a web address opens, anything else (a
+    number) is copied; the same value is offered once. The emergency number gets none: it is
+    dialled, and its screen stays short."""
+    rows: list[tuple[Button, ...]] = []
+    if EMERGENCY_TOPIC in resource.topics:
+        return rows
+    offered: set[str] = set()
+    for channel in resource.channels:
+        if channel.value.startswith(("https://", "http://")):
+            host = urlsplit(channel.value).hostname or channel.value
+            label = texts.OPEN_CHAT if channel.kind == "chat" else texts.OPEN_PAGE.fill(site=host)
+            contact = Button(label, channel.value, "url")
+        else:
+            value = dialable(channel.value)
+            contact = Button(texts.COPY_CONTACT[channel.kind].fill(value=value), value, "copy")
+        if contact.data not in offered and len(contact.data) <= COPY_LIMIT:
+            offered.add(contact.data)
+            rows.append((contact,))
+    return rows
 
 
 def emergency_line(content: Content, state: ConversationState) -> Msg:
@@ -233,20 +296,43 @@ def feedback_screen(content: Content, state: ConversationState, pos: Position) -
     return Screen(pos, tuple(parts), (), replace=True)
 
 
+def more_button(resource: Resource, index: int, revision: int) -> Button:
+    """Return the button that opens the channel at `index` of the list in full."""
+    name = resource_msg(resource, "name", resource.name)
+    return button(texts.MORE_ABOUT.fill(name=name), revision, Op.CHANNEL, str(index))
+
+
 def resources_body(
     content: Content, state: ConversationState, pos: Position, node: ResourcesNode
 ) -> Body:
-    """Return the emergency line first (when the node asks for it), the text and the cards."""
+    """Return the emergency line first (when the node asks for it), then either the channel
+    the user opened, in full, or the list: the text, the best channel in full and the others
+    on one line each, with a button to open each; one line says when details were checked."""
+    rev = state.revision
     parts: list[Part] = []
     if node.emergency_first:
         parts.append(emergency_line(content, state))
-    parts.append(field_msg(pos, "text", node.text))
     found = resources_for(content, state, node)
-    parts.extend(resource_card(r) for r in found)
+    if state.opened is not None and 0 <= state.opened < len(found):
+        opened = found[state.opened]
+        parts += [resource_card(opened), dates_line([opened])]
+        return parts, contact_rows(opened)
+    parts.append(field_msg(pos, "text", node.text))
+    rows = next_row(pos, node.button, rev) if node.next else []
     if not found:
-        parts.append(texts.NO_RESOURCES)
-    rows = next_row(pos, node.button, state.revision) if node.next else []
-    return parts, rows
+        return [*parts, texts.NO_RESOURCES], rows
+    best, *others = found
+    parts.append(resource_card(best))
+    if others:
+        parts.append(joined([texts.OTHER_CHANNELS, *map(brief_line, others)]))
+    parts.append(dates_line(found))
+    more = [(more_button(r, i, rev),) for i, r in enumerate(others, 1)]
+    return parts, [*contact_rows(best), *more, *rows]
+
+
+def on_top(content: Content, state: ConversationState, emergency_first: bool) -> list[Part]:
+    """Return the emergency line when a node asks for it first, else nothing."""
+    return [emergency_line(content, state)] if emergency_first else []
 
 
 def node_body(content: Content, state: ConversationState, pos: Position) -> Body:
@@ -256,7 +342,8 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
     text = field_msg(pos, "text", node.text)
     match node:
         case MessageNode():
-            return [text], next_row(pos, node.button, rev) if node.next else []
+            rows = next_row(pos, node.button, rev) if node.next else []
+            return [*on_top(content, state, node.emergency_first), text], rows
         case MenuNode() if node.emergency_first:
             parts: list[Part] = [emergency_line(content, state), text]
             if content.trees[pos.tree].report_side:
@@ -278,7 +365,7 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
         case ResourcesNode():
             return resources_body(content, state, pos, node)
         case EndNode():
-            return [text], []
+            return [*on_top(content, state, node.emergency_first), text], []
 
 
 def course_rows(

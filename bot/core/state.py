@@ -71,6 +71,8 @@ class ConversationState:
     """The organizations the user joined (their names only; nothing typed)."""
     reviewing: bool = False
     """The question at `at` is shown as answered (Back from its feedback), not its feedback."""
+    opened: int | None = None
+    """The channel opened in full on the resources screen at `at` (its place in the list)."""
 
     def card(self, tree: str, node: str) -> ReviewCard | None:
         """Return the review card of a question, if it has one."""
@@ -97,7 +99,7 @@ class ConversationState:
         history = self.history
         if remember and self.at is not None and self.at != to:
             history = (*history, self.at)[-MAX_HISTORY:]
-        return replace(self, at=to, answered=None, reviewing=False, history=history)
+        return replace(self, at=to, answered=None, reviewing=False, opened=None, history=history)
 
     def bumped(self) -> ConversationState:
         """Return the state with its revision advanced, so older keyboards become stale."""
@@ -122,6 +124,7 @@ class ConversationState:
             "offer": offer_to_list(self.offer),
             "orgs": [[o.org_id, o.name, o.course] for o in self.orgs],
             "reviewing": self.reviewing,
+            "opened": self.opened,
         }
 
     @classmethod
@@ -152,6 +155,7 @@ class ConversationState:
             offer=offer_from_list(data.get("offer")),
             orgs=tuple(OrgLink(int(i), str(n), str(c)) for i, n, c in data.get("orgs", [])),
             reviewing=bool(data.get("reviewing", False)),
+            opened=opened if isinstance(opened := data.get("opened"), int) else None,
         )
 
 

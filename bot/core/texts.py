@@ -219,6 +219,24 @@ HOURS = pgettext("resource", "Hours: {hours}")
 LANGUAGES = pgettext("resource", "Languages: {languages}")
 RUN_BY = pgettext("resource", "Who runs it: {operator}")
 VERIFIED_ON = pgettext("resource", "Details checked on {date}.")
+# Heading above the other channels of a screen, each shown on one line.
+OTHER_CHANNELS = pgettext("resource", "Other channels:")
+# One line per channel: its name, its main number or address, and why to use it.
+CHANNEL_BRIEF = pgettext("resource", "• {name}: {value} — {why}")
+# Button that opens the full details of one channel (its name follows). Keep it short.
+MORE_ABOUT = pgettext("resource", "More: {name}")
+# Buttons under a channel's details: "Copy" puts the number or address on the clipboard;
+# "Open" opens a web page. Keep them short; the number follows.
+COPY_CONTACT = {
+    "call": pgettext("resource", "Copy number: {value}"),
+    "text": pgettext("resource", "Copy number to text: {value}"),
+    "chat": pgettext("resource", "Copy chat contact: {value}"),
+    "web": pgettext("resource", "Copy address: {value}"),
+    "email": pgettext("resource", "Copy email: {value}"),
+}
+OPEN_CHAT = pgettext("resource", "Open the chat")
+# {site} is the web address's host name, such as humantraffickinghotline.org.
+OPEN_PAGE = pgettext("resource", "Open {site}")
 # Descriptions of the commands in the chat's menu (see bot/core/commands.py).
 COMMAND_START = pgettext("command", "Start again from the main menu")
 COMMAND_MENU = pgettext("command", "Main menu")

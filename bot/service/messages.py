@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.core.effects import ButtonKind
 from bot.core.events import Event, Tap
 
 
@@ -31,10 +32,12 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class OutButton:
-    """A button with its visible label and callback data."""
+    """A button with its visible label and data: callback data, a web address (`url`) or
+    text to copy (`copy`)."""
 
     label: str
     data: str
+    kind: ButtonKind = "callback"
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,11 +83,26 @@ class Pending:
     created_at: dt.datetime | None = None
 
 
+def _kind(button: OutButton) -> list[str]:
+    """Return a button's kind as stored: nothing for a callback (as rows were written before)."""
+    return [] if button.kind == "callback" else [button.kind]
+
+
+def _button(data: list[Any]) -> OutButton:
+    """Read a button written by `_item_json`: label, data and, unless a callback, its kind."""
+    match data[2:]:
+        case []:
+            return OutButton(str(data[0]), str(data[1]))
+        case ["url" | "copy" as kind]:
+            return OutButton(str(data[0]), str(data[1]), kind)
+    raise ValueError("unknown button kind")
+
+
 def _item_json(item: Item) -> list[Any]:
     """Return an item as a compact JSON list."""
     match item:
         case Reply(text, buttons, replace, tail):
-            rows = [[[b.label, b.data] for b in row] for row in buttons]
+            rows = [[[b.label, b.data, *_kind(b)] for b in row] for row in buttons]
             return ["r", text, rows, replace, *([tail] if tail else [])]
         case TapAnswer(text):
             return ["a", text]
@@ -105,7 +120,7 @@ def _item(data: list[Any]) -> Item:
     """Read an item written by `_item_json`."""
     match data:
         case ["r", str(text), list(rows), bool(replace), *rest]:
-            buttons = tuple(tuple(OutButton(str(b[0]), str(b[1])) for b in row) for row in rows)
+            buttons = tuple(tuple(_button(b) for b in row) for row in rows)
             return Reply(text, buttons, replace, rest == [True])
         case ["a", text]:
             return TapAnswer(None if text is None else str(text))

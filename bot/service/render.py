@@ -69,8 +69,9 @@ class Renderer:
         return source.format_map(_Params((name, self.value(v)) for name, v in msg.params))
 
     def card(self, card: ResourceCard) -> str:
-        """Return a resource as a short block: name, why, channels, hours, languages, who runs
-        it, and whether it is law enforcement with what it may do with what you share."""
+        """Return a resource as a short block: name, why, channels, hours and languages (when
+        confirmed), who runs it, and whether it is law enforcement with what it may do with
+        what you share."""
         lines = [self.text(card.name), self.text(card.why)]
         for channel in card.channels:
             line = f"• {self.text(texts.CHANNEL_KINDS[channel.kind])}: {channel.value}"
@@ -79,12 +80,13 @@ class Renderer:
             if channel.note is not None:
                 line += f". {self.text(channel.note)}"
             lines.append(line)
-        lines.append(self.text(texts.HOURS.fill(hours=card.hours)))
-        lines.append(self.text(texts.LANGUAGES.fill(languages=card.languages)))
+        if card.hours is not None:
+            lines.append(self.text(texts.HOURS.fill(hours=card.hours)))
+        if card.languages is not None:
+            lines.append(self.text(texts.LANGUAGES.fill(languages=card.languages)))
         lines.append(self.text(texts.RUN_BY.fill(operator=card.operator)))
         kind = texts.LAW_ENFORCEMENT if card.law_enforcement else texts.NOT_LAW_ENFORCEMENT
         lines.append(f"{self.text(kind)} {self.text(card.sharing)}")
-        lines.append(self.text(texts.VERIFIED_ON.fill(date=card.verified_on)))
         return "\n".join(lines)
 
     def part(self, part: Part) -> str:
@@ -95,6 +97,7 @@ class Renderer:
         """Return a screen as one message with its keyboard (marked `tail` when repeated)."""
         body = self.finish("\n\n".join(self.part(part) for part in screen.parts))
         rows = tuple(
-            tuple(OutButton(self.say(b.label), b.data) for b in row) for row in screen.buttons
+            tuple(OutButton(self.say(b.label), b.data, b.kind) for b in row)
+            for row in screen.buttons
         )
         return Reply(body, rows, screen.replace, screen.repeat)

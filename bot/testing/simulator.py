@@ -47,9 +47,13 @@ class Keyboard:
         raise ButtonNotFound(f"no button {label!r}; the buttons are {labels}")
 
     def data_for(self, label: str) -> str:
-        """Return the callback data of the button with this label."""
+        """Return the callback data of the button with this label (a link or copy button
+        sends nothing back, so it cannot be pressed here)."""
         row, column = self.position_of(label)
-        return self.rows[row][column].data
+        found = self.rows[row][column]
+        if found.kind != "callback":
+            raise ButtonNotFound(f"{label!r} is a {found.kind} button: it sends nothing back")
+        return found.data
 
 
 class CoreChat:

@@ -88,7 +88,7 @@ class TelegramUser(SimulatedUser):
         message_id, rows = self.latest_keyboard()
         for row in rows:
             for button in row:
-                if button["text"] == label:
+                if button["text"] == label and "callback_data" in button:
                     return message_id, str(button["callback_data"])
         labels = [b["text"] for row in rows for b in row]
         raise AssertionError(f"no button {label!r}; the buttons are {labels}")

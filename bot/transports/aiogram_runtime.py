@@ -24,10 +24,12 @@ from aiogram.methods.base import TelegramMethod
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
+    CopyTextButton,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
 
+from bot.service.messages import OutButton
 from bot.transports.telegram.api import (
     ALLOWED_UPDATES,
     ApiBlocked,
@@ -63,11 +65,19 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     Built without re-validation: labels and callback data come from Beacon's own renderer
     and codec, which already guarantee their types and lengths.
     """
-    rows = [
-        [InlineKeyboardButton.model_construct(text=b.label, callback_data=b.data) for b in row]
-        for row in keyboard
-    ]
+    rows = [[button(b) for b in row] for row in keyboard]
     return InlineKeyboardMarkup.model_construct(inline_keyboard=rows) if rows else None
+
+
+def button(out: OutButton) -> InlineKeyboardButton:
+    """Return an inline button that sends callback data, opens a web page or copies text."""
+    match out.kind:
+        case "url":
+            return InlineKeyboardButton.model_construct(text=out.label, url=out.data)
+        case "copy":
+            copy = CopyTextButton.model_construct(text=out.data)
+            return InlineKeyboardButton.model_construct(text=out.label, copy_text=copy)
+    return InlineKeyboardButton.model_construct(text=out.label, callback_data=out.data)
 
 
 async def translated(call: Awaitable[T]) -> T:

@@ -8,7 +8,14 @@ import warnings
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import (
+    Bot,
+    BotCommand,
+    CopyTextButton,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+)
 from telegram.error import (
     BadRequest,
     Conflict,
@@ -21,6 +28,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.service.messages import OutButton
 from bot.transports.telegram.api import (
     ALLOWED_UPDATES,
     ApiBlocked,
@@ -46,8 +54,18 @@ warnings.filterwarnings("ignore", r"Please use 'Bot\.getUpdates'", PTBUserWarnin
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     """Return an inline keyboard, or None when there are no buttons."""
-    rows = [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in keyboard]
+    rows = [[button(b) for b in row] for row in keyboard]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def button(out: OutButton) -> InlineKeyboardButton:
+    """Return an inline button that sends callback data, opens a web page or copies text."""
+    match out.kind:
+        case "url":
+            return InlineKeyboardButton(out.label, url=out.data)
+        case "copy":
+            return InlineKeyboardButton(out.label, copy_text=CopyTextButton(out.data))
+    return InlineKeyboardButton(out.label, callback_data=out.data)
 
 
 async def translated(call: Awaitable[T]) -> T:

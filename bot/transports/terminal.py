@@ -57,6 +57,13 @@ def wants_colour(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
+def contact_line(button: OutButton) -> str:
+    """Return a link or copy button as plain text: a terminal can neither open nor copy."""
+    if button.data in button.label:
+        return f"• {button.label}"
+    return f"• {button.label}: {button.data}"
+
+
 class TerminalChat:
     """Shows Beacon's replies and turns typed lines into events for the service."""
 
@@ -94,7 +101,11 @@ class TerminalChat:
                     self.write()
                     self.write(text)
                     if buttons:
-                        self.buttons = [b for row in buttons for b in row]
+                        every = [b for row in buttons for b in row]
+                        for button in every:
+                            if button.kind != "callback":
+                                self.write(f"  {contact_line(button)}")
+                        self.buttons = [b for b in every if b.kind == "callback"]
                         for number, button in enumerate(self.buttons, start=1):
                             self.write(f"  {self.style.number(f'[{number}]')} {button.label}")
                 case TapAnswer(text) if text:

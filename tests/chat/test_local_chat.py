@@ -53,6 +53,19 @@ def test_numbers_choose_and_commands_work(tmp_path: Path) -> None:
     assert "\033[" not in out  # no colours when the output is not a terminal
 
 
+def test_copy_and_link_buttons_are_printed_not_numbered(tmp_path: Path) -> None:
+    """A terminal can neither copy nor open a page: those buttons are printed as text, and
+    the numbers still press the buttons that send something back."""
+    result = chat(tmp_path, ["2", "4", "5", "/quit"])
+    assert result.returncode == 0, result.stderr
+    screen = result.stdout[result.stdout.index("You don't need to be sure to report.") :]
+    assert "  • Copy number: 08000 121 700\n" in screen
+    assert (
+        "  • Open www.modernslaveryhelpline.org: https://www.modernslaveryhelpline.org\n" in screen
+    )
+    assert "[1] Continue" in screen
+
+
 def test_an_interrupted_chat_resumes_where_it_was(tmp_path: Path) -> None:
     """Stop mid-quiz (end of input); start again: the next question is on screen."""
     first = chat(tmp_path, ["1", "2", "1", "2"])  # Learn -> the signs module -> Start -> answer 1

@@ -332,7 +332,9 @@ def test_resources_follow_the_place_and_put_the_emergency_number_first() -> None
     assert screen.parts[0].text == texts.EMERGENCY_FIRST.text  # type: ignore[union-attr]
     assert dict(screen.parts[0].params) == {"number": "911"}  # type: ignore[union-attr]
     cards = [p.resource_id for p in screen.parts if isinstance(p, ResourceCard)]
-    assert cards == ["state", "national"]
+    assert cards == ["state"]  # the best channel in full; the national one on a line below
+    more = [b for row in screen.buttons for b in row if b.label.text == texts.MORE_ABOUT.text]
+    assert [dict(b.label.params)["name"].context for b in more] == ["resource:national:name"]  # type: ignore[union-attr]
     assert CountResourceViews(("state", "national")) in result.effects
     assert result.state.place == "US-AZ"
 

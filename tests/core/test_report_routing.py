@@ -11,7 +11,7 @@ from bot.content.bundle import Content
 from bot.core import texts
 from bot.core.builtins.region import POSITION as REGION_SCREEN
 from bot.core.codec import Callback, Op, encode
-from bot.core.effects import CountResourceViews, Notice, Show
+from bot.core.effects import CountResourceViews, Notice, ResourceCard, Show
 from bot.core.engine import step
 from bot.core.events import Located, SharedLocation, Tap
 from bot.core.places import emergency_number, located_place
@@ -20,6 +20,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.service.messages import Reply
 from bot.testing.clocks import FIXED_NOW as NOW
 from bot.testing.simulator import CoreChat
+from bot.transports.telegram.delivery import MESSAGE_LIMIT, utf16_length
 
 WHO = Position("report", "who")
 START = Position("report", "start")
@@ -66,7 +67,8 @@ def test_routing_table(
     number: str,
     channels: list[str],
 ) -> None:
-    """Each place and situation reaches its channels, ranked, with the emergency number on top."""
+    """Each place and situation reaches its channels, ranked, with the emergency number on top:
+    the first in full, a button for each of the others, all in one Telegram message."""
     chat = CoreChat(content)
     chat.send("/start")
     chat.click("Report or get help")
@@ -75,7 +77,13 @@ def test_routing_table(
         chat.click(region)
     out = chat.click(situation)
     assert views(chat) == channels
-    assert shown_text(out).startswith(f"If anyone is in immediate danger, call {number} now.")
+    text = shown_text(out)
+    assert text.startswith(f"If anyone is in immediate danger, call {number} now.")
+    shown = next(e.screen for e in chat.effects if isinstance(e, Show))
+    assert [p.resource_id for p in shown.parts if isinstance(p, ResourceCard)] == channels[:1]
+    more = [b.label for row in chat.keyboard.rows for b in row if b.label.startswith("More: ")]
+    assert len(more) == len(channels) - 1
+    assert utf16_length(text) <= MESSAGE_LIMIT and text.count("Details checked on") == 1
 
 
 PATHS = {

@@ -119,6 +119,13 @@ def test_every_item_survives_the_round_trip() -> None:
         (
             TapAnswer("old"),
             Reply("¡Hola! <b>", ((OutButton("Sí", "1.2.c0"),),), True),
+            Reply(
+                "contacts",
+                (
+                    (OutButton("Copy", "1-888-373-7888", "copy"),),
+                    (OutButton("Open", "https://example.org", "url"), OutButton("Back", "1.2.b")),
+                ),
+            ),
             Reply("again", (), False, tail=True),
             EraseChat(),
             MakeCertificate("learn:menu", "Ana María"),

@@ -57,3 +57,37 @@ async def test_deep_link_with_campaign(fake: FakeTelegram, app: App, kind: str) 
         other = new_user()
         seen = await TelegramUser(fake, runtime, other).act({"send": "/start no$such*entry"})
         assert seen[0]["text"].split("\n\n")[1] == "Welcome to Beacon."
+
+
+@pytest.mark.parametrize("kind", RUNTIMES)
+async def test_channel_cards_send_copy_and_link_buttons(
+    fake: FakeTelegram, app: App, kind: str
+) -> None:
+    """A channel screen's numbers reach Telegram as copy_text buttons and its web pages as URL
+    buttons, accepted by the Bot API's rules; the number also stays in the text."""
+    async with running(fake, app, kind, "polling") as runtime:
+        user = TelegramUser(fake, runtime, new_user())
+        for action in [
+            {"send": "/start report"},
+            {"click": "United States"},
+            {"click": "Arizona"},
+            {"click": "An adult: forced work or abuse at work"},
+        ]:
+            await user.act(action)
+        _, rows = user.latest_keyboard()
+        buttons = [b for row in rows for b in row]
+        copies = [b["copy_text"]["text"] for b in buttons if "copy_text" in b]
+        links = [b["url"] for b in buttons if "url" in b]
+        assert copies == ["1-888-373-7888", "233733"]
+        assert links == [
+            "https://humantraffickinghotline.org/chat",
+            "https://humantraffickinghotline.org/en/report-trafficking",
+        ]
+        assert all(len(b) == 2 for b in buttons)  # text and exactly one action each
+        assert "1-888-373-7888" in fake.messages(user.user.id)[-1]["text"]
+        seen = await user.act({"click": "More: HSI Tip Line (ICE)"})
+        assert seen[-1]["text"].startswith("If anyone is in immediate danger, call 911 now.")
+        _, rows = user.latest_keyboard()
+        assert [b["copy_text"]["text"] for row in rows for b in row if "copy_text" in b] == [
+            "1-866-347-2423"
+        ]

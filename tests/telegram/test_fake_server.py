@@ -23,6 +23,7 @@ from aiogram.exceptions import (
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
+    CopyTextButton,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
@@ -504,3 +505,31 @@ async def test_admins_and_delivery_timeout(tg: FakeTelegram, aiogram_bot: Bot) -
         await tg.wait_delivered(waiting, timeout=0.05)
     assert tg.first_reply_after(waiting) is None
     assert_results_match_spec(tg)
+
+
+async def test_link_and_copy_buttons_follow_telegram_rules(
+    tg: FakeTelegram, aiogram_bot: Bot
+) -> None:
+    """A URL button must be http(s) (no tel: links), a copy button at most 256 characters;
+    the buttons that pass are kept with the message."""
+    good = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text="Open", url="https://example.org/a")],
+            [InlineKeyboardButton(text="Copy", copy_text=CopyTextButton(text="1-888-373-7888"))],
+        ]
+    )
+    await aiogram_bot.send_message(ANN.id, "contacts", reply_markup=good)
+    assert tg.last_keyboard(ANN.id) == [
+        [{"text": "Open", "url": "https://example.org/a"}],
+        [{"text": "Copy", "copy_text": {"text": "1-888-373-7888"}}],
+    ]
+    phone = InlineKeyboardButton(text="Call", url="tel:+18883737888")
+    with pytest.raises(TelegramBadRequest, match="BUTTON_URL_INVALID"):
+        await aiogram_bot.send_message(
+            ANN.id, "call", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[phone]])
+        )
+    long_copy = InlineKeyboardButton(text="Copy", copy_text=CopyTextButton(text="9" * 257))
+    with pytest.raises(TelegramBadRequest, match="BUTTON_COPY_TEXT_INVALID"):
+        await aiogram_bot.send_message(
+            ANN.id, "copy", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[long_copy]])
+        )

@@ -32,6 +32,10 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("sendMessage", "text"): Limit(1, 4096, label=_TOO_LONG, empty_label=_EMPTY),
     ("editMessageText", "text"): Limit(1, 4096, label=_TOO_LONG, empty_label=_EMPTY),
     ("InlineKeyboardButton", "callback_data"): Limit(1, 64, "bytes", "BUTTON_DATA_INVALID"),
+    ("InlineKeyboardButton", "url"): Limit(
+        1, 2048, label="BUTTON_URL_INVALID", pattern=re.compile(r"(https?|tg)://\S+")
+    ),
+    ("CopyTextButton", "text"): Limit(1, 256, label="BUTTON_COPY_TEXT_INVALID"),
     ("answerCallbackQuery", "text"): Limit(0, 200, label="callback answer text is too long"),
     ("sendPoll", "question"): Limit(1, 300, label="POLL_QUESTION_INVALID"),
     ("sendPoll", "options"): Limit(1, 12, "items", "POLL_ANSWERS_INVALID"),
