@@ -12,5 +12,5 @@ BEFORE_INPUTS = 140
 def test_the_whole_course_takes_few_inputs(content: Content) -> None:
     """Knowledge check, seven modules, final check, certificate offer: one tap per question."""
     walk = walk_course(content)
-    assert walk.questions == 58
-    assert walk.inputs == 86 < BEFORE_INPUTS
+    assert walk.questions == 60
+    assert walk.inputs == 88 < BEFORE_INPUTS
