@@ -30,6 +30,7 @@ class Op(StrEnum):
     PLACE = "p"
     JOIN = "j"
     LEAVE = "v"
+    EMPLOYEE_ID = "e"
 
 
 _DATA = re.compile(
