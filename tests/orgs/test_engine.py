@@ -11,7 +11,16 @@ from bot.core.builtins.employee_id import CHECK_POSITION as CHECK_SCREEN
 from bot.core.builtins.employee_id import POSITION as EMPLOYEE_ID_SCREEN
 from bot.core.builtins.join import POSITION as JOIN_SCREEN
 from bot.core.codec import Callback, Op, encode
-from bot.core.effects import Effect, JoinOrg, LeaveOrg, Msg, Notice, SetEmployeeId, Show
+from bot.core.effects import (
+    Effect,
+    ForgetUser,
+    JoinOrg,
+    LeaveOrg,
+    Msg,
+    Notice,
+    SetEmployeeId,
+    Show,
+)
 from bot.core.engine import show, step
 from bot.core.events import Command, FreeText, JoinInvalid, JoinOffer, Tap, TextKind
 from bot.core.membership import clean_employee_id, fits_id_pattern, id_pattern_problem, plain
@@ -183,3 +192,39 @@ def test_an_invalid_join_code_says_so_then_opens_home(content: Content) -> None:
     learn = step(content, ConversationState(), JoinInvalid("learn"), NOW)
     assert Notice(texts.JOIN_INVALID) not in learn.effects
     assert learn.state.at is not None and learn.state.at.tree == "learn"
+
+
+def test_forget_names_each_organizations_record_and_cancel_keeps_all(content: Content) -> None:
+    """/forget lists what goes; for a member, each organization's record (the employee id when
+    it asks one) and that it will no longer see completion; Cancel goes back, Yes forgets."""
+    alone = shown(step(content, ConversationState(), Command("forget"), NOW).effects)
+    assert alone[0] == "Delete everything Beacon keeps about you? This deletes:"
+    assert not any("membership" in t or "/leave" in t for t in alone)
+    assert alone[-2:] == [
+        "A certificate you already have still verifies with its code, but no longer shows your "
+        "name.",
+        "This cannot be undone. Anonymous counts that name no one stay.",
+    ]
+    course, _ = tap(content, step(content, ConversationState(), OFFER, NOW).state, "Join")
+    other = JoinOffer(8, "Tucson", 4, "Water", False, "learn:menu")
+    both, _ = tap(content, step(content, course, other, NOW).state, "Join")
+    asked = step(content, both, Command("forget"), NOW).state
+    text = shown(show(content, asked))
+    assert (
+        "• your membership of City of Phoenix: your department, your employee id, when you "
+        "joined and the record of whether you completed the course" in text[1]
+    )
+    assert (
+        "• your membership of Tucson: your department, when you joined and the record of "
+        "whether you completed the course" in text[1]
+    )
+    assert text[2] == (
+        "City of Phoenix will no longer see whether you completed the training, and will no "
+        "longer count you as enrolled. To remove only that and keep your own progress, send "
+        "/leave instead."
+    )
+    assert text[3].startswith("Tucson will no longer see")
+    cancelled, effects = tap(content, asked, "Cancel")
+    assert cancelled.at == both.at and not any(isinstance(e, ForgetUser) for e in effects)
+    gone, effects = tap(content, asked, "Yes, delete everything")
+    assert ForgetUser() in effects and gone.orgs == ()

@@ -1,4 +1,4 @@
-""""What Beacon keeps" (About) names every kind of thing stored about a person: each table of
+""" "What Beacon keeps" (About) names every kind of thing stored about a person: each table of
 the schema is either named there or declared to hold nothing about anyone, and a table that
 points at a user (or holds a keyed user or chat id) can never be declared so."""
 
