@@ -22,7 +22,7 @@ from bot.core.effects import (
     Show,
 )
 from bot.core.engine import show, step
-from bot.core.events import Command, FreeText, JoinInvalid, JoinOffer, Tap, TextKind
+from bot.core.events import Command, FreeText, JoinInvalid, JoinOffer, Tap, TextKind, Unsupported
 from bot.core.membership import clean_employee_id, fits_id_pattern, id_pattern_problem, plain
 from bot.core.state import ConversationState, OrgLink, Position
 from bot.service.render import Renderer
@@ -228,3 +228,24 @@ def test_forget_names_each_organizations_record_and_cancel_keeps_all(content: Co
     assert cancelled.at == both.at and not any(isinstance(e, ForgetUser) for e in effects)
     gone, effects = tap(content, asked, "Yes, delete everything")
     assert ForgetUser() in effects and gone.orgs == ()
+
+
+def test_the_confirmation_shown_again_asks_without_the_id(content: Content) -> None:
+    """The state does not hold the id, so the confirmation shown again (after a sticker) asks
+    about it without repeating it, still with Yes and Change; an org with no example gets the
+    kind answer without one."""
+    offer = JoinOffer(7, "City of Phoenix", 3, "Parks", True, "learn:menu", r"E-\d{6}")
+    joined, _ = tap(content, step(content, ConversationState(), offer, NOW).state, "Join")
+    wrong = step(content, joined, FreeText(TextKind.TYPO, "E-1"), NOW)
+    assert shown(wrong.effects)[0] == (
+        "That does not look like an employee id of City of Phoenix. Please check it and type "
+        "it again."
+    )
+    typed = step(content, joined, FreeText(TextKind.CASE_DETAILS, "E-123456"), NOW).state
+    again = step(content, typed, Unsupported("sticker"), NOW)
+    assert shown(again.effects)[-1] == (
+        "Is the employee id you typed for City of Phoenix right? If you are not sure, tap "
+        "Change and type it again."
+    )
+    right, _ = tap(content, again.state, "Yes, that's right")
+    assert right.at == Position("learn", "menu")
