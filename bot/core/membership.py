@@ -24,6 +24,9 @@ else:  # the same modules, without the deprecation warning of their old names
     from re import _parser as parser
 
 EMPLOYEE_ID_LIMIT = 40
+EMPLOYEE_ID_WORDS = 3
+"""The most space-separated parts an employee id may have: more reads as a sentence, which
+Beacon does not keep."""
 ID_PATTERN_LIMIT = 60
 """The longest id format an organization may set (a regular expression)."""
 ID_PATTERN_REPEATS = 3
@@ -152,6 +155,8 @@ def id_pattern_problem(pattern: str) -> str | None:
 
 
 def fits_id_pattern(pattern: str, value: str) -> bool:
-    """Say whether a cleaned employee id fits an organization's format (any id fits none);
-    the whole id must match."""
+    """Say whether a cleaned employee id fits an organization's format (the whole id must
+    match; with no format, any id of at most three words fits)."""
+    if len(value.split()) > EMPLOYEE_ID_WORDS:
+        return False
     return not pattern or re.fullmatch(pattern, value) is not None

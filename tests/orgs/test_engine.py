@@ -249,3 +249,14 @@ def test_the_confirmation_shown_again_asks_without_the_id(content: Content) -> N
     )
     right, _ = tap(content, again.state, "Yes, that's right")
     assert right.at == Position("learn", "menu")
+
+
+def test_a_sentence_is_not_kept_as_an_employee_id(content: Content) -> None:
+    """With no format, an id of up to three words is kept; a sentence typed at the question is
+    refused kindly and not kept (Beacon keeps no free text)."""
+    joined, _ = tap(content, step(content, ConversationState(), OFFER, NOW).state, "Join")
+    kept = step(content, joined, FreeText(TextKind.SHORT, "PHX 12 3456"), NOW)
+    assert SetEmployeeId(7, "PHX 12 3456") in kept.effects
+    sentence = step(content, joined, FreeText(TextKind.SHORT, "my boss took my passport"), NOW)
+    assert not any(isinstance(e, SetEmployeeId) for e in sentence.effects)
+    assert shown(sentence.effects)[0].startswith("That does not look like an employee id")
