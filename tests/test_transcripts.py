@@ -12,9 +12,12 @@ import pytest
 
 from bot.content.bundle import Content
 from bot.i18n.catalogs import Catalogs
+from bot.orgs.directory import OrgDirectory
+from bot.orgs.service import Organizations
+from bot.service.certificates import certificate_secret
 from bot.storage.database import make_engine, migrate, open_store
 from bot.testing import transcripts
-from bot.testing.service import service_on
+from bot.testing.service import SECRET, service_on
 from bot.testing.user import EngineUser, ServiceUser
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yaml"))
@@ -26,7 +29,7 @@ async def test_transcript_through_the_engine(
 ) -> None:
     """The engine, its state saved as JSON and reloaded between steps, says what is recorded."""
     recorded = transcripts.load(path)
-    user = EngineUser(shipped_content, catalogs)
+    user = EngineUser(shipped_content, catalogs, offers=transcripts.offers_of(recorded))
     actual = await transcripts.replay(recorded["steps"], user.actor())
     if request.config.getoption("--rewrite-transcripts"):
         transcripts.dump(path, {**recorded, "steps": actual})
@@ -44,8 +47,10 @@ async def test_transcript_through_the_service(
     url = f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}"
     database = make_engine(url)
     await migrate(database)
+    await transcripts.organize(recorded, database)
     store = await open_store(url)
-    user = ServiceUser(service_on(store, shipped_content), "42", update_id=0)
+    orgs = Organizations(OrgDirectory(database), certificate_secret(SECRET))
+    user = ServiceUser(service_on(store, shipped_content, orgs=orgs), "42", update_id=0)
     try:
         actual = await transcripts.replay(recorded["steps"], user.actor())
     finally:

@@ -32,6 +32,7 @@ class Op(StrEnum):
     LEAVE = "v"
     CHANNEL = "d"
     """Open one channel of a resources screen in full (the argument: its place in the list)."""
+    EMPLOYEE_ID = "e"
 
 
 _DATA = re.compile(

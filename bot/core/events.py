@@ -99,6 +99,10 @@ class JoinOffer:
     asks_employee_id: bool
     course: str
     """The course node (`tree:node`) whose completion the employer sees."""
+    id_pattern: str = ""
+    """The organization's employee id format (a regular expression), or "" for any id."""
+    id_example: str = ""
+    """An id in that format, shown when a typed one does not fit."""
 
 
 @dataclass(frozen=True, slots=True)

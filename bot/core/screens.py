@@ -31,7 +31,7 @@ from bot.core.course import (
     run_answers,
 )
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen, joined
-from bot.core.membership import leave_rows
+from bot.core.membership import employee_id_rows, leave_rows
 from bot.core.places import country_name, emergency_by_country, emergency_number, place_name, to_arg
 from bot.core.routing import EMERGENCY_TOPIC, resolve
 from bot.core.state import ConversationState, Position
@@ -386,6 +386,7 @@ def course_rows(
     rows.append((button(texts.REMINDERS_OPEN, rev, Op.REMIND, "open"),))
     if completed(state, node):
         rows.insert(0, (button(texts.CERTIFICATE_GET, rev, Op.CERTIFICATE),))
+    rows.extend(employee_id_rows(state, pos))
     rows.extend(leave_rows(state, pos))
     return rows
 

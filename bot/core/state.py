@@ -43,6 +43,10 @@ class OrgLink:
     org_id: int
     name: str
     course: str
+    asks_employee_id: bool = False
+    id_pattern: str = ""
+    """The organization's employee id format when the member joined ("" for any id)."""
+    id_example: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,12 @@ class ConversationState:
     """The question at `at` is shown as answered (Back from its feedback), not its feedback."""
     opened: int | None = None
     """The channel opened in full on the resources screen at `at` (its place in the list)."""
+    id_for: int | None = None
+    """The organization whose employee id the employee-id screens ask for (never the id)."""
+
+    def org(self, org_id: int | None) -> OrgLink | None:
+        """Return the joined organization with this id, if any."""
+        return next((o for o in self.orgs if o.org_id == org_id), None)
 
     def card(self, tree: str, node: str) -> ReviewCard | None:
         """Return the review card of a question, if it has one."""
@@ -122,9 +132,10 @@ class ConversationState:
             "plan": self.plan.to_list(),
             "streak": self.streak.to_list(),
             "offer": offer_to_list(self.offer),
-            "orgs": [[o.org_id, o.name, o.course] for o in self.orgs],
+            "orgs": [org_to_list(o) for o in self.orgs],
             "reviewing": self.reviewing,
             "opened": self.opened,
+            "id_for": self.id_for,
         }
 
     @classmethod
@@ -153,9 +164,10 @@ class ConversationState:
             plan=ReminderPlan.from_list(data["plan"]) if "plan" in data else ReminderPlan(),
             streak=Streak.from_list(data["streak"]) if "streak" in data else Streak(),
             offer=offer_from_list(data.get("offer")),
-            orgs=tuple(OrgLink(int(i), str(n), str(c)) for i, n, c in data.get("orgs", [])),
+            orgs=tuple(org_from_list(o) for o in data.get("orgs", [])),
             reviewing=bool(data.get("reviewing", False)),
             opened=opened if isinstance(opened := data.get("opened"), int) else None,
+            id_for=data.get("id_for"),
         )
 
 
@@ -170,6 +182,8 @@ def offer_to_list(offer: JoinOffer | None) -> list[Any] | None:
         offer.department,
         offer.asks_employee_id,
         offer.course,
+        offer.id_pattern,
+        offer.id_example,
     ]
 
 
@@ -177,7 +191,27 @@ def offer_from_list(data: list[Any] | None) -> JoinOffer | None:
     """Read what `offer_to_list` wrote."""
     if not data:
         return None
-    org_id, org, department_id, department, asks, course = data
+    org_id, org, department_id, department, asks, course, *format_ = data
+    pattern, example = (*format_, "", "")[:2]
     return JoinOffer(
-        int(org_id), str(org), int(department_id), str(department), bool(asks), str(course)
+        int(org_id),
+        str(org),
+        int(department_id),
+        str(department),
+        bool(asks),
+        str(course),
+        str(pattern),
+        str(example),
     )
+
+
+def org_to_list(org: OrgLink) -> list[Any]:
+    """Serialise a joined organization."""
+    return [org.org_id, org.name, org.course, org.asks_employee_id, org.id_pattern, org.id_example]
+
+
+def org_from_list(data: list[Any]) -> OrgLink:
+    """Read what `org_to_list` wrote (or the three fields written before the id format)."""
+    org_id, name, course, *rest = data
+    asks, pattern, example = (*rest, False, "", "")[:3]
+    return OrgLink(int(org_id), str(name), str(course), bool(asks), str(pattern), str(example))

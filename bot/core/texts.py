@@ -203,13 +203,39 @@ NO_RESOURCES = pgettext(
     "Beacon has no checked channel for this place yet. "
     "If anyone is in immediate danger, call your local emergency number.",
 )
-FORGET_CONFIRM = pgettext(
+FORGET_CONFIRM = pgettext("privacy", "Delete everything Beacon keeps about you? This deletes:")
+FORGET_ITEMS = pgettext(
     "privacy",
-    "Delete everything Beacon keeps about you: your language, the area you chose, "
-    "where you are in a conversation and your quiz answers? "
-    "This cannot be undone. Anonymous counts that name no one stay.",
+    "• your language, the area you chose and where you are in a conversation\n"
+    "• your quiz answers, scores and what is due for a refresher\n"
+    "• your reminders, with your encrypted chat number\n"
+    "• the name on any certificate you asked for\n"
+    "• the numbers of this chat's messages kept for /exit\n"
+    "• the right to see an organization's figures, if you manage its training",
 )
+FORGET_MEMBERSHIP = pgettext(
+    "privacy",
+    "• your membership of {org}: your department, when you joined and the record of whether "
+    "you completed the course",
+)
+FORGET_MEMBERSHIP_WITH_ID = pgettext(
+    "privacy",
+    "• your membership of {org}: your department, your employee id, when you joined and the "
+    "record of whether you completed the course",
+)
+FORGET_EMPLOYER = pgettext(
+    "privacy",
+    "{org} will no longer see whether you completed the training, and will no longer count "
+    "you as enrolled. To remove only that and keep your own progress, send /leave instead.",
+)
+FORGET_CERTIFICATE = pgettext(
+    "privacy",
+    "A certificate you already have still verifies with its code, but no longer shows your name.",
+)
+FORGET_FINAL = pgettext("privacy", "This cannot be undone. Anonymous counts that name no one stay.")
 FORGET_YES = pgettext("privacy", "Yes, delete everything")
+# Button: do not delete anything, go back to the screen before.
+FORGET_CANCEL = pgettext("privacy", "Cancel")
 FORGET_DONE = pgettext(
     "privacy", "Done. Beacon deleted everything it kept about you. Send /start to begin again."
 )
@@ -297,6 +323,30 @@ EMPLOYEE_ID_BAD = pgettext(
     "org", "That employee id is empty or longer than 40 characters. Please type it again."
 )
 EMPLOYEE_ID_SAVED = pgettext("org", "Thank you. {org} will see this employee id.")
+# {example} is an id in the organization's own format, such as E-123456: keep it as it is.
+EMPLOYEE_ID_LOOKS_LIKE = pgettext("org", "It looks like this: {example}")
+EMPLOYEE_ID_MISMATCH = pgettext(
+    "org",
+    "That does not look like an employee id of {org}. It should look like this: {example}. "
+    "Please check it and type it again.",
+)
+EMPLOYEE_ID_MISMATCH_NO_EXAMPLE = pgettext(
+    "org",
+    "That does not look like an employee id of {org}. Please check it and type it again.",
+)
+# {employee_id} is exactly what the person typed: keep it as it is.
+EMPLOYEE_ID_CONFIRM = pgettext("org", "Your employee id for {org}: {employee_id}. Right?")
+EMPLOYEE_ID_CONFIRM_AGAIN = pgettext(
+    "org",
+    "Is the employee id you typed for {org} right? If you are not sure, tap Change and type "
+    "it again.",
+)
+# Button: the employee id shown is right.
+EMPLOYEE_ID_RIGHT = pgettext("org", "Yes, that's right")
+# Button: type the employee id again.
+EMPLOYEE_ID_CHANGE = pgettext("org", "Change")
+# Button on the course screen of a member whose organization asks for an employee id.
+EMPLOYEE_ID_OPEN = pgettext("org", "Change your employee id for {org}")
 LEAVE_OPEN = pgettext("org", "Leave {org}")
 LEAVE_CONFIRM = pgettext(
     "org",

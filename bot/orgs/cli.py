@@ -1,4 +1,4 @@
-"""`python -m bot org create|add-department|add-admin|stats|export`."""
+"""`python -m bot org create|set-id-format|add-department|add-admin|stats|export`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.content.loader import load_content
 from bot.core import texts
-from bot.core.membership import course_of
+from bot.core.membership import clean_employee_id, course_of, fits_id_pattern, id_pattern_problem
 from bot.i18n.catalogs import Catalogs
 from bot.orgs.codes import join_link
 from bot.orgs.directory import OrgDirectory, OrgError
@@ -42,6 +42,15 @@ def add_parser(commands: Any) -> None:
     create.add_argument(
         "--employee-id", action="store_true", help="ask members to type their employee id"
     )
+    add_id_format(create)
+    id_format = sub.add_parser(
+        "set-id-format", help="ask for employee ids (or stop), in a format if given"
+    )
+    id_format.add_argument("org")
+    id_format.add_argument(
+        "--no-employee-id", action="store_true", help="stop asking members for an employee id"
+    )
+    add_id_format(id_format)
     department = sub.add_parser("add-department", help="add a department; prints its join link")
     department.add_argument("org")
     department.add_argument("name")
@@ -54,6 +63,35 @@ def add_parser(commands: Any) -> None:
     export = sub.add_parser("export", help="write the completions CSV and the chart (PNG)")
     export.add_argument("org")
     export.add_argument("--out", type=Path, required=True, help="directory to write into")
+
+
+def add_id_format(parser: argparse.ArgumentParser) -> None:
+    """Add the employee id format options (a pattern implies asking for the id)."""
+    parser.add_argument(
+        "--id-pattern",
+        default="",
+        help=r"employee id format, a regular expression the whole id must match, e.g. 'E-\d{6}'",
+    )
+    parser.add_argument(
+        "--id-example", default="", help="an id in that format, shown to members, e.g. E-123456"
+    )
+
+
+def check_id_format(args: argparse.Namespace) -> str | None:
+    """Return what is wrong with the id format options, or None."""
+    if args.id_example and not args.id_pattern:
+        return "--id-example needs --id-pattern"
+    if not args.id_pattern:
+        return None
+    problem = id_pattern_problem(args.id_pattern)
+    if problem is not None:
+        return f"--id-pattern: {problem}"
+    example = clean_employee_id(args.id_example) if args.id_example else ""
+    if example is None or (example and not fits_id_pattern(args.id_pattern, example)):
+        return f"--id-example {args.id_example!r} does not match --id-pattern"
+    if getattr(args, "no_employee_id", False):
+        return "--no-employee-id cannot take an --id-pattern"
+    return None
 
 
 def check_create(settings: Settings, args: argparse.Namespace) -> str | None:
@@ -72,6 +110,16 @@ def check_create(settings: Settings, args: argparse.Namespace) -> str | None:
     return None
 
 
+def id_format_line(org: Organization) -> str:
+    """Say how an organization asks for employee ids."""
+    if not org.asks_employee_id:
+        return "members are not asked for an employee id"
+    if not org.id_pattern:
+        return "members are asked for an employee id, in any format"
+    example = f" (e.g. {org.id_example})" if org.id_example else ""
+    return f"members are asked for an employee id matching {org.id_pattern}{example}"
+
+
 def english(settings: Settings) -> Renderer:
     """Return a renderer in the deployment's default language, for printed figures."""
     catalogs = Catalogs(settings.locales_dir, settings.default_locale)
@@ -84,7 +132,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def run_org(settings: Settings, args: argparse.Namespace) -> int:
-    """Run an `org` subcommand in the running event loop."""
+    """Run an `org` subcommand in the running event loop; a bad id format is a usage error
+    (exit 2)."""
+    if args.org_command in ("create", "set-id-format"):
+        problem = check_id_format(args)
+        if problem:
+            print(f"org {args.org_command}: {problem}", file=sys.stderr)
+            return 2
     if args.org_command == "create":
         problem = check_create(settings, args)
         if problem:
@@ -113,10 +167,15 @@ async def _run(settings: Settings, args: argparse.Namespace, directory: OrgDirec
         case "create":
             org = Organization(
                 0, args.name.strip(), args.headcount, args.target, args.course,
-                args.refresher_days, args.onboarding_days, args.employee_id,
+                args.refresher_days, args.onboarding_days,
+                args.employee_id or bool(args.id_pattern), args.id_pattern, args.id_example,
             )  # fmt: skip
             created = await directory.create(org, now)
             print(f"created organization {created.name!r} (id {created.id})")
+        case "set-id-format":
+            asks = not args.no_employee_id
+            org = await directory.set_id_format(args.org, asks, args.id_pattern, args.id_example)
+            print(f"{org.name!r}: {id_format_line(org)}")
         case "add-department":
             department = await directory.add_department(args.org, args.name.strip())
             bot = args.bot or settings.bot_username or ""

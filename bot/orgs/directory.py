@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -38,6 +38,8 @@ ORG_COLUMNS = [
         "refresher_days",
         "onboarding_days",
         "asks_employee_id",
+        "id_pattern",
+        "id_example",
     )
 ]
 CODE_ATTEMPTS = 5
@@ -49,7 +51,7 @@ class OrgError(Exception):
 
 def _organization(row: tuple[object, ...]) -> Organization:
     """Read an organizations row (ORG_COLUMNS)."""
-    id_, name, headcount, target, course, refresher, onboarding, asks = row
+    id_, name, headcount, target, course, refresher, onboarding, asks, pattern, example = row
     return Organization(
         int(str(id_)),
         str(name),
@@ -59,6 +61,8 @@ def _organization(row: tuple[object, ...]) -> Organization:
         int(str(refresher)),
         int(str(onboarding)),
         bool(asks),
+        str(pattern or ""),
+        str(example or ""),
     )
 
 
@@ -67,6 +71,15 @@ class OrgDirectory:
 
     FIND = select(*ORG_COLUMNS).where(ORGANIZATIONS.c.name == bindparam("name"))
     CREATE = insert(ORGANIZATIONS).returning(ORGANIZATIONS.c.id)
+    SET_ID_FORMAT = (
+        update(ORGANIZATIONS)
+        .values(
+            asks_employee_id=bindparam("asks"),
+            id_pattern=bindparam("pattern"),
+            id_example=bindparam("example"),
+        )
+        .where(ORGANIZATIONS.c.id == bindparam("org"))
+    )
     ADD_DEPARTMENT = insert(DEPARTMENTS).returning(DEPARTMENTS.c.id)
     DEPARTMENTS_OF = (
         select(DEPARTMENTS.c.id, DEPARTMENTS.c.name, DEPARTMENTS.c.join_code)
@@ -87,6 +100,8 @@ class OrgDirectory:
             DEPARTMENTS.c.name,
             ORGANIZATIONS.c.asks_employee_id,
             ORGANIZATIONS.c.course,
+            ORGANIZATIONS.c.id_pattern,
+            ORGANIZATIONS.c.id_example,
         )
         .join_from(DEPARTMENTS, ORGANIZATIONS, ORGANIZATIONS.c.id == DEPARTMENTS.c.organization_id)
         .where(DEPARTMENTS.c.join_code == bindparam("code"))
@@ -135,6 +150,8 @@ class OrgDirectory:
             "refresher_days": org.refresher_days,
             "onboarding_days": org.onboarding_days,
             "asks_employee_id": org.asks_employee_id,
+            "id_pattern": org.id_pattern or None,
+            "id_example": org.id_example or None,
             "created_at": now.astimezone(dt.UTC),
         }
         try:
@@ -143,6 +160,22 @@ class OrgDirectory:
         except IntegrityError:
             raise OrgError(f"an organization named {org.name!r} already exists") from None
         return replace(org, id=int(new_id))
+
+    async def set_id_format(
+        self, org_name: str, asks: bool, pattern: str, example: str
+    ) -> Organization:
+        """Set whether an organization asks for employee ids and their format ("" for none);
+        members who join from now on are checked against it."""
+        org = await self.get(org_name)
+        values = {
+            "org": org.id,
+            "asks": asks,
+            "pattern": pattern or None,
+            "example": example or None,
+        }
+        async with self.engine.begin() as connection:
+            await connection.execute(self.SET_ID_FORMAT, values)
+        return replace(org, asks_employee_id=asks, id_pattern=pattern, id_example=example)
 
     async def add_department(
         self, org_name: str, name: str, make_code: Callable[[], str] = new_join_code
@@ -192,9 +225,16 @@ class OrgDirectory:
             row = (await connection.execute(self.OFFER, {"code": code})).first()
         if row is None:
             return None
-        org_id, org, department_id, department, asks, course = row
+        org_id, org, department_id, department, asks, course, pattern, example = row
         return JoinOffer(
-            int(org_id), str(org), int(department_id), str(department), bool(asks), str(course)
+            int(org_id),
+            str(org),
+            int(department_id),
+            str(department),
+            bool(asks),
+            str(course),
+            str(pattern or ""),
+            str(example or ""),
         )
 
     async def members(self, org_id: int, code_for: Callable[[int], str]) -> list[Member]:

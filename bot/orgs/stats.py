@@ -36,6 +36,9 @@ class Organization:
     refresher_days: int = 365
     onboarding_days: int = 30
     asks_employee_id: bool = False
+    id_pattern: str = ""
+    """The employee id format (a regular expression the whole id must match), or ""."""
+    id_example: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,6 +201,10 @@ class Organization(SQLModel, table=True):
     refresher_days: int = Field(default=365)
     onboarding_days: int = Field(default=30)
     asks_employee_id: bool = Field(default=False)
+    id_pattern: str | None = Field(default=None, max_length=60)
+    """The employee id format (a bounded regular expression, full match), if it sets one."""
+    id_example: str | None = Field(default=None, max_length=40)
+    """An id in that format, shown to a member whose typed id does not fit."""
     created_at: dt.datetime = utc_column()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.content.bundle import Content
 from bot.i18n.catalogs import Catalogs
+from bot.orgs.service import Organizations
 from bot.service.conversation import ConversationService
 from bot.service.ports import Clock, ConversationStore
 from bot.service.user_keys import UserKeyer
@@ -18,10 +19,14 @@ RAW_ID = "987654321"
 
 
 def service_on(
-    store: ConversationStore, content: Content, clock: Clock | None = None
+    store: ConversationStore,
+    content: Content,
+    clock: Clock | None = None,
+    orgs: Organizations | None = None,
 ) -> ConversationService:
-    """Return a service on a store, at FIXED_NOW unless given a clock."""
+    """Return a service on a store, at FIXED_NOW unless given a clock (with organizations'
+    join codes when given them)."""
     catalogs = Catalogs(PROJECT_ROOT / "locales")
     return ConversationService(
-        content, store, clock or ManualClock(FIXED_NOW), catalogs, UserKeyer(SECRET)
+        content, store, clock or ManualClock(FIXED_NOW), catalogs, UserKeyer(SECRET), orgs=orgs
     )

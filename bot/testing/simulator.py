@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 
 from bot.content.bundle import Content
 from bot.core import engine
-from bot.core.events import Event, Tap
+from bot.core.events import Event, JoinOffer, Start, Tap
 from bot.core.inputs import parse_text
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs
+from bot.orgs.codes import read_join_code
 from bot.service.effects import Turn, play
 from bot.service.messages import Outbound, OutButton, Reply
 from bot.service.render import Renderer
@@ -65,8 +67,11 @@ class CoreChat:
         catalogs: Catalogs | None = None,
         locale: str = "en",
         now: dt.datetime = FIXED_NOW,
+        offers: Mapping[str, JoinOffer] | None = None,
     ) -> None:
-        """Chat with `content` in `locale` at a fixed time."""
+        """Chat with `content` in `locale` at a fixed time; `/start` with a join code of
+        `offers` offers to join, as the service does with a database's codes."""
+        self.offers = dict(offers or {})
         self.content = content
         self.catalogs = catalogs
         self.first_locale = locale
@@ -87,6 +92,8 @@ class CoreChat:
 
     def event(self, event: Event) -> list[Outbound]:
         """Run one event through the engine and render what it asks to send."""
+        if isinstance(event, Start) and read_join_code(event.payload) in self.offers:
+            event = self.offers[read_join_code(event.payload) or ""]
         step = engine.step(self.content, self.state, event, self.now)
         self.saved = json.dumps(step.state.to_dict())
         self.effects = list(step.effects)

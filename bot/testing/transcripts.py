@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.events import Event, Tap, Unsupported
+from bot.core.events import Event, JoinOffer, Tap, Unsupported
 from bot.core.inputs import parse_text
+from bot.orgs.directory import OrgDirectory
+from bot.orgs.stats import Organization
 from bot.service.messages import Document, EraseChat, Outbound, Photo, Reply, TapAnswer
+from bot.testing.clocks import FIXED_NOW
 from bot.testing.simulator import Keyboard
 
 Recorded = dict[str, Any]
@@ -89,3 +93,53 @@ def dump(path: Path, transcript: Recorded) -> None:
     """Write a transcript file."""
     text = yaml.dump(transcript, Dumper=_Literal, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(text, encoding="utf-8")
+
+
+def organization_of(transcript: Recorded) -> tuple[Organization, str, str] | None:
+    """Return the organization a transcript declares (`organization:` with its name, a
+    department, that department's join code and optionally an employee id format), with the
+    department's name and join code; None when it declares none."""
+    declared = transcript.get("organization")
+    if not declared:
+        return None
+    pattern = str(declared.get("id_pattern", ""))
+    asks = bool(declared.get("employee_id", False)) or bool(pattern)
+    org = Organization(
+        1,
+        str(declared["name"]),
+        int(declared.get("headcount", 10)),
+        asks_employee_id=asks,
+        id_pattern=pattern,
+        id_example=str(declared.get("id_example", "")),
+    )
+    return org, str(declared["department"]), str(declared["join_code"])
+
+
+def offers_of(transcript: Recorded) -> dict[str, JoinOffer]:
+    """Return the join offer behind the transcript's join code, as a fresh database would
+    number it, for replaying through the engine alone."""
+    found = organization_of(transcript)
+    if found is None:
+        return {}
+    org, department, code = found
+    offer = JoinOffer(
+        org.id, org.name, 1, department, org.asks_employee_id, org.course, org.id_pattern,
+        org.id_example,
+    )  # fmt: skip
+    return {code: offer}
+
+
+async def organize(transcript: Recorded, engine: AsyncEngine) -> dict[str, JoinOffer]:
+    """Create the transcript's organization and department in a migrated database (unless
+    there already) and return the offer behind its join code."""
+    found = organization_of(transcript)
+    if found is None:
+        return {}
+    org, department, code = found
+    directory = OrgDirectory(engine)
+    if await directory.find(org.name) is None:
+        await directory.create(org, FIXED_NOW)
+        await directory.add_department(org.name, department, lambda: code)
+    offer = await directory.offer(code)
+    assert offer is not None
+    return {code: offer}

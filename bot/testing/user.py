@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.content.bundle import Content
 from bot.content.models import CourseNode, QuizQuestionNode
 from bot.core.course import questions_of
-from bot.core.events import Event, Tap
+from bot.core.events import Event, JoinOffer, Tap
 from bot.core.inputs import parse_text
 from bot.i18n.catalogs import Catalogs
 from bot.service.conversation import ConversationService
@@ -111,10 +111,11 @@ class EngineUser(OutboundUser):
         catalogs: Catalogs | None = None,
         locale: str = "en",
         now: dt.datetime = FIXED_NOW,
+        offers: Mapping[str, JoinOffer] | None = None,
     ) -> None:
-        """Chat with `content` in `locale` at a fixed time."""
+        """Chat with `content` in `locale` at a fixed time (join codes of `offers` known)."""
         super().__init__()
-        self.chat = CoreChat(content, catalogs, locale, now)
+        self.chat = CoreChat(content, catalogs, locale, now, offers)
         self.keyboard = self.chat.keyboard
 
     async def answer(self, event: Event) -> list[Outbound]:

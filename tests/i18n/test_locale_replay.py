@@ -52,10 +52,12 @@ def replay_side_by_side(
 ) -> list[tuple[list[Outbound], list[Outbound], str]]:
     """Play a transcript in English and in `locale`, tapping the same button positions; give
     each step's replies on both sides and the locale the other side then rendered in."""
-    english = CoreChat(content, catalogs, "en")
-    other = CoreChat(content, catalogs, locale)
+    recorded = transcripts.load(path)
+    offers = transcripts.offers_of(recorded)
+    english = CoreChat(content, catalogs, "en", offers=offers)
+    other = CoreChat(content, catalogs, locale, offers=offers)
     pairs = []
-    for step in transcripts.load(path)["steps"]:
+    for step in recorded["steps"]:
         if "click" in step:
             r, c = english.keyboard.position_of(str(step["click"]))
             theirs = other.keyboard.rows[r][c].data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
 import re
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from bot.orgs.cli import check_id_format
 from bot.settings import PROJECT_ROOT
 from bot.testing.keys import TEST_USER_KEY_SECRET
 
@@ -68,3 +70,26 @@ def test_the_org_commands(tmp_path: Path) -> None:
     assert Image.open(chart).size[0] == 1200
     missing = org(tmp_path, "stats", "Nobody")
     assert missing.returncode == 1 and "no organization named 'Nobody'" in missing.stderr
+
+
+def test_the_employee_id_format(tmp_path: Path) -> None:
+    """A pattern that could backtrack for long, a broken one or an example that does not fit is
+    a one-line error with exit status 2; a good one is stored, changed and dropped."""
+    cases = [("(a+)+b", ""), ("E-(", ""), (r"E-\d{6}", "E-12"), ("(?=E)E", ""), ("", "E-1")]
+    for pattern, example in cases:
+        args = argparse.Namespace(id_pattern=pattern, id_example=example, no_employee_id=False)
+        assert check_id_format(args) is not None, (pattern, example)
+    bad = org(tmp_path, "create", "City", "--headcount", "5", "--id-pattern", "(a+)+b")
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1, bad.stderr
+    assert bad.stderr.startswith("org create: --id-pattern: each repeat")
+    made = org(
+        tmp_path, "create", "City", "--headcount", "5",
+        "--id-pattern", r"E-\d{6}", "--id-example", "E-123456",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    changed = org(tmp_path, "set-id-format", "City", "--id-pattern", r"[A-Z]{2}\d{4}")
+    assert changed.stdout == (
+        "'City': members are asked for an employee id matching [A-Z]{2}\\d{4}\n"
+    )
+    dropped = org(tmp_path, "set-id-format", "City", "--no-employee-id")
+    assert dropped.stdout == "'City': members are not asked for an employee id\n"

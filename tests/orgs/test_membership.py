@@ -28,6 +28,13 @@ from bot.testing.service import SECRET
 from bot.testing.user import distinct_user, finish_course
 
 
+async def kept(database: Database) -> dict[str, int]:
+    """Return the rows per table but those that change with every update (update ids)."""
+    counts = await database.counts()
+    del counts["processed_updates"]
+    return counts
+
+
 def texts_of(out: list[Outbound]) -> list[str]:
     """Return the texts of the replies."""
     return [o.text for o in out if isinstance(o, Reply)]
@@ -105,11 +112,17 @@ async def test_join_consent_employee_id_completion_admin_leave_forget(
     assert row[3] is None and row[5] is None
     too_long = await member.send("x" * 41)
     assert texts_of(too_long)[0].startswith("That employee id is empty or longer than 40")
-    saved = await member.send("  E-1234\u0007 ")
-    assert texts_of(saved)[0] == "Thank you. City of Phoenix will see this employee id."
-    assert member.keyboard.position_of("Leave City of Phoenix")
+    shown_back = await member.send("  E-1234\u0007 ")
+    assert texts_of(shown_back) == ["Your employee id for City of Phoenix: E-1234. Right?"]
     [row] = await database.rows("memberships")
     assert row[3] == "E-1234"
+    saved = await member.click("Yes, that's right")
+    assert texts_of(saved)[0] == "Thank you. City of Phoenix will see this employee id."
+    assert member.keyboard.position_of("Leave City of Phoenix") and member.keyboard.position_of(
+        "Change your employee id for City of Phoenix"
+    )
+    [(state,)] = [(r[2],) for r in await database.rows("conversations")]
+    assert "E-1234" not in str(state)
 
     await finish_course(member, content)
     [row] = await database.rows("memberships")
@@ -130,7 +143,9 @@ async def test_join_consent_employee_id_completion_admin_leave_forget(
     out = await member.click("Yes, leave City of Phoenix")
     assert texts_of(out)[0] == "You left City of Phoenix."
     assert len(await database.rows("memberships")) == 5
-    await others[0].send("/forget")
+    [forget] = texts_of(await others[0].send("/forget"))
+    assert "• your membership of City of Phoenix: your department, your employee id" in forget
+    assert "City of Phoenix will no longer see whether you completed the training" in forget
     await others[0].click("Yes, delete everything")
     assert len(await database.rows("memberships")) == 4
     admin = distinct_user(service, "999")
@@ -170,3 +185,45 @@ def test_both_consent_screens_say_a_code_shows_the_printed_name() -> None:
 
     for offer in (texts.JOIN_CONSENT, texts.JOIN_CONSENT_WITH_ID):
         assert "Whoever has that code can see the name printed on the certificate." in offer.text
+
+
+async def test_forget_deletes_the_employers_record_and_unnames_the_certificate(
+    database: Database, content: Content
+) -> None:
+    """A member who finished the course and took a named certificate: /forget names the
+    employer's record; Cancel keeps every row; confirming leaves only the certificate, with
+    no name and no user, whose code still verifies, and the counts that name no one."""
+    service, parks, _ = await setup(database, content)
+    member = distinct_user(service, "444")
+    await member.event(Start(parks))
+    await member.click("Join")
+    await member.send("E-4444")
+    await member.click("Yes, that's right")
+    await finish_course(member, content)
+    await member.send("/learn")
+    await member.click("Get your certificate")
+    await member.send("Ana Example")
+    [(serial, *_)] = await database.rows("certificates")
+    before = await kept(database)
+    assert before["memberships"] == 1 and before["quiz_answers"] > 0
+
+    [screen] = texts_of(await member.send("/forget"))
+    assert "your employee id" in screen and "City of Phoenix will no longer see" in screen
+    assert "still verifies with its code, but no longer shows your name" in screen
+    assert member.keyboard.position_of("Cancel")
+    await member.click("Cancel")
+    assert await kept(database) == before
+
+    await member.send("/forget")
+    await member.click("Yes, delete everything")
+    after = await database.counts()
+    about_no_one = {"organizations", "departments", "resource_view_counts", "campaign_counts"}
+    left = {table for table, count in after.items() if count and table not in about_no_one}
+    assert left <= {"certificates", "outbox", "processed_updates", "beacon_meta"}, after
+    [certificate] = await database.rows("certificates")
+    assert certificate[0] == serial and certificate[1] is None and certificate[3] is None
+    assert await database.rows("memberships") == []
+    code = new_code(certificate_secret(SECRET), int(serial))
+    checker = distinct_user(service, "555")
+    [verified] = texts_of(await checker.send(f"/verify {code}"))
+    assert verified.startswith("Valid: this certificate for") and "Ana Example" not in verified

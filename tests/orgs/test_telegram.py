@@ -53,8 +53,11 @@ async def test_an_organization_from_join_links_to_admin_figures(
             )
             assert consent["buttons"][0] == ["Join", "Not now"], consent
             await user.act({"click": "Join"})
-            saved = await user.act({"send": f"E-{i:03}"})
-            assert saved[0]["text"] == "Thank you. City of Phoenix will see this employee id."
+            [shown] = await user.act({"send": f"E-{i:03}"})
+            assert shown["text"] == f"Your employee id for City of Phoenix: E-{i:03}. Right?"
+            assert shown["buttons"] == [["Yes, that's right", "Change"]]
+            saved = await user.act({"click": "Yes, that's right"})
+            assert saved[-2]["text"] == "Thank you. City of Phoenix will see this employee id."
             members.append(user)
         for user in members[:5] + members[6:11]:
             await finish_course(distinct_user(app.service, str(user.user.id)), app.content)

@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
 
+from bot.orgs.directory import OrgDirectory
+from bot.orgs.stats import Organization
 from bot.service.ports import Applied, Loaded, QuizAnswerRow, StateConflict, Writes
 from bot.storage import postgres_store, sqlite_store
-from bot.storage.database import make_engine, migrate
+from bot.storage.database import alembic_config, make_engine, migrate
 from bot.storage.postgres_store import PostgresStore
 from bot.storage.sqlite_store import SqliteStore, sqlite_path
 from bot.storage.tables import metadata
@@ -194,3 +198,31 @@ async def test_a_failing_unit_does_not_undo_its_batch_neighbours(tmp_path: Path)
     counts = await database.counts()
     assert counts["users"] == counts["conversations"] == counts["processed_updates"] == 20
     await engine.dispose()
+
+
+async def test_the_id_format_migration_goes_down_and_up(database: Database) -> None:
+    """0009 adds the employee id format to organizations and takes it away again, keeping the
+    organizations; upgrading again gives them no format."""
+    directory = OrgDirectory(database.engine)
+    org = Organization(0, "City", 10, asks_employee_id=True, id_pattern=r"E-\d{6}")
+    await directory.create(replace(org, id_example="E-123456"), NOW)
+    found = await directory.get("City")
+    assert (found.id_pattern, found.id_example) == (r"E-\d{6}", "E-123456")
+
+    def columns(sync: Any) -> set[str]:
+        """Return the organizations table's column names."""
+        return {c["name"] for c in inspect(sync).get_columns("organizations")}
+
+    def downgrade(sync: Any) -> None:
+        """Take the database back to before 0009."""
+        command.downgrade(alembic_config(sync), "0008")
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(downgrade)
+    async with database.engine.connect() as connection:
+        assert not {"id_pattern", "id_example"} & await connection.run_sync(columns)
+        names = (await connection.execute(text("SELECT name FROM organizations"))).all()
+    assert [tuple(n) for n in names] == [("City",)]
+    await migrate(database.engine)
+    again = await directory.get("City")
+    assert again.asks_employee_id and (again.id_pattern, again.id_example) == ("", "")

@@ -21,6 +21,7 @@ async def test_every_transcript(fake: FakeTelegram, app: App, kind: str, mode: s
     async with running(fake, app, kind, mode) as runtime:
         for path in TRANSCRIPTS:
             recorded = transcripts.load(path)
+            await transcripts.organize(recorded, app.database)
             user = TelegramUser(fake, runtime, new_user())
             actual = await transcripts.replay(recorded["steps"], user.actor())
             for number, (expected, got) in enumerate(

@@ -150,10 +150,12 @@ async def test_every_transcript_in_every_language_on_telegram(
     within the Bot API's limits (long channel lists arrive as several messages)."""
     async with running(fake, app, "aiogram", "polling") as runtime:
         for path in TRANSCRIPTS:
+            recorded = transcripts.load(path)
+            offers = await transcripts.organize(recorded, app.database)
             user = TelegramUser(fake, runtime, new_user(telegram_language(locale)))
-            english = CoreChat(app.content, catalogs, "en")
-            mirror = CoreChat(app.content, catalogs, locale)
-            for number, step in enumerate(transcripts.load(path)["steps"], 1):
+            english = CoreChat(app.content, catalogs, "en", offers=offers)
+            mirror = CoreChat(app.content, catalogs, locale, offers=offers)
+            for number, step in enumerate(recorded["steps"], 1):
                 action = {k: v for k, v in step.items() if k != "expect"}
                 if "click" in action:
                     data = english.keyboard.data_for(str(action.pop("click")))

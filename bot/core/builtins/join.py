@@ -62,11 +62,12 @@ def on_join(content: Content, state: ConversationState, arg: str) -> Step | None
         JoinOrg(offer.org_id, offer.department_id, done),
         Notice(texts.JOINED.fill(org=plain(offer.org), department=plain(offer.department))),
     )
-    member = replace(state, orgs=joined_orgs(state, offer))
+    member = replace(state, orgs=joined_orgs(state, offer), offer=None)
     if offer.asks_employee_id:
-        step = arrive(content, member, employee_id.POSITION)
+        asking = replace(member, id_for=offer.org_id)
+        step = arrive(content, asking, employee_id.POSITION, remember=False)
     else:
-        step = arrive(content, replace(member, offer=None), course_position(content, offer.course))
+        step = arrive(content, member, course_position(content, offer.course))
     return Step(step.state, (*joining, *step.effects))
 
 
