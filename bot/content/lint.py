@@ -330,7 +330,8 @@ class Linter:
                             f"resource {resource.id!r} has unknown topic {topic!r}",
                         )
                     )
-            age = (today - resource.verified_on).days
+            age = (today - resource.dated_on).days
+            how = "checked on the live page" if resource.checked_live_on else "compiled"
             if age > max_age_days:
                 self.issues.append(
                     LintIssue(
@@ -338,7 +339,7 @@ class Linter:
                         Severity.ERROR,
                         file,
                         line,
-                        f"resource {resource.id!r} was verified {age} days ago "
+                        f"resource {resource.id!r} was {how} {age} days ago "
                         f"(limit {max_age_days}); check it against {resource.source_url}",
                     )
                 )

@@ -214,7 +214,25 @@ class Resource(StrictModel):
     hours: Text
     languages: Text
     source_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
-    verified_on: dt.date
+    compiled_on: dt.date
+    """When the details were compiled from `source_url` and the facts file (not a live check)."""
+    checked_live_on: dt.date | None = None
+    """When someone last checked the details against the live official page, if ever."""
+
+    @property
+    def country(self) -> str:
+        """Return the country whose institution this is: the country part of `jurisdiction`."""
+        return self.jurisdiction.partition("-")[0]
+
+    @property
+    def source(self) -> str:
+        """Return the host of `source_url` (`dcs.az.gov`), the name a card gives its source."""
+        return self.source_url.split("://", 1)[1].split("/", 1)[0].removeprefix("www.")
+
+    @property
+    def dated_on(self) -> dt.date:
+        """Return the date freshness is judged by: the live check when there is one."""
+        return self.checked_live_on or self.compiled_on
 
     @field_validator("topics")
     @classmethod

@@ -66,7 +66,10 @@ class ResourceCard:
     channels: tuple[ChannelLine, ...]
     hours: Msg
     languages: Msg
-    verified_on: date
+    source: str
+    """Where the details come from: the host of the resource's official page."""
+    compiled_on: date
+    checked_live_on: date | None = None
 
 
 Part = Msg | ResourceCard

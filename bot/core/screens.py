@@ -82,7 +82,9 @@ def resource_card(resource: Resource) -> ResourceCard:
         ),
         hours=resource_msg(resource, "hours", resource.hours),
         languages=resource_msg(resource, "languages", resource.languages),
-        verified_on=resource.verified_on,
+        source=resource.source,
+        compiled_on=resource.compiled_on,
+        checked_live_on=resource.checked_live_on,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.effects import Msg
+from bot.core.effects import Msg, ResourceCard
 
 
 def pgettext(context: str, text: str) -> Msg:
@@ -218,7 +218,11 @@ NOT_LAW_ENFORCEMENT = pgettext("resource", "Not law enforcement.")
 HOURS = pgettext("resource", "Hours: {hours}")
 LANGUAGES = pgettext("resource", "Languages: {languages}")
 RUN_BY = pgettext("resource", "Who runs it: {operator}")
-VERIFIED_ON = pgettext("resource", "Details checked on {date}.")
+# {source} is a web address such as dcs.az.gov. "Compiled": copied from that page and others
+# on that date, without checking the live page.
+COMPILED_FROM = pgettext("resource", "Details compiled from {source} on {date}.")
+# {source} is a web address such as dcs.az.gov: someone read that live page on that date.
+CHECKED_LIVE = pgettext("resource", "Details checked on the live page {source} on {date}.")
 # Descriptions of the commands in the chat's menu (see bot/core/commands.py).
 COMMAND_START = pgettext("command", "Start again from the main menu")
 COMMAND_MENU = pgettext("command", "Main menu")
@@ -308,3 +312,10 @@ ADMIN_CHART_NOTE = pgettext(
 FIRST_ANSWER_COUNTS = pgettext("ui", "You answered this one already; your first answer counts.")
 CHOSEN_OPTION = Msg("", "● {label}", translate=False)
 """An option as the one the learner chose, on a question shown as answered."""
+
+
+def date_line(card: ResourceCard) -> Msg:
+    """Return a card's date: when its details were checked on the live page, else compiled."""
+    if card.checked_live_on is not None:
+        return CHECKED_LIVE.fill(source=card.source, date=card.checked_live_on)
+    return COMPILED_FROM.fill(source=card.source, date=card.compiled_on)

@@ -84,7 +84,7 @@ class Renderer:
         lines.append(self.text(texts.RUN_BY.fill(operator=card.operator)))
         kind = texts.LAW_ENFORCEMENT if card.law_enforcement else texts.NOT_LAW_ENFORCEMENT
         lines.append(f"{self.text(kind)} {self.text(card.sharing)}")
-        lines.append(self.text(texts.VERIFIED_ON.fill(date=card.verified_on)))
+        lines.append(self.text(texts.date_line(card)))
         return "\n".join(lines)
 
     def part(self, part: Part) -> str:

@@ -62,7 +62,7 @@ resources:
     hours: 24/7
     languages: English
     source_url: https://www.transportation.gov/stop-human-trafficking/report
-    verified_on: 2026-11-01
+    compiled_on: 2026-11-01
 """
 
 
@@ -243,8 +243,26 @@ def test_stale_verification_is_an_error_naming_the_source(tmp_path: Path) -> Non
     [issue] = issues
     assert issue.code is IssueCode.STALE_VERIFICATION and issue.severity is Severity.ERROR
     assert issue.file == "dialogues/resources/directory.yaml" and issue.line == 6
-    assert "transportation.gov" in issue.message
+    assert "transportation.gov" in issue.message and "compiled 426 days ago" in issue.message
     assert has_errors(issues)
+
+
+@pytest.mark.parametrize(
+    ("live", "stale"), [("2027-12-01", False), ("2026-12-01", True), (None, True)]
+)
+def test_freshness_is_judged_by_the_live_check_when_there_is_one(
+    tmp_path: Path, live: str | None, stale: bool
+) -> None:
+    """An entry compiled long ago but checked on the live page recently is fresh; without a
+    live check its compiled date counts."""
+    entry = TOPICS.replace("compiled_on: 2026-11-01", "compiled_on: 2025-01-01")
+    if live is not None:
+        entry += f"    checked_live_on: {live}\n"
+    directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN}, entry)
+    issues = issues_of(directory, today=dt.date(2028, 1, 1), max_age=365)
+    assert [i.code for i in issues] == ([IssueCode.STALE_VERIFICATION] if stale else [])
+    if stale and live is not None:
+        assert "checked on the live page 396 days ago" in issues[0].message
 
 
 def test_missing_home_or_help(tmp_path: Path) -> None:
