@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -48,11 +49,26 @@ class Choice(StrictModel):
     place: PlaceCode | None = None
 
 
-class MessageNode(StrictModel):
+class PlacedText(StrictModel):
+    """A node text, with variants for places whose wording differs (their institutions, UK
+    spelling)."""
+
+    text: Text
+    text_in: dict[PlaceCode, Text] = Field(default_factory=dict)
+    """The text shown in a place (a country, or a region) instead of `text`."""
+
+    def text_at(self, places: Sequence[str]) -> tuple[str, str]:
+        """Return (field, text) of the first of `places` with a text of its own, else `text`."""
+        found = next((code for code in places if code in self.text_in), None)
+        if found is None:
+            return "text", self.text
+        return f"text_in.{found}", self.text_in[found]
+
+
+class MessageNode(PlacedText):
     """Text, then one button onward (or only Back and Home when `next` is absent)."""
 
     type: Literal["message"]
-    text: Text
     next: NodeRef | None = None
     button: Label = "Continue"
 
@@ -109,24 +125,24 @@ class QuizResultNode(StrictModel):
     choices: list[Choice] = Field(default_factory=list, max_length=6)
 
 
-class ResourcesNode(StrictModel):
+class ResourcesNode(PlacedText):
     """Channels for the given topics, resolved for the user's place when shown."""
 
     type: Literal["resources"]
-    text: Text
     topics: list[Slug] = Field(min_length=1)
     limit: int = Field(default=5, ge=1, le=8)
     emergency_first: bool = True
     next: NodeRef | None = None
     button: Label = "Continue"
+    choices: list[Choice] = Field(default_factory=list, max_length=3)
+    """Other ways on, each a button under the onward one (such as "I'm under 18")."""
 
 
-class EndNode(StrictModel):
+class EndNode(PlacedText):
     """A last screen: text, then only Back and Home; `summary` adds a one-line summary of the
     channels shown on the way, as its own message to forward or save."""
 
     type: Literal["end"]
-    text: Text
     summary: bool = False
 
 
@@ -267,6 +283,11 @@ class Country(StrictModel):
     code: CountryCode
     name: Label
     regions: list[Region] = Field(default_factory=list, max_length=7)
+    institutions: list[Annotated[str, StringConstraints(min_length=2, max_length=80)]] = Field(
+        default_factory=list
+    )
+    """Names that mark this country's institutions (as written in English): no screen shown
+    for another country may contain one."""
 
     @field_validator("regions")
     @classmethod

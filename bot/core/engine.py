@@ -115,7 +115,9 @@ def on_node(
     node = content.trees[pos.tree].nodes[pos.node]
     index = int(cb.arg) if cb.arg.isdigit() else -1
     match node, cb.op:
-        case (MenuNode() | QuizResultNode(), Op.CHOOSE) if 0 <= index < len(node.choices):
+        case (MenuNode() | QuizResultNode() | ResourcesNode(), Op.CHOOSE) if (
+            0 <= index < len(node.choices)
+        ):
             choice = node.choices[index]
             chosen = replace(state, place=choice.place or state.place)
             return follow(content, chosen, pos, choice.to)

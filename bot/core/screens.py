@@ -9,6 +9,7 @@ from bot.content.models import (
     EndNode,
     MenuNode,
     MessageNode,
+    PlacedText,
     PlaceNode,
     QuizQuestionNode,
     QuizResultNode,
@@ -29,7 +30,7 @@ from bot.core.course import (
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen, joined
 from bot.core.membership import leave_rows
 from bot.core.places import country_name, emergency_by_country, emergency_number, place_name, to_arg
-from bot.core.routing import EMERGENCY_TOPIC, resolve
+from bot.core.routing import EMERGENCY_TOPIC, place_chain, resolve
 from bot.core.state import ConversationState, Position
 
 
@@ -56,6 +57,14 @@ def back_home(revision: int) -> tuple[Button, ...]:
 def place_of(content: Content, state: ConversationState) -> str:
     """Return the user's coarse place, or the deployment's default."""
     return state.place or content.default_place
+
+
+def node_text(content: Content, state: ConversationState, pos: Position) -> Msg:
+    """Return a node's text for the user's place: the place's own variant when it has one."""
+    node = content.trees[pos.tree].nodes[pos.node]
+    if not isinstance(node, PlacedText):
+        return field_msg(pos, "text", node.text)
+    return field_msg(pos, *node.text_at(place_chain(place_of(content, state))))
 
 
 def resource_card(resource: Resource) -> ResourceCard:
@@ -242,12 +251,13 @@ def resources_body(
     parts: list[Part] = []
     if node.emergency_first:
         parts.append(emergency_line(content, state))
-    parts.append(field_msg(pos, "text", node.text))
+    parts.append(node_text(content, state, pos))
     found = resources_for(content, state, node)
     parts.extend(resource_card(r) for r in found)
     if not found:
         parts.append(texts.NO_RESOURCES)
     rows = next_row(pos, node.button, state.revision) if node.next else []
+    rows += choice_rows(pos, node.choices, state.revision)
     return parts, rows
 
 
@@ -255,7 +265,7 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
     """Return the parts and buttons of a content node."""
     node = content.trees[pos.tree].nodes[pos.node]
     rev = state.revision
-    text = field_msg(pos, "text", node.text)
+    text = node_text(content, state, pos)
     match node:
         case MessageNode():
             return [text], next_row(pos, node.button, rev) if node.next else []
