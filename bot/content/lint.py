@@ -22,9 +22,9 @@ from bot.content.models import (
     QuizResultNode,
     ResourcesNode,
     Tree,
+    place_chain,
 )
 from bot.content.polls import question_poll
-from bot.core.routing import place_chain, resolve
 
 Encodable = Callable[[str], bool]
 """Says whether a button argument fits in callback data (the core's codec, passed in)."""
@@ -426,8 +426,8 @@ class Linter:
                         self.add(IssueCode.UNKNOWN_PLACE, tree.id, path, message, node=node_id)
 
     def check_institutions(self) -> None:
-        """Every text and channel card shown for a country (or one of its regions) names none
-        of the institutions of another country."""
+        """Every report-side text shown for a country (or one of its regions), and every
+        channel card of that country, names none of the institutions of another country."""
         seen: set[tuple[str, int, str]] = set()
         for country in self.content.places:
             others = [
@@ -454,26 +454,27 @@ class Linter:
                         )
 
     def shown_in(self, place: str) -> Iterator[tuple[str, int, str, str]]:
-        """Yield (file, line, what, text) for each report-side text and each channel card's
-        text that a user in `place` sees."""
+        """Yield (file, line, what, text) for each report-side text a user in `place` sees,
+        and each card that may be shown there (every resource of the place or its country)."""
         chain = place_chain(place)
         for tree in self.content.trees.values():
+            if not tree.report_side:
+                continue
             for node_id, node in tree.nodes.items():
-                if tree.report_side:
-                    field, text = (
-                        node.text_at(chain) if isinstance(node, PlacedText) else ("text", node.text)
-                    )
-                    path: tuple[str | int, ...] = ("nodes", node_id, *field.split("."))
-                    file, line = self.loaded.locate(tree.id, path)
-                    yield file, line, f"{tree.id}:{node_id} {field}", text
-                if isinstance(node, ResourcesNode):
-                    for resource in resolve(self.content.resources, node.topics, place, node.limit):
-                        file, line = self.loaded.resource_places[resource.id]
-                        texts = [resource.name, resource.why, resource.operator, resource.sharing]
-                        texts += [resource.hours, resource.languages]
-                        texts += [c.note or "" for c in resource.channels]
-                        texts += [c.languages or "" for c in resource.channels]
-                        yield file, line, f"resource {resource.id!r}", "\n".join(texts)
+                field, text = (
+                    node.text_at(chain) if isinstance(node, PlacedText) else ("text", node.text)
+                )
+                path: tuple[str | int, ...] = ("nodes", node_id, *field.split("."))
+                file, line = self.loaded.locate(tree.id, path)
+                yield file, line, f"{tree.id}:{node_id} {field}", text
+        for resource in self.content.resources:
+            if resource.jurisdiction in chain:
+                file, line = self.loaded.resource_places[resource.id]
+                texts = [resource.name, resource.why, resource.operator, resource.sharing]
+                texts += [resource.hours, resource.languages]
+                texts += [c.note or "" for c in resource.channels]
+                texts += [c.languages or "" for c in resource.channels]
+                yield file, line, f"resource {resource.id!r}", "\n".join(texts)
 
 
 def lint(

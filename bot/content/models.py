@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,6 +32,13 @@ NodeRef = Annotated[
 
 PlaceCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
 """A coarse place: an ISO 3166-1 country (`US`) or an ISO 3166-2 subdivision (`US-AZ`)."""
+
+
+def place_chain(place: str) -> tuple[str, ...]:
+    """Return the place and the places that contain it: `US-AZ` -> (`US-AZ`, `US`)."""
+    country, _, region = place.partition("-")
+    return (place, country) if region else (place,)
+
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=3500)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
@@ -270,11 +279,27 @@ CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")]
 
 
+def known_zones(zones: list[str]) -> list[str]:
+    """Reject a time zone the IANA database does not know."""
+    for zone in zones:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r}") from None
+    return zones
+
+
+TimeZones = Annotated[list[str], AfterValidator(known_zones)]
+"""IANA time zones (`America/Phoenix`), the place's main one first."""
+
+
 class Region(StrictModel):
     """A state or region with channels of its own; `name` as a geocoder spells it in English."""
 
     code: RegionCode
     name: Label
+    time_zones: TimeZones = Field(default_factory=list)
+    """The region's time zones, its main one first (reminders offer them first)."""
 
 
 class Country(StrictModel):
@@ -283,6 +308,8 @@ class Country(StrictModel):
     code: CountryCode
     name: Label
     regions: list[Region] = Field(default_factory=list, max_length=7)
+    time_zones: TimeZones = Field(default_factory=list)
+    """The country's time zones, its main one first: reminders offer them."""
     institutions: list[Annotated[str, StringConstraints(min_length=2, max_length=80)]] = Field(
         default_factory=list
     )

@@ -15,6 +15,7 @@ from bot.content.models import (
     QuizResultNode,
     Resource,
     ResourcesNode,
+    place_chain,
 )
 from bot.core import texts
 from bot.core.codec import Callback, Op, encode
@@ -30,7 +31,7 @@ from bot.core.course import (
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen, joined
 from bot.core.membership import leave_rows
 from bot.core.places import country_name, emergency_by_country, emergency_number, place_name, to_arg
-from bot.core.routing import EMERGENCY_TOPIC, place_chain, resolve
+from bot.core.routing import EMERGENCY_TOPIC, resolve
 from bot.core.state import ConversationState, Position
 
 

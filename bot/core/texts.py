@@ -55,6 +55,11 @@ REMINDERS_OFF = pgettext(
     "Beacon never sends one between 9 pm and 8 am.",
 )
 REMINDERS_ON = pgettext("ui", "Reminders are on.")
+REMINDERS_ELSEWHERE = pgettext(
+    "ui",
+    "Reminders work when you use Beacon on Telegram. This local chat can't send them, so "
+    "there is nothing to turn on here.",
+)
 REMINDERS_PLAN = pgettext("ui", "{days} at {time} ({zone})")
 REMINDERS_NO_DAYS = pgettext("ui", "Pick at least one day.")
 REMINDERS_PRIVACY = pgettext(
@@ -134,6 +139,19 @@ ZONE_NAMES = {
     "America/Anchorage": pgettext("zone", "Alaska"),
     "Pacific/Honolulu": pgettext("zone", "Hawaii"),
     "Europe/London": pgettext("zone", "United Kingdom"),
+    # Mexico's time zones: a region's name, then a city in it, in brackets.
+    "America/Mexico_City": pgettext("zone", "Central Mexico (Mexico City)"),
+    "America/Cancun": pgettext("zone", "Quintana Roo (Cancún)"),
+    "America/Mazatlan": pgettext("zone", "Pacific Mexico (Mazatlán)"),
+    "America/Tijuana": pgettext("zone", "Baja California (Tijuana)"),
+    # Canada's time zones: the zone's name, then a city in it, in brackets.
+    "America/St_Johns": pgettext("zone", "Newfoundland time (St. John's)"),
+    "America/Halifax": pgettext("zone", "Atlantic time (Halifax)"),
+    "America/Toronto": pgettext("zone", "Eastern time (Toronto)"),
+    "America/Winnipeg": pgettext("zone", "Central time (Winnipeg)"),
+    "America/Regina": pgettext("zone", "Saskatchewan (Regina)"),
+    "America/Edmonton": pgettext("zone", "Mountain time (Edmonton)"),
+    "America/Vancouver": pgettext("zone", "Pacific time (Vancouver)"),
     "UTC": pgettext("zone", "UTC"),
 }
 REFRESH_START = pgettext("ui", "Start the refresher")
