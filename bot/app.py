@@ -7,7 +7,7 @@ import hmac
 import importlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -196,9 +196,12 @@ def load_checked(
     return loaded, issues
 
 
-async def build_app(settings: Settings, clock: Clock | None = None) -> App:
+async def build_app(
+    settings: Settings, clock: Clock | None = None, *, sends_reminders: bool = True
+) -> App:
     """Check content (raising ContentError on errors), migrate the database, check the secret
-    against it, wire the service; a bad setting or unusable database raises StartupError."""
+    against it, wire the service; a bad setting or unusable database raises StartupError.
+    `sends_reminders` is False for a channel that can never deliver one (the local chat)."""
     clock = clock or SystemClock()
     catalogs = checked_catalogs(settings)
     loaded, issues = load_checked(settings, clock, catalogs)
@@ -206,6 +209,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     if blocking or loaded.content is None:
         raise ContentError(blocking)
     check_place(settings, loaded.content)
+    content = replace(loaded.content, sends_reminders=sends_reminders)
     database = make_engine(settings.database_url)
     try:
         await migrate(database)
@@ -216,12 +220,10 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         raise
     for stale in (i for i in issues if i.code in RUNNING_ALLOWED):
         event(log, "content_needs_checking", level=logging.WARNING, code=stale.code)
-    titles = {
-        str(pos): Msg(f"{pos}:title", node.title) for pos, node in course_nodes(loaded.content)
-    }
+    titles = {str(pos): Msg(f"{pos}:title", node.title) for pos, node in course_nodes(content)}
     certificates = Certificates(CertificateTable(database), certificate_secret(secret), titles)
     service = ConversationService(
-        loaded.content,
+        content,
         store,
         clock,
         catalogs,
@@ -230,4 +232,4 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         certificates=certificates,
         orgs=Organizations(OrgDirectory(database), certificate_secret(secret)),
     )
-    return App(settings, loaded.content, database, store, service)
+    return App(settings, content, database, store, service)

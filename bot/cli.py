@@ -117,7 +117,7 @@ def chat(settings: Settings, user: str) -> int:
     """Talk to Beacon in this terminal; state is saved after every step."""
     with asyncio.Runner() as runner:
         try:
-            app = runner.run(build_app(settings))
+            app = runner.run(build_app(settings, sends_reminders=False))
         except ContentError as err:
             print(f"Beacon will not start: the content has errors.\n{err}", file=sys.stderr)
             return 1

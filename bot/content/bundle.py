@@ -61,6 +61,8 @@ class Content:
     """The countries the directory covers, in menu order, with their regions."""
     entry_points: Mapping[str, Position] = field(default_factory=lambda: DEFAULT_ENTRY_POINTS)
     """Where Beacon opens, by name (`home`, `help`, `learn`), as the content declares them."""
+    sends_reminders: bool = True
+    """Whether this deployment can deliver a reminder (the local chat never can)."""
 
     def node(self, tree: str, node: str) -> Node | None:
         """Return the node, or None when the tree or node does not exist."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.content.bundle import Content, Position
 from bot.content.lint import links
-from bot.content.models import CourseNode, MenuNode, PlaceNode, QuizResultNode, Tree
+from bot.content.models import CourseNode, MenuNode, PlaceNode, QuizResultNode, ResourcesNode, Tree
 
 
 def _id(pos: Position) -> str:
@@ -34,6 +34,8 @@ def mermaid(content: Content, tree: Tree) -> str:
         )
         if isinstance(node, PlaceNode):
             labels = ["a country, then a region (or a location)", "another country"]
+        if isinstance(node, ResourcesNode) and node.choices:
+            labels = [*([node.button] if node.next else []), *(c.label for c in node.choices)]
         for index, (_, ref) in enumerate(links(node)):
             edge = f'|"{_quote(labels[index], 40)}"|' if index < len(labels) else ""
             if ref.startswith("@"):

@@ -4,6 +4,7 @@ themselves away by length), topics, payloads, freshness."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Callable, Iterator
 
@@ -16,11 +17,13 @@ from bot.content.models import (
     MenuNode,
     MessageNode,
     Node,
+    PlacedText,
     PlaceNode,
     QuizQuestionNode,
     QuizResultNode,
     ResourcesNode,
     Tree,
+    place_chain,
 )
 from bot.content.polls import question_poll
 
@@ -38,7 +41,12 @@ def links(node: Node) -> Iterator[tuple[tuple[str | int, ...], str]]:
         case MenuNode() | QuizResultNode():
             for index, choice in enumerate(node.choices):
                 yield ("choices", index, "to"), choice.to
-        case MessageNode() | ResourcesNode() | QuizQuestionNode() if node.next:
+        case ResourcesNode():
+            if node.next:
+                yield ("next",), node.next
+            for index, choice in enumerate(node.choices):
+                yield ("choices", index, "to"), choice.to
+        case MessageNode() | QuizQuestionNode() if node.next:
             yield ("next",), node.next
         case PlaceNode():
             yield ("next",), node.next
@@ -87,6 +95,53 @@ def right_is_longest(node: QuizQuestionNode) -> bool:
     """Say whether a question's right label is longer than every wrong one."""
     lengths = right_and_longest_wrong(node)
     return lengths is not None and lengths[0] > lengths[1]
+
+
+ARCHIVED_HOSTS = ("web.archive.org", "archive.org", "archive.ph", "archive.today")
+"""Hosts of archived copies: a card cites the live official page, never a copy."""
+ARCHIVED_PATHS = re.compile(
+    r"^https?://(cybercemetery\.unt\.edu/archive/|(www\.)?dhs\.gov/archive/)"
+)
+"""Archives kept by official sites (the facts file reads some pages only there)."""
+WEAK_HOSTS = (
+    "humantraffickingexperts.com",
+    "pages.dev",
+    "frontdoorsmedia.com",
+    "fwcitilink.com",
+    "gitview.net",
+    "vsattorney.com",
+    "cdl-prep.com",
+    "uxpatternsguide.com",
+    "factually.co",
+    "questbg.com",
+    "news.lt",
+)
+"""Hosts the facts file (shared/facts/trafficking-facts.md) marks WEAK SRC: secondary pages,
+copies and mirrors. The list lives here because the facts file does not ship with Beacon;
+tests/content/test_lint.py checks it against the facts file."""
+
+
+def source_problem(url: str) -> str | None:
+    """Say why a card may not cite `url` (an archived copy, or a weak source), or None."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+
+    def under(domain: str) -> bool:
+        """Say whether the host is `domain` or one of its subdomains."""
+        return host == domain or host.endswith(f".{domain}")
+
+    if any(under(d) for d in ARCHIVED_HOSTS) or ARCHIVED_PATHS.match(url):
+        return "an archived copy; cite the live official page"
+    if any(under(d) for d in WEAK_HOSTS):
+        return "a source the facts file marks WEAK SRC; cite an official page"
+    return None
+
+
+def naming(names: list[tuple[str, str]]) -> re.Pattern[str] | None:
+    """Return a pattern finding any of the (name, country) names as a whole word, or None."""
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name) for name, _ in sorted(names, key=lambda n: -len(n[0])))
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)")
 
 
 def placeholders(text: str) -> set[str]:
@@ -381,9 +436,21 @@ class Linter:
                 )
 
     def check_resources(self, today: dt.date, max_age_days: int) -> None:
-        """Resource topics must be declared; verifications older than the limit are stale."""
+        """Resource topics must be declared; a source must be neither an archived copy nor
+        weak; details older than the limit (by the live check when there is one) are stale."""
         for resource in self.content.resources:
             file, line = self.loaded.resource_places[resource.id]
+            problem = source_problem(resource.source_url)
+            if problem is not None:
+                self.issues.append(
+                    LintIssue(
+                        IssueCode.WEAK_SOURCE,
+                        Severity.ERROR,
+                        file,
+                        line,
+                        f"resource {resource.id!r} cites {resource.source_url}: {problem}",
+                    )
+                )
             for topic in resource.topics:
                 if topic not in self.content.topics:
                     self.issues.append(
@@ -395,7 +462,8 @@ class Linter:
                             f"resource {resource.id!r} has unknown topic {topic!r}",
                         )
                     )
-            age = (today - resource.verified_on).days
+            age = (today - resource.dated_on).days
+            how = "checked on the live page" if resource.checked_live_on else "compiled"
             if age > max_age_days:
                 self.issues.append(
                     LintIssue(
@@ -403,10 +471,75 @@ class Linter:
                         Severity.ERROR,
                         file,
                         line,
-                        f"resource {resource.id!r} was verified {age} days ago "
+                        f"resource {resource.id!r} was {how} {age} days ago "
                         f"(limit {max_age_days}); check it against {resource.source_url}",
                     )
                 )
+
+    def check_place_texts(self) -> None:
+        """A node's text for a place names a place the directory covers."""
+        for tree in self.content.trees.values():
+            for node_id, node in tree.nodes.items():
+                for code in node.text_in if isinstance(node, PlacedText) else {}:
+                    country = self.content.country(code)
+                    if country is None or code not in {
+                        country.code,
+                        *(r.code for r in country.regions),
+                    }:
+                        message = f"text for {code!r}, a place the directory does not cover"
+                        path = ("nodes", node_id, "text_in", code)
+                        self.add(IssueCode.UNKNOWN_PLACE, tree.id, path, message, node=node_id)
+
+    def check_institutions(self) -> None:
+        """Every report-side text shown for a country (or one of its regions), and every
+        channel card of that country, names none of the institutions of another country."""
+        seen: set[tuple[str, int, str]] = set()
+        for country in self.content.places:
+            others = [
+                (n, o.code) for o in self.content.places if o != country for n in o.institutions
+            ]
+            pattern = naming(others)
+            if pattern is None:
+                continue
+            owner = dict(others)
+            for place in (country.code, *(r.code for r in country.regions)):
+                for file, line, what, text in self.shown_in(place):
+                    for name in {m.group(1) for m in pattern.finditer(text)}:
+                        if (file, line, name) in seen:
+                            continue
+                        seen.add((file, line, name))
+                        message = (
+                            f"{what}, shown for {place}, names {name!r}, "
+                            f"an institution of {owner[name]}"
+                        )
+                        self.issues.append(
+                            LintIssue(
+                                IssueCode.FOREIGN_INSTITUTION, Severity.ERROR, file, line, message
+                            )
+                        )
+
+    def shown_in(self, place: str) -> Iterator[tuple[str, int, str, str]]:
+        """Yield (file, line, what, text) for each report-side text a user in `place` sees,
+        and each card that may be shown there (every resource of the place or its country)."""
+        chain = place_chain(place)
+        for tree in self.content.trees.values():
+            if not tree.report_side:
+                continue
+            for node_id, node in tree.nodes.items():
+                field, text = (
+                    node.text_at(chain) if isinstance(node, PlacedText) else ("text", node.text)
+                )
+                path: tuple[str | int, ...] = ("nodes", node_id, *field.split("."))
+                file, line = self.loaded.locate(tree.id, path)
+                yield file, line, f"{tree.id}:{node_id} {field}", text
+        for resource in self.content.resources:
+            if resource.jurisdiction in chain:
+                file, line = self.loaded.resource_places[resource.id]
+                texts = [resource.name, resource.why, resource.operator, resource.sharing]
+                texts += [resource.hours, resource.languages]
+                texts += [c.note or "" for c in resource.channels]
+                texts += [c.languages or "" for c in resource.channels]
+                yield file, line, f"resource {resource.id!r}", "\n".join(texts)
 
 
 def lint(
@@ -429,6 +562,8 @@ def lint(
     linter.check_nodes()
     linter.check_payloads(encodable)
     linter.check_resources(today, max_age_days)
+    linter.check_place_texts()
+    linter.check_institutions()
     return issues + linter.issues
 
 

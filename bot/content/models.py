@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,6 +33,13 @@ NodeRef = Annotated[
 PlaceCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
 """A coarse place: an ISO 3166-1 country (`US`) or an ISO 3166-2 subdivision (`US-AZ`)."""
 
+
+def place_chain(place: str) -> tuple[str, ...]:
+    """Return the place and the places that contain it: `US-AZ` -> (`US-AZ`, `US`)."""
+    country, _, region = place.partition("-")
+    return (place, country) if region else (place,)
+
+
 Text = Annotated[str, StringConstraints(min_length=1, max_length=3500)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 
@@ -48,12 +58,27 @@ class Choice(StrictModel):
     place: PlaceCode | None = None
 
 
-class MessageNode(StrictModel):
+class PlacedText(StrictModel):
+    """A node text, with variants for places whose wording differs (their institutions, UK
+    spelling)."""
+
+    text: Text
+    text_in: dict[PlaceCode, Text] = Field(default_factory=dict)
+    """The text shown in a place (a country, or a region) instead of `text`."""
+
+    def text_at(self, places: Sequence[str]) -> tuple[str, str]:
+        """Return (field, text) of the first of `places` with a text of its own, else `text`."""
+        found = next((code for code in places if code in self.text_in), None)
+        if found is None:
+            return "text", self.text
+        return f"text_in.{found}", self.text_in[found]
+
+
+class MessageNode(PlacedText):
     """Text, then one button onward (or only Back and Home when `next` is absent);
     `emergency_first` puts the emergency line on top."""
 
     type: Literal["message"]
-    text: Text
     next: NodeRef | None = None
     button: Label = "Continue"
     emergency_first: bool = False
@@ -111,25 +136,25 @@ class QuizResultNode(StrictModel):
     choices: list[Choice] = Field(default_factory=list, max_length=6)
 
 
-class ResourcesNode(StrictModel):
+class ResourcesNode(PlacedText):
     """Channels for the given topics, resolved for the user's place when shown."""
 
     type: Literal["resources"]
-    text: Text
     topics: list[Slug] = Field(min_length=1)
     limit: int = Field(default=5, ge=1, le=8)
     emergency_first: bool = True
     next: NodeRef | None = None
     button: Label = "Continue"
+    choices: list[Choice] = Field(default_factory=list, max_length=3)
+    """Other ways on, each a button under the onward one (such as "I'm under 18")."""
 
 
-class EndNode(StrictModel):
+class EndNode(PlacedText):
     """A last screen: text, then only Back and Home; `summary` adds a one-line summary of the
     channels shown on the way, as its own message to forward or save; `emergency_first` puts
     the emergency line on top."""
 
     type: Literal["end"]
-    text: Text
     summary: bool = False
     emergency_first: bool = False
 
@@ -218,7 +243,25 @@ class Resource(StrictModel):
     hours: Text
     languages: Text
     source_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
-    verified_on: dt.date
+    compiled_on: dt.date
+    """When the details were compiled from `source_url` and the facts file (not a live check)."""
+    checked_live_on: dt.date | None = None
+    """When someone last checked the details against the live official page, if ever."""
+
+    @property
+    def country(self) -> str:
+        """Return the country whose institution this is: the country part of `jurisdiction`."""
+        return self.jurisdiction.partition("-")[0]
+
+    @property
+    def source(self) -> str:
+        """Return the host of `source_url` (`dcs.az.gov`), the name a card gives its source."""
+        return self.source_url.split("://", 1)[1].split("/", 1)[0].removeprefix("www.")
+
+    @property
+    def dated_on(self) -> dt.date:
+        """Return the date freshness is judged by: the live check when there is one."""
+        return self.checked_live_on or self.compiled_on
 
     @field_validator("topics")
     @classmethod
@@ -240,11 +283,27 @@ CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")]
 
 
+def known_zones(zones: list[str]) -> list[str]:
+    """Reject a time zone the IANA database does not know."""
+    for zone in zones:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r}") from None
+    return zones
+
+
+TimeZones = Annotated[list[str], AfterValidator(known_zones)]
+"""IANA time zones (`America/Phoenix`), the place's main one first."""
+
+
 class Region(StrictModel):
     """A state or region with channels of its own; `name` as a geocoder spells it in English."""
 
     code: RegionCode
     name: Label
+    time_zones: TimeZones = Field(default_factory=list)
+    """The region's time zones, its main one first (reminders offer them first)."""
 
 
 class Country(StrictModel):
@@ -253,6 +312,13 @@ class Country(StrictModel):
     code: CountryCode
     name: Label
     regions: list[Region] = Field(default_factory=list, max_length=7)
+    time_zones: TimeZones = Field(default_factory=list)
+    """The country's time zones, its main one first: reminders offer them."""
+    institutions: list[Annotated[str, StringConstraints(min_length=2, max_length=80)]] = Field(
+        default_factory=list
+    )
+    """Names that mark this country's institutions (as written in English): no screen shown
+    for another country may contain one."""
 
     @field_validator("regions")
     @classmethod

@@ -75,6 +75,10 @@ class ResourceCard:
     """None when Beacon has not confirmed the hours (the line says nothing useful)."""
     languages: Msg | None
     """None when Beacon has not confirmed the languages."""
+    source: str
+    """Where the details come from: the host of the resource's official page."""
+    compiled_on: date
+    checked_live_on: date | None = None
 
 
 Part = Msg | ResourceCard

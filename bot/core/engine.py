@@ -66,7 +66,7 @@ from bot.core.navigation import (
 from bot.core.navigation import show as show  # noqa: PLC0414 (re-exported)
 from bot.core.places import located_place, place_name
 from bot.core.refresh import review
-from bot.core.reminders import local_date
+from bot.core.reminders import learner_zone, local_date
 from bot.core.screens import emergency_line, feedback_screen
 from bot.core.state import Answer, ConversationState, Position
 
@@ -116,7 +116,9 @@ def on_node(
     node = content.trees[pos.tree].nodes[pos.node]
     index = int(cb.arg) if cb.arg.isdigit() else -1
     match node, cb.op:
-        case (MenuNode() | QuizResultNode(), Op.CHOOSE) if 0 <= index < len(node.choices):
+        case (MenuNode() | QuizResultNode() | ResourcesNode(), Op.CHOOSE) if (
+            0 <= index < len(node.choices)
+        ):
             choice = node.choices[index]
             chosen = replace(state, place=choice.place or state.place)
             return follow(content, chosen, pos, choice.to)
@@ -188,7 +190,7 @@ def answer(
         new = replace(new, answers=(*answers, Answer(pos.tree, pos.node, option, correct)))
         if not correct:
             new = new.with_card(review(card, pos.tree, pos.node, False, now))
-    today = local_date(now, state.plan.zone)
+    today = local_date(now, learner_zone(state.plan, content.places, content.default_place))
     new = replace(new, streak=new.streak.active(today))
     return feedback_then_next(content, new, pos, SaveAnswer(pos.tree, pos.node, option, correct))
 
@@ -274,7 +276,8 @@ def on_start(content: Content, state: ConversationState, payload: str | None) ->
 
 def respond(content: Content, state: ConversationState, event: Event, now: dt.datetime) -> Step:
     """Return the state and effects that follow an event, before its campaign counts."""
-    streak = state.streak.as_of(local_date(now, state.plan.zone))
+    zone = learner_zone(state.plan, content.places, content.default_place)
+    streak = state.streak.as_of(local_date(now, zone))
     if streak != state.streak:
         state = replace(state, streak=streak)
     match event:

@@ -4,9 +4,12 @@ learning streak with its one-day freeze. Times are passed in; nothing here reads
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from bot.content.models import Country
 
 QUIET_FROM = 21
 """Quiet hours start at 21:00 local time..."""
@@ -14,18 +17,8 @@ QUIET_UNTIL = 8
 """...and end at 08:00: no reminder is ever sent in between."""
 HOURS = tuple(range(QUIET_UNTIL, QUIET_FROM))
 """The hours a learner can pick: 08:00 to 20:00."""
-ZONES = (
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Denver",
-    "America/Chicago",
-    "America/New_York",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "Europe/London",
-    "UTC",
-)
-"""The time zones offered, the deployment's default first."""
+FALLBACK_ZONE = "UTC"
+"""Offered last, and the default when the directory names no zone for the default place."""
 FREEZE_EVERY = 7
 """A used freeze comes back after this many days in a row."""
 
@@ -36,7 +29,8 @@ class ReminderPlan:
 
     days: frozenset[int] = frozenset({0, 2, 4})
     hour: int = 12
-    zone: str = ZONES[0]
+    zone: str = ""
+    """An IANA time zone; empty until chosen, which means the deployment's default."""
     on: bool = False
 
     def to_list(self) -> list[Any]:
@@ -58,10 +52,31 @@ class ReminderPlan:
         hour = min(max(self.hour + hours, HOURS[0]), HOURS[-1])
         return replace(self, hour=hour)
 
-    def next_zone(self, step: int) -> ReminderPlan:
-        """Return the plan with the next (or previous) offered time zone."""
-        index = ZONES.index(self.zone) if self.zone in ZONES else 0
-        return replace(self, zone=ZONES[(index + step) % len(ZONES)])
+    def next_zone(self, step: int, zones: Sequence[str]) -> ReminderPlan:
+        """Return the plan with the next (or previous) of the offered time zones."""
+        index = zones.index(self.zone) if self.zone in zones else 0
+        return replace(self, zone=zones[(index + step) % len(zones)])
+
+    def zoned(self, zones: Sequence[str]) -> ReminderPlan:
+        """Return the plan with a time zone: its own, else the first offered."""
+        return self if self.zone else replace(self, zone=zones[0])
+
+
+def offered_zones(places: Sequence[Country], default_place: str) -> tuple[str, ...]:
+    """Return the time zones reminders offer: the default place's (its region's, then its
+    country's) first, then each other covered country's, then UTC; each once."""
+    country_code = default_place.partition("-")[0]
+    home = [c for c in places if c.code == country_code]
+    ordered = [z for c in home for r in c.regions if r.code == default_place for z in r.time_zones]
+    ordered += [z for c in home for z in c.time_zones]
+    ordered += [z for c in places if c.code != country_code for z in c.time_zones]
+    ordered.append(FALLBACK_ZONE)
+    return tuple(dict.fromkeys(ordered))
+
+
+def learner_zone(plan: ReminderPlan, places: Sequence[Country], default_place: str) -> str:
+    """Return the learner's time zone: the plan's, else the default place's."""
+    return plan.zone or offered_zones(places, default_place)[0]
 
 
 def in_quiet_hours(moment: dt.datetime, zone: str) -> bool:

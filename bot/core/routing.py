@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.content.models import Resource
+from bot.content.models import Resource, place_chain
 
 EMERGENCY_TOPIC = "emergency"
-
-
-def place_chain(place: str) -> tuple[str, ...]:
-    """Return the place and the places that contain it: `US-AZ` -> (`US-AZ`, `US`)."""
-    country, _, region = place.partition("-")
-    return (place, country) if region else (place,)
 
 
 def resolve(

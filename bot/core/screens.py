@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from bot.content.bundle import Content
@@ -13,11 +12,13 @@ from bot.content.models import (
     EndNode,
     MenuNode,
     MessageNode,
+    PlacedText,
     PlaceNode,
     QuizQuestionNode,
     QuizResultNode,
     Resource,
     ResourcesNode,
+    place_chain,
 )
 from bot.core import texts
 from bot.core.codec import Callback, Op, encode
@@ -72,6 +73,14 @@ def confirmed(resource: Resource, field: str, text: str) -> Msg | None:
     return None if text == NOT_CONFIRMED else resource_msg(resource, field, text)
 
 
+def node_text(content: Content, state: ConversationState, pos: Position) -> Msg:
+    """Return a node's text for the user's place: the place's own variant when it has one."""
+    node = content.trees[pos.tree].nodes[pos.node]
+    if not isinstance(node, PlacedText):
+        return field_msg(pos, "text", node.text)
+    return field_msg(pos, *node.text_at(place_chain(place_of(content, state))))
+
+
 def resource_card(resource: Resource) -> ResourceCard:
     """Return the full card for a resource, every text translatable."""
     return ResourceCard(
@@ -96,6 +105,9 @@ def resource_card(resource: Resource) -> ResourceCard:
         ),
         hours=confirmed(resource, "hours", resource.hours),
         languages=confirmed(resource, "languages", resource.languages),
+        source=resource.source,
+        compiled_on=resource.compiled_on,
+        checked_live_on=resource.checked_live_on,
     )
 
 
@@ -108,11 +120,6 @@ def brief_line(resource: Resource) -> Msg:
         why=resource_msg(resource, "why", resource.why),
     )
     return joined([line, texts.LAW_ENFORCEMENT], " ") if resource.law_enforcement else line
-
-
-def dates_line(resources: Sequence[Resource]) -> Msg:
-    """Return the one line a screen gives on when its details were checked: the oldest date."""
-    return texts.VERIFIED_ON.fill(date=min(r.verified_on for r in resources))
 
 
 COPY_LIMIT = 256
@@ -307,25 +314,28 @@ def resources_body(
 ) -> Body:
     """Return the emergency line first (when the node asks for it), then either the channel
     the user opened, in full, or the list: the text, the best channel in full and the others
-    on one line each, with a button to open each; one line says when details were checked."""
+    on one line each, with a button to open each; one line says where the full card's details
+    come from and when."""
     rev = state.revision
     parts: list[Part] = []
     if node.emergency_first:
         parts.append(emergency_line(content, state))
     found = resources_for(content, state, node)
     if state.opened is not None and 0 <= state.opened < len(found):
-        opened = found[state.opened]
-        parts += [resource_card(opened), dates_line([opened])]
-        return parts, contact_rows(opened)
-    parts.append(field_msg(pos, "text", node.text))
+        card = resource_card(found[state.opened])
+        parts += [card, texts.date_line(card)]
+        return parts, contact_rows(found[state.opened])
+    parts.append(node_text(content, state, pos))
     rows = next_row(pos, node.button, rev) if node.next else []
+    rows += choice_rows(pos, node.choices, rev)
     if not found:
         return [*parts, texts.NO_RESOURCES], rows
     best, *others = found
-    parts.append(resource_card(best))
+    card = resource_card(best)
+    parts.append(card)
     if others:
         parts.append(joined([texts.OTHER_CHANNELS, *map(brief_line, others)]))
-    parts.append(dates_line(found))
+    parts.append(texts.date_line(card))
     more = [(more_button(r, i, rev),) for i, r in enumerate(others, 1)]
     return parts, [*contact_rows(best), *more, *rows]
 
@@ -339,7 +349,7 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
     """Return the parts and buttons of a content node."""
     node = content.trees[pos.tree].nodes[pos.node]
     rev = state.revision
-    text = field_msg(pos, "text", node.text)
+    text = node_text(content, state, pos)
     match node:
         case MessageNode():
             rows = next_row(pos, node.button, rev) if node.next else []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.effects import Msg
+from bot.core.effects import Msg, ResourceCard
 
 
 def pgettext(context: str, text: str) -> Msg:
@@ -55,6 +55,11 @@ REMINDERS_OFF = pgettext(
     "Beacon never sends one between 9 pm and 8 am.",
 )
 REMINDERS_ON = pgettext("ui", "Reminders are on.")
+REMINDERS_ELSEWHERE = pgettext(
+    "ui",
+    "Reminders work when you use Beacon on Telegram. This local chat can't send them, so "
+    "there is nothing to turn on here.",
+)
 REMINDERS_PLAN = pgettext("ui", "{days} at {time} ({zone})")
 REMINDERS_NO_DAYS = pgettext("ui", "Pick at least one day.")
 REMINDERS_PRIVACY = pgettext(
@@ -134,6 +139,19 @@ ZONE_NAMES = {
     "America/Anchorage": pgettext("zone", "Alaska"),
     "Pacific/Honolulu": pgettext("zone", "Hawaii"),
     "Europe/London": pgettext("zone", "United Kingdom"),
+    # Mexico's time zones: a region's name, then a city in it, in brackets.
+    "America/Mexico_City": pgettext("zone", "Central Mexico (Mexico City)"),
+    "America/Cancun": pgettext("zone", "Quintana Roo (Cancún)"),
+    "America/Mazatlan": pgettext("zone", "Pacific Mexico (Mazatlán)"),
+    "America/Tijuana": pgettext("zone", "Baja California (Tijuana)"),
+    # Canada's time zones: the zone's name, then a city in it, in brackets.
+    "America/St_Johns": pgettext("zone", "Newfoundland time (St. John's)"),
+    "America/Halifax": pgettext("zone", "Atlantic time (Halifax)"),
+    "America/Toronto": pgettext("zone", "Eastern time (Toronto)"),
+    "America/Winnipeg": pgettext("zone", "Central time (Winnipeg)"),
+    "America/Regina": pgettext("zone", "Saskatchewan (Regina)"),
+    "America/Edmonton": pgettext("zone", "Mountain time (Edmonton)"),
+    "America/Vancouver": pgettext("zone", "Pacific time (Vancouver)"),
     "UTC": pgettext("zone", "UTC"),
 }
 REFRESH_START = pgettext("ui", "Start the refresher")
@@ -244,7 +262,6 @@ NOT_LAW_ENFORCEMENT = pgettext("resource", "Not law enforcement.")
 HOURS = pgettext("resource", "Hours: {hours}")
 LANGUAGES = pgettext("resource", "Languages: {languages}")
 RUN_BY = pgettext("resource", "Who runs it: {operator}")
-VERIFIED_ON = pgettext("resource", "Details checked on {date}.")
 # Heading above the other channels of a screen, each shown on one line.
 OTHER_CHANNELS = pgettext("resource", "Other channels:")
 # One line per channel: its name, its main number or address, and why to use it.
@@ -263,6 +280,11 @@ COPY_CONTACT = {
 OPEN_CHAT = pgettext("resource", "Open the chat")
 # {site} is the web address's host name, such as humantraffickinghotline.org.
 OPEN_PAGE = pgettext("resource", "Open {site}")
+# {source} is a web address such as dcs.az.gov. "Compiled": copied from that page and others
+# on that date, without checking the live page.
+COMPILED_FROM = pgettext("resource", "Details compiled from {source} on {date}.")
+# {source} is a web address such as dcs.az.gov: someone read that live page on that date.
+CHECKED_LIVE = pgettext("resource", "Details checked on the live page {source} on {date}.")
 # Descriptions of the commands in the chat's menu (see bot/core/commands.py).
 COMMAND_START = pgettext("command", "Start again from the main menu")
 COMMAND_MENU = pgettext("command", "Main menu")
@@ -376,3 +398,10 @@ ADMIN_CHART_NOTE = pgettext(
 FIRST_ANSWER_COUNTS = pgettext("ui", "You answered this one already; your first answer counts.")
 CHOSEN_OPTION = Msg("", "● {label}", translate=False)
 """An option as the one the learner chose, on a question shown as answered."""
+
+
+def date_line(card: ResourceCard) -> Msg:
+    """Return a card's date: when its details were checked on the live page, else compiled."""
+    if card.checked_live_on is not None:
+        return CHECKED_LIVE.fill(source=card.source, date=card.checked_live_on)
+    return COMPILED_FROM.fill(source=card.source, date=card.compiled_on)

@@ -15,6 +15,7 @@ from bot.content.models import (
     CourseNode,
     MenuNode,
     MessageNode,
+    PlacedText,
     QuizQuestionNode,
     QuizResultNode,
     ResourceFile,
@@ -57,11 +58,13 @@ def tree_fields(tree: Tree) -> Iterator[tuple[str, str, str, PathKey]]:
     for node_id, node in tree.nodes.items():
         base: PathKey = ("nodes", node_id)
         yield node_id, "text", node.text, (*base, "text")
+        for code, text in (node.text_in if isinstance(node, PlacedText) else {}).items():
+            yield node_id, f"text_in.{code}", text, (*base, "text_in", code)
         if isinstance(node, CourseNode):
             yield node_id, "title", node.title, (*base, "title")
         if isinstance(node, MessageNode | ResourcesNode) and node.next:
             yield node_id, "button", node.button, (*base, "button")
-        if isinstance(node, MenuNode | QuizResultNode):
+        if isinstance(node, MenuNode | QuizResultNode | ResourcesNode):
             for i, choice in enumerate(node.choices):
                 yield node_id, f"choices.{i}.label", choice.label, (*base, "choices", i, "label")
         if isinstance(node, QuizQuestionNode):

@@ -114,7 +114,7 @@ def resource(
             "hours": "24/7",
             "languages": "English",
             "source_url": "https://example.org",
-            "verified_on": dt.date(2026, 11, 1),
+            "compiled_on": dt.date(2026, 11, 1),
         }
     )
 

@@ -66,6 +66,15 @@ def test_copy_and_link_buttons_are_printed_not_numbered(tmp_path: Path) -> None:
     assert "[1] Continue" in screen
 
 
+def test_the_local_chat_does_not_offer_reminders_it_cannot_send(tmp_path: Path) -> None:
+    """No reminder can reach a terminal: /reminders says they work on Telegram, and there is
+    nothing to turn on."""
+    result = chat(tmp_path, ["/reminders", "/quit"])
+    assert result.returncode == 0, result.stderr
+    assert "Reminders work when you use Beacon on Telegram." in result.stdout
+    assert "Turn reminders on" not in result.stdout and "Reminders are" not in result.stdout
+
+
 def test_an_interrupted_chat_resumes_where_it_was(tmp_path: Path) -> None:
     """Stop mid-quiz (end of input); start again: the next question is on screen."""
     first = chat(tmp_path, ["1", "2", "1", "2"])  # Learn -> the signs module -> Start -> answer 1

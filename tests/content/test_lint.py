@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import shutil
 import subprocess
 import sys
@@ -13,12 +14,15 @@ import pytest
 
 from bot.content.bundle import Language
 from bot.content.issues import IssueCode, LintIssue, Severity
-from bot.content.lint import has_errors, lint
+from bot.content.lint import has_errors, lint, source_problem
 from bot.content.loader import load_content
 from bot.core.codec import encodable
+from bot.settings import PROJECT_ROOT
 from bot.testing.clocks import TODAY
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.shipped import DIALOGUES
+
+FACTS = PROJECT_ROOT.parent / "shared" / "facts" / "trafficking-facts.md"
 
 MINIMAL_MAIN = """\
 schema_version: 1
@@ -62,7 +66,7 @@ resources:
     hours: 24/7
     languages: English
     source_url: https://www.transportation.gov/stop-human-trafficking/report
-    verified_on: 2026-11-01
+    compiled_on: 2026-11-01
 """
 
 
@@ -243,8 +247,170 @@ def test_stale_verification_is_an_error_naming_the_source(tmp_path: Path) -> Non
     [issue] = issues
     assert issue.code is IssueCode.STALE_VERIFICATION and issue.severity is Severity.ERROR
     assert issue.file == "dialogues/resources/directory.yaml" and issue.line == 6
-    assert "transportation.gov" in issue.message
+    assert "transportation.gov" in issue.message and "compiled 426 days ago" in issue.message
     assert has_errors(issues)
+
+
+@pytest.mark.parametrize(
+    ("live", "stale"), [("2027-12-01", False), ("2026-12-01", True), (None, True)]
+)
+def test_freshness_is_judged_by_the_live_check_when_there_is_one(
+    tmp_path: Path, live: str | None, stale: bool
+) -> None:
+    """An entry compiled long ago but checked on the live page recently is fresh; without a
+    live check its compiled date counts."""
+    entry = TOPICS.replace("compiled_on: 2026-11-01", "compiled_on: 2025-01-01")
+    if live is not None:
+        entry += f"    checked_live_on: {live}\n"
+    directory = write_content(tmp_path, {"main.yaml": MINIMAL_MAIN}, entry)
+    issues = issues_of(directory, today=dt.date(2028, 1, 1), max_age=365)
+    assert [i.code for i in issues] == ([IssueCode.STALE_VERIFICATION] if stale else [])
+    if stale and live is not None:
+        assert "checked on the live page 396 days ago" in issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://web.archive.org/web/2019/https://www.ice.gov/tips", "archived"),
+        (
+            "https://cybercemetery.unt.edu/archive/oilspill/2013/http://www.ice.gov/tipline/",
+            "archived",
+        ),
+        ("https://acadlaggingpeavey.pages.dev/149884.html", "WEAK SRC"),
+        ("https://www.humantraffickingexperts.com/main/business_details/456", "WEAK SRC"),
+        ("https://www.ice.gov/tips", None),
+        ("https://www.transportation.gov/archive-notes", None),
+    ],
+)
+def test_a_card_may_not_cite_an_archived_copy_or_a_weak_source(
+    tmp_path: Path, url: str, problem: str | None
+) -> None:
+    """A resource citing an archived copy or a WEAK SRC host is an error at its entry."""
+    entry = TOPICS.replace("https://www.transportation.gov/stop-human-trafficking/report", url)
+    issues = issues_of(write_content(tmp_path, {"main.yaml": MINIMAL_MAIN}, entry))
+    if problem is None:
+        assert issues == []
+        return
+    [issue] = issues
+    assert issue.code is IssueCode.WEAK_SOURCE and issue.severity is Severity.ERROR
+    assert issue.line == 6 and problem in issue.message and url in issue.message
+
+
+def flagged_in_facts() -> set[str]:
+    """Return the hosts the facts file marks WEAK SRC right after one of their addresses (up to
+    the next address or table cell), and the addresses of archived copies it cites."""
+    text = FACTS.read_text(encoding="utf-8").replace("**", "")
+    flagged: set[str] = set()
+    for line in text.splitlines():
+        found = list(re.finditer(r"https?://[^\s|;)]+", line))
+        for index, match in enumerate(found):
+            end = found[index + 1].start() if index + 1 < len(found) else len(line)
+            after = line[match.end() : end].split("|")[0]
+            if "WEAK SRC" in after or "/archive/" in match.group():
+                flagged.add(match.group())
+    return flagged
+
+
+def test_every_source_the_facts_file_flags_is_refused() -> None:
+    """The linter's lists cover every weak or archived source the facts file names (it keeps
+    its own list, because the facts file does not ship with Beacon)."""
+    flagged = flagged_in_facts()
+    assert len(flagged) >= 8
+    assert sorted(url for url in flagged if source_problem(url) is None) == []
+
+
+PLACES = """\
+schema_version: 1
+places:
+  - code: US
+    name: United States
+    regions:
+      - code: US-AZ
+        name: Arizona
+    institutions: [FBI, U.S.]
+  - code: GB
+    name: United Kingdom
+    institutions: [Unseen]
+topics:
+  - id: emergency
+    description: Emergencies
+resources:
+  - id: us_911
+    name: "911"
+    operator: Local dispatch
+    law_enforcement: true
+    sharing: Goes to responders.
+    why: Danger now.
+    topics: [emergency]
+    jurisdiction: US
+    channels:
+      - kind: call
+        value: "911"
+    hours: 24/7
+    languages: English
+    source_url: https://www.transportation.gov/stop-human-trafficking/report
+    compiled_on: 2026-11-01
+  - id: gb_999
+    name: "999"
+    operator: Emergency services
+    law_enforcement: true
+    sharing: Goes to responders.
+    why: Danger now.
+    topics: [emergency]
+    jurisdiction: GB
+    channels:
+      - kind: call
+        value: "999"
+    hours: 24/7
+    languages: English
+    source_url: https://www.btp.police.uk/
+    compiled_on: 2026-11-01
+"""
+REPORT_MAIN = MINIMAL_MAIN.replace("start: home\n", "start: home\nreport_side: true\n")
+
+
+def test_a_text_shown_in_another_country_may_not_name_a_countrys_institutions(
+    tmp_path: Path,
+) -> None:
+    """A report-side text that the UK sees and that names a U.S. institution is an error at its
+    line; the same words as the text for the U.S. only are clean."""
+    tree = REPORT_MAIN.replace("    text: Next\n", "    text: Tell the FBI or the U.S. police.\n")
+    issues = issues_of(write_content(tmp_path / "a", {"main.yaml": tree}, PLACES))
+    found = {(i.code, i.line) for i in issues}
+    assert found == {(IssueCode.FOREIGN_INSTITUTION, 15)}
+    assert {i.message.split(", names ")[1] for i in issues} == {
+        "'FBI', an institution of US",
+        "'U.S.', an institution of US",
+    }
+    placed = REPORT_MAIN.replace(
+        "    text: Next\n",
+        "    text: Tell the police.\n    text_in:\n      US: Tell the FBI or the U.S. police.\n",
+    )
+    assert issues_of(write_content(tmp_path / "b", {"main.yaml": placed}, PLACES)) == []
+
+
+def test_a_card_shown_in_a_country_may_not_name_another_countrys_institutions(
+    tmp_path: Path,
+) -> None:
+    """A British card whose text names a U.S. institution is an error at its entry."""
+    resources = PLACES.replace("    operator: Emergency services", "    operator: Like the FBI")
+    tree = REPORT_MAIN.replace(
+        "    type: message\n    text: Next\n",
+        "    type: resources\n    text: Next\n    topics: [emergency]\n",
+    )
+    issues = issues_of(write_content(tmp_path, {"main.yaml": tree}, resources))
+    [issue] = issues
+    assert issue.code is IssueCode.FOREIGN_INSTITUTION
+    assert issue.file == "dialogues/resources/directory.yaml" and issue.line == 31
+    assert "resource 'gb_999', shown for GB, names 'FBI'" in issue.message
+
+
+def test_a_text_for_a_place_the_directory_lacks_is_an_error(tmp_path: Path) -> None:
+    """`text_in` may name only a covered country or region."""
+    tree = REPORT_MAIN.replace("    text: Next\n", "    text: Next\n    text_in:\n      FR: Ici\n")
+    issues = issues_of(write_content(tmp_path, {"main.yaml": tree}, PLACES))
+    assert [(i.code, i.line) for i in issues] == [(IssueCode.UNKNOWN_PLACE, 17)]
 
 
 def test_missing_home_or_help(tmp_path: Path) -> None:

@@ -17,10 +17,10 @@ from bot.testing.screens import every_screen
 FACTS = PROJECT_ROOT.parent / "shared" / "facts" / "trafficking-facts.md"
 PHONE = re.compile(
     r"(?<![\w-])(?:1-8\d\d-[0-9A-Z]+(?:-[0-9A-Z]+)*(?: \(1-8\d\d-\d{3}-\d{4}\))?"
-    r"|0800\d? \d{3} \d{3}|800 \d{4} \d{3}|911|999|711|233733)(?![\w-])"
+    r"|0800\d? \d{3} \d{3}|800 \d{4} \d{3}|911|999|112|711|233733)(?![\w-])"
 )
 """A North American toll-free number (with its digits in brackets when it spells a word), a UK
-freephone number, a Mexican toll-free number, or a short code (911, 999, 711, 233733)."""
+freephone number, a Mexican toll-free number, or a short code (911, 999, 112, 711, 233733)."""
 CITED_OUTSIDE_FACTS = {
     "999": "https://www.btp.police.uk/advice_and_information-1/keeping_yourself_safe/modern_slavery.aspx",
 }
@@ -55,7 +55,7 @@ def test_every_number_shown_matches_the_facts_file(
     for _, screen in every_screen(shipped_content, places):
         visible = renderer.screen(screen).text.replace(LRM, "").replace(RLM, "")
         shown |= set(PHONE.findall(visible))
-    expected = {"911", "999", "1-888-373-7888", "1-800-THE-LOST (1-800-843-5678)"}
+    expected = {"911", "999", "112", "1-888-373-7888", "1-800-THE-LOST (1-800-843-5678)"}
     assert expected | {"08000 121 700", "1-833-900-1010", "800 5533 000"} <= shown
     assert sorted(n for n in shown if n not in facts and n not in CITED_OUTSIDE_FACTS) == []
 

@@ -4,14 +4,16 @@ freeze, and the reminder settings screen (all on a fixed clock)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.content.bundle import Content
+from bot.core import texts
 from bot.core.builtins.reminders import POSITION as REMINDERS_SCREEN
 from bot.core.effects import SetReminder
-from bot.core.reminders import ReminderPlan, Streak, in_quiet_hours, next_reminder
+from bot.core.reminders import ReminderPlan, Streak, in_quiet_hours, next_reminder, offered_zones
 from bot.service.messages import Reply
 from bot.testing.simulator import FIXED_NOW, CoreChat
 
@@ -116,7 +118,8 @@ def test_a_change_while_on_reschedules(shipped_content: Content) -> None:
     chat.click("Turn reminders on")
     chat.click("Time zone: Arizona")
     [effect] = [e for e in chat.effects if isinstance(e, SetReminder)]
-    assert effect.plan is not None and effect.plan.zone == "America/Los_Angeles"
+    second = offered_zones(shipped_content.places, shipped_content.default_place)[1]
+    assert effect.plan is not None and effect.plan.zone == second == "America/New_York"
 
 
 def test_answering_a_question_builds_the_streak(shipped_content: Content) -> None:
@@ -130,3 +133,65 @@ def test_answering_a_question_builds_the_streak(shipped_content: Content) -> Non
     assert chat.state.streak.days == 2
     [reply] = [m for m in chat.send("/learn") if isinstance(m, Reply)]
     assert "You have learned 2 days in a row." in reply.text
+
+
+@pytest.mark.parametrize(
+    ("place", "default", "zone_label"),
+    [
+        ("US-AZ", "America/Phoenix", "Arizona"),
+        ("US", "America/New_York", "Eastern time"),
+        ("GB", "Europe/London", "United Kingdom"),
+        ("MX", "America/Mexico_City", "Central Mexico (Mexico City)"),
+        ("CA", "America/Toronto", "Eastern time (Toronto)"),
+    ],
+)
+def test_the_default_time_zone_follows_default_place(
+    shipped_content: Content, place: str, default: str, zone_label: str
+) -> None:
+    """A deployment's DEFAULT_PLACE picks the zone reminders start with; turning reminders on
+    stores it."""
+    content = replace(shipped_content, default_place=place)
+    assert offered_zones(content.places, place)[0] == default
+    chat = CoreChat(content)
+    assert f"({zone_label})" in screen_text(chat)
+    chat.click("Turn reminders on")
+    [effect] = [e for e in chat.effects if isinstance(e, SetReminder)]
+    assert effect.plan is not None and effect.plan.zone == default
+
+
+def test_every_covered_country_offers_its_zones_each_with_a_name(shipped_content: Content) -> None:
+    """Mexico's zones (and every covered country's) are offered once each, UTC last, and each
+    has a name to show."""
+    offered = offered_zones(shipped_content.places, "US-AZ")
+    assert offered[0] == "America/Phoenix" and offered[-1] == "UTC"
+    assert len(offered) == len(set(offered))
+    for zone in ("America/Mexico_City", "America/Cancun", "America/Mazatlan", "America/Tijuana"):
+        assert zone in offered
+    assert sorted(z for z in offered if z not in texts.ZONE_NAMES) == []
+
+
+def test_the_zone_button_cycles_through_the_offered_zones(shipped_content: Content) -> None:
+    """Tapping the zone button as many times as zones are offered comes back to the first."""
+    chat = CoreChat(replace(shipped_content, default_place="MX"))
+    screen_text(chat)
+    offered = offered_zones(shipped_content.places, "MX")
+    seen = []
+    for _ in offered:
+        [label] = [b.label for row in chat.keyboard.rows for b in row if "Time zone" in b.label]
+        chat.click(label)
+        seen.append(chat.state.plan.zone)
+    assert seen == [*offered[1:], offered[0]]
+
+
+def test_where_reminders_cannot_be_sent_the_screen_says_so(shipped_content: Content) -> None:
+    """The local chat cannot deliver a reminder: the screen says reminders work on Telegram,
+    offers nothing to turn on, and a forged tap stores nothing."""
+    content = replace(shipped_content, sends_reminders=False)
+    chat = CoreChat(content)
+    text = screen_text(chat)
+    assert "Reminders work when you use Beacon on Telegram." in text
+    assert "Reminders are off" not in text and "Reminders are on" not in text
+    labels = [b.label for row in chat.keyboard.rows for b in row]
+    assert labels == ["Back", "Home"]
+    chat.send("/reminders")
+    assert not chat.state.plan.on and not [e for e in chat.effects if isinstance(e, SetReminder)]

@@ -28,7 +28,7 @@ START = Position("report", "start")
 # (country, region or None, situation) -> (emergency number, channels in the order shown)
 ROUTES = [
     ("United States", "Arizona", "A child or teen (maybe under 18)", "911",
-     ["ncmec", "az_dcs", "nhth"]),
+     ["ncmec", "az_dcs", "nhth", "az_tipline"]),
     ("United States", "Arizona", "An adult: forced work or abuse at work", "911",
      ["nhth", "az_tipline", "dol_whd", "eeoc", "hsi_tipline"]),
     ("United States", "Arizona", "An adult: sex trafficking", "911",
@@ -44,6 +44,7 @@ ROUTES = [
     ("Canada", None, "A child or teen (maybe under 18)", "911", ["ca_hotline"]),
     ("Mexico", None, "An adult: sex trafficking", "911", ["mx_lnctp"]),
     ("Mexico", None, "It's about me. I need help.", "911", ["mx_lnctp"]),
+    ("Canada", None, "An adult: forced work or abuse at work", "911", ["ca_hotline"]),
 ]  # fmt: skip
 
 
@@ -83,7 +84,7 @@ def test_routing_table(
     assert [p.resource_id for p in shown.parts if isinstance(p, ResourceCard)] == channels[:1]
     more = [b.label for row in chat.keyboard.rows for b in row if b.label.startswith("More: ")]
     assert len(more) == len(channels) - 1
-    assert utf16_length(text) <= MESSAGE_LIMIT and text.count("Details checked on") == 1
+    assert utf16_length(text) <= MESSAGE_LIMIT and text.count("Details compiled from") == 1
 
 
 PATHS = {
@@ -220,3 +221,70 @@ def test_the_summary_is_one_line_with_the_emergency_number_first(content: Conten
         "Beacon summary for United Kingdom. If anyone is in immediate danger, call 999 now. "
         "Modern Slavery & Exploitation Helpline: 08000 121 700"
     )
+
+
+def path_text(content: Content, *labels: str) -> str:
+    """Return the text of the screen reached by tapping `labels` after /start report."""
+    chat = CoreChat(content)
+    chat.send("/start report")
+    out: Sequence[object] = []
+    for label in labels:
+        out = chat.click(label)
+    return shown_text(out)
+
+
+def test_arizona_child_path_names_the_way_to_police(content: Content) -> None:
+    """In Arizona a report about someone who does not look after the child goes to a peace
+    officer (A.R.S. 13-3620): the child screen names 911 and the tip line, and shows its card;
+    elsewhere in the U.S. the Arizona text is not shown."""
+    arizona = path_text(content, "United States", "Arizona", "A child or teen (maybe under 18)")
+    assert "goes to the police: call 911, or the Arizona tip line 1-877-4AZ-TIPS" in arizona
+    assert "Arizona Human Trafficking Tip Line" in arizona
+    other = path_text(
+        content, "United States", "Another state or region", "A child or teen (maybe under 18)"
+    )
+    assert "1-877-4AZ-TIPS" not in other and "goes to the police" not in other
+
+
+@pytest.mark.parametrize("country", ["Canada", "Mexico", "United Kingdom"])
+def test_forced_work_abroad_names_no_us_institution(content: Content, country: str) -> None:
+    """Canada's, Mexico's and the UK's forced-work screens say nothing about U.S. agencies."""
+    text = path_text(content, country, "An adult: forced work or abuse at work")
+    for name in ("United States", "U.S.", "Department of Labor", "HHS", "ICE", "FBI"):
+        assert name not in text, (country, name)
+    us = path_text(content, "United States", "Arizona", "An adult: forced work or abuse at work")
+    assert "U.S. Department of Labor" in us
+
+
+def test_the_uk_gets_uk_spelling(content: Content) -> None:
+    """The UK's forced-work screen says "labour", and what to note says "number plate"."""
+    labour = path_text(content, "United Kingdom", "An adult: forced work or abuse at work")
+    assert "Forced labour can happen" in labour and "Forced labor" not in labour
+    note = path_text(content, "United Kingdom", "I'm not sure what it is", "Continue")
+    assert "number plate" in note and "license plate" not in note
+    us_note = path_text(content, "United States", "Arizona", "I'm not sure what it is", "Continue")
+    assert "license plate" in us_note
+
+
+def test_a_person_under_18_asking_for_themselves_reaches_the_channels_for_children(
+    content: Content,
+) -> None:
+    """ "It's about me" offers "I'm under 18", which shows the channels for children."""
+    chat = CoreChat(content)
+    chat.send("/start report")
+    for label in ("United States", "Arizona", "It's about me. I need help.", "I'm under 18"):
+        out = chat.click(label)
+    assert views(chat)[:2] == ["ncmec", "az_dcs"]
+    assert "you can contact them about yourself" in shown_text(out)
+    chat.click("Safety tips")
+    assert chat.state.at == Position("report", "self_safety")
+
+
+def test_another_country_shows_112_first_and_says_beacon_has_no_list(content: Content) -> None:
+    """ "Another country" leads with 112, says it does not work everywhere, and that Beacon has
+    no channels for that country."""
+    text = path_text(content, "Another country")
+    first = text.split("\n\n")[0]
+    assert first.startswith("If anyone is in immediate danger, call 112 now")
+    assert "not everywhere" in first and "local emergency number" in first
+    assert "Beacon has no list of channels for that country." in text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.routing import emergency, place_chain, resolve
+from bot.content.models import place_chain
+from bot.core.routing import emergency, resolve
 from bot.testing.fixture_content import resource
 
 

@@ -326,7 +326,9 @@ def test_dates_and_numbers_are_formatted_by_babel(
 ) -> None:
     """A resource's check date and a quiz score are written the locale's way."""
     renderer = Renderer(catalogs.translator(locale), locale)
-    assert date_text in renderer.text(texts.VERIFIED_ON.fill(date=dt.date(2026, 11, 22)))
+    assert date_text in renderer.text(
+        texts.COMPILED_FROM.fill(source="dcs.az.gov", date=dt.date(2026, 11, 22))
+    )
     assert number_text in renderer.text(Msg("x", "{n}", (("n", 12345),), translate=False))
 
 

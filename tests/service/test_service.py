@@ -162,7 +162,7 @@ async def test_resource_views_are_counted_without_a_user(
     for label in labels:
         await user.click(label)
     rows = {row[0]: row[3] for row in await database.rows("resource_view_counts")}
-    assert rows == {"ncmec": 1, "az_dcs": 1, "nhth": 1}
+    assert rows == {"ncmec": 1, "az_dcs": 1, "nhth": 1, "az_tipline": 1}
     columns = set(metadata.tables["resource_view_counts"].c.keys())
     assert columns == {"resource_id", "day", "shard", "views"}
 

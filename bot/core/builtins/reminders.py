@@ -12,16 +12,25 @@ from bot.core.builtins.base import Builtin, ChatCommand, builtin_at
 from bot.core.codec import Callback, Op
 from bot.core.effects import Button, Effect, Msg, Part, Screen, SetReminder, joined
 from bot.core.navigation import Step, arrive, current, opener, show
-from bot.core.reminders import ReminderPlan, next_reminder
+from bot.core.reminders import ReminderPlan, next_reminder, offered_zones
 from bot.core.screens import back_home, button
 from bot.core.state import ConversationState
 
 POSITION = builtin_at("reminders")
 
 
+def zones(content: Content) -> tuple[str, ...]:
+    """Return the time zones offered, the one of the deployment's DEFAULT_PLACE first."""
+    return offered_zones(content.places, content.default_place)
+
+
 def render(content: Content, state: ConversationState) -> Screen:
-    """Return the reminder settings: days to tick, the hour, the zone, and on or off."""
-    plan, rev = state.plan, state.revision
+    """Return the reminder settings: days to tick, the hour, the zone, and on or off; where
+    Beacon can never send a reminder (the local chat), say so instead."""
+    rev = state.revision
+    if not content.sends_reminders:
+        return Screen(POSITION, (texts.REMINDERS_ELSEWHERE,), (back_home(rev),), replace=True)
+    plan = state.plan.zoned(zones(content))
     zone = texts.ZONE_NAMES.get(plan.zone, Msg("", plan.zone, translate=False))
     status = texts.REMINDERS_ON if plan.on else texts.REMINDERS_OFF
     days = joined([texts.WEEKDAYS[d] for d in sorted(plan.days)], ", ")
@@ -48,14 +57,14 @@ def render(content: Content, state: ConversationState) -> Screen:
     return Screen(POSITION, parts, tuple(rows), replace=True)
 
 
-def changed_plan(plan: ReminderPlan, arg: str) -> ReminderPlan | None:
+def changed_plan(plan: ReminderPlan, arg: str, offered: tuple[str, ...]) -> ReminderPlan | None:
     """Return the plan a reminder-settings button makes, or None for a forged argument."""
     if len(arg) == 2 and arg[0] == "d" and arg[1] in "0123456":
         return plan.toggled(int(arg[1]))
     changes = {
         "hm": lambda: plan.shifted(-1),
         "hp": lambda: plan.shifted(1),
-        "zp": lambda: plan.next_zone(1),
+        "zp": lambda: plan.next_zone(1, offered),
         "on": lambda: replace(plan, on=True) if plan.days else plan,
         "off": lambda: replace(plan, on=False),
     }
@@ -66,9 +75,11 @@ def changed_plan(plan: ReminderPlan, arg: str) -> ReminderPlan | None:
 def set_reminders(
     content: Content, state: ConversationState, arg: str, now: dt.datetime
 ) -> Step | None:
-    """Apply a reminder setting; when reminders are (or were) on, store the plan or drop it."""
-    plan = changed_plan(state.plan, arg)
-    if plan is None:
+    """Apply a reminder setting; when reminders are (or were) on, store the plan or drop it.
+    Nothing changes where Beacon can never send one."""
+    offered = zones(content)
+    plan = changed_plan(state.plan.zoned(offered), arg, offered)
+    if plan is None or not content.sends_reminders:
         return None
     new = replace(state, plan=plan).bumped()
     effects: tuple[Effect, ...] = show(content, new)
