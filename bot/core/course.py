@@ -3,6 +3,8 @@ and after the modules so the gain shows."""
 
 from __future__ import annotations
 
+import hashlib
+
 from bot.content.bundle import Content
 from bot.content.models import CourseNode, QuizQuestionNode, Tree
 from bot.core import texts
@@ -24,6 +26,19 @@ def quiz_title(tree: Tree) -> Msg:
 def questions_of(tree: Tree) -> list[str]:
     """Return the ids of a tree's questions, in file order."""
     return [node_id for node_id, node in tree.nodes.items() if isinstance(node, QuizQuestionNode)]
+
+
+def option_order(seed: str, pos: Position, count: int) -> tuple[int, ...]:
+    """Return the order in which one learner sees a question's `count` options, as original
+    indexes: the same for one seed and question every time, a different shuffle per seed
+    (sorted by a hash of seed, question and index); file order when there is no seed."""
+    if not seed:
+        return tuple(range(count))
+
+    def rank(index: int) -> bytes:
+        return hashlib.sha256(f"{seed}:{pos.tree}:{pos.node}:{index}".encode()).digest()
+
+    return tuple(sorted(range(count), key=rank))
 
 
 def run_answers(state: ConversationState, tree: Tree) -> dict[str, bool]:

@@ -23,6 +23,7 @@ from bot.core.course import (
     course_parts,
     first_answer,
     module_label,
+    option_order,
     questions_of,
     run_answers,
 )
@@ -190,16 +191,17 @@ def question_body(
     node: QuizQuestionNode,
     chosen: int | None = None,
 ) -> Body:
-    """Return a quiz question with its counter (or "Refresher") and one button per option; on
-    a question already answered, the option `chosen` is marked and Next moves on."""
+    """Return a quiz question with its counter (or "Refresher") and one button per option, in
+    the learner's order but each naming its original index (so an old button still scores
+    right); on a question already answered, the option `chosen` is marked and Next moves on."""
     rev = state.revision
     number, total = quiz_numbers(content, pos)
     counter = texts.QUESTION_COUNT.fill(number=number, total=total)
     if state.queue[:1] == (pos,):
         counter = texts.REFRESHER
     rows: list[tuple[Button, ...]] = []
-    for i, option in enumerate(node.options):
-        label = field_msg(pos, f"options.{i}.label", option.label)
+    for i in option_order(state.seed, pos, len(node.options)):
+        label = field_msg(pos, f"options.{i}.label", node.options[i].label)
         if i == chosen:
             label = texts.CHOSEN_OPTION.fill(label=label)
         rows.append((button(label, rev, Op.ANSWER, str(i)),))

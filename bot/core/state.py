@@ -71,6 +71,9 @@ class ConversationState:
     """The organizations the user joined (their names only; nothing typed)."""
     reviewing: bool = False
     """The question at `at` is shown as answered (Back from its feedback), not its feedback."""
+    seed: str = ""
+    """The learner's own value that orders each question's options (empty: file order); the
+    service gives it once, derived from the user key, and it never changes."""
 
     def card(self, tree: str, node: str) -> ReviewCard | None:
         """Return the review card of a question, if it has one."""
@@ -99,6 +102,10 @@ class ConversationState:
             history = (*history, self.at)[-MAX_HISTORY:]
         return replace(self, at=to, answered=None, reviewing=False, history=history)
 
+    def seeded(self, seed: str) -> ConversationState:
+        """Return the state with `seed` as its option-order seed, unless it already has one."""
+        return self if self.seed else replace(self, seed=seed)
+
     def bumped(self) -> ConversationState:
         """Return the state with its revision advanced, so older keyboards become stale."""
         return replace(self, revision=self.revision + 1)
@@ -122,6 +129,7 @@ class ConversationState:
             "offer": offer_to_list(self.offer),
             "orgs": [[o.org_id, o.name, o.course] for o in self.orgs],
             "reviewing": self.reviewing,
+            "seed": self.seed,
         }
 
     @classmethod
@@ -152,6 +160,7 @@ class ConversationState:
             offer=offer_from_list(data.get("offer")),
             orgs=tuple(OrgLink(int(i), str(n), str(c)) for i, n, c in data.get("orgs", [])),
             reviewing=bool(data.get("reviewing", False)),
+            seed=str(data.get("seed") or ""),
         )
 
 

@@ -61,9 +61,12 @@ class CoreChat:
         catalogs: Catalogs | None = None,
         locale: str = "en",
         now: dt.datetime = FIXED_NOW,
+        seed: str = "",
     ) -> None:
-        """Chat with `content` in `locale` at a fixed time."""
+        """Chat with `content` in `locale` at a fixed time; `seed` orders quiz options, as the
+        service's seed for one user does (none: file order)."""
         self.content = content
+        self.seed = seed
         self.catalogs = catalogs
         self.first_locale = locale
         self.renderer = self.renderer_for(locale)
@@ -83,7 +86,7 @@ class CoreChat:
 
     def event(self, event: Event) -> list[Outbound]:
         """Run one event through the engine and render what it asks to send."""
-        step = engine.step(self.content, self.state, event, self.now)
+        step = engine.step(self.content, self.state.seeded(self.seed), event, self.now)
         self.saved = json.dumps(step.state.to_dict())
         self.effects = list(step.effects)
         turn = play(step.effects, Turn())

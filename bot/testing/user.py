@@ -111,10 +111,11 @@ class EngineUser(OutboundUser):
         catalogs: Catalogs | None = None,
         locale: str = "en",
         now: dt.datetime = FIXED_NOW,
+        seed: str = "",
     ) -> None:
-        """Chat with `content` in `locale` at a fixed time."""
+        """Chat with `content` in `locale` at a fixed time, options ordered by `seed`."""
         super().__init__()
-        self.chat = CoreChat(content, catalogs, locale, now)
+        self.chat = CoreChat(content, catalogs, locale, now, seed)
         self.keyboard = self.chat.keyboard
 
     async def answer(self, event: Event) -> list[Outbound]:

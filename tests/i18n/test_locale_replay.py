@@ -15,6 +15,7 @@ from bot.i18n.direction import LEFT_TO_RIGHT_RUN, LRM, RLM
 from bot.service.messages import EraseChat, Outbound, Reply, TapAnswer
 from bot.settings import PROJECT_ROOT
 from bot.testing import transcripts
+from bot.testing.service import learner_seed
 from bot.testing.simulator import CoreChat
 
 TRANSCRIPTS = sorted((PROJECT_ROOT / "tests" / "transcripts").glob("*.yaml"))
@@ -52,10 +53,12 @@ def replay_side_by_side(
 ) -> list[tuple[list[Outbound], list[Outbound], str]]:
     """Play a transcript in English and in `locale`, tapping the same button positions; give
     each step's replies on both sides and the locale the other side then rendered in."""
-    english = CoreChat(content, catalogs, "en")
-    other = CoreChat(content, catalogs, locale)
+    recorded = transcripts.load(path)
+    seed = learner_seed(transcripts.user_of(recorded) or transcripts.DEFAULT_USER)
+    english = CoreChat(content, catalogs, "en", seed=seed)
+    other = CoreChat(content, catalogs, locale, seed=seed)
     pairs = []
-    for step in transcripts.load(path)["steps"]:
+    for step in recorded["steps"]:
         if "click" in step:
             r, c = english.keyboard.position_of(str(step["click"]))
             theirs = other.keyboard.rows[r][c].data
