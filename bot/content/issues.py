@@ -33,6 +33,8 @@ class IssueCode(StrEnum):
     PLACEHOLDER = "placeholder"
     STALE_VERIFICATION = "stale-verification"
     MODULE_SIZE = "module-size"
+    CHECK_FORMS = "check-forms"
+    FEEDBACK_VERDICT = "feedback-verdict"
     MISSING_TRANSLATION = "missing-translation"
     CATALOG_ERROR = "catalog-error"
     STALE_TRANSLATION = "stale-translation"

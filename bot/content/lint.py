@@ -147,7 +147,8 @@ class Linter:
                         )
 
     def check_courses(self) -> None:
-        """A course's modules and knowledge check must be quiz trees."""
+        """A course's modules and both forms of its knowledge check must be quiz trees; the
+        two forms differ and have as many questions each."""
         for tree in self.content.trees.values():
             for node_id, node in tree.nodes.items():
                 if not isinstance(node, CourseNode):
@@ -157,6 +158,9 @@ class Linter:
                 ]
                 if node.knowledge_check:
                     named.append((("knowledge_check",), node.knowledge_check))
+                if node.knowledge_check_after:
+                    named.append((("knowledge_check_after",), node.knowledge_check_after))
+                self.check_forms(tree.id, node_id, node)
                 for path, module in named:
                     found = self.content.trees.get(module)
                     if found is None or found.quiz is None:
@@ -169,6 +173,27 @@ class Linter:
                         )
                     elif path[0] == "modules":
                         self.check_module(found)
+
+    def check_forms(self, tree_id: str, node_id: str, node: CourseNode) -> None:
+        """A knowledge check comes in two forms, different trees with as many questions each
+        (one before the course, one after), or not at all."""
+        before, after = node.knowledge_check, node.knowledge_check_after
+        if before is None and after is None:
+            return
+        if before is None or after is None or before == after:
+            message = "a knowledge check needs two different forms: knowledge_check (before) "
+            message += "and knowledge_check_after"
+            self.add(IssueCode.CHECK_FORMS, tree_id, ("nodes", node_id), message, node=node_id)
+            return
+        counts = [
+            sum(isinstance(n, QuizQuestionNode) for n in self.content.trees[t].nodes.values())
+            for t in (before, after)
+            if t in self.content.trees
+        ]
+        if len(counts) == 2 and counts[0] != counts[1]:
+            message = f"the knowledge check's forms have {counts[0]} and {counts[1]} questions; "
+            message += "they must match"
+            self.add(IssueCode.CHECK_FORMS, tree_id, ("nodes", node_id), message, node=node_id)
 
     def check_module(self, tree: Tree) -> None:
         """A course module has 5-8 questions and takes under five minutes."""

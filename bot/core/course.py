@@ -83,21 +83,45 @@ def modules_passed(state: ConversationState, course: CourseNode) -> bool:
     return all(passed(state.result(m), course.pass_percent) for m in course.modules)
 
 
+def before_result(state: ConversationState, course: CourseNode) -> QuizResult | None:
+    """Return the score of the knowledge check taken before the course (form A), if taken."""
+    check = course.knowledge_check
+    return None if check is None else state.result(check, BEFORE)
+
+
+def after_result(state: ConversationState, course: CourseNode) -> QuizResult | None:
+    """Return the score of the knowledge check taken after the course (form B), if taken."""
+    check = course.knowledge_check_after
+    return None if check is None else state.result(check, AFTER)
+
+
 def completed(state: ConversationState, course: CourseNode) -> bool:
-    """Say whether a course is done: every module passed, and the check taken again after."""
-    checked = course.knowledge_check is None or state.result(course.knowledge_check, AFTER)
-    return modules_passed(state, course) and bool(checked)
+    """Say whether a course is done: every module passed, and the check's second form taken."""
+    checked = course.knowledge_check is None or after_result(state, course) is not None
+    return modules_passed(state, course) and checked
+
+
+def due_check(state: ConversationState, course: CourseNode) -> str | None:
+    """Return the form of the knowledge check the course offers now: form A until it is taken,
+    then form B once every module is passed; None otherwise."""
+    if course.knowledge_check is None:
+        return None
+    if before_result(state, course) is None:
+        return course.knowledge_check
+    return course.knowledge_check_after if modules_passed(state, course) else None
 
 
 def check_phase(content: Content, state: ConversationState, tree: str) -> str | None:
-    """Return how a finished run of a quiz tree counts: "" for a module; for a knowledge check
-    "before" (first time), "after" (once every module is passed), or None (practice)."""
-    course = next((c for c in courses(content) if c.knowledge_check == tree), None)
-    if course is None:
-        return ""
-    if state.result(tree, BEFORE) is None:
-        return BEFORE
-    return AFTER if modules_passed(state, course) else None
+    """Return how a finished run of a quiz tree counts: "" for a module; "before" for form A of
+    a knowledge check the first time only, "after" for form B once form A is taken and every
+    module passed; None for a run that does not count (a form A run can never count after)."""
+    for course in courses(content):
+        if tree == course.knowledge_check:
+            return BEFORE if before_result(state, course) is None else None
+        if tree == course.knowledge_check_after:
+            ready = before_result(state, course) is not None and modules_passed(state, course)
+            return AFTER if ready else None
+    return ""
 
 
 def record_result(content: Content, state: ConversationState, tree_id: str) -> ConversationState:
@@ -145,10 +169,8 @@ def module_label(content: Content, state: ConversationState, tree_id: str, perce
 
 def check_line(state: ConversationState, course: CourseNode) -> Msg | None:
     """Return the knowledge check's scores, before and after, when there are any."""
-    if course.knowledge_check is None:
-        return None
-    before = state.result(course.knowledge_check, BEFORE)
-    after = state.result(course.knowledge_check, AFTER)
+    before = before_result(state, course)
+    after = after_result(state, course)
     if before is None:
         return None
     if after is None:
@@ -158,12 +180,10 @@ def check_line(state: ConversationState, course: CourseNode) -> Msg | None:
 
 def check_label(state: ConversationState, course: CourseNode) -> Msg | None:
     """Return the knowledge check's button: first before the modules, then once all pass."""
-    check = course.knowledge_check
-    if check is None:
+    due = due_check(state, course)
+    if due is None:
         return None
-    if state.result(check, BEFORE) is None:
-        return texts.CHECK_START
-    return texts.CHECK_FINAL if modules_passed(state, course) else None
+    return texts.CHECK_START if due == course.knowledge_check else texts.CHECK_FINAL
 
 
 def course_parts(content: Content, state: ConversationState, pos: Position) -> list[Part]:

@@ -385,6 +385,7 @@ nodes:
     text: Modules
     modules: [quiz, MODULE]
     knowledge_check: CHECK
+    knowledge_check_after: AFTER
 """
 
 
@@ -415,13 +416,17 @@ def one_question_quiz(tree_id: str, questions: int, words: int = 3) -> str:
     )
 
 
-def course_issues(tmp_path: Path, module: str, check: str, extra: dict[str, str]) -> set[str]:
-    """Lint main, a course naming `quiz` and `module` and `check`, and the given extra trees."""
-    course = COURSE.replace("MODULE", module).replace("CHECK", check)
+def course_issues(
+    tmp_path: Path, module: str, check: str, extra: dict[str, str], after: str = "after"
+) -> set[str]:
+    """Lint main, a course naming `quiz` and `module`, the check's forms `check` and `after`
+    (a 2-question quiz unless `extra` gives another), and the given extra trees."""
+    course = COURSE.replace("MODULE", module).replace("CHECK", check).replace("AFTER", after)
     trees = {
         "main.yaml": MINIMAL_MAIN,
         "learn.yaml": course,
         "quiz.yaml": one_question_quiz("quiz", 5),
+        "after.yaml": one_question_quiz("after", 2),
     }
     issues = issues_of(write_content(tmp_path, {**trees, **extra}))
     return {f"{i.code}:{i.tree}:{i.message}" for i in issues}
@@ -440,6 +445,21 @@ def test_a_course_must_name_quiz_trees(tmp_path: Path) -> None:
     assert "dangling-link:learn:course names 'main', which is not a quiz tree" in found
 
 
+def test_a_knowledge_check_needs_two_forms_of_one_size(tmp_path: Path) -> None:
+    """The same tree as both forms, or forms of different sizes, is a check-forms issue."""
+    extra = {"m.yaml": one_question_quiz("m", 8), "c.yaml": one_question_quiz("c", 2)}
+    same = course_issues(tmp_path / "same", "m", "c", extra, after="c")
+    assert same == {
+        "check-forms:learn:a knowledge check needs two different forms: knowledge_check "
+        "(before) and knowledge_check_after"
+    }
+    extra["c.yaml"] = one_question_quiz("c", 3)
+    sizes = course_issues(tmp_path / "sizes", "m", "c", extra)
+    assert sizes == {
+        "check-forms:learn:the knowledge check's forms have 3 and 2 questions; they must match"
+    }
+
+
 @pytest.mark.parametrize(
     ("questions", "words", "message"),
     [
@@ -452,8 +472,11 @@ def test_a_module_has_5_to_8_questions_and_takes_under_five_minutes(
     tmp_path: Path, questions: int, words: int, message: str
 ) -> None:
     """Too few, too many, or too long to read in five minutes."""
-    extra = {"m.yaml": one_question_quiz("m", questions, words)}
-    found = course_issues(tmp_path, "m", "quiz", extra)
+    extra = {
+        "m.yaml": one_question_quiz("m", questions, words),
+        "c.yaml": one_question_quiz("c", 2),
+    }
+    found = course_issues(tmp_path, "m", "c", extra)
     assert found == {f"module-size:m:{message}"}
 
 

@@ -1,5 +1,5 @@
-"""The course: module progress, resume, pass rule, review of misses, and the knowledge check
-taken before and after (on the shipped content, driven as a user through the engine)."""
+"""The course: module progress, resume, pass rule, review of misses, and the knowledge check in
+two forms, before and after (on the shipped content, driven as a user through the engine)."""
 
 from __future__ import annotations
 
@@ -80,8 +80,9 @@ def test_the_course_runs_before_modules_after_and_shows_the_gain(shipped_content
     assert all(label.startswith("✓ ") for label in labels(chat)[: len(course.modules)])
     assert "Take the final knowledge check" in labels(chat)
     chat.click("Take the final knowledge check")
+    assert chat.state.at == Position("check_after", "intro")
     chat.click(labels(chat)[0])
-    answer_questions(chat, "check", right=6)
+    answer_questions(chat, "check_after", right=6)
     out = chat.send("/start learn")
     text = last_text(out)
     assert "Knowledge check: 2 of 6 before the course, 6 of 6 after." in text
@@ -147,6 +148,57 @@ def test_retaking_the_check_before_passing_is_practice(shipped_content: Content)
     assert chat.state.result("check", AFTER) is None
 
 
+def test_form_a_never_counts_as_the_final_check(shipped_content: Content) -> None:
+    """A learner who passed every module before taking the first check: its result is the
+    'before' score; going Back to that result, or taking form A again, records no 'after' and
+    does not finish the course; the final check offered is form B."""
+    chat = CoreChat(shipped_content)
+    course = the_course(shipped_content)
+    for module in course.modules:
+        run_module(chat, module, right=len(questions_of(shipped_content.trees[module])))
+    run_module(chat, "check", right=3)
+    chat.click("Back")  # the last question, shown as answered
+    chat.click("Next")  # and its result again
+    assert chat.state.at == Position("check", "result")
+    run_module(chat, "check", right=6)
+    assert chat.state.result("check", AFTER) is None
+    assert chat.state.result("check_after", AFTER) is None
+    before = chat.state.result("check", BEFORE)
+    assert before is not None and before.score == 3
+    assert not completed(chat.state, course)
+    chat.send("/learn")
+    chat.click("Take the final knowledge check")
+    assert chat.state.at == Position("check_after", "intro")
+
+
+def test_form_b_before_the_modules_are_passed_does_not_count(shipped_content: Content) -> None:
+    """Form B opened early (by a link) is practice: no 'after' score, no course finished."""
+    chat = CoreChat(shipped_content)
+    run_module(chat, "check", right=2)
+    run_module(chat, "check_after", right=6)
+    assert chat.state.result("check_after", AFTER) is None
+    assert chat.state.result("check_after") is None
+
+
+def test_the_two_forms_ask_different_questions_on_as_many_objectives(
+    shipped_content: Content,
+) -> None:
+    """Form A and form B have the same number of questions, and share no question text and no
+    right answer, so the final score is not a memory of the first."""
+    course = the_course(shipped_content)
+    assert (course.knowledge_check, course.knowledge_check_after) == ("check", "check_after")
+    forms = [shipped_content.trees[t] for t in ("check", "check_after")]
+    asked = [[f.nodes[q] for q in questions_of(f)] for f in forms]
+    assert len(asked[0]) == len(asked[1]) == 6
+    texts = [{getattr(n, "text", "") for n in form} for form in asked]
+    assert texts[0].isdisjoint(texts[1])
+    rights = [
+        {o.label for n in form if isinstance(n, QuizQuestionNode) for o in n.options if o.correct}
+        for form in asked
+    ]
+    assert rights[0] - {"Call 911"} and (rights[0] & rights[1]) <= {"Call 911"}
+
+
 def test_results_survive_storage() -> None:
     """Results round-trip through the JSON the database keeps."""
     state = ConversationState().with_result("signs", 5, 8).with_result("check", 2, 6, BEFORE)
@@ -163,7 +215,7 @@ def finished(content: Content) -> CoreChat:
     chat.send("/learn")
     chat.click("Take the final knowledge check")
     chat.click(labels(chat)[0])
-    answer_questions(chat, "check", right=6)
+    answer_questions(chat, "check_after", right=6)
     chat.send("/learn")
     return chat
 
