@@ -46,9 +46,10 @@ from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
 
-RUNNING_ALLOWED = frozenset({IssueCode.STALE_VERIFICATION})
+RUNNING_ALLOWED = frozenset({IssueCode.STALE_VERIFICATION, IssueCode.FEEDBACK_VERDICT})
 """Errors that fail `content check` (and so CI) but do not stop a bot that is already serving:
-a hotline verified too long ago must be re-checked, and people still need the bot meanwhile."""
+a hotline verified too long ago must be re-checked, and people still need the bot meanwhile;
+a verdict at the start of a feedback only shows twice."""
 log = logging.getLogger("beacon.app")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Callable, Iterator
 
@@ -47,6 +48,9 @@ def links(node: Node) -> Iterator[tuple[tuple[str | int, ...], str]]:
 
 
 MODULE_QUESTIONS = (5, 8)
+VERDICT = re.compile(r"^\s*(Right|Correct|Not quite|Wrong|Incorrect)\b\W*", re.IGNORECASE)
+"""A verdict at the start of an option's feedback: the engine puts "Right." or "Not quite."
+before every feedback itself (bot/core/texts.py), so one in the data would show twice."""
 MODULE_MINUTES = 5
 WORDS_PER_MINUTE = 180
 """A slow reading pace on a phone, so the estimate errs long."""
@@ -284,6 +288,17 @@ class Linter:
                 "quiz questions belong in a tree with a `quiz:` section",
                 node=node_id,
             )
+        for index, option in enumerate(node.options):
+            verdict = VERDICT.match(option.feedback)
+            if verdict is not None:
+                self.add(
+                    IssueCode.FEEDBACK_VERDICT,
+                    tree,
+                    ("nodes", node_id, "options", index, "feedback"),
+                    f"feedback starts with {verdict[0].strip()!r}: Beacon shows the verdict itself "
+                    '("Right." or "Not quite."), so start with the reason',
+                    node=node_id,
+                )
         for text in question_poll(node).texts():
             problem = text.problem(text.text)
             if problem is not None:

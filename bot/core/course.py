@@ -73,6 +73,43 @@ def course_nodes(content: Content) -> list[tuple[Position, CourseNode]]:
     ]
 
 
+def course_for(content: Content, tree_id: str) -> tuple[Position, CourseNode] | None:
+    """Return the course (and where it is) that names a quiz tree as a module or a check form."""
+    return next(
+        (
+            (pos, course)
+            for pos, course in course_nodes(content)
+            if tree_id in (*course.modules, course.knowledge_check, course.knowledge_check_after)
+        ),
+        None,
+    )
+
+
+def result_verdict(content: Content, tree_id: str, score: int, total: int) -> Msg | None:
+    """Return whether a finished run of a module reached its pass mark (the course's, else the
+    quiz's), with the mark; None for a knowledge check, which has no pass mark to reach."""
+    found = course_for(content, tree_id)
+    quiz = content.trees[tree_id].quiz
+    if found is not None and tree_id not in found[1].modules:
+        return None
+    percent = found[1].pass_percent if found else quiz.pass_percent if quiz else None
+    if percent is None:
+        return None
+    made_it = score * 100 >= percent * total
+    return (texts.RESULT_PASSED if made_it else texts.RESULT_NOT_PASSED).fill(percent=percent)
+
+
+def finishing(
+    content: Content, state: ConversationState, tree_id: str
+) -> tuple[Position, CourseNode] | None:
+    """Return the course (and where it is) whose final check (form B) this tree is, when the
+    learner has completed that course: its result is where the course is finished."""
+    found = course_for(content, tree_id)
+    if found is None or found[1].knowledge_check_after != tree_id:
+        return None
+    return found if completed(state, found[1]) else None
+
+
 def courses(content: Content) -> list[CourseNode]:
     """Return every course in the content."""
     return [node for _, node in course_nodes(content)]

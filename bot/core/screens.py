@@ -14,17 +14,23 @@ from bot.content.models import (
     QuizResultNode,
     Resource,
     ResourcesNode,
+    Tree,
 )
 from bot.core import texts
 from bot.core.codec import Callback, Op, encode
 from bot.core.course import (
+    after_result,
     check_label,
+    check_line,
     completed,
+    course_for,
     course_parts,
+    finishing,
     first_answer,
     module_label,
     option_order,
     questions_of,
+    result_verdict,
     run_answers,
 )
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen, joined
@@ -136,25 +142,49 @@ def quiz_numbers(content: Content, pos: Position) -> tuple[int, int]:
 
 
 def result_body(content: Content, state: ConversationState, pos: Position) -> list[Part]:
-    """Return a quiz's end: the score, then each missed question with its right answer."""
+    """Return a quiz's end: the achievement when it finishes the course; a module's pass or
+    not with its pass mark; the score; after the final check, both checks' scores; then, only
+    if something was missed, each missed question on one line with its right answer."""
     node = content.trees[pos.tree].nodes[pos.node]
     tree = content.trees[pos.tree]
     answers = run_answers(state, tree)
     questions = questions_of(tree)
     score = sum(answers.values())
-    parts: list[Part] = [field_msg(pos, "text", node.text).fill(score=score, total=len(questions))]
+    parts: list[Part] = []
+    done = finishing(content, state, pos.tree)
+    if done is not None:
+        title = Msg(f"{done[0]}:title", done[1].title)
+        parts.append(texts.COURSE_ACHIEVED.fill(title=title))
+    verdict = result_verdict(content, pos.tree, score, len(questions))
+    parts += [verdict] if verdict is not None else []
+    parts.append(field_msg(pos, "text", node.text).fill(score=score, total=len(questions)))
+    found = course_for(content, pos.tree)
+    if (
+        found is not None
+        and pos.tree == found[1].knowledge_check_after
+        and after_result(state, found[1])
+    ):
+        parts += [line] if (line := check_line(state, found[1])) is not None else []
     missed = [(n, q) for n, q in enumerate(questions, 1) if not answers.get(q, False)]
     if missed:
-        lines = [texts.MISSED.fill(count=len(missed))]
-        for number, question in missed:
-            at = Position(pos.tree, question)
-            asked = tree.nodes[question]
-            assert isinstance(asked, QuizQuestionNode)
-            right = next(i for i, o in enumerate(asked.options) if o.correct)
-            label = field_msg(at, f"options.{right}.label", asked.options[right].label)
-            lines.append(texts.MISSED_ITEM.fill(number=number, answer=label))
-        parts.append(joined(lines))
+        parts.append(
+            joined([texts.MISSED.fill(count=len(missed)), *missed_lines(pos, tree, missed)])
+        )
     return parts
+
+
+def missed_lines(pos: Position, tree: Tree, missed: list[tuple[int, str]]) -> list[Msg]:
+    """Return one line per missed question: its number, the question and its right answer."""
+    lines = []
+    for number, question in missed:
+        at = Position(pos.tree, question)
+        asked = tree.nodes[question]
+        assert isinstance(asked, QuizQuestionNode)
+        right = next(i for i, o in enumerate(asked.options) if o.correct)
+        label = field_msg(at, f"options.{right}.label", asked.options[right].label)
+        text = field_msg(at, "text", asked.text)
+        lines.append(texts.MISSED_ITEM.fill(number=number, question=text, answer=label))
+    return lines
 
 
 def nav_row(content: Content, state: ConversationState, pos: Position) -> tuple[Button, ...]:
@@ -274,7 +304,10 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
         case QuizQuestionNode():
             return question_body(content, state, pos, node, first_answer(state, pos))
         case QuizResultNode():
-            return result_body(content, state, pos), choice_rows(pos, node.choices, rev)
+            rows = choice_rows(pos, node.choices, rev)
+            if finishing(content, state, pos.tree) is not None:
+                rows.insert(0, (button(texts.CERTIFICATE_GET, rev, Op.CERTIFICATE),))
+            return result_body(content, state, pos), rows
         case CourseNode():
             return course_parts(content, state, pos), course_rows(content, state, pos, node)
         case ResourcesNode():

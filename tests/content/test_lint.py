@@ -432,6 +432,28 @@ def course_issues(
     return {f"{i.code}:{i.tree}:{i.message}" for i in issues}
 
 
+def test_feedback_that_starts_with_a_verdict_is_an_error(tmp_path: Path) -> None:
+    """Feedback starting with "Right." (or another verdict) would show the verdict twice, as
+    Beacon puts its own before every feedback; the issue points at the feedback's line."""
+    quiz = one_question_quiz("quiz", 5).replace("feedback: Because A.", "feedback: Right. A.", 1)
+    trees = {"main.yaml": MINIMAL_MAIN, "quiz.yaml": quiz}
+    issues = [i for i in issues_of(write_content(tmp_path, trees)) if i.code == "feedback-verdict"]
+    assert [(i.tree, i.node, i.severity) for i in issues] == [("quiz", "q1", "error")]
+    assert "'Right.'" in issues[0].message
+    lines = quiz.splitlines()
+    assert lines[issues[0].line - 1].strip() == "feedback: Right. A."
+
+
+def test_the_verdict_rule_covers_the_verdicts_beacon_shows() -> None:
+    """The engine's own verdicts are what the rule forbids in the data; a reason is not."""
+    from bot.content.lint import VERDICT
+    from bot.core import texts
+
+    assert VERDICT.match(texts.RIGHT.text) and VERDICT.match(texts.NOT_QUITE.text)
+    assert VERDICT.match("No single sign confirms trafficking.") is None
+    assert VERDICT.match("Rightly or not, report it.") is None
+
+
 def test_a_course_is_clean_with_quiz_modules(tmp_path: Path) -> None:
     """Modules of 5-8 short questions and a quiz check are fine."""
     extra = {"m.yaml": one_question_quiz("m", 8), "c.yaml": one_question_quiz("c", 2)}

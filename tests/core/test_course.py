@@ -108,16 +108,69 @@ def test_a_module_below_the_pass_mark_is_tried_not_passed(shipped_content: Conte
 def test_the_end_of_a_module_lists_each_missed_question_with_its_answer(
     shipped_content: Content,
 ) -> None:
-    """Missed questions are named by number with the right answer."""
+    """Below the pass mark: "not passed" with the mark, and each missed question on one line
+    with its question and right answer; the ones answered right are not listed."""
     chat = CoreChat(shipped_content)
     text = last_text(run_module(chat, "signs", right=6))
     tree = shipped_content.trees["signs"]
-    assert "You missed 2 questions." in text
-    for number in (7, 8):
-        node = tree.nodes[questions_of(tree)[number - 1]]
+    assert text.startswith("Not passed yet. The pass mark is 80 percent;")
+    assert "You missed 2 questions. Go back over them:" in text
+    for number, question in enumerate(questions_of(tree), 1):
+        node = tree.nodes[question]
         assert isinstance(node, QuizQuestionNode)
         right = next(o.label for o in node.options if o.correct)
-        assert f"Question {number}: {right}" in text
+        line = f"{number}. {node.text} Answer: {right}"
+        assert (line in text.split("\n")) == (number in (7, 8)), line
+
+
+def test_a_module_passed_in_full_says_so_and_lists_nothing(shipped_content: Content) -> None:
+    """Full marks: passed with the mark, the score, no "go back over" and no missed list."""
+    chat = CoreChat(shipped_content)
+    text = last_text(run_module(chat, "signs", right=8))
+    assert text.startswith("✓ Passed. The pass mark is 80 percent.\n\nYou got 8 of 8 right.")
+    assert "missed" not in text and "Go back over" not in text
+    assert "Answer:" not in text
+
+
+def test_a_module_passed_with_a_miss_lists_it(shipped_content: Content) -> None:
+    """7 of 8 passes (80 percent) and still lists the one missed question."""
+    chat = CoreChat(shipped_content)
+    text = last_text(run_module(chat, "signs", right=7))
+    assert text.startswith("✓ Passed.")
+    assert "You missed 1 question. Go back over it:\n8. " in text
+
+
+def test_the_final_check_finishes_the_course_with_an_achievement(
+    shipped_content: Content,
+) -> None:
+    """The result of the final check that completes the course: the achievement first, both
+    scores, and a certificate button that asks for the name and issues the course's
+    certificate."""
+    chat = CoreChat(shipped_content)
+    run_module(chat, "check", right=2)
+    for module in the_course(shipped_content).modules:
+        run_module(chat, module, right=len(questions_of(shipped_content.trees[module])))
+    chat.send("/learn")
+    chat.click("Take the final knowledge check")
+    chat.click(labels(chat)[0])
+    text = last_text(answer_questions(chat, "check_after", right=5))
+    assert text.startswith("🏆 Course complete: “Recognize and report human trafficking”.")
+    assert "Knowledge check: 2 of 6 before the course, 5 of 6 after." in text
+    assert "Passed" not in text and "You missed 1 question." in text
+    assert labels(chat)[0] == "Get your certificate"
+    chat.click("Get your certificate")
+    chat.click("Without a name")
+    [certificate] = issued(chat)
+    assert certificate.course == "learn:menu"
+    assert chat.state.at == Position("learn", "menu")
+
+
+def test_the_first_check_has_no_pass_mark_and_no_achievement(shipped_content: Content) -> None:
+    """Form A's result shows the score and the misses, never passed or not, nor a certificate."""
+    chat = CoreChat(shipped_content)
+    text = last_text(run_module(chat, "check", right=6))
+    assert text.startswith("You got 6 of 6 right.")
+    assert "Get your certificate" not in labels(chat)
 
 
 def test_a_module_resumes_at_the_first_unanswered_question(shipped_content: Content) -> None:
