@@ -1,5 +1,6 @@
-"""Courses: progress through quiz modules, the pass rule, and the knowledge check taken before
-and after the modules so the gain shows."""
+"""Courses: progress through quiz modules, the pass rule, the knowledge check in two forms (one
+before the modules, one after) so the gain shows, what a result says, and each learner's order
+of a question's options."""
 
 from __future__ import annotations
 
@@ -213,6 +214,15 @@ def check_line(state: ConversationState, course: CourseNode) -> Msg | None:
     if after is None:
         return texts.CHECK_BEFORE.fill(before=before.score, total=before.total)
     return texts.CHECK_BOTH.fill(before=before.score, after=after.score, total=after.total)
+
+
+def gain_line(content: Content, state: ConversationState, tree_id: str) -> Msg | None:
+    """Return both checks' scores for the result of a course's final check (form B), once a
+    run of it has counted; None for any other quiz."""
+    found = course_for(content, tree_id)
+    if found is None or found[1].knowledge_check_after != tree_id:
+        return None
+    return check_line(state, found[1]) if after_result(state, found[1]) else None
 
 
 def check_label(state: ConversationState, course: CourseNode) -> Msg | None:

@@ -19,14 +19,12 @@ from bot.content.models import (
 from bot.core import texts
 from bot.core.codec import Callback, Op, encode
 from bot.core.course import (
-    after_result,
     check_label,
-    check_line,
     completed,
-    course_for,
     course_parts,
     finishing,
     first_answer,
+    gain_line,
     module_label,
     option_order,
     questions_of,
@@ -158,13 +156,8 @@ def result_body(content: Content, state: ConversationState, pos: Position) -> li
     verdict = result_verdict(content, pos.tree, score, len(questions))
     parts += [verdict] if verdict is not None else []
     parts.append(field_msg(pos, "text", node.text).fill(score=score, total=len(questions)))
-    found = course_for(content, pos.tree)
-    if (
-        found is not None
-        and pos.tree == found[1].knowledge_check_after
-        and after_result(state, found[1])
-    ):
-        parts += [line] if (line := check_line(state, found[1])) is not None else []
+    gain = gain_line(content, state, pos.tree)
+    parts += [gain] if gain is not None else []
     missed = [(n, q) for n, q in enumerate(questions, 1) if not answers.get(q, False)]
     if missed:
         parts.append(
