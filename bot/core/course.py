@@ -128,9 +128,11 @@ def before_result(state: ConversationState, course: CourseNode) -> QuizResult | 
 
 
 def after_result(state: ConversationState, course: CourseNode) -> QuizResult | None:
-    """Return the score of the knowledge check taken after the course (form B), if taken."""
-    check = course.knowledge_check_after
-    return None if check is None else state.result(check, AFTER)
+    """Return the score of the knowledge check taken after the course (form B), if taken; a
+    learner who finished before there were two forms keeps form A's "after" score (no run
+    records one any more)."""
+    forms = (course.knowledge_check_after, course.knowledge_check)
+    return next((r for f in forms if f and (r := state.result(f, AFTER))), None)
 
 
 def completed(state: ConversationState, course: CourseNode) -> bool:

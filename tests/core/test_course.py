@@ -4,6 +4,7 @@ two forms, before and after (on the shipped content, driven as a user through th
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from bot.content.bundle import Content
 from bot.content.models import CourseNode, QuizQuestionNode
@@ -250,6 +251,18 @@ def test_the_two_forms_ask_different_questions_on_as_many_objectives(
         for form in asked
     ]
     assert rights[0] - {"Call 911"} and (rights[0] & rights[1]) <= {"Call 911"}
+
+
+def test_a_course_finished_before_the_two_forms_stays_finished(shipped_content: Content) -> None:
+    """A learner whose final check was form A taken again (before form B existed) keeps the
+    course finished and both scores."""
+    course = the_course(shipped_content)
+    state = ConversationState().with_result("check", 2, 6, BEFORE).with_result("check", 6, 6, AFTER)
+    for module in course.modules:
+        total = len(questions_of(shipped_content.trees[module]))
+        state = state.with_result(module, total, total)
+    assert completed(state, course)
+    assert not completed(replace(state, results=state.results[:1] + state.results[2:]), course)
 
 
 def test_results_survive_storage() -> None:
