@@ -47,11 +47,17 @@ from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
 
 RUNNING_ALLOWED = frozenset(
-    {IssueCode.STALE_VERIFICATION, IssueCode.ANSWER_LENGTH, IssueCode.LONGEST_ANSWER_SHARE}
+    {
+        IssueCode.STALE_VERIFICATION,
+        IssueCode.ANSWER_LENGTH,
+        IssueCode.LONGEST_ANSWER_SHARE,
+        IssueCode.FEEDBACK_VERDICT,
+    }
 )
 """Errors that fail `content check` (and so CI) but do not stop a bot that is already serving:
-a hotline verified too long ago must be re-checked, and quiz answers that give themselves away
-by length must be rewritten, but people still need the bot meanwhile."""
+a hotline verified too long ago must be re-checked, quiz answers that give themselves away by
+length must be rewritten, and a verdict at the start of a feedback only shows twice; people
+still need the bot meanwhile."""
 log = logging.getLogger("beacon.app")
 
 

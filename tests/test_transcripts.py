@@ -17,7 +17,7 @@ from bot.orgs.service import Organizations
 from bot.service.certificates import certificate_secret
 from bot.storage.database import make_engine, migrate, open_store
 from bot.testing import transcripts
-from bot.testing.service import SECRET, service_on
+from bot.testing.service import SECRET, learner_seed, service_on
 from bot.testing.user import EngineUser, ServiceUser
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yaml"))
@@ -29,7 +29,8 @@ async def test_transcript_through_the_engine(
 ) -> None:
     """The engine, its state saved as JSON and reloaded between steps, says what is recorded."""
     recorded = transcripts.load(path)
-    user = EngineUser(shipped_content, catalogs, offers=transcripts.offers_of(recorded))
+    seed = learner_seed(transcripts.user_of(recorded) or transcripts.DEFAULT_USER)
+    user = EngineUser(shipped_content, catalogs, offers=transcripts.offers_of(recorded), seed=seed)
     actual = await transcripts.replay(recorded["steps"], user.actor())
     if request.config.getoption("--rewrite-transcripts"):
         transcripts.dump(path, {**recorded, "steps": actual})
@@ -50,7 +51,8 @@ async def test_transcript_through_the_service(
     await transcripts.organize(recorded, database)
     store = await open_store(url)
     orgs = Organizations(OrgDirectory(database), certificate_secret(SECRET))
-    user = ServiceUser(service_on(store, shipped_content, orgs=orgs), "42", update_id=0)
+    user_id = transcripts.user_of(recorded) or transcripts.DEFAULT_USER
+    user = ServiceUser(service_on(store, shipped_content, orgs=orgs), user_id, update_id=0)
     try:
         actual = await transcripts.replay(recorded["steps"], user.actor())
     finally:
@@ -58,3 +60,31 @@ async def test_transcript_through_the_service(
         await database.dispose()
     for number, (expected, got) in enumerate(zip(recorded["steps"], actual, strict=True), 1):
         assert got == expected, f"{path.name} step {number}"
+
+
+def test_transcripts_that_show_quiz_options_name_distinct_users() -> None:
+    """A transcript that shows a quiz question names the user whose seed ordered its options
+    (so every channel replays it as that user), and no two transcripts share a user."""
+    named = []
+    for path in TRANSCRIPTS:
+        recorded = transcripts.load(path)
+        shows_options = "Question 1 of" in path.read_text(encoding="utf-8")
+        user = transcripts.user_of(recorded)
+        assert user is not None or not shows_options, path.name
+        named += [user] if user is not None else []
+    assert len(named) == len(set(named)) >= 3
+
+
+def test_two_learners_see_one_question_in_different_orders() -> None:
+    """The two options_per_learner transcripts show the same question with the same options,
+    in different orders."""
+
+    def first_question(name: str) -> tuple[str, list[str]]:
+        steps = transcripts.load(Path(__file__).parent / "transcripts" / f"{name}.yaml")["steps"]
+        [shown] = [e for e in steps[1]["expect"] if "buttons" in e]
+        return shown["text"], [row[0] for row in shown["buttons"][:-1]]
+
+    text, one = first_question("options_per_learner")
+    other_text, other = first_question("options_per_learner_other")
+    assert text == other_text
+    assert sorted(one) == sorted(other) and one != other

@@ -47,7 +47,8 @@ def mermaid(content: Content, tree: Tree) -> str:
                 outside.add(pos)
             lines.append(f"    {_id(here)} -->{edge} {_id(pos)}")
         if isinstance(node, CourseNode):
-            named = [*node.modules, *([node.knowledge_check] if node.knowledge_check else [])]
+            checks = (node.knowledge_check, node.knowledge_check_after)
+            named = [*node.modules, *(check for check in checks if check)]
             for module in (content.trees[m] for m in named if m in content.trees):
                 start = Position(module.id, module.start)
                 outside.add(start)

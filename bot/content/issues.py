@@ -38,6 +38,8 @@ class IssueCode(StrEnum):
     MODULE_SIZE = "module-size"
     ANSWER_LENGTH = "answer-length"
     LONGEST_ANSWER_SHARE = "longest-answer-share"
+    CHECK_FORMS = "check-forms"
+    FEEDBACK_VERDICT = "feedback-verdict"
     MISSING_TRANSLATION = "missing-translation"
     CATALOG_ERROR = "catalog-error"
     STALE_TRANSLATION = "stale-translation"

@@ -56,6 +56,9 @@ def links(node: Node) -> Iterator[tuple[tuple[str | int, ...], str]]:
 
 
 MODULE_QUESTIONS = (5, 8)
+VERDICT = re.compile(r"^\s*(Right|Correct|Not quite|Wrong|Incorrect)\b\W*", re.IGNORECASE)
+"""A verdict at the start of an option's feedback: the engine puts "Right." or "Not quite."
+before every feedback itself (bot/core/texts.py), so one in the data would show twice."""
 MODULE_MINUTES = 5
 WORDS_PER_MINUTE = 180
 """A slow reading pace on a phone, so the estimate errs long."""
@@ -224,8 +227,9 @@ class Linter:
                         )
 
     def check_courses(self) -> None:
-        """A course's modules and knowledge check must be quiz trees; its right answers must not
-        stand out by length."""
+        """A course's modules and both forms of its knowledge check must be quiz trees; the
+        two forms differ and have as many questions each; right answers must not stand out by
+        length."""
         for tree in self.content.trees.values():
             for node_id, node in tree.nodes.items():
                 if not isinstance(node, CourseNode):
@@ -235,6 +239,9 @@ class Linter:
                 ]
                 if node.knowledge_check:
                     named.append((("knowledge_check",), node.knowledge_check))
+                if node.knowledge_check_after:
+                    named.append((("knowledge_check_after",), node.knowledge_check_after))
+                self.check_forms(tree.id, node_id, node)
                 for path, module in named:
                     found = self.content.trees.get(module)
                     if found is None or found.quiz is None:
@@ -249,6 +256,27 @@ class Linter:
                         self.check_module(found)
                 self.check_longest_answers(tree.id, node_id, node)
 
+    def check_forms(self, tree_id: str, node_id: str, node: CourseNode) -> None:
+        """A knowledge check comes in two forms, different trees with as many questions each
+        (one before the course, one after), or not at all."""
+        before, after = node.knowledge_check, node.knowledge_check_after
+        if before is None and after is None:
+            return
+        if before is None or after is None or before == after:
+            message = "a knowledge check needs two different forms: knowledge_check (before) "
+            message += "and knowledge_check_after"
+            self.add(IssueCode.CHECK_FORMS, tree_id, ("nodes", node_id), message, node=node_id)
+            return
+        counts = [
+            sum(isinstance(n, QuizQuestionNode) for n in self.content.trees[t].nodes.values())
+            for t in (before, after)
+            if t in self.content.trees
+        ]
+        if len(counts) == 2 and counts[0] != counts[1]:
+            message = f"the knowledge check's forms have {counts[0]} and {counts[1]} questions; "
+            message += "they must match"
+            self.add(IssueCode.CHECK_FORMS, tree_id, ("nodes", node_id), message, node=node_id)
+
     def check_module(self, tree: Tree) -> None:
         """A course module has 5-8 questions and takes under five minutes."""
         count = sum(isinstance(n, QuizQuestionNode) for n in tree.nodes.values())
@@ -262,9 +290,10 @@ class Linter:
             self.add(IssueCode.MODULE_SIZE, tree.id, ("nodes",), message)
 
     def check_longest_answers(self, tree: str, node_id: str, course: CourseNode) -> None:
-        """Across a course's modules and knowledge check, the right answer is the longest label
-        in at most LONGEST_ANSWER_SHARE of the questions, so length is no clue."""
-        names = dict.fromkeys([*course.modules, *filter(None, [course.knowledge_check])])
+        """Across a course's modules and both forms of its knowledge check, the right answer is
+        the longest label in at most LONGEST_ANSWER_SHARE of the questions, so length is no clue."""
+        checks = [course.knowledge_check, course.knowledge_check_after]
+        names = dict.fromkeys([*course.modules, *filter(None, checks)])
         questions = [
             (name, question_id, question)
             for name in names
@@ -362,6 +391,17 @@ class Linter:
                 "quiz questions belong in a tree with a `quiz:` section",
                 node=node_id,
             )
+        for index, option in enumerate(node.options):
+            verdict = VERDICT.match(option.feedback)
+            if verdict is not None:
+                self.add(
+                    IssueCode.FEEDBACK_VERDICT,
+                    tree,
+                    ("nodes", node_id, "options", index, "feedback"),
+                    f"feedback starts with {verdict[0].strip()!r}: Beacon shows the verdict itself "
+                    '("Right." or "Not quite."), so start with the reason',
+                    node=node_id,
+                )
         for text in question_poll(node).texts():
             problem = text.problem(text.text)
             if problem is not None:

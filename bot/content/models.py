@@ -160,8 +160,8 @@ class EndNode(PlacedText):
 
 
 class CourseNode(StrictModel):
-    """A course: quiz modules with their progress, a pass rule, and a knowledge check taken
-    before and after so the gain shows."""
+    """A course: quiz modules with their progress, a pass rule, and a knowledge check in two
+    parallel forms, one taken before the modules and one after, so the gain shows."""
 
     type: Literal["course"]
     title: Label
@@ -171,7 +171,11 @@ class CourseNode(StrictModel):
     pass_percent: int = Field(default=80, ge=0, le=100)
     """Every module must reach this share of right answers for the course to be passed."""
     knowledge_check: Slug | None = None
-    """A quiz tree taken before the modules and again after them."""
+    """A quiz tree taken before the modules (form A of the knowledge check)."""
+    knowledge_check_after: Slug | None = None
+    """A parallel form of the check (form B: the same objectives and number of questions, new
+    scenarios), taken once every module is passed, so the gain measures learning, not recall;
+    a course with a knowledge check needs one."""
 
 
 Node = Annotated[

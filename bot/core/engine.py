@@ -24,7 +24,7 @@ from bot.core.builtins.registry import REGISTRY
 from bot.core.campaign_counts import campaign_counts
 from bot.core.codec import Callback, Malformed, Op, decode
 from bot.core.commands import COMMANDS
-from bot.core.course import check_label, first_answer, resume_at
+from bot.core.course import due_check, first_answer, resume_at
 from bot.core.effects import (
     AnswerTap,
     CheckCertificate,
@@ -137,8 +137,8 @@ def on_node(
             return refresh.start_refresh(content, state, now)
         case CourseNode(), Op.CHOOSE if 0 <= index < len(node.modules):
             return arrive(content, state, resume_at(content, state, node.modules[index]))
-        case CourseNode(), Op.CHOOSE if index == len(node.modules) and check_label(state, node):
-            check = content.trees[node.knowledge_check or ""]
+        case CourseNode(), Op.CHOOSE if index == len(node.modules) and due_check(state, node):
+            check = content.trees[due_check(state, node) or ""]
             return arrive(content, state, Position(check.id, check.start))
     return None
 

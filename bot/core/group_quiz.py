@@ -8,7 +8,7 @@ from bot.content.bundle import Content
 from bot.content.models import QuizQuestionNode
 from bot.content.polls import PollText, question_poll
 from bot.core import texts
-from bot.core.course import courses, questions_of, quiz_title
+from bot.core.course import courses, option_order, questions_of, quiz_title
 from bot.core.effects import Msg, joined
 from bot.core.screens import field_msg
 from bot.core.state import Position
@@ -36,8 +36,10 @@ def poll_msg(at: Position, text: PollText) -> Msg:
     return field_msg(at, text.field, text.text)
 
 
-def quiz_polls(content: Content, tree_id: str) -> list[QuizPoll]:
-    """Return a module's questions as polls; the explanation is the right answer's feedback."""
+def quiz_polls(content: Content, tree_id: str, seed: str = "") -> list[QuizPoll]:
+    """Return a module's questions as polls, each one's options in the order `seed` gives
+    (one seed per quiz: the whole room sees one order); the explanation is the right answer's
+    feedback and `correct` its position in that order."""
     tree = content.trees[tree_id]
     polls = []
     for node_id in questions_of(tree):
@@ -46,8 +48,9 @@ def quiz_polls(content: Content, tree_id: str) -> list[QuizPoll]:
         at = Position(tree_id, node_id)
         poll = question_poll(node)
         question, why = poll_msg(at, poll.question), poll_msg(at, poll.explanation)
-        options = tuple(poll_msg(at, option) for option in poll.options)
-        polls.append(QuizPoll(question, options, poll.correct, why))
+        order = option_order(seed, at, len(poll.options))
+        options = tuple(poll_msg(at, poll.options[i]) for i in order)
+        polls.append(QuizPoll(question, options, order.index(poll.correct), why))
     return polls
 
 

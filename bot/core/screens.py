@@ -18,6 +18,7 @@ from bot.content.models import (
     QuizResultNode,
     Resource,
     ResourcesNode,
+    Tree,
     place_chain,
 )
 from bot.core import texts
@@ -26,9 +27,13 @@ from bot.core.course import (
     check_label,
     completed,
     course_parts,
+    finishing,
     first_answer,
+    gain_line,
     module_label,
+    option_order,
     questions_of,
+    result_verdict,
     run_answers,
 )
 from bot.core.effects import Button, ChannelLine, Msg, Part, ResourceCard, Screen, joined
@@ -205,25 +210,44 @@ def quiz_numbers(content: Content, pos: Position) -> tuple[int, int]:
 
 
 def result_body(content: Content, state: ConversationState, pos: Position) -> list[Part]:
-    """Return a quiz's end: the score, then each missed question with its right answer."""
+    """Return a quiz's end: the achievement when it finishes the course; a module's pass or
+    not with its pass mark; the score; after the final check, both checks' scores; then, only
+    if something was missed, each missed question on one line with its right answer."""
     node = content.trees[pos.tree].nodes[pos.node]
     tree = content.trees[pos.tree]
     answers = run_answers(state, tree)
     questions = questions_of(tree)
     score = sum(answers.values())
-    parts: list[Part] = [field_msg(pos, "text", node.text).fill(score=score, total=len(questions))]
+    parts: list[Part] = []
+    done = finishing(content, state, pos.tree)
+    if done is not None:
+        title = Msg(f"{done[0]}:title", done[1].title)
+        parts.append(texts.COURSE_ACHIEVED.fill(title=title))
+    verdict = result_verdict(content, pos.tree, score, len(questions))
+    parts += [verdict] if verdict is not None else []
+    parts.append(field_msg(pos, "text", node.text).fill(score=score, total=len(questions)))
+    gain = gain_line(content, state, pos.tree)
+    parts += [gain] if gain is not None else []
     missed = [(n, q) for n, q in enumerate(questions, 1) if not answers.get(q, False)]
     if missed:
-        lines = [texts.MISSED.fill(count=len(missed))]
-        for number, question in missed:
-            at = Position(pos.tree, question)
-            asked = tree.nodes[question]
-            assert isinstance(asked, QuizQuestionNode)
-            right = next(i for i, o in enumerate(asked.options) if o.correct)
-            label = field_msg(at, f"options.{right}.label", asked.options[right].label)
-            lines.append(texts.MISSED_ITEM.fill(number=number, answer=label))
-        parts.append(joined(lines))
+        parts.append(
+            joined([texts.MISSED.fill(count=len(missed)), *missed_lines(pos, tree, missed)])
+        )
     return parts
+
+
+def missed_lines(pos: Position, tree: Tree, missed: list[tuple[int, str]]) -> list[Msg]:
+    """Return one line per missed question: its number, the question and its right answer."""
+    lines = []
+    for number, question in missed:
+        at = Position(pos.tree, question)
+        asked = tree.nodes[question]
+        assert isinstance(asked, QuizQuestionNode)
+        right = next(i for i, o in enumerate(asked.options) if o.correct)
+        label = field_msg(at, f"options.{right}.label", asked.options[right].label)
+        text = field_msg(at, "text", asked.text)
+        lines.append(texts.MISSED_ITEM.fill(number=number, question=text, answer=label))
+    return lines
 
 
 def nav_row(content: Content, state: ConversationState, pos: Position) -> tuple[Button, ...]:
@@ -260,16 +284,17 @@ def question_body(
     node: QuizQuestionNode,
     chosen: int | None = None,
 ) -> Body:
-    """Return a quiz question with its counter (or "Refresher") and one button per option; on
-    a question already answered, the option `chosen` is marked and Next moves on."""
+    """Return a quiz question with its counter (or "Refresher") and one button per option, in
+    the learner's order but each naming its original index (so an old button still scores
+    right); on a question already answered, the option `chosen` is marked and Next moves on."""
     rev = state.revision
     number, total = quiz_numbers(content, pos)
     counter = texts.QUESTION_COUNT.fill(number=number, total=total)
     if state.queue[:1] == (pos,):
         counter = texts.REFRESHER
     rows: list[tuple[Button, ...]] = []
-    for i, option in enumerate(node.options):
-        label = field_msg(pos, f"options.{i}.label", option.label)
+    for i in option_order(state.seed, pos, len(node.options)):
+        label = field_msg(pos, f"options.{i}.label", node.options[i].label)
         if i == chosen:
             label = texts.CHOSEN_OPTION.fill(label=label)
         rows.append((button(label, rev, Op.ANSWER, str(i)),))
@@ -369,7 +394,10 @@ def node_body(content: Content, state: ConversationState, pos: Position) -> Body
         case QuizQuestionNode():
             return question_body(content, state, pos, node, first_answer(state, pos))
         case QuizResultNode():
-            return result_body(content, state, pos), choice_rows(pos, node.choices, rev)
+            rows = choice_rows(pos, node.choices, rev)
+            if finishing(content, state, pos.tree) is not None:
+                rows.insert(0, (button(texts.CERTIFICATE_GET, rev, Op.CERTIFICATE),))
+            return result_body(content, state, pos), rows
         case CourseNode():
             return course_parts(content, state, pos), course_rows(content, state, pos, node)
         case ResourcesNode():

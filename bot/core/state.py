@@ -84,6 +84,10 @@ class ConversationState:
         """Return the joined organization with this id, if any."""
         return next((o for o in self.orgs if o.org_id == org_id), None)
 
+    seed: str = ""
+    """The learner's own value that orders each question's options (empty: file order); the
+    service gives it once, derived from the user key, and it never changes."""
+
     def card(self, tree: str, node: str) -> ReviewCard | None:
         """Return the review card of a question, if it has one."""
         return next((c for c in self.cards if (c.tree, c.node) == (tree, node)), None)
@@ -111,6 +115,10 @@ class ConversationState:
             history = (*history, self.at)[-MAX_HISTORY:]
         return replace(self, at=to, answered=None, reviewing=False, opened=None, history=history)
 
+    def seeded(self, seed: str) -> ConversationState:
+        """Return the state with `seed` as its option-order seed, unless it already has one."""
+        return self if self.seed else replace(self, seed=seed)
+
     def bumped(self) -> ConversationState:
         """Return the state with its revision advanced, so older keyboards become stale."""
         return replace(self, revision=self.revision + 1)
@@ -136,6 +144,7 @@ class ConversationState:
             "reviewing": self.reviewing,
             "opened": self.opened,
             "id_for": self.id_for,
+            "seed": self.seed,
         }
 
     @classmethod
@@ -168,6 +177,7 @@ class ConversationState:
             reviewing=bool(data.get("reviewing", False)),
             opened=opened if isinstance(opened := data.get("opened"), int) else None,
             id_for=data.get("id_for"),
+            seed=str(data.get("seed") or ""),
         )
 
 

@@ -26,10 +26,26 @@ SOURCE = pgettext("ui", "Source: {name} ({url})")
 QUESTION_COUNT = pgettext("ui", "Question {number} of {total}")
 MISSED = npgettext(
     "ui",
-    "You missed {count} question. Its answer was shown after it; try the module again any time.",
-    "You missed {count} questions. Each answer was shown after it; try the module again any time.",
+    "You missed {count} question. Go back over it:",
+    "You missed {count} questions. Go back over them:",
 )
-MISSED_ITEM = pgettext("ui", "Question {number}: {answer}")
+# One missed question on a quiz's result, on one line: its number, the question as asked, then
+# its right answer. Keep "{number}." first and all three placeholders.
+MISSED_ITEM = pgettext("ui", "{number}. {question} Answer: {answer}")
+# On a module's result, before the score: the module reached the pass mark ({percent} is a
+# number, e.g. 80).
+RESULT_PASSED = pgettext("ui", "✓ Passed. The pass mark is {percent} percent.")
+# On a module's result, before the score: the module is below the pass mark.
+RESULT_NOT_PASSED = pgettext(
+    "ui",
+    "Not passed yet. The pass mark is {percent} percent; try the module again when you're ready.",
+)
+# On the final knowledge check's result, when it completes the course: an achievement.
+COURSE_ACHIEVED = pgettext(
+    "ui",
+    "🏆 Course complete: “{title}”. You passed every module and took the final check. "
+    "Your certificate is ready.",
+)
 MODULE_PASSED = pgettext("ui", "✓ {title}: {score} of {total}")
 MODULE_TRIED = pgettext("ui", "• {title}: {score} of {total}, not passed yet")
 MODULE_UNDER_WAY = pgettext("ui", "• {title}: {answered} of {total} answered so far")

@@ -66,13 +66,16 @@ def decide(
     seal: Callable[[], str],
     loaded: Loaded,
     mark_start: Callable[[str], str] | None = None,
+    seed: str = "",
 ) -> tuple[Writes, Handled]:
     """Run the engine on the loaded state and its effects through the handler table; return
     what to write and what happened. `seal` returns the user's chat, encrypted, for a reminder;
-    `mark_start` the keyed marker that lets a person's start of a campaign count once a day."""
+    `mark_start` the keyed marker that lets a person's start of a campaign count once a day;
+    `seed` the learner's option-order seed, given to a state that has none."""
     state = ConversationState.from_dict(loaded.state) if loaded.state else ConversationState()
     if loaded.revision is not None:
         state = replace(state, revision=loaded.revision)
+    state = state.seeded(seed)
     step = engine.step(content, state, inbound.event, now)
     turn = Turn(seal, inbound.language_code, inbound.private, mark_start)
     writes = play(step.effects, turn).writes(step, state, loaded)
@@ -151,7 +154,8 @@ class ConversationService:
         """Decide one update and render what it sends; both are written in its transaction."""
         seal = partial(self.sealer.seal, inbound.platform, inbound.user_id)
         marker = partial(self.start_marker, user_key, now.date())
-        writes, handled = decide(self.content, inbound, now, seal, loaded, marker)
+        seed = self.keyer.seed(user_key)
+        writes, handled = decide(self.content, inbound, now, seal, loaded, marker, seed)
         renderer = self.renderer(handled.locale, inbound.language_code)
         items = handled.turn.items(renderer)
         parcel = self._parcel(inbound, user_key, handled.locale, items)

@@ -28,6 +28,12 @@ class UserKeyer:
         message = f"{platform}:{user_id}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
+    def seed(self, user_key: str) -> str:
+        """Return the learner's option-order seed: 16 hex characters keyed by the secret, so
+        the same person always sees the same order and the seed never reveals the key."""
+        message = f"beacon/option-order:{user_key}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:16]
+
     def __repr__(self) -> str:
         """Never show the secret."""
         return "UserKeyer(<secret>)"

@@ -18,6 +18,12 @@ RAW_ID = "987654321"
 """The platform id of the simulated user when a test names no other."""
 
 
+def learner_seed(user_id: str, platform: str = "telegram") -> str:
+    """Return the option-order seed the test service gives this platform user."""
+    keyer = UserKeyer(SECRET)
+    return keyer.seed(keyer.key(platform, user_id))
+
+
 def service_on(
     store: ConversationStore,
     content: Content,

@@ -68,11 +68,14 @@ class CoreChat:
         locale: str = "en",
         now: dt.datetime = FIXED_NOW,
         offers: Mapping[str, JoinOffer] | None = None,
+        seed: str = "",
     ) -> None:
         """Chat with `content` in `locale` at a fixed time; `/start` with a join code of
-        `offers` offers to join, as the service does with a database's codes."""
+        `offers` offers to join, as the service does with a database's codes; `seed` orders quiz
+        options, as the service's seed for one user does (none: file order)."""
         self.offers = dict(offers or {})
         self.content = content
+        self.seed = seed
         self.catalogs = catalogs
         self.first_locale = locale
         self.renderer = self.renderer_for(locale)
@@ -94,7 +97,7 @@ class CoreChat:
         """Run one event through the engine and render what it asks to send."""
         if isinstance(event, Start) and read_join_code(event.payload) in self.offers:
             event = self.offers[read_join_code(event.payload) or ""]
-        step = engine.step(self.content, self.state, event, self.now)
+        step = engine.step(self.content, self.state.seeded(self.seed), event, self.now)
         self.saved = json.dumps(step.state.to_dict())
         self.effects = list(step.effects)
         turn = play(step.effects, Turn())

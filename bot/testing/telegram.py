@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.app import App
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
-from bot.testing.transcripts import Recorded
+from bot.testing.transcripts import Recorded, user_of
 from bot.testing.user import SimulatedUser
 from bot.transports.telegram.delivery import RetryPolicy
 from bot.transports.telegram.launch import make_runtime
@@ -29,6 +29,15 @@ def new_user(language_code: str | None = "en") -> FakeUser:
     """Return a Telegram user nobody has used yet."""
     number = next(_user_ids)
     return FakeUser(number, f"User{number}", language_code)
+
+
+def transcript_user(transcript: Recorded, language_code: str | None = "en") -> FakeUser:
+    """Return the Telegram user a transcript is played as: the one it names (whose id orders
+    its quiz options as recorded), else a new one."""
+    named = user_of(transcript)
+    if named is None:
+        return new_user(language_code)
+    return FakeUser(int(named), f"User{named}", language_code)
 
 
 def free_port() -> int:

@@ -81,6 +81,16 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Literal.add_representer(str, _str)
 
 
+DEFAULT_USER = "42"
+"""The platform id a transcript is played as when it names none (`user:`)."""
+
+
+def user_of(transcript: Recorded) -> str | None:
+    """Return the platform id a transcript names (`user:`), which orders its quiz options."""
+    user = transcript.get("user")
+    return None if user is None else str(user)
+
+
 def load(path: Path) -> Recorded:
     """Read a transcript file."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

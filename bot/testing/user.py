@@ -112,10 +112,12 @@ class EngineUser(OutboundUser):
         locale: str = "en",
         now: dt.datetime = FIXED_NOW,
         offers: Mapping[str, JoinOffer] | None = None,
+        seed: str = "",
     ) -> None:
-        """Chat with `content` in `locale` at a fixed time (join codes of `offers` known)."""
+        """Chat with `content` in `locale` at a fixed time (join codes of `offers` known),
+        options ordered by `seed`."""
         super().__init__()
-        self.chat = CoreChat(content, catalogs, locale, now, offers)
+        self.chat = CoreChat(content, catalogs, locale, now, offers, seed)
         self.keyboard = self.chat.keyboard
 
     async def answer(self, event: Event) -> list[Outbound]:
@@ -170,7 +172,8 @@ def distinct_user(service: ConversationService, user_id: str) -> ServiceUser:
 
 
 async def finish_course(user: SimulatedUser, content: Content) -> None:
-    """Take the check, every module and the final check by clicking the right answers."""
+    """Take the check (form A), every module and the final check (form B) by clicking the
+    right answers."""
     course = content.trees["learn"].nodes["menu"]
     assert isinstance(course, CourseNode)
 
@@ -193,4 +196,4 @@ async def finish_course(user: SimulatedUser, content: Content) -> None:
         await answer_all(module)
     await user.send("/learn")
     await user.click("Take the final knowledge check")
-    await answer_all("check")
+    await answer_all(course.knowledge_check_after or "check")

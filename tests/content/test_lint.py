@@ -551,6 +551,7 @@ nodes:
     text: Modules
     modules: [quiz, MODULE]
     knowledge_check: CHECK
+    knowledge_check_after: AFTER
 """
 
 
@@ -582,16 +583,42 @@ def one_question_quiz(tree_id: str, questions: int, words: int = 3, longest: int
     )
 
 
-def course_issues(tmp_path: Path, module: str, check: str, extra: dict[str, str]) -> set[str]:
-    """Lint main, a course naming `quiz` and `module` and `check`, and the given extra trees."""
-    course = COURSE.replace("MODULE", module).replace("CHECK", check)
+def course_issues(
+    tmp_path: Path, module: str, check: str, extra: dict[str, str], after: str = "after"
+) -> set[str]:
+    """Lint main, a course naming `quiz` and `module`, the check's forms `check` and `after`
+    (a 2-question quiz unless `extra` gives another), and the given extra trees."""
+    course = COURSE.replace("MODULE", module).replace("CHECK", check).replace("AFTER", after)
     trees = {
         "main.yaml": MINIMAL_MAIN,
         "learn.yaml": course,
         "quiz.yaml": one_question_quiz("quiz", 5),
+        "after.yaml": one_question_quiz("after", 2),
     }
     issues = issues_of(write_content(tmp_path, {**trees, **extra}))
     return {f"{i.code}:{i.tree}:{i.message}" for i in issues}
+
+
+def test_feedback_that_starts_with_a_verdict_is_an_error(tmp_path: Path) -> None:
+    """Feedback starting with "Right." (or another verdict) would show the verdict twice, as
+    Beacon puts its own before every feedback; the issue points at the feedback's line."""
+    quiz = one_question_quiz("quiz", 5).replace("feedback: Because A.", "feedback: Right. A.", 1)
+    trees = {"main.yaml": MINIMAL_MAIN, "quiz.yaml": quiz}
+    issues = [i for i in issues_of(write_content(tmp_path, trees)) if i.code == "feedback-verdict"]
+    assert [(i.tree, i.node, i.severity) for i in issues] == [("quiz", "q1", "error")]
+    assert "'Right.'" in issues[0].message
+    lines = quiz.splitlines()
+    assert lines[issues[0].line - 1].strip() == "feedback: Right. A."
+
+
+def test_the_verdict_rule_covers_the_verdicts_beacon_shows() -> None:
+    """The engine's own verdicts are what the rule forbids in the data; a reason is not."""
+    from bot.content.lint import VERDICT
+    from bot.core import texts
+
+    assert VERDICT.match(texts.RIGHT.text) and VERDICT.match(texts.NOT_QUITE.text)
+    assert VERDICT.match("No single sign confirms trafficking.") is None
+    assert VERDICT.match("Rightly or not, report it.") is None
 
 
 def test_a_course_is_clean_with_quiz_modules(tmp_path: Path) -> None:
@@ -607,6 +634,21 @@ def test_a_course_must_name_quiz_trees(tmp_path: Path) -> None:
     assert "dangling-link:learn:course names 'main', which is not a quiz tree" in found
 
 
+def test_a_knowledge_check_needs_two_forms_of_one_size(tmp_path: Path) -> None:
+    """The same tree as both forms, or forms of different sizes, is a check-forms issue."""
+    extra = {"m.yaml": one_question_quiz("m", 8), "c.yaml": one_question_quiz("c", 2)}
+    same = course_issues(tmp_path / "same", "m", "c", extra, after="c")
+    assert same == {
+        "check-forms:learn:a knowledge check needs two different forms: knowledge_check "
+        "(before) and knowledge_check_after"
+    }
+    extra["c.yaml"] = one_question_quiz("c", 3)
+    sizes = course_issues(tmp_path / "sizes", "m", "c", extra)
+    assert sizes == {
+        "check-forms:learn:the knowledge check's forms have 3 and 2 questions; they must match"
+    }
+
+
 @pytest.mark.parametrize(
     ("questions", "words", "message"),
     [
@@ -619,8 +661,11 @@ def test_a_module_has_5_to_8_questions_and_takes_under_five_minutes(
     tmp_path: Path, questions: int, words: int, message: str
 ) -> None:
     """Too few, too many, or too long to read in five minutes."""
-    extra = {"m.yaml": one_question_quiz("m", questions, words)}
-    found = course_issues(tmp_path, "m", "quiz", extra)
+    extra = {
+        "m.yaml": one_question_quiz("m", questions, words),
+        "c.yaml": one_question_quiz("c", 2),
+    }
+    found = course_issues(tmp_path, "m", "c", extra)
     assert found == {f"module-size:m:{message}"}
 
 
@@ -631,8 +676,8 @@ def test_a_module_has_5_to_8_questions_and_takes_under_five_minutes(
         (
             7,
             {
-                "longest-answer-share:learn:the right answer is the longest option in 7 of 15 "
-                "questions (47%); at most 40% may be: m:q1, m:q2, m:q3, m:q4, m:q5, m:q6, m:q7"
+                "longest-answer-share:learn:the right answer is the longest option in 7 of 17 "
+                "questions (41%); at most 40% may be: m:q1, m:q2, m:q3, m:q4, m:q5, m:q6, m:q7"
             },
         ),
     ],
@@ -640,8 +685,9 @@ def test_a_module_has_5_to_8_questions_and_takes_under_five_minutes(
 def test_the_right_answer_is_the_longest_in_at_most_40_percent_of_a_course(
     tmp_path: Path, longest: int, found: set[str]
 ) -> None:
-    """Over the course's 15 questions (5 + 8 + a check of 2), 6 right answers longer than every
-    wrong one (40%) pass and 7 fail, naming each question where length gives the answer away."""
+    """Over the course's 17 questions (5 + 8 + two check forms of 2), 6 right answers longer
+    than every wrong one (35%) pass and 7 (41%) fail, naming each question where length gives
+    the answer away."""
     extra = {
         "m.yaml": one_question_quiz("m", 8, longest=longest),
         "c.yaml": one_question_quiz("c", 2),
@@ -651,8 +697,12 @@ def test_the_right_answer_is_the_longest_in_at_most_40_percent_of_a_course(
 
 def test_the_course_share_is_reported_at_the_course_modules(tmp_path: Path) -> None:
     """The course-wide issue points at the course's `modules:` line, as an error."""
-    extra = {"m.yaml": one_question_quiz("m", 8, longest=8), "c.yaml": one_question_quiz("c", 2)}
-    course = COURSE.replace("MODULE", "m").replace("CHECK", "c")
+    extra = {
+        "m.yaml": one_question_quiz("m", 8, longest=8),
+        "c.yaml": one_question_quiz("c", 2),
+        "a.yaml": one_question_quiz("a", 2),
+    }
+    course = COURSE.replace("MODULE", "m").replace("CHECK", "c").replace("AFTER", "a")
     trees = {"main.yaml": MINIMAL_MAIN, "learn.yaml": course, **extra}
     trees["quiz.yaml"] = one_question_quiz("quiz", 5)
     [issue] = issues_of(write_content(tmp_path, trees))
@@ -662,7 +712,7 @@ def test_the_course_share_is_reported_at_the_course_modules(tmp_path: Path) -> N
         "dialogues/learn.yaml",
         10,
     )
-    assert "8 of 15 questions (53%)" in issue.message
+    assert "8 of 17 questions (47%)" in issue.message
 
 
 @pytest.mark.parametrize(

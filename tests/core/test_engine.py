@@ -235,7 +235,8 @@ def test_answer_is_saved_and_scored() -> None:
     assert state.at == Position("quiz", "q2") and state.answered is None
     state = step(CONTENT, state, tap(state, Op.ANSWER, "1"), NOW).state
     assert state.at == Position("quiz", "result")
-    result_text = shown(step(CONTENT, state, Resume(), NOW)).screen.parts[0]
+    verdict, result_text = shown(step(CONTENT, state, Resume(), NOW)).screen.parts[:2]
+    assert verdict == texts.RESULT_NOT_PASSED.fill(percent=80)  # 1 of 2 is under 80 percent
     assert dict(result_text.params) == {"score": 1, "total": 2}  # type: ignore[union-attr]
 
 

@@ -15,6 +15,7 @@ from bot.i18n.direction import LEFT_TO_RIGHT_RUN, LRM, RLM
 from bot.service.messages import EraseChat, Outbound, Reply, TapAnswer
 from bot.settings import PROJECT_ROOT
 from bot.testing import transcripts
+from bot.testing.service import learner_seed
 from bot.testing.simulator import CoreChat
 
 TRANSCRIPTS = sorted((PROJECT_ROOT / "tests" / "transcripts").glob("*.yaml"))
@@ -54,8 +55,9 @@ def replay_side_by_side(
     each step's replies on both sides and the locale the other side then rendered in."""
     recorded = transcripts.load(path)
     offers = transcripts.offers_of(recorded)
-    english = CoreChat(content, catalogs, "en", offers=offers)
-    other = CoreChat(content, catalogs, locale, offers=offers)
+    seed = learner_seed(transcripts.user_of(recorded) or transcripts.DEFAULT_USER)
+    english = CoreChat(content, catalogs, "en", offers=offers, seed=seed)
+    other = CoreChat(content, catalogs, locale, offers=offers, seed=seed)
     pairs = []
     for step in recorded["steps"]:
         if "click" in step:

@@ -16,7 +16,7 @@ from bot.service.user_keys import UserKeyer
 from bot.storage.tables import metadata
 from bot.testing.database import Database
 from bot.testing.service import RAW_ID, SECRET, service_on
-from bot.testing.user import ServiceUser
+from bot.testing.user import ServiceUser, distinct_user
 
 
 async def revision(database: Database) -> int:
@@ -175,3 +175,23 @@ async def test_language_choice_is_stored(database: Database, content: Content) -
     await user.click("Language")
     await user.click("English")
     assert [row[2] for row in await database.rows("users")] == ["en"]
+
+
+async def test_each_learner_gets_an_order_of_their_own(
+    database: Database, content: Content
+) -> None:
+    """The service seeds each learner from their user key: the state keeps the seed, two
+    learners see the first question's options in different orders, and one learner's order
+    is the same when they come back."""
+    orders = {}
+    for user_id in ("103", "104"):
+        user = distinct_user(service_on(database.store, content), user_id)
+        await to_first_question(user)
+        orders[user_id] = [b.label for row in user.keyboard.rows[:3] for b in row]
+        await user.event(Resume())
+        assert [b.label for row in user.keyboard.rows[:3] for b in row] == orders[user_id]
+    assert orders["103"] != orders["104"]
+    assert sorted(orders["103"]) == sorted(orders["104"])
+    seeds = {row[2]["seed"] for row in await database.rows("conversations")}
+    keyer = UserKeyer(SECRET)
+    assert seeds == {keyer.seed(keyer.key("telegram", u)) for u in orders}

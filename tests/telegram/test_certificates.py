@@ -16,42 +16,19 @@ import zxingcpp
 from PIL import Image
 
 from bot.app import App
-from bot.content.models import CourseNode, QuizQuestionNode
+from bot.content.models import QuizQuestionNode
 from bot.core.course import questions_of
 from bot.settings import PROJECT_ROOT
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.telegram import TelegramUser, new_user, running
-
-
-async def answer_all(user: TelegramUser, app: App, tree_id: str) -> None:
-    """Answer every question of a quiz tree correctly, from its intro."""
-    tree = app.content.trees[tree_id]
-    intro = tree.nodes[tree.start]
-    await user.act({"click": getattr(intro, "button", "Start")})
-    for question in questions_of(tree):
-        node = tree.nodes[question]
-        assert isinstance(node, QuizQuestionNode)
-        await user.act({"click": next(o.label for o in node.options if o.correct)})
+from bot.testing.user import finish_course as take_course
 
 
 async def finish_course(user: TelegramUser, app: App) -> None:
-    """Take the check, every module, and the final check, through the course screen."""
-    course = app.content.trees["learn"].nodes["menu"]
-    assert isinstance(course, CourseNode)
-    await user.act({"send": "/learn"})
-    await user.act({"click": "Start with the knowledge check"})
-    await answer_all(user, app, "check")
-    for module in course.modules:
-        await user.act({"send": "/learn"})
-        title = app.content.trees[module].quiz
-        assert title is not None
-        await user.act({"click": title.title})
-        await answer_all(user, app, module)
-    await user.act({"send": "/learn"})
-    await user.act({"click": "Take the final knowledge check"})
-    await answer_all(user, app, "check")
+    """Take the check, every module and the final check, then open the course screen."""
+    await take_course(user, app.content)
     await user.act({"send": "/learn"})
 
 

@@ -9,7 +9,14 @@ import pytest
 from bot.app import App
 from bot.testing import transcripts
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.telegram import MODES, RUNTIMES, TelegramUser, new_user, running
+from bot.testing.telegram import (
+    MODES,
+    RUNTIMES,
+    TelegramUser,
+    new_user,
+    running,
+    transcript_user,
+)
 
 TRANSCRIPTS = sorted((Path(__file__).parent.parent / "transcripts").glob("*.yaml"))
 
@@ -22,7 +29,7 @@ async def test_every_transcript(fake: FakeTelegram, app: App, kind: str, mode: s
         for path in TRANSCRIPTS:
             recorded = transcripts.load(path)
             await transcripts.organize(recorded, app.database)
-            user = TelegramUser(fake, runtime, new_user())
+            user = TelegramUser(fake, runtime, transcript_user(recorded))
             actual = await transcripts.replay(recorded["steps"], user.actor())
             for number, (expected, got) in enumerate(
                 zip(recorded["steps"], actual, strict=True), 1

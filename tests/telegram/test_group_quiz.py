@@ -16,6 +16,7 @@ from bot.core.group_quiz import GroupGame, group_modules, quiz_polls
 from bot.i18n.catalogs import Catalogs
 from bot.service.render import Renderer
 from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.fake_telegram.messaging import poll_option_text
 from bot.testing.simulator import SourceText
 from bot.testing.telegram import RUNTIMES, new_user, running
 from bot.transports.telegram.bridge import TelegramBridge
@@ -28,6 +29,11 @@ from bot.transports.telegram.group_quiz import (
 )
 
 GROUP = -100_777
+
+
+def room_seed() -> str:
+    """Return the seed this test's quizzes order their options by."""
+    return "room"
 
 
 class Gate:
@@ -134,7 +140,7 @@ async def test_an_admin_runs_a_quiz_to_its_leaderboard(
     async with running(fake, app, kind, "polling") as runtime:
         bridge = runtime.bridge
         bridge.quizzes = GroupQuizzes(
-            bridge.delivery, app.service, seconds=5, pause=0, sleep=gate.sleep
+            bridge.delivery, app.service, seconds=5, pause=0, sleep=gate.sleep, seeds=room_seed
         )
         update = fake.send_text(player, "/quiz signs", chat=group)
         await bridge.wait_handled(update)
@@ -142,12 +148,16 @@ async def test_an_admin_runs_a_quiz_to_its_leaderboard(
         assert fake.transcript(GROUP)[-1]["text"] == "Only a group admin can start or stop a quiz."
         update = fake.send_text(admin, "/quiz signs", chat=group)
         await bridge.wait_handled(update)
-        polls = quiz_polls(app.content, "signs")
+        polls = quiz_polls(app.content, "signs", room_seed())
+        say = Renderer(SourceText(), "en").say
         for index, poll in enumerate(polls):
             await until(partial(polls_posted, fake, index + 1))
             call = fake.calls_to("sendPoll")[-1]
             assert call.params["type"] == "quiz" and call.params["is_anonymous"] is False
             assert [int(i) for i in call.params["correct_option_ids"]] == [poll.correct]
+            assert [poll_option_text(o) for o in call.params["options"]] == [
+                say(o) for o in poll.options
+            ]
             assert len(call.params["explanation"]) <= POLL_EXPLANATION_LIMIT
             poll_id = call.result["poll"]["id"]
             wrong = (poll.correct + 1) % len(poll.options)

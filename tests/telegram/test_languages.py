@@ -18,8 +18,16 @@ from bot.testing import transcripts
 from bot.testing.clocks import ManualClock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.keys import TEST_USER_KEY_SECRET
+from bot.testing.service import learner_seed
 from bot.testing.simulator import CoreChat
-from bot.testing.telegram import RUNTIMES, TelegramUser, new_user, running, runtime_config
+from bot.testing.telegram import (
+    RUNTIMES,
+    TelegramUser,
+    new_user,
+    running,
+    runtime_config,
+    transcript_user,
+)
 from bot.testing.transcripts import Recorded
 from bot.transports.telegram.commands import telegram_language
 from bot.transports.telegram.delivery import split_message
@@ -152,9 +160,11 @@ async def test_every_transcript_in_every_language_on_telegram(
         for path in TRANSCRIPTS:
             recorded = transcripts.load(path)
             offers = await transcripts.organize(recorded, app.database)
-            user = TelegramUser(fake, runtime, new_user(telegram_language(locale)))
-            english = CoreChat(app.content, catalogs, "en", offers=offers)
-            mirror = CoreChat(app.content, catalogs, locale, offers=offers)
+            person = transcript_user(recorded, telegram_language(locale))
+            user = TelegramUser(fake, runtime, person)
+            seed = learner_seed(str(person.id))
+            english = CoreChat(app.content, catalogs, "en", offers=offers, seed=seed)
+            mirror = CoreChat(app.content, catalogs, locale, offers=offers, seed=seed)
             for number, step in enumerate(recorded["steps"], 1):
                 action = {k: v for k, v in step.items() if k != "expect"}
                 if "click" in action:

@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import replace
 
 from bot.content.bundle import Content
-from bot.content.models import CourseNode
+from bot.content.models import CourseNode, QuizResultNode
 from bot.core import texts
 from bot.core.builtins.base import Builtin, builtin_at
 from bot.core.codec import Callback, Op
-from bot.core.course import completed
+from bot.core.course import completed, finishing
 from bot.core.effects import IssueCertificate, Msg, Notice, Screen
 from bot.core.navigation import Step, arrive, current, go_home, redisplay
 from bot.core.screens import back_home, button
@@ -53,7 +53,8 @@ def on_name(content: Content, state: ConversationState, text: str) -> Step:
 
 
 def tap(content: Content, state: ConversationState, cb: Callback, now: dt.datetime) -> Step | None:
-    """Issue without a name here; ask for the name from a finished course's button."""
+    """Issue without a name here; ask for the name from a finished course's button (on the
+    course, or on the result of the final check that finished it)."""
     if cb.op is not Op.CERTIFICATE:
         return None
     pos = current(content, state)
@@ -62,6 +63,9 @@ def tap(content: Content, state: ConversationState, cb: Callback, now: dt.dateti
     node = content.node(pos.tree, pos.node)
     if isinstance(node, CourseNode) and completed(state, node):
         return arrive(content, state, POSITION)
+    done = finishing(content, state, pos.tree) if isinstance(node, QuizResultNode) else None
+    if done is not None:  # the final check's result: asked from its course, as from there
+        return arrive(content, state.moved(done[0]), POSITION)
     return None
 
 

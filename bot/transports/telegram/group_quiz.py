@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 
 from bot.content.polls import EXPLANATION_LIMIT, OPTION_LIMIT, QUESTION_LIMIT
@@ -48,9 +49,10 @@ class GroupQuizzes:
         seconds: int = QUESTION_SECONDS,
         pause: float = PAUSE_SECONDS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        seeds: Callable[[], str] = lambda: secrets.token_hex(8),
     ) -> None:
         """Post through `delivery` (its API and retry policy), taking modules and translations
-        from `service`."""
+        from `service`; each quiz orders its options by a new value from `seeds`."""
         self.delivery = delivery
         self.api = delivery.api
         self.policy = delivery.policy
@@ -58,6 +60,7 @@ class GroupQuizzes:
         self.seconds = seconds
         self.pause = pause
         self.sleep = sleep
+        self.seeds = seeds
         self.games: dict[int, GroupGame] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
 
@@ -92,7 +95,8 @@ class GroupQuizzes:
         if command.chat_id in self.tasks:
             await self.say(command.chat_id, renderer, texts.GROUP_QUIZ_RUNNING)
             return
-        game = GroupGame(command.argument, quiz_polls(self.service.content, command.argument))
+        polls = quiz_polls(self.service.content, command.argument, self.seeds())
+        game = GroupGame(command.argument, polls)
         self.games[command.chat_id] = game
         self.tasks[command.chat_id] = asyncio.create_task(
             self.play(command.chat_id, game, renderer)
