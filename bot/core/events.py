@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class TextKind(StrEnum):
@@ -103,6 +105,23 @@ class JoinOffer:
     """The organization's employee id format (a regular expression), or "" for any id."""
     id_example: str = ""
     """An id in that format, shown when a typed one does not fit."""
+
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> JoinOffer:
+        """Build an offer from its values in field order, as stored; a missing or empty format
+        accepts any id."""
+        org_id, org, department_id, department, asks, course, *format_ = values
+        pattern, example = (*format_, "", "")[:2]
+        return cls(
+            int(org_id),
+            str(org),
+            int(department_id),
+            str(department),
+            bool(asks),
+            str(course),
+            str(pattern or ""),
+            str(example or ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,20 +199,7 @@ def offer_to_list(offer: JoinOffer | None) -> list[Any] | None:
 
 def offer_from_list(data: list[Any] | None) -> JoinOffer | None:
     """Read what `offer_to_list` wrote."""
-    if not data:
-        return None
-    org_id, org, department_id, department, asks, course, *format_ = data
-    pattern, example = (*format_, "", "")[:2]
-    return JoinOffer(
-        int(org_id),
-        str(org),
-        int(department_id),
-        str(department),
-        bool(asks),
-        str(course),
-        str(pattern),
-        str(example),
-    )
+    return JoinOffer.from_values(data) if data else None
 
 
 def org_to_list(org: OrgLink) -> list[Any]:

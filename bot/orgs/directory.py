@@ -225,17 +225,7 @@ class OrgDirectory:
             row = (await connection.execute(self.OFFER, {"code": code})).first()
         if row is None:
             return None
-        org_id, org, department_id, department, asks, course, pattern, example = row
-        return JoinOffer(
-            int(org_id),
-            str(org),
-            int(department_id),
-            str(department),
-            bool(asks),
-            str(course),
-            str(pattern or ""),
-            str(example or ""),
-        )
+        return JoinOffer.from_values(row)
 
     async def members(self, org_id: int, code_for: Callable[[int], str]) -> list[Member]:
         """Return an organization's members; `code_for` turns a certificate serial into its

@@ -320,7 +320,8 @@ def test_every_source_the_facts_file_flags_is_refused() -> None:
     assert sorted(url for url in flagged if source_problem(url) is None) == []
 
 
-PLACES = """\
+PLACES = (
+    """\
 schema_version: 1
 places:
   - code: US
@@ -332,25 +333,9 @@ places:
   - code: GB
     name: United Kingdom
     institutions: [Unseen]
-topics:
-  - id: emergency
-    description: Emergencies
-resources:
-  - id: us_911
-    name: "911"
-    operator: Local dispatch
-    law_enforcement: true
-    sharing: Goes to responders.
-    why: Danger now.
-    topics: [emergency]
-    jurisdiction: US
-    channels:
-      - kind: call
-        value: "911"
-    hours: 24/7
-    languages: English
-    source_url: https://www.transportation.gov/stop-human-trafficking/report
-    compiled_on: 2026-11-01
+"""
+    + TOPICS.removeprefix("schema_version: 1\n")
+    + """\
   - id: gb_999
     name: "999"
     operator: Emergency services
@@ -367,6 +352,7 @@ resources:
     source_url: https://www.btp.police.uk/
     compiled_on: 2026-11-01
 """
+)
 REPORT_MAIN = MINIMAL_MAIN.replace("start: home\n", "start: home\nreport_side: true\n")
 
 
