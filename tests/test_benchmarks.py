@@ -20,11 +20,13 @@ TINY = {
                             "--rate", "10", "--seconds", "1"],
     "throughput.py": [],
     "faults.py": ["--tiny", "--runtimes", "ptb", "--no-postgres"],
+    "content_figures.py": ["--learners", "2"],
 }  # fmt: skip
 HEADERS = {
     "telegram_vs_echo.py": "updates/s",
     "throughput.py": "steps/s",
     "faults.py": "most in a chat",
+    "content_figures.py": "as learners see it",
 }
 
 
