@@ -17,12 +17,11 @@ from bot.i18n.catalogs import Catalogs
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.service import Organizations
 from bot.service.certificates import certificate_secret
-from bot.storage.database import make_engine, migrate, open_store
-from bot.testing import transcripts
-from bot.i18n.catalogs import Catalogs as _Catalogs
 from bot.service.conversation import ConversationService
 from bot.settings import PROJECT_ROOT
+from bot.storage.database import make_engine, migrate, open_store
 from bot.storage.web_session_table import SqlWebSessions
+from bot.testing import transcripts
 from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.service import SECRET, learner_seed, service_on
 from bot.testing.user import EngineUser, ServiceUser, WebUser
@@ -72,7 +71,9 @@ async def test_transcript_through_the_service(
 
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
-async def test_transcript_over_the_web(path: Path, shipped_content: Content, tmp_path: Path) -> None:
+async def test_transcript_over_the_web(
+    path: Path, shipped_content: Content, tmp_path: Path
+) -> None:
     """The web chat, over real HTTP on SQLite, shows the recorded texts, buttons, notes and
     files (a page has no message edits or erasures; it cannot send media, so those steps are
     left out); quiz options come in the order of the transcript's learner."""
@@ -87,7 +88,7 @@ async def test_transcript_over_the_web(path: Path, shipped_content: Content, tmp
         shipped_content,
         store,
         ManualClock(FIXED_NOW),
-        _Catalogs(PROJECT_ROOT / "locales"),
+        Catalogs(PROJECT_ROOT / "locales"),
         SeededKeyer(SECRET, seed),
         orgs=Organizations(OrgDirectory(database), certificate_secret(SECRET)),
     )

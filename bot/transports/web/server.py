@@ -402,7 +402,7 @@ class WebChat:
         if sid is not None and self.csrf_ok(sid, form.get("csrf")):
             ended = await self.sessions.end(self.service.keyer.key(PLATFORM, sid))
             event(log, "web_exit", ended=ended)
-        response = web.HTTPSeeOther(self.config.exit_url)
+        response = web.Response(status=303, headers={"Location": self.config.exit_url})
         response.del_cookie(COOKIE, path="/")
         response.headers["Cache-Control"] = "no-store"
         if self.config.secure:
