@@ -207,8 +207,7 @@ async def serve(settings: Settings) -> int:
     try:
         channels = transports(app)
         settle_heap()
-        announce(settings)
-        await run_until_signalled(app, channels)
+        await run_until_signalled(app, channels, started=lambda: announce(settings))
     finally:
         await app.close()
     return 0
