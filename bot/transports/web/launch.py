@@ -93,7 +93,14 @@ class WebChannel:
 
 
 def web_channel(app: App) -> WebChannel:
-    """Return the web chat on the configured host and port."""
+    """Return the web chat on the configured host and port; refuse the address the Telegram
+    webhook listens on."""
+    settings = app.settings
+    port = settings.web_port or DEFAULT_PORT
+    webhook = settings.bot_token is not None and settings.webhook_url is not None
+    if webhook and (settings.web_host, port) == (settings.webhook_host, settings.webhook_port):
+        raise StartupError(
+            "WEB_PORT", f"{port} is the Telegram webhook's port too; give the web chat its own"
+        )
     chat = WebChat(app.service, app.web_sessions(), web_config(app))
-    port = app.settings.web_port or DEFAULT_PORT
-    return WebChannel(chat, app.settings.web_host, port)
+    return WebChannel(chat, settings.web_host, port)
