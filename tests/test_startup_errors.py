@@ -164,7 +164,7 @@ def cases(places: Places) -> list[Case]:
              {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://beacon.example.org/telegram",
               "WEB_PORT": "8080", "BOT_API_URL": f"http://127.0.0.1:{places.free_port}",
               "USER_KEY_SECRET": TEST_USER_KEY_SECRET},
-             "WEB_PORT", "8080 is the Telegram webhook's port too", (TOKEN,)),
+             "WEB_PORT", "8080 is the Telegram webhook's port too", (TOKEN,), logs=True),
         Case("no_secret_elsewhere", ("verify", "BCN-0000-0000-0000"), {"DATABASE_URL": sqlite},
              "USER_KEY_SECRET", f"is not set and there is no {places.elsewhere / SECRET_FILE}"),
     ]  # fmt: skip
