@@ -23,8 +23,10 @@ class SessionStore(Protocol):
         """Return the session stored under `key`, or None when there is none."""
         ...
 
-    async def save(self, key: str, record: SessionRecord, now: dt.datetime) -> None:
-        """Store the session under `key` (made when new), last used `now`."""
+    async def save(self, key: str, record: SessionRecord, now: dt.datetime) -> bool:
+        """Store the session under `key` (made when new), last used `now`, while its user is
+        stored; when the user is gone (/forget), keep the session empty (not kept on its device,
+        no history) and return False."""
         ...
 
     async def end(self, key: str) -> bool:

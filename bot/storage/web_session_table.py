@@ -61,6 +61,8 @@ class SqlWebSessions:
         last_seen_at=bindparam("now"),
     )
 
+    USER = select(USERS.c.id).where(USERS.c.user_key == bindparam("key"))
+
     def __init__(self, engine: AsyncEngine) -> None:
         """Use the app's database."""
         self.engine = engine
@@ -71,13 +73,19 @@ class SqlWebSessions:
             row = (await connection.execute(self.LOAD, {"key": key})).first()
         return None if row is None else SessionRecord(bool(row.keep), row.history)
 
-    async def save(self, key: str, record: SessionRecord, now: dt.datetime) -> None:
-        """Update the session under `key`, or add it when new."""
+    async def save(self, key: str, record: SessionRecord, now: dt.datetime) -> bool:
+        """Update the session under `key`, or add it when new, while its user is stored; when
+        the user is gone (/forget deleted it), empty the session (not kept, no history), as a
+        Telegram chat goes on after /forget with nothing kept, and return False."""
         values = {"key": key, "keep": record.keep, "history": record.history, "now": _utc(now)}
         async with self.engine.begin() as connection:
+            user = (await connection.execute(self.USER, {"key": key})).first()
+            if user is None:
+                values.update(keep=False, history=None)
             changed = (await connection.execute(self.UPDATE, values)).rowcount
             if not changed:
                 await connection.execute(self.INSERT, values)
+        return user is not None
 
     async def end(self, key: str) -> bool:
         """Delete the session and its user (as /forget does); False when there was none."""

@@ -531,3 +531,27 @@ async def test_a_port_in_use_is_one_startup_error(
         with pytest.raises(StartupError, match="WEB_PORT") as refused:
             await channel.start()
         assert "in use" in str(refused.value)
+
+
+async def test_forget_on_the_web_empties_the_session_too(
+    database: Database, shipped_content: Content
+) -> None:
+    """/forget deletes the user and, on the web, the session's kept flag and sealed history;
+    the chat goes on with nothing kept, as on Telegram."""
+    async with web_chat(database, shipped_content) as web:
+        user = web.user()
+        await user.open()
+        await user.post({"keep": "1"})
+        await user.click(REPORT)
+        await user.send("/forget")
+        await user.click("Yes, delete everything")
+        user.expect("Beacon deleted everything it kept about you")
+        assert await web.count("users") == 0
+        async with web.database.engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT keep, history FROM web_sessions"))).all()
+        assert [(bool(keep), history) for keep, history in rows] == [(False, None)]
+        await user.open()
+        assert user.page is not None
+        assert not any(entry.kind == "you" for entry in user.page.entries)
+        await user.send("hello")
+        user.expect("Beacon works with the buttons below")

@@ -99,7 +99,7 @@ def security_headers(exit_url: str) -> dict[str, str]:
         "X-Robots-Tag": "noindex, nofollow",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Cross-Origin-Resource-Policy": "same-origin",
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     }
 
 
@@ -300,7 +300,8 @@ class WebChat:
         """Store the session as it is now (its last use is now)."""
         sealed = self.sealer.seal(pages.encode(session.history))
         record = SessionRecord(session.keep, sealed)
-        await self.sessions.save(session.key, record, self.service.clock.now())
+        if not await self.sessions.save(session.key, record, self.service.clock.now()):
+            session.keep, session.history = False, History(turn=session.history.turn)
 
     # Turns: one event through the service, its messages into the page.
 
