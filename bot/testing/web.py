@@ -23,7 +23,9 @@ class PageEntry:
     text: str = ""
     file: str = ""
     rows: list[list[tuple[str, str, str]]] = field(default_factory=list)
-    """Button rows: (label, kind, data) each; data is the callback data, address or text."""
+    """Button rows: (label, kind, data) each: kind callback, url, copy, or exit (the
+    conversation's Exit, which posts the quick exit form); data is the callback data, the
+    address or the text to copy."""
     asks_text: bool = False
 
 
@@ -75,6 +77,8 @@ class WebPage(HTMLParser):
                 "span": found.get("data-copy", ""),
             }[tag]
             kind = {"button": "callback", "a": "url", "span": "copy"}[tag]
+            if "data-exit" in found:
+                kind = "exit"
             entry.rows[-1].append((found["data-label"], kind, data))
         elif tag == "input" and found.get("name") == "text":
             entry.asks_text = True

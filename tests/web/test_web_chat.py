@@ -555,3 +555,26 @@ async def test_forget_on_the_web_empties_the_session_too(
         assert not any(entry.kind == "you" for entry in user.page.entries)
         await user.send("hello")
         user.expect("Beacon works with the buttons below")
+
+
+async def test_the_conversation_s_exit_button_is_quick_exit(
+    database: Database, shipped_content: Content
+) -> None:
+    """The Exit a screen shows posts the quick exit form (no JavaScript needed): the session
+    is deleted and the browser sent to the neutral site."""
+    async with web_chat(database, shipped_content) as web:
+        user = web.user()
+        await user.open()
+        await user.click(REPORT)
+        assert user.page is not None
+        assert "Exit" in user.buttons()
+        kinds = {
+            label: kind for e in user.page.latest() for row in e.rows for label, kind, _ in row
+        }
+        assert kinds["Exit"] == "exit" and kinds["Back"] == "callback"
+        assert user.page.attributes["exit-form"]["action"] == "/exit"
+        async with web.client.post(
+            f"{web.base}/exit", data={"csrf": user.page.csrf or ""}, allow_redirects=False
+        ) as response:
+            assert response.headers["Location"] == EXIT_URL
+        assert await web.count("web_sessions") == 0

@@ -22,6 +22,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from bot.core import codec
 from bot.core import texts as core_texts
 from bot.core.builtins.registry import REGISTRY
 from bot.core.effects import Msg
@@ -140,6 +141,14 @@ class View:
     notes: tuple[str, ...] = ()
 
 
+def is_exit_button(button: OutButton) -> bool:
+    """Say whether a button is the conversation's Exit: on the web it is quick exit."""
+    if button.kind != "callback":
+        return False
+    decoded = codec.decode(button.data)
+    return isinstance(decoded, codec.Callback) and decoded.op == codec.Op.EXIT
+
+
 def rows_of(entry: Entry, working: bool) -> tuple[tuple[OutButton, ...], ...]:
     """Return the button rows an entry draws: all of them on a current screen, else only its
     links and copy controls (a past screen's buttons no longer work)."""
@@ -180,6 +189,7 @@ class WebChat:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.templates.tests["exit_button"] = is_exit_button
         folder = resources.files("bot.transports.web") / "static"
         self.static = {name: (folder / name).read_bytes() for name in STATIC}
         self._locks: dict[str, asyncio.Lock] = {}
