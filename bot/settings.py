@@ -276,7 +276,8 @@ class Settings(BaseSettings):
     def _exit_url(cls, url: str) -> str:
         """Accept only an https:// URL of another site for quick exit."""
         parts = urlsplit(url.strip())
-        if parts.scheme != "https" or not parts.hostname:
+        plain_host = re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", parts.netloc)
+        if parts.scheme != "https" or not parts.hostname or not plain_host:
             raise ValueError(f"must be an https:// URL of a neutral site, e.g. {DEFAULT_EXIT_URL}")
         return url.strip()
 
