@@ -25,7 +25,7 @@ from bot.testing import transcripts
 from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.service import SECRET, learner_seed, service_on
 from bot.testing.user import EngineUser, ServiceUser, WebUser
-from bot.testing.web import SeededKeyer, on_the_web, serving
+from bot.testing.web import SeededKeyer, on_the_web, roomy_limits, serving
 from bot.transports.web.server import WebChat
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yaml"))
@@ -95,7 +95,7 @@ async def test_transcript_over_the_web(
     steps = [step for step in recorded["steps"] if "other" not in step]
     try:
         async with (
-            serving(WebChat(service, SqlWebSessions(database))) as base,
+            serving(WebChat(service, SqlWebSessions(database), limits=roomy_limits())) as base,
             aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client,
         ):
             user = WebUser(client, base)

@@ -11,7 +11,16 @@ from html.parser import HTMLParser
 from bot.service.user_keys import UserKeyer
 from bot.testing.transcripts import Recorded
 from bot.transports.web.launch import WebChannel
+from bot.transports.web.limits import Bucket, MemoryRateLimit
 from bot.transports.web.server import WebChat
+
+ROOMY = Bucket(burst=100_000, per_second=1)
+"""A rate limit no scripted test reaches (the test clock stands still, so nothing refills)."""
+
+
+def roomy_limits() -> tuple[MemoryRateLimit, MemoryRateLimit]:
+    """Return per-session and per-address limits for tests that click through many screens."""
+    return MemoryRateLimit(ROOMY), MemoryRateLimit(ROOMY)
 
 
 @dataclass

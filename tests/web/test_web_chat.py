@@ -20,20 +20,23 @@ from sqlalchemy import text
 from bot.content.bundle import Content
 from bot.core import texts as core_texts
 from bot.core.builtins.base import builtin_at
+from bot.core.course import course_nodes
+from bot.core.effects import Msg
 from bot.core.events import Tap
 from bot.errors import StartupError
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.service import Organizations
-from bot.service.certificates import certificate_secret
+from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound
+from bot.storage.certificate_table import CertificateTable
 from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
 from bot.testing import transcripts
 from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.database import Database
 from bot.testing.service import SECRET, service_on
-from bot.testing.user import WebUser
-from bot.testing.web import serving
+from bot.testing.user import WebUser, finish_course
+from bot.testing.web import ROOMY, serving
 from bot.transports.web import texts
 from bot.transports.web.launch import WebChannel
 from bot.transports.web.limits import Bucket, MemoryRateLimit
@@ -94,6 +97,10 @@ async def web_chat(
     clock = clock or ManualClock(FIXED_NOW)
     orgs = Organizations(OrgDirectory(database.engine), certificate_secret(SECRET))
     service = service_on(database.store, content, clock, orgs)
+    titles = {str(pos): Msg(f"{pos}:title", node.title) for pos, node in course_nodes(content)}
+    service.certificates = Certificates(
+        CertificateTable(database.engine), certificate_secret(SECRET), titles
+    )
     limits = (MemoryRateLimit(limit), MemoryRateLimit(limit)) if limit else None
     config = config or WebConfig(exit_url=EXIT_URL)
     chat = WebChat(service, SqlWebSessions(database.engine), config, limits)
@@ -578,3 +585,29 @@ async def test_the_conversation_s_exit_button_is_quick_exit(
         ) as response:
             assert response.headers["Location"] == EXIT_URL
         assert await web.count("web_sessions") == 0
+
+
+async def test_the_course_to_a_certificate_on_the_web(
+    database: Database, shipped_content: Content
+) -> None:
+    """A learner finishes the course by clicking, names the certificate in the text box and is
+    told its files are ready; the name is on no page opened later and not in the sealed page
+    history (only the certificate keeps it, as on Telegram)."""
+    async with web_chat(database, shipped_content, limit=ROOMY) as web:
+        user = web.user()
+        await user.open()
+        await finish_course(user, shipped_content)
+        await user.send("/learn")
+        await user.click(core_texts.CERTIFICATE_GET.text)
+        assert user.page is not None
+        assert [e.asks_text for e in user.page.latest() if e.kind == "beacon"][-1]
+        await user.send("Ada Testname")
+        files = [e for e in user.page.latest() if e.kind == "file"]
+        assert [e.file.rsplit(".", 1)[1] for e in files] == ["pdf", "png"]
+        assert all("cannot download it yet" in e.text for e in files)
+        await user.open()
+        assert all("Ada Testname" not in e.text for e in user.page.entries)
+        record = await web.chat.sessions.load(web.service.keyer.key("web", web.session_id()))
+        assert record is not None and record.history is not None
+        history = web.chat.opened(record.history)
+        assert history.entries and all("Ada Testname" not in e.text for e in history.entries)
