@@ -91,8 +91,10 @@
     submit(event);
   });
 
+  // Any other key in between starts the count again, so typing capitals never leaves.
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Shift" || event.repeat) { return; }
+    if (event.key !== "Shift") { shifts = []; return; }
+    if (event.repeat) { return; }
     var now = Date.now();
     shifts = shifts.filter(function (t) { return now - t < SHIFT_WINDOW_MS; });
     shifts.push(now);
