@@ -611,3 +611,22 @@ async def test_the_course_to_a_certificate_on_the_web(
         assert record is not None and record.history is not None
         history = web.chat.opened(record.history)
         assert history.entries and all("Ada Testname" not in e.text for e in history.entries)
+
+
+async def test_the_report_side_says_what_exit_cannot_hide(
+    database: Database, shipped_content: Content
+) -> None:
+    """Report screens carry the web's line on what exit cannot hide; the home screen does
+    not; every page has the Exit button and its Shift hint."""
+    async with web_chat(database, shipped_content) as web:
+        user = web.user()
+        await user.open()
+        assert user.page is not None
+        assert "exit-limits" not in user.page.attributes
+        assert {"exit-form", "exit-button", "exit-hint"} <= set(user.page.attributes)
+        await user.click(REPORT)
+        assert user.page is not None
+        assert "exit-limits" in user.page.attributes
+        async with web.client.get(f"{web.base}/") as response:
+            page = await response.text()
+        assert "the browser&#39;s history still shows it" in page
