@@ -5,7 +5,7 @@ text is shown once and never kept, and typed text is never an entry."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core.state import Position
@@ -74,10 +74,6 @@ class History:
         shown again after typed text)."""
         said, _ = entries_of(outbound, self.turn)
         return (*self.entries, *said)
-
-    def with_locale(self, locale: str | None) -> History:
-        """Return the history with the user's language."""
-        return replace(self, locale=locale)
 
 
 def active(entries: tuple[Entry, ...], turn: int) -> set[int]:
