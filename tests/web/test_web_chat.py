@@ -29,6 +29,7 @@ from bot.orgs.service import Organizations
 from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound
+from bot.service.user_keys import ChatSealer
 from bot.storage.certificate_table import CertificateTable
 from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
 from bot.testing import transcripts
@@ -135,7 +136,7 @@ async def test_a_new_visitor_gets_a_session_cookie_and_a_keyed_session(
         assert re.fullmatch(r"[A-Za-z0-9_-]{43}", sid)
         stored = await web.everything()
         assert sid not in stored and WELCOME not in stored
-        key = web.service.keyer.key("web", sid)
+        key = web.chat.key_of(sid)
         async with web.database.engine.connect() as connection:
             keys = (await connection.execute(text("SELECT session_key FROM web_sessions"))).all()
         assert keys == [(key,)]
@@ -179,7 +180,7 @@ async def test_the_cookie_is_secure_behind_https_and_kept_when_asked(
         async with web.database.engine.connect() as connection:
             found = await connection.execute(
                 text("SELECT keep FROM web_sessions WHERE session_key = :key"),
-                {"key": web.service.keyer.key("web", web.session_id())},
+                {"key": web.chat.key_of(web.session_id())},
             )
         assert found.scalar()
 
@@ -255,7 +256,7 @@ async def test_a_post_after_the_session_ended_starts_again_kindly(
         await user.open()
         assert user.page is not None
         data = user.page.data_for(REPORT)
-        await web.chat.sessions.end(web.service.keyer.key("web", web.session_id()))
+        await web.chat.sessions.end(web.chat.key_of(web.session_id()))
         await user.post({"b": data})
         user.expect(WELCOME)
         assert {"tap_answer": core_texts.STALE.text} in user.seen
@@ -390,7 +391,8 @@ async def test_a_reply_owed_when_the_page_was_lost_is_shown_next_time(
         await user.open()
         assert user.page is not None
         data = user.page.data_for(REPORT)
-        inbound = Inbound("web", web.session_id(), Tap(data), "en", None, {"label": REPORT})
+        user_id = web.chat.user_id(web.session_id())
+        inbound = Inbound("web", user_id, Tap(data), "en", None, {"label": REPORT})
         await web.service.accept(inbound)
         assert await web.count("outbox") == 1
         await user.open()
@@ -607,7 +609,7 @@ async def test_the_course_to_a_certificate_on_the_web(
         assert all("cannot download it yet" in e.text for e in files)
         await user.open()
         assert all("Ada Testname" not in e.text for e in user.page.entries)
-        record = await web.chat.sessions.load(web.service.keyer.key("web", web.session_id()))
+        record = await web.chat.sessions.load(web.chat.key_of(web.session_id()))
         assert record is not None and record.history is not None
         history = web.chat.opened(record.history)
         assert history.entries and all("Ada Testname" not in e.text for e in history.entries)
@@ -630,3 +632,19 @@ async def test_the_report_side_says_what_exit_cannot_hide(
         async with web.client.get(f"{web.base}/") as response:
             page = await response.text()
         assert "the browser&#39;s history still shows it" in page
+
+
+async def test_a_reminder_never_seals_the_cookie_s_value(
+    database: Database, shipped_content: Content
+) -> None:
+    """The service knows a web session by a keyed hash of the cookie's value: a reminder's
+    sealed chat, opened with the key, holds that hash, never the session id."""
+    async with web_chat(database, shipped_content) as web:
+        user = web.user()
+        await user.open()
+        await user.send("/reminders")
+        await user.click("Turn reminders on")
+        [(_, chat, *_)] = await database.rows("reminders")
+        sid = web.session_id()
+        assert ChatSealer(SECRET).open(chat) == ("web", web.chat.user_id(sid))
+        assert sid not in web.chat.user_id(sid)

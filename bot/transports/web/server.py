@@ -181,6 +181,7 @@ class WebChat:
         self.per_address = per_address
         secret = service.keyer.secret
         self.csrf_key = hmac.new(secret, b"beacon/web-csrf", hashlib.sha256).digest()
+        self.id_key = hmac.new(secret, b"beacon/web-session-id", hashlib.sha256).digest()
         self.sealer = Sealer(secret, b"beacon/web-history")
         self.headers = security_headers(self.config.exit_url)
         self.templates = jinja2.Environment(
@@ -235,7 +236,7 @@ class WebChat:
         sid = self._cookie(request)
         over = not self.per_address.allow(self.address(request), now)
         if sid is not None:
-            over = not self.per_session.allow(self.service.keyer.key(PLATFORM, sid), now) or over
+            over = not self.per_session.allow(self.key_of(sid), now) or over
         if over:
             event(log, "web_rate_limited")
             return self._slow_down(request, sid)
@@ -259,6 +260,15 @@ class WebChat:
         sid = request.cookies.get(COOKIE, "")
         return sid if SESSION_ID.match(sid) else None
 
+    def user_id(self, sid: str) -> str:
+        """Return the id the service knows a session by: a keyed hash of the cookie's value,
+        so nothing the service keeps (even sealed, such as a reminder's chat) is the cookie."""
+        return hmac.new(self.id_key, sid.encode(), hashlib.sha256).hexdigest()
+
+    def key_of(self, sid: str) -> str:
+        """Return the session's stored key: the service's user key of its id."""
+        return self.service.keyer.key(PLATFORM, self.user_id(sid))
+
     def csrf(self, sid: str) -> str:
         """Return the CSRF token of a session: keyed to its id, so it cannot be guessed."""
         return hmac.new(self.csrf_key, sid.encode(), hashlib.sha256).hexdigest()
@@ -275,7 +285,7 @@ class WebChat:
         if sid is None:
             yield self.fresh()
             return
-        key = self.service.keyer.key(PLATFORM, sid)
+        key = self.key_of(sid)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
@@ -293,7 +303,7 @@ class WebChat:
     def fresh(self) -> Session:
         """Return a new session with a new random id."""
         sid = secrets.token_urlsafe(32)
-        return Session(sid, self.service.keyer.key(PLATFORM, sid), new=True)
+        return Session(sid, self.key_of(sid), new=True)
 
     def opened(self, sealed: str | None) -> History:
         """Return a stored history, or an empty one when it cannot be read."""
@@ -330,7 +340,8 @@ class WebChat:
             isinstance(happened, FreeText) and happened.text is not None
         )
         address: dict[str, int | str | None] = {"typed": 1} if typed else {"label": label}
-        inbound = Inbound(PLATFORM, session.id, happened, self.language(request), None, address)
+        user_id = self.user_id(session.id)
+        inbound = Inbound(PLATFORM, user_id, happened, self.language(request), None, address)
         pending = await self.service.accept(inbound)
         return await self.deliver(session, pending, label, typed)
 
@@ -363,7 +374,7 @@ class WebChat:
             return await self.act(request, session, Start(""))
         await self.recover(session)
         if session.history.typed or not session.history.entries:
-            inbound = Inbound(PLATFORM, session.id, Resume(), self.language(request))
+            inbound = Inbound(PLATFORM, self.user_id(session.id), Resume(), self.language(request))
             shown = session.history.showing(await self.service.handle(inbound))
             await self.keep(session)
             return View(shown, session.history.turn)
@@ -411,7 +422,7 @@ class WebChat:
         form = await request.post()
         sid = self._cookie(request)
         if sid is not None and self.csrf_ok(sid, form.get("csrf")):
-            ended = await self.sessions.end(self.service.keyer.key(PLATFORM, sid))
+            ended = await self.sessions.end(self.key_of(sid))
             event(log, "web_exit", ended=ended)
         response = web.Response(status=303, headers={"Location": self.config.exit_url})
         response.del_cookie(COOKIE, path="/")
