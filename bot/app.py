@@ -146,18 +146,18 @@ def reminder_scheduler(app: App, channels: Channels) -> ReminderScheduler:
 
 
 def jobs(app: App, channels: Channels) -> list[Job]:
-    """Return the app's background jobs (reminders through `channels`, and retention), and the
-    end of idle web sessions when the web chat runs."""
+    """Return the app's background jobs: reminders through `channels`, retention, and the end
+    of idle web sessions (also when the web chat no longer runs, so none outlives its time)."""
     settings = app.settings
     retention = RetentionJob(app.database, app.service.clock, settings.retention_days)
-    found = beacon_jobs(reminder_scheduler(app, channels), retention)
-    if any(channel.platform == "web" for channel in channels):
-        expiry = WebSessionExpiry(
-            app.web_sessions(), app.service.clock, settings.web_session_minutes,
-            settings.retention_days,
-        )  # fmt: skip
-        found.append(Job("web_sessions", WEB_SESSIONS_EVERY, expiry.run_once))
-    return found
+    expiry = WebSessionExpiry(
+        app.web_sessions(), app.service.clock, settings.web_session_minutes,
+        settings.retention_days,
+    )  # fmt: skip
+    return [
+        *beacon_jobs(reminder_scheduler(app, channels), retention),
+        Job("web_sessions", WEB_SESSIONS_EVERY, expiry.run_once),
+    ]
 
 
 def checked_catalogs(settings: Settings) -> Catalogs:

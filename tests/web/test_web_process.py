@@ -13,7 +13,9 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.app import App, jobs
 from bot.cli import DEFAULT_WEB_PORT, NO_TOKEN, web_only
+from bot.service.channels import Channels
 from bot.settings import PROJECT_ROOT, Settings
 from bot.testing.keys import TEST_USER_KEY_SECRET
 
@@ -64,3 +66,10 @@ def test_run_without_settings_serves_the_web_chat_on_8080() -> None:
     assert (settings.web_port, settings.web_host, settings.bot_token) == (8080, "127.0.0.1", None)
     assert DEFAULT_WEB_PORT == 8080
     assert "web chat" in NO_TOKEN and "python -m bot chat" in NO_TOKEN
+
+
+def test_the_idle_session_job_runs_whatever_transports_run(app: App) -> None:
+    """The job that ends idle web sessions is among the app's jobs even with no web channel,
+    so no session outlives its time when the web chat stops being served."""
+    names = [job.name for job in jobs(app, Channels([]))]
+    assert "web_sessions" in names and "retention" in names
