@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+:
-#   make run    install into .venv, then talk to Beacon (local chat without BOT_TOKEN)
+#   make run    install into .venv, then serve Beacon (the web chat on 127.0.0.1:8080 without
+#               BOT_TOKEN; make chat talks to it in this terminal)
 #   make test   install into .venv, then check content, lint, type-check and run the tests
 PYTHON ?= python3
 VENV ?= .venv

@@ -28,7 +28,7 @@ from bot.orgs.service import Organizations
 from bot.service.certificates import Certificates, certificate_secret
 from bot.service.channels import Channel, Channels
 from bot.service.conversation import ConversationService
-from bot.service.jobs import Job, beacon_jobs
+from bot.service.jobs import WEB_SESSIONS_EVERY, Job, beacon_jobs
 from bot.service.ports import Clock, ConversationStore, SystemClock
 from bot.service.reminders import ChannelReminders, ReminderScheduler
 from bot.service.user_keys import UserKeyer
@@ -45,6 +45,7 @@ from bot.storage.database import (
 from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
+from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
 
 RUNNING_ALLOWED = frozenset(
     {
@@ -93,6 +94,10 @@ class App:
         service = self.service
         return SqlMessageLog(self.database, service.keyer, service.clock, self.store, platform)
 
+    def web_sessions(self) -> SqlWebSessions:
+        """Return the database's web sessions (the web chat's session store)."""
+        return SqlWebSessions(self.database)
+
 
 @dataclass(frozen=True, slots=True)
 class Transport:
@@ -116,6 +121,7 @@ class Transport:
 
 TRANSPORTS = (
     Transport("telegram", "bot.transports.telegram.launch:telegram_channel", "bot_token"),
+    Transport("web", "bot.transports.web.launch:web_channel", "web_port"),
 )
 """Every transport, one line each; `python -m bot run` serves all that the settings turn on."""
 
@@ -140,9 +146,18 @@ def reminder_scheduler(app: App, channels: Channels) -> ReminderScheduler:
 
 
 def jobs(app: App, channels: Channels) -> list[Job]:
-    """Return the app's background jobs (reminders through `channels`, and retention)."""
-    retention = RetentionJob(app.database, app.service.clock, app.settings.retention_days)
-    return beacon_jobs(reminder_scheduler(app, channels), retention)
+    """Return the app's background jobs: reminders through `channels`, retention, and the end
+    of idle web sessions (also when the web chat no longer runs, so none outlives its time)."""
+    settings = app.settings
+    retention = RetentionJob(app.database, app.service.clock, settings.retention_days)
+    expiry = WebSessionExpiry(
+        app.web_sessions(), app.service.clock, settings.web_session_minutes,
+        settings.retention_days,
+    )  # fmt: skip
+    return [
+        *beacon_jobs(reminder_scheduler(app, channels), retention),
+        Job("web_sessions", WEB_SESSIONS_EVERY, expiry.run_once),
+    ]
 
 
 def checked_catalogs(settings: Settings) -> Catalogs:

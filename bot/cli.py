@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|chat|content|verify|purge|db|campaign|org`."""
+"""Command line: `python -m bot run|web|chat|content|verify|purge|db|campaign|org`."""
 
 from __future__ import annotations
 
@@ -39,9 +39,12 @@ from bot.storage.database import make_engine, migrate
 from bot.storage.retention import RetentionJob
 from bot.transports.terminal import TerminalChat, terminal_language
 
+DEFAULT_WEB_PORT = 8080
+
 NO_TOKEN = (
-    "No BOT_TOKEN is set, so Beacon runs as a local chat in this terminal.\n"
-    "To run it on Telegram, set BOT_TOKEN to the token @BotFather gave you.\n"
+    "No BOT_TOKEN or WEB_PORT is set, so Beacon serves its web chat on this computer.\n"
+    "To run it on Telegram, set BOT_TOKEN to the token @BotFather gave you; "
+    "`python -m bot chat` talks to it in this terminal.\n"
 )
 
 
@@ -177,6 +180,21 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def web_only(settings: Settings) -> Settings:
+    """Return settings that serve the web chat alone (on port 8080 unless WEB_PORT says)."""
+    return settings.model_copy(
+        update={"bot_token": None, "web_port": settings.web_port or DEFAULT_WEB_PORT}
+    )
+
+
+def announce(settings: Settings) -> None:
+    """Print where the web chat is, when it runs, for the person who started it."""
+    if settings.web_port is not None:
+        host = f"[{settings.web_host}]" if ":" in settings.web_host else settings.web_host
+        local = f"http://{host}:{settings.web_port}"
+        print(f"Beacon's web chat: {settings.public_url or local} (Ctrl-C stops it)", flush=True)
+
+
 async def serve(settings: Settings) -> int:
     """Serve on every transport the settings turn on, with the jobs, until SIGTERM or SIGINT."""
     from bot.runner import run_until_signalled
@@ -189,7 +207,7 @@ async def serve(settings: Settings) -> int:
     try:
         channels = transports(app)
         settle_heap()
-        await run_until_signalled(app, channels)
+        await run_until_signalled(app, channels, started=lambda: announce(settings))
     finally:
         await app.close()
     return 0
@@ -229,7 +247,10 @@ def parser() -> argparse.ArgumentParser:
     """Return the argument parser."""
     root = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run on Telegram when BOT_TOKEN is set, else the local chat")
+    commands.add_parser(
+        "run", help="serve on Telegram (BOT_TOKEN) and the web (WEB_PORT); neither: the web"
+    )
+    commands.add_parser("web", help="serve the web chat alone (WEB_PORT, default 8080)")
     chat_cmd = commands.add_parser("chat", help="talk to Beacon in this terminal")
     chat_cmd.add_argument("--user", default="local", help="local user name (each resumes alone)")
     content = commands.add_parser("content", help="check, draw or describe the content")
@@ -269,9 +290,7 @@ def run_command(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = load_settings()
     serving = args.command == "run" and bool(wanted_transports(settings))
-    interactive = args.command in ("chat", "verify", "campaign", "org") or (
-        args.command == "run" and not serving
-    )
+    interactive = args.command in ("chat", "verify", "campaign", "org")
     configure(settings.log_level or ("WARNING" if interactive else "INFO"))
     updates = {}
     if getattr(args, "dir", None):
@@ -283,9 +302,11 @@ def run_command(argv: Sequence[str] | None = None) -> int:
         match args.command:
             case "run" if not serving:
                 print(NO_TOKEN, file=sys.stderr)
-                return chat(settings, "local")
+                return asyncio.run(serve(web_only(settings)))
             case "run":
                 return asyncio.run(serve(settings))
+            case "web":
+                return asyncio.run(serve(web_only(settings)))
             case "chat":
                 return chat(settings, args.user)
             case "content" if args.content_command == "check":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.app import App, jobs
@@ -51,10 +51,32 @@ async def serve_until_signalled(parts: Sequence[Part], stop: asyncio.Event | Non
             loop.remove_signal_handler(signum)
 
 
+class Started:
+    """A last part that says everything before it is running."""
+
+    def __init__(self, say: Callable[[], None]) -> None:
+        """Call `say` once started."""
+        self.say = say
+
+    async def start(self) -> None:
+        """Say that Beacon is running."""
+        self.say()
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+
 async def run_until_signalled(
-    app: App, channels: Sequence[Channel], stop: asyncio.Event | None = None
+    app: App,
+    channels: Sequence[Channel],
+    stop: asyncio.Event | None = None,
+    started: Callable[[], None] | None = None,
 ) -> None:
     """Start every channel, then the app's jobs (reminders go out through the channel of each
-    learner's platform); on SIGTERM or SIGINT stop the jobs, then the channels, last first."""
+    learner's platform), then call `started`; on SIGTERM or SIGINT stop the jobs, then the
+    channels, last first."""
     routed = Channels(channels)
-    await serve_until_signalled([*routed, JobRunner(jobs(app, routed))], stop)
+    parts: list[Part] = [*routed, JobRunner(jobs(app, routed))]
+    if started is not None:
+        parts.append(Started(started))
+    await serve_until_signalled(parts, stop)

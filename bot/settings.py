@@ -35,6 +35,9 @@ PLACEHOLDERS = (
 )  # fmt: skip
 """Words that mark a secret someone copied from a template instead of generating."""
 FINGERPRINT_LABEL = b"beacon/secret-fingerprint"
+DEFAULT_EXIT_URL = "https://www.google.com/"
+"""Quick exit's neutral site: a search page is on every screen and draws no second look."""
+WEB_TITLE_LIMIT = 60
 log = logging.getLogger("beacon.settings")
 
 
@@ -122,6 +125,20 @@ class Settings(BaseSettings):
     bot_username: str | None = Field(
         default=None, description="The bot's Telegram username, for campaign deep links"
     )
+    web_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Serve the web chat on this port; unset: no web"
+    )
+    web_host: str = Field(default="127.0.0.1", description="Address the web chat listens on")
+    public_url: str | None = Field(
+        default=None, description="The web chat's address as people reach it (https in public)"
+    )
+    web_session_minutes: int = Field(
+        default=30, ge=1, le=1440, description="Delete a web session idle this many minutes"
+    )
+    web_exit_url: str = Field(
+        default=DEFAULT_EXIT_URL, description="The neutral site quick exit opens"
+    )
+    web_title: str = Field(default="Beacon", description="The web page's title")
 
     @field_validator("database_url")
     @classmethod
@@ -229,6 +246,49 @@ class Settings(BaseSettings):
         if not re.match(r"^\d+:[A-Za-z0-9_-]{20,}$", token.get_secret_value().strip()):
             raise ValueError("does not look like a Telegram bot token (digits:letters)")
         return token
+
+    @field_validator("web_port", mode="before")
+    @classmethod
+    def _empty_port(cls, port: object) -> object:
+        """Accept an empty WEB_PORT as unset."""
+        return None if isinstance(port, str) and not port.strip() else port
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        """Accept an http(s) URL (https unless on a loopback host), without a trailing slash."""
+        if url is None or not url.strip():
+            return None
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "must be an http:// or https:// URL, such as https://beacon.example.org"
+            )
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
+            raise ValueError(
+                "must start with https:// (the session cookie is sent only over HTTPS); "
+                "http:// is accepted only for localhost, 127.0.0.0/8 and ::1"
+            )
+        return url.strip().rstrip("/")
+
+    @field_validator("web_exit_url")
+    @classmethod
+    def _exit_url(cls, url: str) -> str:
+        """Accept only an https:// URL of another site for quick exit."""
+        parts = urlsplit(url.strip())
+        plain_host = re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", parts.netloc)
+        if parts.scheme != "https" or not parts.hostname or not plain_host:
+            raise ValueError(f"must be an https:// URL of a neutral site, e.g. {DEFAULT_EXIT_URL}")
+        return url.strip()
+
+    @field_validator("web_title")
+    @classmethod
+    def _title(cls, title: str) -> str:
+        """Accept a short, printable, one-line page title."""
+        title = title.strip()
+        if not title or len(title) > WEB_TITLE_LIMIT or not title.isprintable():
+            raise ValueError(f"must be 1-{WEB_TITLE_LIMIT} printable characters on one line")
+        return title
 
     @model_validator(mode="after")
     def _webhook_path_from_url(self) -> Settings:

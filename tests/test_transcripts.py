@@ -1,4 +1,5 @@
-"""Golden transcripts, replayed through the pure engine and through the service on SQLite.
+"""Golden transcripts, replayed through the pure engine, through the service on SQLite, and
+over the web chat's HTTP (pages read as HTML).
 
 Run `pytest tests/test_transcripts.py --rewrite-transcripts` to record them anew after a
 deliberate change, then read the diff.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.content.bundle import Content
@@ -15,10 +17,16 @@ from bot.i18n.catalogs import Catalogs
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.service import Organizations
 from bot.service.certificates import certificate_secret
+from bot.service.conversation import ConversationService
+from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, migrate, open_store
+from bot.storage.web_session_table import SqlWebSessions
 from bot.testing import transcripts
+from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.service import SECRET, learner_seed, service_on
-from bot.testing.user import EngineUser, ServiceUser
+from bot.testing.user import EngineUser, ServiceUser, WebUser
+from bot.testing.web import SeededKeyer, on_the_web, roomy_limits, serving
+from bot.transports.web.server import WebChat
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yaml"))
 
@@ -60,6 +68,44 @@ async def test_transcript_through_the_service(
         await database.dispose()
     for number, (expected, got) in enumerate(zip(recorded["steps"], actual, strict=True), 1):
         assert got == expected, f"{path.name} step {number}"
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
+async def test_transcript_over_the_web(
+    path: Path, shipped_content: Content, tmp_path: Path
+) -> None:
+    """The web chat, over real HTTP on SQLite, shows the recorded texts, buttons, notes and
+    files (a page has no message edits or erasures; it cannot send media, so those steps are
+    left out); quiz options come in the order of the transcript's learner."""
+    recorded = transcripts.load(path)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'web.db'}"
+    database = make_engine(url)
+    await migrate(database)
+    await transcripts.organize(recorded, database)
+    store = await open_store(url)
+    seed = learner_seed(transcripts.user_of(recorded) or transcripts.DEFAULT_USER)
+    service = ConversationService(
+        shipped_content,
+        store,
+        ManualClock(FIXED_NOW),
+        Catalogs(PROJECT_ROOT / "locales"),
+        SeededKeyer(SECRET, seed),
+        orgs=Organizations(OrgDirectory(database), certificate_secret(SECRET)),
+    )
+    steps = [step for step in recorded["steps"] if "other" not in step]
+    try:
+        async with (
+            serving(WebChat(service, SqlWebSessions(database), limits=roomy_limits())) as base,
+            aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client,
+        ):
+            user = WebUser(client, base)
+            await user.open()
+            actual = await transcripts.replay(steps, user.actor())
+    finally:
+        await store.close()
+        await database.dispose()
+    for number, (expected, got) in enumerate(zip(steps, actual, strict=True), 1):
+        assert got["expect"] == on_the_web(expected["expect"]), f"{path.name} step {number}"
 
 
 def test_transcripts_that_show_quiz_options_name_distinct_users() -> None:

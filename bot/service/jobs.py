@@ -15,6 +15,8 @@ REMINDERS_EVERY = 30.0
 RETENTION_EVERY = 3600.0
 """How often (seconds) inactive users, old update ids, exit's message ids past deleting,
 campaign start markers and undeliverable outbox entries are purged."""
+WEB_SESSIONS_EVERY = 60.0
+"""How often (seconds) idle web sessions are looked for and ended."""
 
 
 @dataclass(frozen=True, slots=True)

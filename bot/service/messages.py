@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.core.effects import ButtonKind
 from bot.core.events import Event, Tap
+from bot.core.state import Position
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +44,15 @@ class OutButton:
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A message to send; `replace` allows editing the message whose button was pressed;
-    `tail`: a screen shown again, so a text too long for one message sends only its last piece."""
+    `tail`: a screen shown again, so a text too long for one message sends only its last piece;
+    `screen`: the position it shows (not part of equality)."""
 
     text: str
     buttons: tuple[tuple[OutButton, ...], ...] = ()
     replace: bool = False
     tail: bool = False
+    screen: Position | None = field(default=None, compare=False)
+    """Where the screen is, for a channel that draws more than text (the web's text box)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.state import Position
 from bot.logs import event
 from bot.service.messages import EraseChat, OutButton, Reply, TapAnswer
 from bot.service.ports import OutboxRow, OutboxStore
@@ -101,9 +102,10 @@ def _button(data: list[Any]) -> OutButton:
 def _item_json(item: Item) -> list[Any]:
     """Return an item as a compact JSON list."""
     match item:
-        case Reply(text, buttons, replace, tail):
+        case Reply(text, buttons, replace, tail, screen):
             rows = [[[b.label, b.data, *_kind(b)] for b in row] for row in buttons]
-            return ["r", text, rows, replace, *([tail] if tail else [])]
+            where = [tail, [screen.tree, screen.node]] if screen is not None else []
+            return ["r", text, rows, replace, *(where or ([tail] if tail else []))]
         case TapAnswer(text):
             return ["a", text]
         case EraseChat():
@@ -121,6 +123,9 @@ def _item(data: list[Any]) -> Item:
     match data:
         case ["r", str(text), list(rows), bool(replace), *rest]:
             buttons = tuple(tuple(_button(b) for b in row) for row in rows)
+            match rest:
+                case [bool(tail), [str(tree), str(node)]]:
+                    return Reply(text, buttons, replace, tail, Position(tree, node))
             return Reply(text, buttons, replace, rest == [True])
         case ["a", text]:
             return TapAnswer(None if text is None else str(text))

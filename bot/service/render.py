@@ -100,4 +100,4 @@ class Renderer:
             tuple(OutButton(self.say(b.label), b.data, b.kind) for b in row)
             for row in screen.buttons
         )
-        return Reply(body, rows, screen.replace, screen.repeat)
+        return Reply(body, rows, screen.replace, screen.repeat, screen.position)

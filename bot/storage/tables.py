@@ -281,6 +281,19 @@ class CampaignStart(SQLModel, table=True):
     day: dt.date = Field(index=True)
 
 
+class WebSession(SQLModel, table=True):
+    """A web chat session under the keyed hash of its random id (the id itself is never
+    stored): whether it is kept on its device, when it was last used, and the conversation
+    shown on its page, sealed (Beacon's messages and the labels tapped, never typed text)."""
+
+    __tablename__ = "web_sessions"
+
+    session_key: str = Field(primary_key=True, max_length=64)
+    keep: bool = Field(default=False)
+    last_seen_at: dt.datetime = utc_column(index=True)
+    history: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
 metadata = SQLModel.metadata
 
 

@@ -1,7 +1,8 @@
 """The simulated user every test talks through: `send` a line, `click` a button by the label it
 shows in the user's language, and `expect` what the last answer showed. Three drivers share the
 interface: EngineUser (the pure engine and the renderer), ServiceUser (ConversationService on a
-real store) and TelegramUser in bot.testing.telegram (a real runtime over the fake Bot API)."""
+real store), TelegramUser in bot.testing.telegram (a real runtime over the fake Bot API) and
+WebUser (the web chat over HTTP, its pages read as HTML)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import datetime as dt
 import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+
+import aiohttp
 
 from bot.content.bundle import Content
 from bot.content.models import CourseNode, QuizQuestionNode
@@ -22,6 +25,7 @@ from bot.testing.clocks import FIXED_NOW
 from bot.testing.service import RAW_ID
 from bot.testing.simulator import CoreChat, Keyboard
 from bot.testing.transcripts import Actor, Recorded, event_for, record
+from bot.testing.web import WebPage
 
 
 class SimulatedUser(ABC):
@@ -161,6 +165,56 @@ class ServiceUser(OutboundUser):
         self.seen = record(out)
         self.keyboard.update(out)
         return out
+
+
+class WebUser(SimulatedUser):
+    """A person in a browser without JavaScript: pages come over HTTP and are read as HTML;
+    a click posts the button's form, a typed line posts the text box's."""
+
+    def __init__(self, client: aiohttp.ClientSession, base: str, language: str = "en") -> None:
+        """Browse the web chat at `base` with `client` (its cookie jar is the browser's)."""
+        self.client = client
+        self.base = base
+        self.language = language
+        self.seen = []
+        self.page: WebPage | None = None
+        self.status = 0
+
+    async def load(self, response: aiohttp.ClientResponse) -> list[Recorded]:
+        """Read a page; remember it and what its last action showed."""
+        self.status = response.status
+        self.page = WebPage(await response.text())
+        self.seen = self.page.recorded()
+        return self.seen
+
+    async def open(self) -> list[Recorded]:
+        """Open the chat's page (a new visitor starts a conversation)."""
+        headers = {"Accept-Language": self.language}
+        async with self.client.get(f"{self.base}/", headers=headers) as response:
+            return await self.load(response)
+
+    async def post(self, fields: Mapping[str, str], path: str = "/say") -> list[Recorded]:
+        """Post a form of the page (with its CSRF token unless `fields` gives one)."""
+        if self.page is None:
+            await self.open()
+        assert self.page is not None
+        form = {"csrf": self.page.csrf or "", **fields}
+        headers = {"Accept-Language": self.language}
+        async with self.client.post(f"{self.base}{path}", data=form, headers=headers) as response:
+            return await self.load(response)
+
+    async def perform(self, action: Recorded) -> list[Recorded]:
+        """Do one transcript action over HTTP; media (`other`) cannot be sent from a page."""
+        if self.page is None:
+            await self.open()
+        assert self.page is not None
+        if "send" in action:
+            return await self.post({"text": str(action["send"])})
+        if "click" in action:
+            return await self.post({"b": self.page.data_for(str(action["click"]))})
+        if "tap_data" in action:
+            return await self.post({"b": str(action["tap_data"])})
+        raise ValueError(f"a web page cannot do {action}")
 
 
 _first_update_ids = itertools.count(10_000, 10_000)

@@ -30,11 +30,11 @@ def chat(
     )
 
 
-def test_run_without_a_token_opens_the_local_chat(tmp_path: Path) -> None:
-    """`python -m bot run` with no token says so and opens the chat on a local SQLite file."""
-    result = chat(tmp_path, ["/quit"], command="run")
+def test_chat_opens_the_local_chat_on_a_local_sqlite_file(tmp_path: Path) -> None:
+    """`python -m bot chat` opens the chat on a local SQLite file with a private secret file
+    (`run` without a token serves the web chat instead: tests/web)."""
+    result = chat(tmp_path, ["/quit"])
     assert result.returncode == 0, result.stderr
-    assert "No BOT_TOKEN is set" in result.stderr
     assert "Welcome to Beacon." in result.stdout
     assert (tmp_path / "beacon.db").exists() and (tmp_path / ".beacon-secret").exists()
     assert oct((tmp_path / ".beacon-secret").stat().st_mode & 0o777) == "0o600"

@@ -27,6 +27,7 @@ NAMED_ON_ABOUT = {
     "exit_messages": ("numbers of this chat's messages",),
     "outbox": ("replies not yet delivered, sealed",),
     "campaign_starts": ("opened a poster's link",),
+    "web_sessions": ("only on the web page", "the page's conversation, sealed"),
     "resource_view_counts": ("anonymous counts",),
     "campaign_counts": ("anonymous counts",),
 }

@@ -1,0 +1,1 @@
+"""Beacon on the web: a server-rendered chat page over the conversation service."""

@@ -1,0 +1,531 @@
+"""The web chat's HTTP side: one page, rendered on the server, that works without JavaScript;
+sessions in a cookie, stored only under their keyed hash; quick exit; strict headers, a CSRF
+token on every form, capped bodies and rate limits. It hands each tap or typed line to the
+conversation service like the Telegram transports do."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from bot.core import codec
+from bot.core import texts as core_texts
+from bot.core.builtins.registry import REGISTRY
+from bot.core.effects import Msg
+from bot.core.events import Event, FreeText, Resume, Start, Tap, Verify
+from bot.core.inputs import parse_text
+from bot.core.state import Position
+from bot.i18n.catalogs import is_right_to_left
+from bot.logs import event
+from bot.service.conversation import ConversationService
+from bot.service.messages import Inbound, Outbound, OutButton
+from bot.service.outbox import Pending
+from bot.service.render import Renderer
+from bot.service.sessions import SessionRecord, SessionStore
+from bot.service.user_keys import Sealer
+from bot.transports.web import history as pages
+from bot.transports.web import texts
+from bot.transports.web.history import Entry, History
+from bot.transports.web.limits import PER_ADDRESS, PER_SESSION, MemoryRateLimit, RateLimit
+
+PLATFORM = "web"
+COOKIE = "beacon_session"
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
+"""A session id as `secrets.token_urlsafe(32)` makes it; any other cookie is ignored."""
+BODY_LIMIT = 16 * 1024
+"""The largest request body accepted; a larger one is refused before it is read."""
+TYPED_LIMIT = 1000
+"""Typed text longer than this is cut before Beacon reads it (no screen needs more)."""
+DATA_LIMIT = 64
+"""Button data longer than this is no button of Beacon's (Telegram allows 64 bytes)."""
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+MAX_LINE = 8190
+MAX_HEADERS = 64
+KEEPALIVE_SECONDS = 15.0
+STATIC = {"beacon.css": "text/css", "beacon.js": "text/javascript"}
+"""Every file the page loads, all served by Beacon itself."""
+PAGE_TEXTS = (
+    "exit", "exit_hint", "exit_limits", "conversation", "you", "answer", "send", "keep",
+    "slow_down", "back_to_chat",
+)  # fmt: skip
+"""The page's own texts (see `texts`), by their name in the template."""
+log = logging.getLogger("beacon.web")
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    """What the web chat needs from the settings."""
+
+    title: str = "Beacon"
+    exit_url: str = "https://www.google.com/"
+    secure: bool = False
+    """Mark the cookie Secure (PUBLIC_URL is https)."""
+    keep_days: int = 180
+    """How long a session kept on its device lasts (the retention of every user)."""
+
+
+def content_security_policy(exit_url: str) -> str:
+    """Return the page's CSP: only Beacon's own files, no inline code, no framing; forms post
+    to Beacon, and quick exit's redirect may go to the neutral site."""
+    parts = urlsplit(exit_url)
+    exit_origin = f"{parts.scheme}://{parts.netloc}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+        f"form-action 'self' {exit_origin}"
+    )
+
+
+def security_headers(exit_url: str) -> dict[str, str]:
+    """Return the headers every response carries."""
+    return {
+        "Content-Security-Policy": content_security_policy(exit_url),
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "X-Robots-Tag": "noindex, nofollow",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+
+
+class QuietAccessLog(AbstractAccessLogger):
+    """An access log with no address, no query and no path beyond the route's own pattern."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """Log the method, the route, the status and how long it took."""
+        route = "other"
+        match_info = getattr(request, "match_info", None)
+        resource = match_info.route.resource if match_info is not None else None
+        if resource is not None:
+            route = resource.canonical
+        event(
+            self.logger, "web_request", method=request.method, route=route,
+            status=response.status, ms=round(time * 1000, 1),
+        )  # fmt: skip
+
+
+@dataclass
+class Session:
+    """A request's session: its id (only ever in the cookie and in memory), its keyed hash,
+    whether it was just made, and what it keeps."""
+
+    id: str
+    key: str
+    new: bool
+    keep: bool = False
+    history: History = field(default_factory=History)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A page to draw: the entries, which are this turn's, notes for this response only."""
+
+    entries: tuple[Entry, ...]
+    turn: int
+    notes: tuple[str, ...] = ()
+
+
+def is_exit_button(button: OutButton) -> bool:
+    """Say whether a button is the conversation's Exit: on the web it is quick exit."""
+    if button.kind != "callback":
+        return False
+    decoded = codec.decode(button.data)
+    return isinstance(decoded, codec.Callback) and decoded.op == codec.Op.EXIT
+
+
+def rows_of(entry: Entry, working: bool) -> tuple[tuple[OutButton, ...], ...]:
+    """Return the button rows an entry draws: all of them on a current screen, else only its
+    links and copy controls (a past screen's buttons no longer work)."""
+    if working:
+        return entry.buttons
+    rows = (tuple(b for b in row if b.kind != "callback") for row in entry.buttons)
+    return tuple(row for row in rows if row)
+
+
+class WebChat:
+    """Serves the web chat over a conversation service and a session store."""
+
+    def __init__(
+        self,
+        service: ConversationService,
+        sessions: SessionStore,
+        config: WebConfig | None = None,
+        limits: tuple[RateLimit, RateLimit] | None = None,
+    ) -> None:
+        """Serve `service`, keeping sessions in `sessions`; `limits` are the per-session and
+        per-address rate limits (in memory by default)."""
+        self.service = service
+        self.sessions = sessions
+        self.config = config or WebConfig()
+        per_session, per_address = limits or (
+            MemoryRateLimit(PER_SESSION),
+            MemoryRateLimit(PER_ADDRESS),
+        )
+        self.per_session = per_session
+        self.per_address = per_address
+        secret = service.keyer.secret
+        self.csrf_key = hmac.new(secret, b"beacon/web-csrf", hashlib.sha256).digest()
+        self.id_key = hmac.new(secret, b"beacon/web-session-id", hashlib.sha256).digest()
+        self.sealer = Sealer(secret, b"beacon/web-history")
+        self.headers = security_headers(self.config.exit_url)
+        self.templates = jinja2.Environment(
+            loader=jinja2.PackageLoader("bot.transports.web", "templates"),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.tests["exit_button"] = is_exit_button
+        folder = resources.files("bot.transports.web") / "static"
+        self.static = {name: (folder / name).read_bytes() for name in STATIC}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+
+    def application(self) -> web.Application:
+        """Return the aiohttp application: the page, its two forms' targets, its files."""
+        app = web.Application(client_max_size=BODY_LIMIT, middlewares=[self._headers, self._guard])
+        app.router.add_get("/", self.page)
+        app.router.add_post("/say", self.say)
+        app.router.add_post("/exit", self.exit)
+        app.router.add_get("/static/{name}", self.file)
+        app.router.add_get("/robots.txt", self.robots)
+        return app
+
+    # Middleware: headers on every response; size and rate checks before any handler.
+
+    @web.middleware
+    async def _headers(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Add the security headers to every response, errors included."""
+        try:
+            response = await handler(request)
+        except web.HTTPException as refused:
+            refused.headers.update(self.headers)
+            raise
+        response.headers.update(self.headers)
+        return response
+
+    @web.middleware
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Refuse a body over the cap before reading it, and a burst over the rate limits
+        with a kind page (quick exit is never refused)."""
+        length = request.content_length
+        if length is not None and length > BODY_LIMIT:
+            raise web.HTTPRequestEntityTooLarge(max_size=BODY_LIMIT, actual_size=length)
+        if request.path == "/exit" or request.path.startswith("/static/"):
+            return await handler(request)
+        now = self.service.clock.now().timestamp()
+        sid = self._cookie(request)
+        over = not self.per_address.allow(self.address(request), now)
+        if sid is not None:
+            over = not self.per_session.allow(self.key_of(sid), now) or over
+        if over:
+            event(log, "web_rate_limited")
+            return self._slow_down(request, sid)
+        return await handler(request)
+
+    @staticmethod
+    def address(request: web.Request) -> str:
+        """Return the client's address: the proxy's forwarded one when the peer is this
+        machine (a reverse proxy), else the peer's. Kept in memory only, never logged."""
+        peer = request.remote or ""
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded and peer in ("127.0.0.1", "::1"):
+            return forwarded.split(",")[-1].strip()
+        return peer
+
+    # Sessions: a random id in the cookie, stored only under its keyed hash.
+
+    @staticmethod
+    def _cookie(request: web.Request) -> str | None:
+        """Return the session id the request's cookie carries, if it is shaped like one."""
+        sid = request.cookies.get(COOKIE, "")
+        return sid if SESSION_ID.match(sid) else None
+
+    def user_id(self, sid: str) -> str:
+        """Return the id the service knows a session by: a keyed hash of the cookie's value,
+        so nothing the service keeps (even sealed, such as a reminder's chat) is the cookie."""
+        return hmac.new(self.id_key, sid.encode(), hashlib.sha256).hexdigest()
+
+    def key_of(self, sid: str) -> str:
+        """Return the session's stored key: the service's user key of its id."""
+        return self.service.keyer.key(PLATFORM, self.user_id(sid))
+
+    def csrf(self, sid: str) -> str:
+        """Return the CSRF token of a session: keyed to its id, so it cannot be guessed."""
+        return hmac.new(self.csrf_key, sid.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, sid: str, token: object) -> bool:
+        """Check a form's token against the session's, in constant time."""
+        return isinstance(token, str) and hmac.compare_digest(token, self.csrf(sid))
+
+    @asynccontextmanager
+    async def session(self, request: web.Request) -> AsyncIterator[Session]:
+        """Open the request's stored session, or a new one (a cookie naming no stored
+        session is never reused); requests of one session run one at a time."""
+        sid = self._cookie(request)
+        if sid is None:
+            yield self.fresh()
+            return
+        key = self.key_of(sid)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                record = await self.sessions.load(key)
+                if record is None:
+                    yield self.fresh()
+                else:
+                    yield Session(sid, key, False, record.keep, self.opened(record.history))
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key], self._locks[key]
+
+    def fresh(self) -> Session:
+        """Return a new session with a new random id."""
+        sid = secrets.token_urlsafe(32)
+        return Session(sid, self.key_of(sid), new=True)
+
+    def opened(self, sealed: str | None) -> History:
+        """Return a stored history, or an empty one when it cannot be read."""
+        text = self.sealer.open(sealed) if sealed else None
+        if text is None:
+            return History()
+        try:
+            return pages.decode(text)
+        except (ValueError, TypeError, KeyError):
+            event(log, "web_history_unreadable", level=logging.WARNING)
+            return History()
+
+    async def keep(self, session: Session) -> None:
+        """Store the session as it is now (its last use is now)."""
+        sealed = self.sealer.seal(pages.encode(session.history))
+        record = SessionRecord(session.keep, sealed)
+        if not await self.sessions.save(session.key, record, self.service.clock.now()):
+            session.keep, session.history = False, History(turn=session.history.turn)
+
+    # Turns: one event through the service, its messages into the page.
+
+    @staticmethod
+    def language(request: web.Request) -> str | None:
+        """Return the browser's first language (Accept-Language), if it is well formed."""
+        first = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip()
+        return first if LANGUAGE.match(first) and len(first) <= 16 else None
+
+    async def act(
+        self, request: web.Request, session: Session, happened: Event, label: str | None = None
+    ) -> View:
+        """Hand one event to the service, show its messages and keep the session (its reply
+        goes into the page's history after the state change commits, then the entry is done)."""
+        typed = isinstance(happened, Verify) or (
+            isinstance(happened, FreeText) and happened.text is not None
+        )
+        address: dict[str, int | str | None] = {"typed": 1} if typed else {"label": label}
+        user_id = self.user_id(session.id)
+        inbound = Inbound(PLATFORM, user_id, happened, self.language(request), None, address)
+        pending = await self.service.accept(inbound)
+        return await self.deliver(session, pending, label, typed)
+
+    async def deliver(
+        self, session: Session, pending: Pending, label: str | None, typed: bool
+    ) -> View:
+        """Put an outbox entry's messages on the page, keep the session, mark the entry done."""
+        out: list[Outbound] = await self.service.messages(pending)
+        locale = pending.parcel.locale or session.history.locale
+        session.history, shown = session.history.after(label, out, locale, typed)
+        await self.keep(session)
+        await self.service.outbox.delivered(pending)
+        return View(shown, session.history.turn)
+
+    async def recover(self, session: Session) -> None:
+        """Deliver what this session's earlier turns still owe (the process stopped between
+        a commit and its page), so nothing is lost."""
+        for pending in await self.service.outbox.due(PLATFORM, None, 100):
+            if pending.parcel.user_key == session.key:
+                address = pending.parcel.address
+                label = address.get("label")
+                await self.deliver(
+                    session, pending, str(label) if label else None, bool(address.get("typed"))
+                )
+
+    async def current(self, request: web.Request, session: Session) -> View:
+        """Return the page as it stands; after a typed turn (not kept) the current screen is
+        shown again from the conversation's state."""
+        if session.new:
+            return await self.act(request, session, Start(""))
+        await self.recover(session)
+        if session.history.typed or not session.history.entries:
+            inbound = Inbound(PLATFORM, self.user_id(session.id), Resume(), self.language(request))
+            shown = session.history.showing(await self.service.handle(inbound))
+            await self.keep(session)
+            return View(shown, session.history.turn)
+        await self.keep(session)
+        return View(session.history.entries, session.history.turn)
+
+    # Handlers.
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        """Show the conversation so far, starting one for a new session."""
+        async with self.session(request) as session:
+            view = await self.current(request, session)
+            return self.respond(request, session, view)
+
+    async def say(self, request: web.Request) -> web.StreamResponse:
+        """Act on a form: a button's data, a typed line, or keep on this device; a post
+        without a live session or with a wrong token is answered kindly and never acted on."""
+        form = await request.post()
+        async with self.session(request) as session:
+            if session.new:
+                view = await self.act(request, session, Start(""))
+                return self.respond(request, session, view, (core_texts.STALE,))
+            if not self.csrf_ok(session.id, form.get("csrf")):
+                event(log, "web_form_refused", reason="csrf")
+                view = await self.current(request, session)
+                return self.respond(request, session, view, (core_texts.UNREADABLE,), 403)
+            data, typed = form.get("b"), form.get("text")
+            if form.get("keep") is not None:
+                session.keep = True
+                view = await self.current(request, session)
+                return self.respond(request, session, view, (texts.KEPT,))
+            if isinstance(data, str):
+                data = data[:DATA_LIMIT]
+                label = pages.label_for(session.history.entries, session.history.turn, data)
+                view = await self.act(request, session, Tap(data), label)
+            elif isinstance(typed, str) and typed.strip():
+                view = await self.act(request, session, parse_text(typed[:TYPED_LIMIT]))
+            else:
+                view = await self.current(request, session)
+            return self.respond(request, session, view)
+
+    async def exit(self, request: web.Request) -> web.StreamResponse:
+        """Quick exit: delete the session (when the form is its own) and everything about it,
+        forget the cookie, and send the browser to the neutral site."""
+        form = await request.post()
+        sid = self._cookie(request)
+        if sid is not None and self.csrf_ok(sid, form.get("csrf")):
+            ended = await self.sessions.end(self.key_of(sid))
+            event(log, "web_exit", ended=ended)
+        response = web.Response(status=303, headers={"Location": self.config.exit_url})
+        response.del_cookie(COOKIE, path="/")
+        response.headers["Cache-Control"] = "no-store"
+        if self.config.secure:
+            response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        return response
+
+    async def file(self, request: web.Request) -> web.StreamResponse:
+        """Serve one of the page's own files (the style sheet, the script)."""
+        name = request.match_info["name"]
+        if name not in STATIC:
+            raise web.HTTPNotFound()
+        return web.Response(
+            body=self.static[name],
+            content_type=STATIC[name],
+            charset="utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    async def robots(self, request: web.Request) -> web.StreamResponse:
+        """Ask every crawler to stay away."""
+        return web.Response(text="User-agent: *\nDisallow: /\n")
+
+    # Drawing.
+
+    def renderer(self, session: Session, request: web.Request) -> Renderer:
+        """Return a renderer in the language the person sees."""
+        return self.service.renderer(session.history.locale, self.language(request))
+
+    def asks_text(self, screen: Position | None) -> bool:
+        """Say whether a screen reads typed text (a name, an employee id)."""
+        builtin = REGISTRY.get(screen)
+        return builtin is not None and builtin.text is not None
+
+    def report_side(self, screen: Position | None) -> bool:
+        """Say whether a screen is on the report side (where exit's limits are said)."""
+        tree = self.service.content.trees.get(screen.tree) if screen else None
+        return tree is not None and tree.report_side
+
+    def context(
+        self, session: Session, renderer: Renderer, view: View, notes: tuple[Msg, ...]
+    ) -> dict[str, Any]:
+        """Return what the page template draws."""
+        working = pages.active(view.entries, view.turn)
+        screens = [view.entries[i].screen for i in working]
+        say = renderer.say
+        locale = renderer.locale
+        return {
+            "lang": locale.replace("_", "-"),
+            "dir": "rtl" if is_right_to_left(locale) else "ltr",
+            "title": self.config.title,
+            "exit_url": self.config.exit_url,
+            "csrf": self.csrf(session.id),
+            "entries": [
+                {
+                    "entry": entry,
+                    "latest": entry.turn == view.turn,
+                    "working": place in working,
+                    "rows": rows_of(entry, place in working),
+                    "asks_text": place in working and self.asks_text(entry.screen),
+                    "file_note": say(texts.FILE_LATER.fill(name=entry.text))
+                    if entry.kind == "file"
+                    else "",
+                }
+                for place, entry in enumerate(view.entries)
+            ],
+            "notes": [say(note) for note in notes],
+            "keep": session.keep,
+            "report_side": any(self.report_side(screen) for screen in screens),
+            "t": {name: say(getattr(texts, name.upper())) for name in PAGE_TEXTS},
+        }
+
+    def respond(
+        self,
+        request: web.Request,
+        session: Session,
+        view: View,
+        notes: tuple[Msg, ...] = (),
+        status: int = 200,
+    ) -> web.Response:
+        """Draw the page, with the session's cookie."""
+        renderer = self.renderer(session, request)
+        html = self.templates.get_template("page.html").render(
+            self.context(session, renderer, view, notes)
+        )
+        response = web.Response(text=html, content_type="text/html", status=status)
+        response.headers["Cache-Control"] = "no-store"
+        max_age = self.config.keep_days * 86400 if session.keep else None
+        response.set_cookie(
+            COOKIE, session.id, path="/", httponly=True, samesite="Strict",
+            secure=self.config.secure, max_age=max_age,
+        )  # fmt: skip
+        return response
+
+    def _slow_down(self, request: web.Request, sid: str | None) -> web.Response:
+        """Return the kind page for a burst over the rate limit (status 429)."""
+        session = Session(sid or "", "", new=False)
+        renderer = self.service.renderer(None, self.language(request))
+        context = self.context(session, renderer, View((), 0), ())
+        context["csrf"] = self.csrf(sid) if sid else ""
+        html = self.templates.get_template("slow_down.html").render(context)
+        response = web.Response(text=html, content_type="text/html", status=429)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Retry-After"] = "5"
+        return response

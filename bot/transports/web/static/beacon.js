@@ -1,0 +1,110 @@
+// Beacon's web chat, enhanced: a tap or a typed answer updates the page in place (no new
+// history entry) and moves focus to the newest message; quick exit by the Exit button or by
+// pressing Shift three times blanks the page, ends the session and replaces the page with a
+// neutral site. Without this script every form still works as a plain POST.
+(function () {
+  "use strict";
+  var SHIFT_WINDOW_MS = 5000;
+  var shifts = [];
+  var leaving = false;
+
+  function exitForm() { return document.getElementById("exit-form"); }
+
+  function quickExit() {
+    if (leaving) { return; }
+    leaving = true;
+    var form = exitForm();
+    var target = form ? form.getAttribute("data-exit-url") : "about:blank";
+    document.documentElement.classList.add("leaving");
+    document.title = "";
+    document.body.textContent = "";
+    if (form) {
+      try {
+        fetch(form.action, {
+          method: "POST", body: new FormData(form), credentials: "same-origin",
+          keepalive: true, redirect: "manual"
+        }).catch(function () {});
+      } catch (e) { /* the page leaves anyway */ }
+    }
+    window.location.replace(target);
+  }
+
+  function focusNewest() {
+    var latest = document.querySelectorAll("#conversation .latest");
+    var target = latest.length ? latest[0] : null;
+    var all = document.querySelectorAll("#conversation .msg");
+    if (!target && all.length) { target = all[all.length - 1]; }
+    if (target) {
+      var reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      target.focus({ preventScroll: true });
+      target.scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
+    }
+  }
+
+  function swapIn(html) {
+    var next = new DOMParser().parseFromString(html, "text/html");
+    var main = next.getElementById("main");
+    if (!main) { return false; }
+    document.getElementById("main").replaceWith(main);
+    var exitNext = next.getElementById("exit-form");
+    if (exitNext && exitForm()) { exitForm().replaceWith(exitNext); }
+    document.documentElement.lang = next.documentElement.lang;
+    document.documentElement.dir = next.documentElement.dir;
+    enhance(document);
+    focusNewest();
+    return true;
+  }
+
+  function submit(event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("#main form")) { return; }
+    event.preventDefault();
+    var body = new FormData(form);
+    var by = event.submitter;
+    if (by && by.name) { body.append(by.name, by.value); }
+    Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) { if (!swapIn(html)) { window.location.replace("/"); } })
+      .catch(function () { window.location.replace("/"); });
+  }
+
+  function enhance(root) {
+    Array.prototype.forEach.call(root.querySelectorAll(".choice-copy"), function (control) {
+      var button = control.querySelector(".copy-button");
+      var text = control.querySelector(".copy-text");
+      if (!button || !navigator.clipboard) { return; }
+      button.hidden = false;
+      if (text) { text.classList.add("visually-hidden"); }
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(control.getAttribute("data-copy") || "");
+      });
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    if (event.target && event.target.id === "exit-form") {
+      event.preventDefault();
+      quickExit();
+      return;
+    }
+    submit(event);
+  });
+
+  // Any other key in between starts the count again, so typing capitals never leaves.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Shift") { shifts = []; return; }
+    if (event.repeat) { return; }
+    var now = Date.now();
+    shifts = shifts.filter(function (t) { return now - t < SHIFT_WINDOW_MS; });
+    shifts.push(now);
+    if (shifts.length >= 3) { quickExit(); }
+  });
+
+  // A page brought back from the browser's back-forward cache after exit is blanked again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && leaving) { document.body.textContent = ""; }
+  });
+
+  enhance(document);
+})();

@@ -1,0 +1,39 @@
+"""The web page's own texts (the conversation's come from the service), marked for gettext."""
+
+from __future__ import annotations
+
+from bot.core import texts
+from bot.core.texts import pgettext
+
+EXIT = texts.EXIT
+# Under the Exit button at the top of every web page. "Shift" is the keyboard key: keep it
+# as the key is labelled on keyboards in the language.
+EXIT_HINT = pgettext("exit", "To leave this page fast, press Exit or press Shift three times.")
+# On the web page's report screens, below the conversation: what quick exit cannot hide.
+# Honest and calm; "private window" is the browser's private or incognito mode.
+EXIT_LIMITS = pgettext(
+    "exit",
+    "Exit closes this page and deletes this conversation from Beacon, but it cannot hide "
+    "that this site was visited: the browser's history still shows it, and other devices "
+    "on the same network may see it. A private window leaves less behind.",
+)
+# A heading read by screen readers only: the list of messages on the web page.
+CONVERSATION = pgettext("web", "Conversation")
+# Read by screen readers before a label the person tapped on the web page.
+YOU = pgettext("web", "You")
+# The label of the text box on a web screen that asks for typed text (a name, an id).
+ANSWER = pgettext("web", "Your answer")
+# The button that sends what was typed in the text box.
+SEND = pgettext("web", "Send")
+# A button at the bottom of the web page: keeps the session after the browser closes.
+KEEP = pgettext("web", "Keep my progress on this device")
+# Shown after "Keep my progress on this device" was pressed.
+KEPT = pgettext("web", "Your progress is kept on this device. Press Exit at any time to delete it.")
+# The kind page shown when one browser sends too many requests at once.
+SLOW_DOWN = pgettext("web", "That was a lot at once. Please wait a moment, then try again.")
+# A link on that page back to the conversation.
+BACK_TO_CHAT = pgettext("web", "Back to the conversation")
+# Shown on the web page where Beacon made a certificate file (PDF or picture).
+FILE_LATER = pgettext(
+    "web", "Your certificate file {name} is ready, but this page cannot download it yet."
+)
