@@ -7,10 +7,13 @@ deliberate change, then read the diff.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.content.bundle import Content
 from bot.i18n.catalogs import Catalogs
@@ -18,6 +21,7 @@ from bot.orgs.directory import OrgDirectory
 from bot.orgs.service import Organizations
 from bot.service.certificates import certificate_secret
 from bot.service.conversation import ConversationService
+from bot.service.ports import ConversationStore
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, migrate, open_store
 from bot.storage.web_session_table import SqlWebSessions
@@ -29,6 +33,24 @@ from bot.testing.web import SeededKeyer, on_the_web, roomy_limits, serving
 from bot.transports.web.server import WebChat
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yaml"))
+
+
+@asynccontextmanager
+async def transcript_store(
+    recorded: transcripts.Recorded, tmp_path: Path
+) -> AsyncIterator[tuple[AsyncEngine, ConversationStore, Organizations]]:
+    """Yield a migrated SQLite database with the transcript's organization, Beacon's store on
+    it and the organizations service; close both afterwards."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}"
+    database = make_engine(url)
+    await migrate(database)
+    await transcripts.organize(recorded, database)
+    store = await open_store(url)
+    try:
+        yield database, store, Organizations(OrgDirectory(database), certificate_secret(SECRET))
+    finally:
+        await store.close()
+        await database.dispose()
 
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
@@ -53,19 +75,10 @@ async def test_transcript_through_the_service(
 ) -> None:
     """The service on a real SQLite database answers exactly as the recorded transcript."""
     recorded = transcripts.load(path)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}"
-    database = make_engine(url)
-    await migrate(database)
-    await transcripts.organize(recorded, database)
-    store = await open_store(url)
-    orgs = Organizations(OrgDirectory(database), certificate_secret(SECRET))
-    user_id = transcripts.user_of(recorded) or transcripts.DEFAULT_USER
-    user = ServiceUser(service_on(store, shipped_content, orgs=orgs), user_id, update_id=0)
-    try:
+    async with transcript_store(recorded, tmp_path) as (_, store, orgs):
+        user_id = transcripts.user_of(recorded) or transcripts.DEFAULT_USER
+        user = ServiceUser(service_on(store, shipped_content, orgs=orgs), user_id, update_id=0)
         actual = await transcripts.replay(recorded["steps"], user.actor())
-    finally:
-        await store.close()
-        await database.dispose()
     for number, (expected, got) in enumerate(zip(recorded["steps"], actual, strict=True), 1):
         assert got == expected, f"{path.name} step {number}"
 
@@ -78,22 +91,17 @@ async def test_transcript_over_the_web(
     files (a page has no message edits or erasures; it cannot send media, so those steps are
     left out); quiz options come in the order of the transcript's learner."""
     recorded = transcripts.load(path)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'web.db'}"
-    database = make_engine(url)
-    await migrate(database)
-    await transcripts.organize(recorded, database)
-    store = await open_store(url)
     seed = learner_seed(transcripts.user_of(recorded) or transcripts.DEFAULT_USER)
-    service = ConversationService(
-        shipped_content,
-        store,
-        ManualClock(FIXED_NOW),
-        Catalogs(PROJECT_ROOT / "locales"),
-        SeededKeyer(SECRET, seed),
-        orgs=Organizations(OrgDirectory(database), certificate_secret(SECRET)),
-    )
     steps = [step for step in recorded["steps"] if "other" not in step]
-    try:
+    async with transcript_store(recorded, tmp_path) as (database, store, orgs):
+        service = ConversationService(
+            shipped_content,
+            store,
+            ManualClock(FIXED_NOW),
+            Catalogs(PROJECT_ROOT / "locales"),
+            SeededKeyer(SECRET, seed),
+            orgs=orgs,
+        )
         async with (
             serving(WebChat(service, SqlWebSessions(database), limits=roomy_limits())) as base,
             aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client,
@@ -101,9 +109,6 @@ async def test_transcript_over_the_web(
             user = WebUser(client, base)
             await user.open()
             actual = await transcripts.replay(steps, user.actor())
-    finally:
-        await store.close()
-        await database.dispose()
     for number, (expected, got) in enumerate(zip(steps, actual, strict=True), 1):
         assert got["expect"] == on_the_web(expected["expect"]), f"{path.name} step {number}"
 
