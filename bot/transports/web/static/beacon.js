@@ -35,6 +35,9 @@
     var all = document.querySelectorAll("#conversation .msg");
     if (!target && all.length) { target = all[all.length - 1]; }
     if (target) {
+      // The sticky bar with Exit covers the top of the page: scroll the message below it.
+      var bar = document.getElementById("top");
+      if (bar) { document.documentElement.style.scrollPaddingTop = bar.offsetHeight + "px"; }
       var reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
       target.focus({ preventScroll: true });
       target.scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
