@@ -12,10 +12,11 @@ import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import (
     Browser,
     BrowserContext,
@@ -38,7 +39,7 @@ from bot.testing.simulator import CoreChat
 from bot.testing.transcripts import Recorded, record
 from bot.testing.user import SimulatedUser
 from bot.testing.web import WebPage, on_the_web, roomy_limits, serving
-from bot.transports.web.server import WebChat, WebConfig
+from bot.transports.web.server import COOKIE, WebChat, WebConfig
 
 PHONE: Final = ViewportSize(width=360, height=640)
 """A small phone's viewport, where every test runs unless it says otherwise."""
@@ -52,6 +53,8 @@ CHROMIUM_ARGS: Final = (
     "--disable-background-networking",
     "--no-first-run",
 )
+WCAG_TAGS: Final = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+"""The axe-core rules a page must pass: WCAG 2.0, 2.1 and 2.2 at levels A and AA."""
 NEUTRAL_TITLE: Final = "Today's weather"
 """The title of the exit site's page (a neutral site, as WEB_EXIT_URL names in production)."""
 
@@ -288,25 +291,53 @@ class BrowserUser(SimulatedUser):
         return await self.turn(control.click)
 
 
+async def accessibility_violations(page: Page) -> list[str]:
+    """Run axe-core (bundled with axe-playwright-python, injected into the page, never fetched)
+    over the page with the WCAG 2.x A and AA rules; return one line per rule broken, naming the
+    elements that break it."""
+    options = {"runOnly": {"type": "tag", "values": list(WCAG_TAGS)}, "resultTypes": ["violations"]}
+    results = await Axe().run(page, options=options)
+    violations: list[dict[str, Any]] = results.response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"])
+        for v in violations
+    ]
+
+
 class Guide:
     """Walks a person in a browser in any language by English labels: an English engine chat
     finds each label's place on the screen, the browser presses the button at that place, and
-    an engine chat in the browser's language says what the page should then show."""
+    an engine chat in the browser's language (with the session's option order) says what the
+    page should then show."""
 
     def __init__(
-        self, user: BrowserUser, content: Content, catalogs: Catalogs, locale: str
+        self,
+        beacon: BrowserBeacon,
+        user: BrowserUser,
+        content: Content,
+        catalogs: Catalogs,
+        locale: str,
     ) -> None:
-        """Guide `user`, whose browser asks for `locale`."""
+        """Guide `user` of `beacon`, whose browser asks for `locale`."""
+        self.beacon = beacon
         self.user = user
+        self.content = content
+        self.catalogs = catalogs
+        self.locale = locale
         self.english = CoreChat(content)
         self.mirror = CoreChat(content, catalogs, locale)
 
     async def open(self) -> list[Recorded]:
         """Open the chat; return what the first screen should show."""
-        self.english.send("/start")
-        expected = on_the_web(record(self.mirror.send("/start")))
         await self.user.open()
-        return expected
+        cookies = await self.user.page.context.cookies()
+        [sid] = [cookie["value"] for cookie in cookies if cookie["name"] == COOKIE]
+        seed = self.beacon.app.service.keyer.seed(self.beacon.chat.key_of(sid))
+        self.english = CoreChat(self.content, seed=seed)
+        self.mirror = CoreChat(self.content, self.catalogs, self.locale, seed=seed)
+        self.english.send("/start")
+        return on_the_web(record(self.mirror.send("/start")))
 
     async def tap(self, label: str) -> list[Recorded]:
         """Press the button that reads `label` in English; return what should be shown."""

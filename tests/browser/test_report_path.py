@@ -44,7 +44,7 @@ async def test_the_arizona_report_path_on_a_phone(
     wider than the screen, text of at least 16 px in the page's direction; the channel screen
     puts 911 first and NCMEC's number in it."""
     user = await beacon.user(locale)
-    guide = Guide(user, shipped_content, catalogs, locale)
+    guide = Guide(beacon, user, shipped_content, catalogs, locale)
     assert user.seen == [] and await guide.open() == user.seen
     assert user.read is not None and (user.read.lang, user.read.dir) == (locale, direction)
     history = await user.page.evaluate("history.length")
@@ -70,7 +70,7 @@ async def test_the_whole_path_without_javascript(
     """With JavaScript off, every button is a plain form: the same path reaches the same
     screens, each a new page from the server, and the script never ran."""
     user = await beacon.user(javascript=False)
-    guide = Guide(user, shipped_content, catalogs, "en")
+    guide = Guide(beacon, user, shipped_content, catalogs, "en")
     assert await guide.open() == user.seen
     for label in ARIZONA_CHILD:
         assert await guide.tap(label) == user.seen, label
