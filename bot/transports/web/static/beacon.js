@@ -78,7 +78,11 @@
       var text = control.querySelector(".copy-text");
       if (!button || !navigator.clipboard) { return; }
       button.hidden = false;
-      if (text) { text.classList.add("visually-hidden"); }
+      if (text) {
+        text.classList.add("visually-hidden");
+        // Hidden from sight, so out of the Tab order too: a focus no one can see.
+        Array.prototype.forEach.call(text.querySelectorAll("input"), function (i) { i.tabIndex = -1; });
+      }
       button.addEventListener("click", function () {
         navigator.clipboard.writeText(control.getAttribute("data-copy") || "");
       });
