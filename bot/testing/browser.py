@@ -55,6 +55,10 @@ CHROMIUM_ARGS: Final = (
 )
 WCAG_TAGS: Final = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 """The axe-core rules a page must pass: WCAG 2.0, 2.1 and 2.2 at levels A and AA."""
+ARIZONA_CHILD: Final = (
+    "Report or get help", "United States", "Arizona", "A child or teen (maybe under 18)",
+)  # fmt: skip
+"""The report path for a child in Arizona from the main menu, by its English labels."""
 NEUTRAL_TITLE: Final = "Today's weather"
 """The title of the exit site's page (a neutral site, as WEB_EXIT_URL names in production)."""
 

@@ -8,14 +8,13 @@ import pytest
 from bot.content.bundle import Content
 from bot.i18n.catalogs import Catalogs
 from bot.settings import PROJECT_ROOT
-from bot.testing.browser import BrowserBeacon, Guide, accessibility_violations
+from bot.testing.browser import ARIZONA_CHILD, BrowserBeacon, Guide, accessibility_violations
 
 LANGUAGES = Catalogs(PROJECT_ROOT / "locales").codes()
 SCREENS = [
     "About and privacy", "What Beacon keeps", "What Beacon can't hide", "Home", "Language",
     "Back", "Learn the signs", "Start with the knowledge check", "Start",
-    "They are being trafficked", "Home", "Report or get help", "United States", "Arizona",
-    "A child or teen (maybe under 18)",
+    "They are being trafficked", "Home", *ARIZONA_CHILD,
 ]  # fmt: skip
 """The buttons pressed from the main menu, by their English labels: every screen on the way
 is checked."""

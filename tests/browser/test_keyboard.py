@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.testing.browser import BrowserBeacon, BrowserUser
+from bot.testing.browser import ARIZONA_CHILD, BrowserBeacon, BrowserUser
 
-REPORT_PATH = ["Report or get help", "United States", "Arizona", "A child or teen (maybe under 18)"]
 FOCUSED = """() => {
   const el = document.activeElement;
   const style = getComputedStyle(el);
@@ -48,7 +47,7 @@ async def test_tab_reaches_every_control_with_a_visible_focus(beacon: BrowserBea
     each shows a focus ring, in view and below the sticky bar."""
     user = await beacon.user()
     await user.open()
-    for label in [None, *REPORT_PATH]:
+    for label in [None, *ARIZONA_CHILD]:
         if label is not None:
             await user.click(label)
         stops = await tab_through(user)
@@ -62,7 +61,7 @@ async def test_enter_on_a_focused_button_takes_the_path(beacon: BrowserBeacon) -
     after each step Tab goes on from the newest message into its buttons."""
     user = await beacon.user()
     await user.open()
-    for label in REPORT_PATH:
+    for label in ARIZONA_CHILD:
         for _ in range(40):
             await user.page.keyboard.press("Tab")
             if (await user.page.evaluate(FOCUSED))["name"] == label:

@@ -10,9 +10,14 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import expect
 
-from bot.testing.browser import NEUTRAL_TITLE, TIMEOUT_MS, BrowserBeacon, BrowserUser
+from bot.testing.browser import (
+    ARIZONA_CHILD,
+    NEUTRAL_TITLE,
+    TIMEOUT_MS,
+    BrowserBeacon,
+    BrowserUser,
+)
 
-REPORT_PATH = ["Report or get help", "United States", "Arizona"]
 ARIZONA = "Showing channels for Arizona, United States."
 
 
@@ -33,7 +38,7 @@ async def on_arizona_screen(beacon: BrowserBeacon, javascript: bool = True) -> B
     user = await beacon.user(javascript=javascript)
     await user.page.goto(f"{beacon.exit.url}before")
     await user.open()
-    for label in REPORT_PATH:
+    for label in ARIZONA_CHILD[:3]:
         await user.click(label)
     user.expect(ARIZONA)
     assert await beacon.sessions.count() == 1

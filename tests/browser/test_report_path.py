@@ -9,9 +9,8 @@ import pytest
 
 from bot.content.bundle import Content
 from bot.i18n.catalogs import Catalogs
-from bot.testing.browser import PHONE, BrowserBeacon, Guide
+from bot.testing.browser import ARIZONA_CHILD, PHONE, BrowserBeacon, Guide
 
-ARIZONA_CHILD = ["Report or get help", "United States", "Arizona", "A child or teen (maybe under 18)"]
 NCMEC = "1-800-843-5678"
 LAYOUT = """() => {
   const newest = document.querySelector("#conversation .latest");

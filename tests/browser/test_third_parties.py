@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Error as PlaywrightError
 
-from bot.testing.browser import BrowserBeacon, origin_of
+from bot.testing.browser import ARIZONA_CHILD, BrowserBeacon, origin_of
 
 SCREENS = [
     "About and privacy", "Home", "Learn the signs", "Start with the knowledge check", "Start",
-    "Home", "Report or get help", "United States", "Arizona", "A child or teen (maybe under 18)",
+    "Home", *ARIZONA_CHILD,
 ]  # fmt: skip
 
 
