@@ -73,6 +73,23 @@ def in_ci() -> bool:
     return bool(os.environ.get("CI"))
 
 
+@asynccontextmanager
+async def without_faketime() -> AsyncIterator[None]:
+    """Start Playwright's driver (and so the browser it launches) without libfaketime: CI's
+    runs with the clock moved (docs/testing.md) check Beacon's code in this process, while
+    Chromium stalls and Node crawls under it. The browser is the visitor's machine, whose clock
+    is its own."""
+    saved = {
+        name: os.environ.pop(name)
+        for name in list(os.environ)
+        if name == "LD_PRELOAD" or name.startswith("FAKETIME")
+    }
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 def origin_of(url: str) -> str:
     """Return a URL's origin: scheme, host and port."""
     parts = urlsplit(url)
@@ -223,14 +240,19 @@ async def browsing(app: App) -> AsyncIterator[BrowserBeacon]:
             title=settings.web_title, exit_url=neutral.url, keep_days=settings.retention_days
         )
         chat = WebChat(app.service, sessions, config, roomy_limits())
-        async with serving(chat) as base, async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=executable, args=list(CHROMIUM_ARGS), timeout=TIMEOUT_MS
-            )
+        async with serving(chat) as base:
+            async with without_faketime():
+                playwright = await async_playwright().start()
             try:
-                yield BrowserBeacon(base, neutral, app, chat, sessions, browser)
+                browser = await playwright.chromium.launch(
+                    executable_path=executable, args=list(CHROMIUM_ARGS), timeout=TIMEOUT_MS
+                )
+                try:
+                    yield BrowserBeacon(base, neutral, app, chat, sessions, browser)
+                finally:
+                    await browser.close()
             finally:
-                await browser.close()
+                await playwright.stop()
 
 
 class BrowserUser(SimulatedUser):
