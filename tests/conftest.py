@@ -40,11 +40,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add `--rewrite-transcripts` to record golden transcripts anew."""
+    """Add `--rewrite-transcripts` to record golden transcripts anew, and
+    `--write-screenshots` to write the web chat's screenshots into docs/images/web."""
     parser.addoption(
         "--rewrite-transcripts",
         action="store_true",
         help="write what Beacon answers into the golden transcripts instead of comparing",
+    )
+    parser.addoption(
+        "--write-screenshots",
+        action="store_true",
+        help="write the browser suite's phone-size screenshots into docs/images/web",
     )
 
 

@@ -35,6 +35,9 @@
     var all = document.querySelectorAll("#conversation .msg");
     if (!target && all.length) { target = all[all.length - 1]; }
     if (target) {
+      // The sticky bar with Exit covers the top of the page: scroll the message below it.
+      var bar = document.getElementById("top");
+      if (bar) { document.documentElement.style.scrollPaddingTop = bar.offsetHeight + "px"; }
       var reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
       target.focus({ preventScroll: true });
       target.scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
@@ -75,7 +78,11 @@
       var text = control.querySelector(".copy-text");
       if (!button || !navigator.clipboard) { return; }
       button.hidden = false;
-      if (text) { text.classList.add("visually-hidden"); }
+      if (text) {
+        text.classList.add("visually-hidden");
+        // Hidden from sight, so out of the Tab order too: a focus no one can see.
+        Array.prototype.forEach.call(text.querySelectorAll("input"), function (i) { i.tabIndex = -1; });
+      }
       button.addEventListener("click", function () {
         navigator.clipboard.writeText(control.getAttribute("data-copy") || "");
       });
