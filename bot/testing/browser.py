@@ -27,13 +27,14 @@ from playwright.async_api import (
     async_playwright,
     expect,
 )
-from sqlalchemy import text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import App
 from bot.content.bundle import Content
 from bot.core.events import Tap
 from bot.i18n.catalogs import Catalogs
+from bot.storage.tables import WebSession
 from bot.storage.web_session_table import SqlWebSessions
 from bot.testing.simulator import CoreChat
 from bot.testing.transcripts import Recorded, record
@@ -114,7 +115,7 @@ class WatchedSessions(SqlWebSessions):
     async def count(self) -> int:
         """Return how many web sessions are stored."""
         async with self.engine.connect() as connection:
-            found = await connection.execute(text("SELECT COUNT(*) FROM web_sessions"))
+            found = await connection.execute(select(func.count()).select_from(WebSession))
             return int(found.scalar_one())
 
 
