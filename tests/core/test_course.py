@@ -147,13 +147,7 @@ def test_the_final_check_finishes_the_course_with_an_achievement(
     """The result of the final check that completes the course: the achievement first, both
     scores, and a certificate button that asks for the name and issues the course's
     certificate."""
-    chat = CoreChat(shipped_content)
-    run_module(chat, "check", right=2)
-    for module in the_course(shipped_content).modules:
-        run_module(chat, module, right=len(questions_of(shipped_content.trees[module])))
-    chat.send("/learn")
-    chat.click("Take the final knowledge check")
-    chat.click(labels(chat)[0])
+    chat = at_final_check(shipped_content)
     text = last_text(answer_questions(chat, "check_after", right=5))
     assert text.startswith("🏆 Course complete: “Recognize and report human trafficking”.")
     assert "Knowledge check: 2 of 6 before the course, 5 of 6 after." in text
@@ -272,8 +266,9 @@ def test_results_survive_storage() -> None:
     assert again.results == state.results
 
 
-def finished(content: Content) -> CoreChat:
-    """Return a learner who has completed the course (check, modules, check again)."""
+def at_final_check(content: Content) -> CoreChat:
+    """Return a learner who took the first check and passed every module, started on the
+    final check's first question."""
     chat = CoreChat(content)
     run_module(chat, "check", right=2)
     for module in the_course(content).modules:
@@ -281,6 +276,12 @@ def finished(content: Content) -> CoreChat:
     chat.send("/learn")
     chat.click("Take the final knowledge check")
     chat.click(labels(chat)[0])
+    return chat
+
+
+def finished(content: Content) -> CoreChat:
+    """Return a learner who has completed the course (check, modules, check again)."""
+    chat = at_final_check(content)
     answer_questions(chat, "check_after", right=6)
     chat.send("/learn")
     return chat
