@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.campaigns.registry import RegisteredLinks
 from bot.content.bundle import Content
 from bot.content.issues import IssueCode, LintIssue
 from bot.content.lint import lint
@@ -93,6 +94,10 @@ class App:
             raise TypeError("the store cannot record exit message ids")
         service = self.service
         return SqlMessageLog(self.database, service.keyer, service.clock, self.store, platform)
+
+    def campaign_links(self) -> RegisteredLinks:
+        """Return the registered campaigns' links (the web's `/c/<name>`)."""
+        return RegisteredLinks(self.database)
 
     def web_sessions(self) -> SqlWebSessions:
         """Return the database's web sessions (the web chat's session store)."""

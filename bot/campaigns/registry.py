@@ -62,6 +62,18 @@ async def find(engine: AsyncEngine, name: str) -> Registered | None:
     return Registered(CampaignSpec(row.name, row.entry, row.locale), as_utc(row.created_at))
 
 
+@dataclass(frozen=True, slots=True)
+class RegisteredLinks:
+    """The registered campaigns as the web's links see them (the CampaignLinks port)."""
+
+    engine: AsyncEngine
+
+    async def payload(self, name: str) -> str | None:
+        """Return the deep-link payload of the campaign of that name, or None."""
+        found = await find(self.engine, name)
+        return found.spec.payload if found is not None else None
+
+
 async def register(engine: AsyncEngine, spec: CampaignSpec, now: dt.datetime) -> bool:
     """Register a campaign; return False when the very same one was already there. Raise
     CampaignConflict when the name is taken by a campaign with another entry or language."""

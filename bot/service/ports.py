@@ -171,6 +171,14 @@ class ConversationStore(OutboxStore, Protocol):
         ...
 
 
+class CampaignLinks(Protocol):
+    """Finds a registered campaign's deep-link payload by its name (the web's `/c/<name>`)."""
+
+    async def payload(self, name: str) -> str | None:
+        """Return the `/start` payload of the campaign of that name, or None if there is none."""
+        ...
+
+
 class Clock(Protocol):
     """Tells the time."""
 
