@@ -1,4 +1,5 @@
-"""Deep links: what a `/start` payload asks for (where to open, the campaign, the language)."""
+"""Deep links: what a `/start` payload asks for (where to open, the campaign, the language), and
+the shape of a join code (a payload that offers to join a department)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ VERIFY_LINK = "verify-"
 """A deep link `verify-<code>` (the QR code on a certificate) checks that code."""
 CAMPAIGN_NAME = re.compile(r"^[a-z0-9_]{1,24}$")
 """A campaign's name, as registered and as carried by a deep link (after lower-casing)."""
+JOIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+"""The characters of a join code: no look-alikes (no 0/O, 1/I/L)."""
+JOIN_LENGTH = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +46,11 @@ def read_payload(content: Content, payload: str | None) -> DeepLink:
         rest = rest[:-1]
     campaign = "-".join(rest).lower()
     return DeepLink(where, campaign if CAMPAIGN_NAME.match(campaign) else None, locale)
+
+
+def read_join_code(payload: str | None) -> str | None:
+    """Return the join code a deep-link payload holds (any case), or None if it cannot be one."""
+    if payload is None or len(payload) != JOIN_LENGTH:
+        return None
+    code = payload.upper()
+    return code if all(ch in JOIN_ALPHABET for ch in code) else None

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.events import JoinOffer
-from bot.orgs.codes import new_join_code, read_join_code
+from bot.core.links import read_join_code
+from bot.orgs.codes import new_join_code
 from bot.orgs.stats import Department, Member, Organization
 from bot.storage import tables
 from bot.storage.statements import upsert_insert

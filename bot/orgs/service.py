@@ -11,8 +11,8 @@ import re
 from bot.certificates.codes import new_code
 from bot.core import texts
 from bot.core.events import JoinInvalid, JoinOffer
+from bot.core.links import read_join_code
 from bot.logs import event
-from bot.orgs.codes import read_join_code
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.export import ChartText, completion_chart, completions_csv
 from bot.orgs.report import report

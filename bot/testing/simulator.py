@@ -11,9 +11,9 @@ from bot.content.bundle import Content
 from bot.core import engine
 from bot.core.events import Event, JoinOffer, Start, Tap
 from bot.core.inputs import parse_text
+from bot.core.links import read_join_code
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs
-from bot.orgs.codes import read_join_code
 from bot.service.effects import Turn, play
 from bot.service.messages import Outbound, OutButton, Reply
 from bot.service.render import Renderer

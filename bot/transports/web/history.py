@@ -5,7 +5,7 @@ text is shown once and never kept, and typed text is never an entry."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from bot.core.state import Position
@@ -68,6 +68,11 @@ class History:
         shown = (*earlier, *tapped, *said)
         kept = earlier if typed else shown
         return History(kept[-MAX_ENTRIES:], turn, locale, typed), shown
+
+    def noted(self, text: str) -> History:
+        """Return the history with a note added to its latest turn (kept like Beacon's own)."""
+        note = Entry("note", text, self.turn)
+        return replace(self, entries=(*self.entries, note)[-MAX_ENTRIES:])
 
     def showing(self, outbound: list[Outbound]) -> tuple[Entry, ...]:
         """Return the kept entries and messages shown once more as this turn's (a screen

@@ -102,5 +102,5 @@ def web_channel(app: App) -> WebChannel:
         raise StartupError(
             "WEB_PORT", f"{port} is the Telegram webhook's port too; give the web chat its own"
         )
-    chat = WebChat(app.service, app.web_sessions(), web_config(app))
+    chat = WebChat(app.service, app.web_sessions(), web_config(app), campaigns=app.campaign_links())
     return WebChannel(chat, settings.web_host, port)

@@ -26,14 +26,16 @@ from bot.core import codec
 from bot.core import texts as core_texts
 from bot.core.builtins.registry import REGISTRY
 from bot.core.effects import Msg
-from bot.core.events import Event, FreeText, Resume, Start, Tap, Verify
+from bot.core.events import Event, FreeText, JoinInvalid, Resume, Start, Tap, Verify
 from bot.core.inputs import parse_text
+from bot.core.links import CAMPAIGN_NAME, read_join_code
 from bot.core.state import Position
 from bot.i18n.catalogs import is_right_to_left
 from bot.logs import event
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound, Outbound, OutButton
 from bot.service.outbox import Pending
+from bot.service.ports import CampaignLinks
 from bot.service.render import Renderer
 from bot.service.sessions import SessionRecord, SessionStore
 from bot.service.user_keys import Sealer
@@ -167,9 +169,11 @@ class WebChat:
         sessions: SessionStore,
         config: WebConfig | None = None,
         limits: tuple[RateLimit, RateLimit] | None = None,
+        campaigns: CampaignLinks | None = None,
     ) -> None:
         """Serve `service`, keeping sessions in `sessions`; `limits` are the per-session and
-        per-address rate limits (in memory by default)."""
+        per-address rate limits (in memory by default); `campaigns` finds the campaign links'
+        payloads (none without it)."""
         self.service = service
         self.sessions = sessions
         self.config = config or WebConfig()
@@ -195,6 +199,7 @@ class WebChat:
         self.static = {name: (folder / name).read_bytes() for name in STATIC}
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
+        self.campaigns = campaigns
 
     def application(self) -> web.Application:
         """Return the aiohttp application: the page, its two forms' targets, its files."""
@@ -204,6 +209,8 @@ class WebChat:
         app.router.add_post("/exit", self.exit)
         app.router.add_get("/static/{name}", self.file)
         app.router.add_get("/robots.txt", self.robots)
+        app.router.add_get("/c/{campaign}", self.campaign, allow_head=False)
+        app.router.add_get("/join/{code}", self.join, allow_head=False)
         return app
 
     # Middleware: headers on every response; size and rate checks before any handler.
@@ -431,6 +438,41 @@ class WebChat:
             response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
         return response
 
+    async def campaign(self, request: web.Request) -> web.StreamResponse:
+        """Open a campaign's link as its Telegram deep link does (a start with the campaign's
+        payload, so it is counted); an unknown name opens the main menu with a kind note."""
+        name = request.match_info["campaign"].lower()
+        payload = None
+        if self.campaigns is not None and CAMPAIGN_NAME.match(name):
+            payload = await self.campaigns.payload(name)
+        if payload is None:
+            event(log, "web_campaign_unknown")
+            return await self.follow(request, Start(""), texts.NO_SUCH_CAMPAIGN)
+        return await self.follow(request, Start(payload))
+
+    async def join(self, request: web.Request) -> web.StreamResponse:
+        """Offer to join a department as the Telegram join link does (a start with the code);
+        a path that cannot be a code gets the answer an unknown code gets."""
+        code = read_join_code(request.match_info["code"])
+        return await self.follow(request, Start(code) if code else JoinInvalid(""))
+
+    async def follow(
+        self, request: web.Request, happened: Event, note: Msg | None = None
+    ) -> web.StreamResponse:
+        """Act on a link's event in the request's session (a new one if it has none), keep a
+        note on the page when given, then send the browser to the page (303), so a reload or
+        Back shows the page and does not act again."""
+        async with self.session(request) as session:
+            await self.act(request, session, happened)
+            if note is not None:
+                said = self.renderer(session, request).say(note)
+                session.history = session.history.noted(said)
+                await self.keep(session)
+            response = web.Response(status=303, headers={"Location": "/"})
+            response.headers["Cache-Control"] = "no-store"
+            self.set_cookie(response, session)
+            return response
+
     async def file(self, request: web.Request) -> web.StreamResponse:
         """Serve one of the page's own files (the style sheet, the script)."""
         name = request.match_info["name"]
@@ -511,12 +553,16 @@ class WebChat:
         )
         response = web.Response(text=html, content_type="text/html", status=status)
         response.headers["Cache-Control"] = "no-store"
+        self.set_cookie(response, session)
+        return response
+
+    def set_cookie(self, response: web.StreamResponse, session: Session) -> None:
+        """Set the session's cookie: it ends with the browser unless the session is kept."""
         max_age = self.config.keep_days * 86400 if session.keep else None
         response.set_cookie(
             COOKIE, session.id, path="/", httponly=True, samesite="Strict",
             secure=self.config.secure, max_age=max_age,
         )  # fmt: skip
-        return response
 
     def _slow_down(self, request: web.Request, sid: str | None) -> web.Response:
         """Return the kind page for a burst over the rate limit (status 429)."""

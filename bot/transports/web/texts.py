@@ -37,3 +37,8 @@ BACK_TO_CHAT = pgettext("web", "Back to the conversation")
 FILE_LATER = pgettext(
     "web", "Your certificate file {name} is ready, but this page cannot download it yet."
 )
+# Shown above the main menu when a web campaign link (a poster's address) names no campaign
+# Beacon knows, e.g. a typo in the address. Calm; it is not the person's fault.
+NO_SUCH_CAMPAIGN = pgettext(
+    "web", "This link does not lead anywhere in Beacon, so here is the main menu instead."
+)
