@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 from bot.campaigns import registry
-from bot.campaigns.poster import deep_link, poster_text, render_pdf, render_png, render_svg
+from bot.campaigns.poster import (
+    deep_link,
+    poster_text,
+    render_pdf,
+    render_png,
+    render_svg,
+    web_link,
+)
 from bot.campaigns.registry import CampaignConflict, CampaignSpec, CampaignStats
 from bot.content.bundle import DEEP_LINK, Content
 from bot.content.loader import load_content
@@ -36,6 +43,15 @@ NO_BOT = (
     "campaign create needs the bot's Telegram username for the link: "
     "pass --bot USERNAME or set BOT_USERNAME"
 )
+NO_PUBLIC_URL = (
+    "campaign create needs the web chat's public address for the link: set PUBLIC_URL "
+    "(such as https://beacon.example.org)"
+)
+NO_CHANNEL = (
+    "campaign create needs where its link opens: set PUBLIC_URL for the web chat, "
+    "or pass --bot USERNAME or set BOT_USERNAME for Telegram"
+)
+CHANNELS = ("web", "telegram", "both")
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,6 +65,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     create.add_argument("--locale", help="the language the link opens in (a shipped language)")
     create.add_argument("--bot", help="the bot's Telegram username (default: BOT_USERNAME)")
+    create.add_argument(
+        "--channel",
+        choices=CHANNELS,
+        help="where the link opens: the web chat (PUBLIC_URL/c/NAME), Telegram, or both "
+        "(default: both when PUBLIC_URL and a bot username are set, else the one that is)",
+    )
     create.add_argument("--out", type=Path, default=Path("."), help="where to write the poster")
     stats = actions.add_parser("stats", help="print each campaign's counts, in bands of 5")
     stats.add_argument("name", nargs="?", help="one campaign (default: all)")
@@ -84,19 +106,44 @@ def bot_name(settings: Settings, given: str | None) -> str | None:
     return name if name and BOT_USERNAME.match(name) else None
 
 
+def links(
+    settings: Settings, args: argparse.Namespace, spec: CampaignSpec
+) -> tuple[str | None, str | None] | str:
+    """Return the campaign's web and Telegram links for the channel asked (or the channels
+    configured), or what is missing for them."""
+    bot = bot_name(settings, args.bot)
+    if args.bot and bot is None:
+        return f"{args.bot!r} is not a bot username"
+    public = settings.public_url
+    channel = args.channel
+    if channel is None:
+        if bot is None and public is None:
+            return NO_CHANNEL
+        channel = "both" if bot and public else "telegram" if bot else "web"
+    wants_web, wants_telegram = channel in ("web", "both"), channel in ("telegram", "both")
+    if wants_web and public is None:
+        return NO_PUBLIC_URL
+    if wants_telegram and bot is None:
+        return NO_BOT
+    web = web_link(public, spec) if wants_web and public else None
+    telegram = deep_link(bot, spec) if wants_telegram and bot else None
+    return web, telegram
+
+
 async def create(
     settings: Settings, content: Content, args: argparse.Namespace, clock: Clock
 ) -> int:
-    """Register a campaign (created at the clock's time), print its deep link and write its
-    poster as PNG, SVG and PDF."""
+    """Register a campaign (created at the clock's time), print its links (web, Telegram or
+    both) and write its poster as PNG, SVG and PDF."""
     spec = checked_spec(content, args.name, args.entry, args.locale)
     if isinstance(spec, str):
         print(spec, file=sys.stderr)
         return 2
-    bot = bot_name(settings, args.bot)
-    if bot is None:
-        print(NO_BOT if not args.bot else f"{args.bot!r} is not a bot username", file=sys.stderr)
+    found = links(settings, args, spec)
+    if isinstance(found, str):
+        print(found, file=sys.stderr)
         return 2
+    web, telegram = found
     engine = make_engine(settings.database_url)
     try:
         await migrate(engine)
@@ -106,14 +153,15 @@ async def create(
         return 1
     finally:
         await engine.dispose()
-    link = deep_link(bot, spec)
     locale = spec.locale or settings.default_locale
     catalogs = Catalogs(settings.locales_dir, settings.default_locale)
     renderer = Renderer(catalogs.translator(locale), locale)
-    text = poster_text(content, spec, link, renderer)
+    text = poster_text(content, spec, renderer, web, telegram)
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"campaign {spec.name} {'registered' if new else 'was already registered'}")
-    print(link)
+    for link in (web, telegram):
+        if link is not None:
+            print(link)
     for suffix, draw in (("png", render_png), ("svg", render_svg), ("pdf", render_pdf)):
         path = args.out / f"{spec.name}.{suffix}"
         path.write_bytes(draw(text))

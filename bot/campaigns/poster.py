@@ -1,5 +1,7 @@
-"""A campaign's printable A4 poster: a call to action, the QR code of its deep link, the link
-written out, what Beacon is not, and the emergency line of the deployment's place.
+"""A campaign's printable A4 poster: a call to action, the QR code of its link (the web chat's,
+else Telegram's), the address written out (and the Telegram link too when both are made), what
+Beacon is not, and for anyone who cannot scan, the emergency number and the national hotline of
+the deployment's place.
 
 Drawn as a PDF, a PNG and an SVG: a template on bot.printing (fonts per script, line fitting,
 Arabic shaping and bidi, QR code).
@@ -8,6 +10,7 @@ Arabic shaping and bidi, QR code).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from PIL import Image
 
@@ -16,7 +19,8 @@ from bot.content.bundle import Content
 from bot.core import texts
 from bot.core.course import quiz_title
 from bot.core.effects import Msg
-from bot.core.places import emergency_number
+from bot.core.places import emergency_number, national_hotline
+from bot.core.screens import resource_msg
 from bot.core.texts import pgettext
 from bot.printing.fonts import font_order, fonts_needed
 from bot.printing.layout import ACCENT, INK, MUTED, Line, Measure, Style, fields, stack
@@ -48,7 +52,22 @@ GENERAL_LINE = pgettext(
     "poster", "Learn the signs of human trafficking, or find the right place to report it."
 )
 SCAN = pgettext("poster", "Scan the code with your phone camera to open Beacon on Telegram.")
+# On a poster whose QR code opens Beacon's web page (any phone browser, no app needed).
+SCAN_WEB = pgettext(
+    "poster", "Scan the code with your phone camera to open Beacon in your browser."
+)
+# Under the web address on a poster that also has a Telegram link; {link} is that link
+# (https://t.me/...), printed as is.
+ON_TELEGRAM = pgettext("poster", "On Telegram: {link}")
+# The poster's last line, for anyone who cannot scan or would rather talk to a person:
+# {name} is the country's national trafficking hotline (its name as translated elsewhere),
+# {number} its phone number, printed as is.
+HOTLINE = pgettext("poster", "To talk to a person, call {name}: {number}")
 NOT_A_HOTLINE = pgettext("poster", "Beacon is an automated guide, not a hotline.")
+
+LEFT_TO_RIGHT, POP = "\u2066", "\u2069"
+"""Isolate a phone number left to right: in a right-to-left line its digit groups would
+otherwise be read as Arabic numbers and their order reversed (1-888-373-7888 as 7888-373-888-1)."""
 
 PAGE_WIDTH, PAGE_HEIGHT = 210.0, 297.0
 """A4 portrait, in mm."""
@@ -59,27 +78,34 @@ _TOP = {
     "subtitle": Style(18, 12, 3, MUTED, 7),
 }
 _BOTTOM = {
-    "scan": Style(17, 11, 3, INK, 0),
-    "link": Style(13, 8, 1, ACCENT, 3),
-    "not_a_hotline": Style(14, 10, 2, MUTED, 9),
-    "emergency": Style(17, 11, 3, INK, 3),
+    "scan": Style(16, 10, 2, INK, 0),
+    "address": Style(16, 8, 1, ACCENT, 2),
+    "telegram": Style(11, 7, 1, MUTED, 1),
+    "not_a_hotline": Style(13, 9, 2, MUTED, 5),
+    "emergency": Style(15, 10, 2, INK, 3),
+    "hotline": Style(15, 10, 2, INK, 1),
 }
-_TOP_BOX = (24.0, 24.0, PAGE_WIDTH - 24.0, 96.0)
-_QR_SIDE = 96.0
-_QR_TOP = 100.0
+_TOP_BOX = (24.0, 24.0, PAGE_WIDTH - 24.0, 90.0)
+_QR_SIDE = 84.0
+_QR_TOP = 92.0
 _BOTTOM_BOX = (24.0, _QR_TOP + _QR_SIDE + 6.0, PAGE_WIDTH - 24.0, PAGE_HEIGHT - 20.0)
 
 
 @dataclass(frozen=True)
 class PosterText:
-    """Everything printed on a poster, already translated and filled by the caller."""
+    """Everything printed on a poster, already translated and filled by the caller: `link` is
+    what the QR code opens, `address` that link written out, `telegram` the Telegram link
+    under it when the QR code is the web link ("" when there is none)."""
 
     title: str
     subtitle: str
     scan: str
     link: str
+    address: str
+    telegram: str
     not_a_hotline: str
     emergency: str
+    hotline: str
     language: str
     right_to_left: bool
 
@@ -87,6 +113,17 @@ class PosterText:
 def deep_link(bot: str, spec: CampaignSpec) -> str:
     """Return the campaign's Telegram deep link: `https://t.me/<bot>?start=<payload>`."""
     return f"https://t.me/{bot}?start={spec.payload}"
+
+
+def web_link(public_url: str, spec: CampaignSpec) -> str:
+    """Return the campaign's web link: `<PUBLIC_URL>/c/<name>`."""
+    return f"{public_url.rstrip('/')}/c/{spec.name}"
+
+
+def short_address(link: str) -> str:
+    """Return a web link as a person types it: without its scheme (`beacon.example.org/c/x`)."""
+    parts = urlsplit(link)
+    return parts.netloc + parts.path
 
 
 def call_to_action(content: Content, entry: str) -> Msg:
@@ -107,15 +144,41 @@ def emergency_text(content: Content) -> Msg:
     return texts.EMERGENCY_FIRST.fill(number=number) if number else texts.EMERGENCY_UNKNOWN
 
 
-def poster_text(content: Content, spec: CampaignSpec, link: str, renderer: Renderer) -> PosterText:
-    """Return a campaign poster's texts in the renderer's language."""
+def hotline_text(content: Content) -> Msg | None:
+    """Return the line naming the national hotline of the deployment's place and its number,
+    or None when the directory has none for its country."""
+    found = national_hotline(content, content.default_place)
+    if found is None:
+        return None
+    resource, number = found
+    name = resource_msg(resource, "name", resource.name)
+    return HOTLINE.fill(name=name, number=f"{LEFT_TO_RIGHT}{number}{POP}")
+
+
+def poster_text(
+    content: Content,
+    spec: CampaignSpec,
+    renderer: Renderer,
+    web: str | None = None,
+    telegram: str | None = None,
+) -> PosterText:
+    """Return a campaign poster's texts in the renderer's language: the QR code is the `web`
+    link when there is one (any phone opens it), written out short, with the `telegram` link
+    under it; else the `telegram` link, written out."""
+    link = web or telegram
+    if link is None:
+        raise ValueError("a poster needs a web or a Telegram link")
+    hotline = hotline_text(content)
     return PosterText(
         title=renderer.text(TITLE),
         subtitle=renderer.text(call_to_action(content, spec.entry)),
-        scan=renderer.text(SCAN),
+        scan=renderer.text(SCAN_WEB if web else SCAN),
         link=link,
+        address=short_address(web) if web else link,
+        telegram=renderer.text(ON_TELEGRAM.fill(link=telegram)) if web and telegram else "",
         not_a_hotline=renderer.text(NOT_A_HOTLINE),
         emergency=renderer.text(emergency_text(content)),
+        hotline=renderer.text(hotline) if hotline else "",
         language=renderer.locale,
         right_to_left=renderer.rtl,
     )

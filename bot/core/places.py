@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.content.bundle import Content
-from bot.content.models import Country, Region
+from bot.content.models import Country, Region, Resource
 from bot.core import texts
 from bot.core.effects import Msg, joined
-from bot.core.routing import emergency
+from bot.core.routing import TRAFFICKING_TOPIC, emergency, resolve
 
 
 def country_name(country: Country) -> Msg:
@@ -64,6 +64,21 @@ def emergency_number(content: Content, code: str) -> str | None:
     if found is None:
         return None
     return next((c.value for c in found.channels if c.kind == "call"), None)
+
+
+def national_hotline(content: Content, code: str) -> tuple[Resource, str] | None:
+    """Return the national hotline of a place's country and its number: of the channels the
+    directory has for the country itself serving any trafficking, the first the report path
+    would show that can be called."""
+    country = content.country(code)
+    if country is None:
+        return None
+    ranked = resolve(content.resources, [TRAFFICKING_TOPIC], country.code, len(content.resources))
+    for resource in ranked:
+        number = next((c.value for c in resource.channels if c.kind == "call"), None)
+        if number is not None:
+            return resource, number
+    return None
 
 
 def emergency_by_country(content: Content) -> Msg:

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from bot.content.models import Resource, place_chain
 
 EMERGENCY_TOPIC = "emergency"
+TRAFFICKING_TOPIC = "trafficking"
+"""Any suspected human trafficking: a country's own hotline serves it."""
 
 
 def resolve(

@@ -1,7 +1,9 @@
 """`python -m bot campaign create|stats`: the poster in PDF, PNG and SVG carries exactly the
-campaign's link (its QR codes decode to it), the call to action in the chosen language, what
-Beacon is not and the emergency line; stats show every count as a band of five, and no two
-printouts together give a day's count away."""
+campaign's link (its QR codes decode to it: the web link when there is one, else Telegram's),
+the address written out, the call to action in the chosen language, what Beacon is not, the
+emergency number and the national hotline, and fits its page in every shipped language;
+`--channel` chooses the links from PUBLIC_URL and the bot; stats show every count as a band of
+five, and no two printouts together give a day's count away."""
 
 from __future__ import annotations
 
@@ -19,10 +21,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from bot.campaigns import cli as campaign_cli
+from bot.campaigns import poster
 from bot.campaigns.poster import (
     NOT_A_HOTLINE,
     REPORT_LINE,
     SCAN,
+    SCAN_WEB,
     TITLE,
     PosterText,
     deep_link,
@@ -30,6 +34,7 @@ from bot.campaigns.poster import (
     render_pdf,
     render_png,
     render_svg,
+    web_link,
 )
 from bot.campaigns.registry import CampaignSpec
 from bot.certificates.render import missing_glyphs
@@ -37,12 +42,18 @@ from bot.cli import parser
 from bot.content.bundle import Content
 from bot.core import texts
 from bot.i18n.catalogs import Catalogs
+from bot.printing.png import PNG_LOCK, Pen, raqm_available
 from bot.service.render import Renderer
 from bot.settings import load_settings
 from bot.testing.campaign_reading import Printout, possible, read
 from bot.testing.clocks import ManualClock
 
 LINK = "https://t.me/BeaconTestBot?start=report-fair-es"
+PUBLIC_URL = "https://beacon.example.org"
+WEB_LINK = "https://beacon.example.org/c/fair"
+SHORT = "beacon.example.org/c/fair"
+NHTH = "1-888-373-7888"
+"""The national hotline of the United States (the shipped DEFAULT_PLACE is Arizona)."""
 SPANISH_EMERGENCY = "Si alguien está en peligro inmediato, llame ahora al 911."
 """The existing safety text, translated in the shipped Spanish catalog."""
 CREATED = dt.datetime(2026, 3, 5, 9, tzinfo=dt.UTC)
@@ -96,7 +107,22 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}")
     monkeypatch.delenv("BOT_USERNAME", raising=False)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
     return tmp_path
+
+
+def poster_files(workdir: Path, name: str = "fair") -> tuple[bytes, bytes, bytes]:
+    """Return the PDF, PNG and SVG a `create` wrote for a campaign."""
+    pdf, png, svg = (
+        (workdir / f"{name}.{suffix}").read_bytes() for suffix in ("pdf", "png", "svg")
+    )
+    return pdf, png, svg
+
+
+def svg_words(svg: bytes) -> str:
+    """Return every text of an SVG poster, compacted."""
+    root = ElementTree.fromstring(svg)
+    return compact("".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")))
 
 
 def test_create_writes_a_spanish_poster_whose_codes_open_the_link(
@@ -142,34 +168,67 @@ def test_posters_in_every_script_draw_every_glyph_and_decode(
     """Arabic, Chinese, Vietnamese, Tagalog and English posters: glyphs all drawn, QR decodes."""
     spec = CampaignSpec("fair", "labor", language)
     link = deep_link("BeaconTestBot", spec)
-    text = poster_text(
-        shipped_content, spec, link, Renderer(catalogs.translator(language), language)
-    )
-    for value in (text.title, text.subtitle, text.scan, text.not_a_hotline, text.emergency):
+    renderer = Renderer(catalogs.translator(language), language)
+    text = poster_text(shipped_content, spec, renderer, web_link(PUBLIC_URL, spec), link)
+    for value in (
+        text.title, text.subtitle, text.scan, text.telegram, text.not_a_hotline,
+        text.emergency, text.hotline,
+    ):  # fmt: skip
         assert missing_glyphs(value) == ""
-    assert "911" in text.emergency
-    assert qr_texts(pdf_page_image(render_pdf(text))) == [link]
-    assert qr_texts(Image.open(io.BytesIO(render_png(text)))) == [link]
-    assert link.encode() in render_svg(text)
+    assert "911" in text.emergency and NHTH in text.hotline and link in text.telegram
+    assert text.address == SHORT
+    assert qr_texts(pdf_page_image(render_pdf(text))) == [WEB_LINK]
+    assert qr_texts(Image.open(io.BytesIO(render_png(text)))) == [WEB_LINK]
+    svg = render_svg(text)
+    for drawn in (SHORT, "911", NHTH):
+        assert compact(drawn) in svg_words(svg)
+        assert compact(drawn) in compact(pdf_text(render_pdf(text)))
+
+
+def test_posters_fit_their_page_in_every_shipped_language(
+    shipped_content: Content, catalogs: Catalogs
+) -> None:
+    """With both links and every line, each shipped language's poster keeps every line whole
+    (no ellipsis) and inside its box: nothing runs into the QR code or off the page."""
+    spec = CampaignSpec("a_rather_long_name_here", "report")
+    links = (web_link(PUBLIC_URL, spec), deep_link("BeaconTestBot_Phoenix_Outreach", spec))
+    for language in [lang.code for lang in shipped_content.languages]:
+        text = poster_text(
+            shipped_content, spec, Renderer(catalogs.translator(language), language), *links
+        )
+        with PNG_LOCK:
+            pen = Pen.for_language(language, text.right_to_left, raqm_available())
+            lines = poster._layout(text, pen.measure)
+        assert not [line.text for line in lines if line.text.endswith("…")], language
+        boxes = [poster._TOP_BOX, poster._BOTTOM_BOX]
+        for line in lines:
+            assert any(
+                top <= line.top and line.top + line.height <= bottom for _, top, _, bottom in boxes
+            ), (language, line.text)
 
 
 def test_the_emergency_line_follows_the_default_place(
     shipped_content: Content, catalogs: Catalogs
 ) -> None:
-    """A deployment in the United Kingdom prints 999; one with no known place, the generic line."""
+    """A deployment in the United Kingdom prints 999 and the UK's helpline; one with no known
+    place, the generic emergency line and no hotline."""
     from dataclasses import replace
 
     english = Renderer(catalogs.translator("en"), "en")
     spec = CampaignSpec("fair", "report")
-    uk = poster_text(replace(shipped_content, default_place="GB"), spec, "x", english)
+    uk = poster_text(replace(shipped_content, default_place="GB"), spec, english, "https://x")
     assert uk.emergency == "If anyone is in immediate danger, call 999 now."
-    nowhere = poster_text(replace(shipped_content, default_place="ZZ"), spec, "x", english)
-    assert nowhere.emergency == texts.EMERGENCY_UNKNOWN.text
+    number = f"{poster.LEFT_TO_RIGHT}08000 121 700{poster.POP}"  # isolated: see LEFT_TO_RIGHT
+    assert (
+        uk.hotline == f"To talk to a person, call Modern Slavery & Exploitation Helpline: {number}"
+    )
+    nowhere = poster_text(replace(shipped_content, default_place="ZZ"), spec, english, "https://x")
+    assert nowhere.emergency == texts.EMERGENCY_UNKNOWN.text and nowhere.hotline == ""
 
 
 def test_the_same_poster_gives_the_same_pdf() -> None:
     """Rendering is deterministic."""
-    text = PosterText("T", "S", "Scan", LINK, "N", "E", "en", False)
+    text = PosterText("T", "S", "Scan", LINK, LINK, "", "N", "E", "H", "en", False)
     assert render_pdf(text) == render_pdf(text)
 
 
@@ -179,7 +238,12 @@ def test_the_same_poster_gives_the_same_pdf() -> None:
         (["Bad-Name", "--entry", "report", "--bot", "BeaconTestBot"], "use 1-24 of a-z"),
         (["fair", "--entry", "nope", "--bot", "BeaconTestBot"], "is no dialogue tree"),
         (["fair", "--entry", "report", "--locale", "xx", "--bot", "BeaconTestBot"], "not shipped"),
-        (["fair", "--entry", "report"], "pass --bot USERNAME or set BOT_USERNAME"),
+        (["fair", "--entry", "report"], "set PUBLIC_URL for the web chat, or pass --bot"),
+        (["fair", "--entry", "report", "--channel", "web", "--bot", "BeaconTestBot"], "PUBLIC_URL"),
+        (
+            ["fair", "--entry", "report", "--channel", "both", "--bot", "BeaconTestBot"],
+            "PUBLIC_URL",
+        ),
         (["fair", "--entry", "report", "--bot", "no"], "is not a bot username"),
     ],
 )
@@ -190,6 +254,51 @@ def test_create_refuses_what_it_cannot_make(
     assert campaign("create", *args) == 2
     assert message in capsys.readouterr().err
     assert not (workdir / "fair.pdf").exists()
+
+
+def test_the_channel_chooses_the_links_the_qr_code_and_the_lines(
+    workdir: Path, catalogs: Catalogs, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """With PUBLIC_URL and BOT_USERNAME both are made: the QR code is the web link, written out
+    short, the Telegram link under it, and the scan line names the browser. `--channel web`
+    has no Telegram link, `--channel telegram` no web one; with PUBLIC_URL alone the web link
+    is the default and Telegram cannot be asked for."""
+    monkeypatch.setenv("PUBLIC_URL", PUBLIC_URL + "/")
+    monkeypatch.setenv("BOT_USERNAME", "BeaconTestBot")
+    spanish = Renderer(catalogs.translator("es"), "es")
+    assert campaign("create", "fair", "--entry", "report", "--locale", "es") == 0
+    assert capsys.readouterr().out.splitlines()[1:3] == [WEB_LINK, LINK]
+    pdf, png, svg = poster_files(workdir)
+    assert qr_texts(pdf_page_image(pdf)) == [WEB_LINK] == qr_texts(Image.open(io.BytesIO(png)))
+    drawn = compact(pdf_text(pdf))
+    assert compact(SHORT) in drawn and compact(f"Telegram: {LINK}") in drawn
+    assert compact(spanish.text(SCAN_WEB)) in drawn and compact(spanish.text(SCAN)) not in drawn
+    assert compact(SHORT) in svg_words(svg) and compact(NHTH) in drawn
+
+    assert campaign("create", "web_only", "--entry", "learn", "--channel", "web") == 0
+    out = capsys.readouterr().out
+    assert "https://beacon.example.org/c/web_only" in out and "t.me" not in out
+    pdf, _, _ = poster_files(workdir, "web_only")
+    assert "t.me" not in pdf_text(pdf)
+    assert qr_texts(pdf_page_image(pdf)) == ["https://beacon.example.org/c/web_only"]
+
+    assert campaign("create", "tg_only", "--entry", "learn", "--channel", "telegram") == 0
+    out = capsys.readouterr().out
+    assert "https://t.me/BeaconTestBot?start=learn-tg_only" in out and "/c/" not in out
+    pdf, _, _ = poster_files(workdir, "tg_only")
+    assert "beacon.example.org" not in pdf_text(pdf)
+    assert qr_texts(pdf_page_image(pdf)) == ["https://t.me/BeaconTestBot?start=learn-tg_only"]
+
+    monkeypatch.delenv("BOT_USERNAME")
+    assert campaign("create", "hall", "--entry", "learn") == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "https://beacon.example.org/c/hall",
+        *(f"wrote hall.{s}" for s in ("png", "svg", "pdf")),
+    ]
+    assert campaign("create", "hall2", "--entry", "learn", "--channel", "telegram") == 2
+    assert capsys.readouterr().err.strip() == campaign_cli.NO_BOT
+    assert not (workdir / "hall2.pdf").exists()
 
 
 def test_bot_username_setting_and_a_taken_name(
