@@ -35,6 +35,7 @@ def web_config(app: App) -> WebConfig:
         exit_url=settings.web_exit_url,
         secure=(settings.public_url or "").startswith("https://"),
         keep_days=settings.retention_days,
+        kiosk_idle_seconds=settings.kiosk_idle_seconds,
     )
 
 
@@ -102,5 +103,5 @@ def web_channel(app: App) -> WebChannel:
         raise StartupError(
             "WEB_PORT", f"{port} is the Telegram webhook's port too; give the web chat its own"
         )
-    chat = WebChat(app.service, app.web_sessions(), web_config(app))
+    chat = WebChat(app.service, app.web_sessions(), web_config(app), campaigns=app.campaign_links())
     return WebChannel(chat, settings.web_host, port)
