@@ -83,3 +83,19 @@ async def test_an_idle_kiosk_starts_again_by_itself(
     assert user.page.url == f"{beacon.base}{KIOSK}"
     assert await session_id(user) != first
     assert await beacon.sessions.count() == 1
+
+
+async def test_start_again_after_a_finished_path_opens_the_kiosk_s_start(
+    beacon: BrowserBeacon,
+) -> None:
+    """On a path's last screen, "Start again" (in place, by the script) deletes the session
+    and shows the campaign's entry to the next person in a new one."""
+    user = await beacon.user()
+    await user.page.goto(f"{beacon.base}{KIOSK}")
+    await user.click("Another country")
+    first = await session_id(user)
+    await user.turn(user.page.locator("#start-again").click)
+    user.expect(PLACE_QUESTION)
+    await expect(user.page.locator("#conversation .msg-you")).to_have_count(0)
+    assert await session_id(user) != first
+    assert await beacon.sessions.count() == 1
