@@ -139,6 +139,9 @@ class Settings(BaseSettings):
         default=DEFAULT_EXIT_URL, description="The neutral site quick exit opens"
     )
     web_title: str = Field(default="Beacon", description="The web page's title")
+    kiosk_idle_seconds: int = Field(
+        default=90, ge=1, le=3600, description="A kiosk starts again after this many idle seconds"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -10,10 +10,12 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
-    """A stored web session: kept on its device or not, and its sealed page history."""
+    """A stored web session: kept on its device or not, its sealed page history, and when it
+    was last used (as loaded; a save stores its own time)."""
 
     keep: bool
     history: str | None
+    seen: dt.datetime | None = None
 
 
 class SessionStore(Protocol):

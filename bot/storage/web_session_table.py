@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.service.ports import Clock
 from bot.service.sessions import SessionRecord
 from bot.storage.tables import Certificate, ExitMessage, OrgAdmin, User, WebSession, table
+from bot.storage.timestamps import as_utc
 
 SESSIONS = table(WebSession)
 USERS = table(User)
@@ -46,7 +47,7 @@ async def _end_users(connection: AsyncConnection, keys: Sequence[str]) -> None:
 class SqlWebSessions:
     """Web sessions on SQLite or PostgreSQL (see `SessionStore`)."""
 
-    LOAD = select(SESSIONS.c.keep, SESSIONS.c.history).where(
+    LOAD = select(SESSIONS.c.keep, SESSIONS.c.history, SESSIONS.c.last_seen_at).where(
         SESSIONS.c.session_key == bindparam("key")
     )
     UPDATE = (
@@ -68,10 +69,12 @@ class SqlWebSessions:
         self.engine = engine
 
     async def load(self, key: str) -> SessionRecord | None:
-        """Return the session stored under `key`, or None."""
+        """Return the session stored under `key` with when it was last used, or None."""
         async with self.engine.connect() as connection:
             row = (await connection.execute(self.LOAD, {"key": key})).first()
-        return None if row is None else SessionRecord(bool(row.keep), row.history)
+        if row is None:
+            return None
+        return SessionRecord(bool(row.keep), row.history, as_utc(row.last_seen_at))
 
     async def save(self, key: str, record: SessionRecord, now: dt.datetime) -> bool:
         """Update the session under `key`, or add it when new, while its user is stored; when

@@ -238,9 +238,14 @@ async def browsing(app: App) -> AsyncIterator[BrowserBeacon]:
     async with exit_site() as neutral:
         settings = app.settings
         config = WebConfig(
-            title=settings.web_title, exit_url=neutral.url, keep_days=settings.retention_days
+            title=settings.web_title,
+            exit_url=neutral.url,
+            keep_days=settings.retention_days,
+            kiosk_idle_seconds=settings.kiosk_idle_seconds,
         )
-        chat = WebChat(app.service, sessions, config, roomy_limits())
+        chat = WebChat(
+            app.service, sessions, config, roomy_limits(), campaigns=app.campaign_links()
+        )
         async with serving(chat) as base:
             async with without_faketime():
                 playwright = await async_playwright().start()

@@ -49,12 +49,14 @@ def entries_of(outbound: list[Outbound], turn: int) -> tuple[list[Entry], bool]:
 @dataclass(frozen=True, slots=True)
 class History:
     """The page's conversation: its kept entries, the number of the latest turn, the user's
-    language after it, and whether that turn answered typed text (so is not kept)."""
+    language after it, whether that turn answered typed text (so is not kept), and the
+    campaign of the kiosk it runs on (None: not a kiosk)."""
 
     entries: tuple[Entry, ...] = ()
     turn: int = 0
     locale: str | None = None
     typed: bool = False
+    kiosk: str | None = None
 
     def after(
         self, label: str | None, outbound: list[Outbound], locale: str | None, typed: bool
@@ -67,7 +69,7 @@ class History:
         tapped = [Entry("you", label, turn)] if label else []
         shown = (*earlier, *tapped, *said)
         kept = earlier if typed else shown
-        return History(kept[-MAX_ENTRIES:], turn, locale, typed), shown
+        return History(kept[-MAX_ENTRIES:], turn, locale, typed, self.kiosk), shown
 
     def noted(self, text: str) -> History:
         """Return the history with a note added to its latest turn (kept like Beacon's own)."""
@@ -123,6 +125,8 @@ def encode(history: History) -> str:
         for e in history.entries
     ]
     body = {"t": history.turn, "l": history.locale, "y": history.typed, "e": entries}
+    if history.kiosk is not None:
+        body["k"] = history.kiosk
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -138,10 +142,11 @@ def decode(text: str) -> History:
         buttons = tuple(tuple(_button(b) for b in row) for row in rows)
         where = Position(str(screen[0]), str(screen[1])) if screen else None
         entries.append(Entry(kind, str(said), int(turn), buttons, where))
-    locale = body.get("l")
+    locale, kiosk = body.get("l"), body.get("k")
     return History(
         tuple(entries),
         int(body.get("t", 0)),
         str(locale) if locale else None,
         bool(body.get("y")),
+        str(kiosk) if kiosk else None,
     )

@@ -35,6 +35,7 @@ def web_config(app: App) -> WebConfig:
         exit_url=settings.web_exit_url,
         secure=(settings.public_url or "").startswith("https://"),
         keep_days=settings.retention_days,
+        kiosk_idle_seconds=settings.kiosk_idle_seconds,
     )
 
 

@@ -6,6 +6,7 @@ conversation service like the Telegram transports do."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -42,6 +43,7 @@ from bot.service.user_keys import Sealer
 from bot.transports.web import history as pages
 from bot.transports.web import texts
 from bot.transports.web.history import Entry, History
+from bot.transports.web.kiosk import Kiosk, without_certificates
 from bot.transports.web.limits import PER_ADDRESS, PER_SESSION, MemoryRateLimit, RateLimit
 
 PLATFORM = "web"
@@ -62,7 +64,7 @@ STATIC = {"beacon.css": "text/css", "beacon.js": "text/javascript"}
 """Every file the page loads, all served by Beacon itself."""
 PAGE_TEXTS = (
     "exit", "exit_hint", "exit_limits", "conversation", "you", "answer", "send", "keep",
-    "slow_down", "back_to_chat",
+    "slow_down", "back_to_chat", "kiosk_idle", "start_again", "kiosk_missing",
 )  # fmt: skip
 """The page's own texts (see `texts`), by their name in the template."""
 log = logging.getLogger("beacon.web")
@@ -78,6 +80,8 @@ class WebConfig:
     """Mark the cookie Secure (PUBLIC_URL is https)."""
     keep_days: int = 180
     """How long a session kept on its device lasts (the retention of every user)."""
+    kiosk_idle_seconds: int = 90
+    """A kiosk starts again after this many seconds without a request."""
 
 
 def content_security_policy(exit_url: str) -> str:
@@ -125,13 +129,14 @@ class QuietAccessLog(AbstractAccessLogger):
 @dataclass
 class Session:
     """A request's session: its id (only ever in the cookie and in memory), its keyed hash,
-    whether it was just made, and what it keeps."""
+    whether it was just made, what it keeps, and when it was last used before this request."""
 
     id: str
     key: str
     new: bool
     keep: bool = False
     history: History = field(default_factory=History)
+    seen: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +177,13 @@ class WebChat:
         campaigns: CampaignLinks | None = None,
     ) -> None:
         """Serve `service`, keeping sessions in `sessions`; `limits` are the per-session and
-        per-address rate limits (in memory by default); `campaigns` finds the campaign links'
-        payloads (none without it)."""
+        per-address rate limits (in memory by default); `campaigns` finds campaigns' payloads
+        (for `/c/<name>` links and kiosks; none without it)."""
         self.service = service
         self.sessions = sessions
         self.config = config or WebConfig()
+        self.campaigns = campaigns
+        self.kiosk = Kiosk(self)
         per_session, per_address = limits or (
             MemoryRateLimit(PER_SESSION),
             MemoryRateLimit(PER_ADDRESS),
@@ -211,6 +218,7 @@ class WebChat:
         app.router.add_get("/robots.txt", self.robots)
         app.router.add_get("/c/{campaign}", self.campaign, allow_head=False)
         app.router.add_get("/join/{code}", self.join, allow_head=False)
+        self.kiosk.add_routes(app.router)
         return app
 
     # Middleware: headers on every response; size and rate checks before any handler.
@@ -301,7 +309,8 @@ class WebChat:
                 if record is None:
                     yield self.fresh()
                 else:
-                    yield Session(sid, key, False, record.keep, self.opened(record.history))
+                    history = self.opened(record.history)
+                    yield Session(sid, key, False, record.keep, history, record.seen)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
@@ -328,7 +337,8 @@ class WebChat:
         sealed = self.sealer.seal(pages.encode(session.history))
         record = SessionRecord(session.keep, sealed)
         if not await self.sessions.save(session.key, record, self.service.clock.now()):
-            session.keep, session.history = False, History(turn=session.history.turn)
+            kiosk = session.history.kiosk
+            session.keep, session.history = False, History(turn=session.history.turn, kiosk=kiosk)
 
     # Turns: one event through the service, its messages into the page.
 
@@ -391,16 +401,22 @@ class WebChat:
     # Handlers.
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        """Show the conversation so far, starting one for a new session."""
+        """Show the conversation so far, starting one for a new session (a kiosk's that waited
+        its time starts again at the kiosk)."""
         async with self.session(request) as session:
+            if self.kiosk.due(session):
+                return self.kiosk.to_start(session)
             view = await self.current(request, session)
             return self.respond(request, session, view)
 
     async def say(self, request: web.Request) -> web.StreamResponse:
-        """Act on a form: a button's data, a typed line, or keep on this device; a post
-        without a live session or with a wrong token is answered kindly and never acted on."""
+        """Act on a form: a button's data, a typed line, or keep on this device (neither on a
+        kiosk); a post without a live session or with a wrong token is answered kindly and
+        never acted on, and one to a kiosk that waited its time starts the kiosk again."""
         form = await request.post()
         async with self.session(request) as session:
+            if self.kiosk.due(session):
+                return self.kiosk.to_start(session)
             if session.new:
                 view = await self.act(request, session, Start(""))
                 return self.respond(request, session, view, (core_texts.STALE,))
@@ -408,8 +424,10 @@ class WebChat:
                 event(log, "web_form_refused", reason="csrf")
                 view = await self.current(request, session)
                 return self.respond(request, session, view, (core_texts.UNREADABLE,), 403)
-            data, typed = form.get("b"), form.get("text")
-            if form.get("keep") is not None:
+            data, typed, keep = form.get("b"), form.get("text"), form.get("keep") is not None
+            if session.history.kiosk is not None:
+                typed, keep = None, False
+            if keep:
                 session.keep = True
                 view = await self.current(request, session)
                 return self.respond(request, session, view, (texts.KEPT,))
@@ -424,14 +442,18 @@ class WebChat:
             return self.respond(request, session, view)
 
     async def exit(self, request: web.Request) -> web.StreamResponse:
-        """Quick exit: delete the session (when the form is its own) and everything about it,
-        forget the cookie, and send the browser to the neutral site."""
+        """Quick exit: end the session and send the browser to the neutral site."""
+        return await self.leave(request, self.config.exit_url)
+
+    async def leave(self, request: web.Request, location: str) -> web.Response:
+        """Delete the session (when the form is its own) and everything about it, forget the
+        cookie, and send the browser to `location`."""
         form = await request.post()
         sid = self._cookie(request)
         if sid is not None and self.csrf_ok(sid, form.get("csrf")):
             ended = await self.sessions.end(self.key_of(sid))
             event(log, "web_exit", ended=ended)
-        response = web.Response(status=303, headers={"Location": self.config.exit_url})
+        response = web.Response(status=303, headers={"Location": location})
         response.del_cookie(COOKIE, path="/")
         response.headers["Cache-Control"] = "no-store"
         if self.config.secure:
@@ -513,6 +535,7 @@ class WebChat:
         screens = [view.entries[i].screen for i in working]
         say = renderer.say
         locale = renderer.locale
+        kiosk = self.kiosk.page(session)
         return {
             "lang": locale.replace("_", "-"),
             "dir": "rtl" if is_right_to_left(locale) else "ltr",
@@ -524,8 +547,10 @@ class WebChat:
                     "entry": entry,
                     "latest": entry.turn == view.turn,
                     "working": place in working,
-                    "rows": rows_of(entry, place in working),
-                    "asks_text": place in working and self.asks_text(entry.screen),
+                    "rows": without_certificates(rows_of(entry, place in working))
+                    if kiosk
+                    else rows_of(entry, place in working),
+                    "asks_text": place in working and self.asks_text(entry.screen) and not kiosk,
                     "file_note": say(texts.FILE_LATER.fill(name=entry.text))
                     if entry.kind == "file"
                     else "",
@@ -534,6 +559,7 @@ class WebChat:
             ],
             "notes": [say(note) for note in notes],
             "keep": session.keep,
+            "kiosk": kiosk,
             "report_side": any(self.report_side(screen) for screen in screens),
             "t": {name: say(getattr(texts, name.upper())) for name in PAGE_TEXTS},
         }
@@ -564,13 +590,20 @@ class WebChat:
             secure=self.config.secure, max_age=max_age,
         )  # fmt: skip
 
-    def _slow_down(self, request: web.Request, sid: str | None) -> web.Response:
-        """Return the kind page for a burst over the rate limit (status 429)."""
+    def plain_page(
+        self, request: web.Request, template: str, sid: str | None = None, **extra: str
+    ) -> str:
+        """Draw a page outside the conversation (its Exit works for session `sid`) in the
+        browser's language."""
         session = Session(sid or "", "", new=False)
         renderer = self.service.renderer(None, self.language(request))
         context = self.context(session, renderer, View((), 0), ())
         context["csrf"] = self.csrf(sid) if sid else ""
-        html = self.templates.get_template("slow_down.html").render(context)
+        return self.templates.get_template(template).render(context, **extra)
+
+    def _slow_down(self, request: web.Request, sid: str | None) -> web.Response:
+        """Return the kind page for a burst over the rate limit (status 429)."""
+        html = self.plain_page(request, "slow_down.html", sid)
         response = web.Response(text=html, content_type="text/html", status=429)
         response.headers["Cache-Control"] = "no-store"
         response.headers["Retry-After"] = "5"

@@ -42,3 +42,18 @@ FILE_LATER = pgettext(
 NO_SUCH_CAMPAIGN = pgettext(
     "web", "This link does not lead anywhere in Beacon, so here is the main menu instead."
 )
+# On every page of a kiosk (a shared tablet at an event), below the conversation.
+KIOSK_IDLE = pgettext(
+    "kiosk",
+    "This is a shared tablet. When no one taps for a while, it starts again from the "
+    "beginning and deletes this conversation.",
+)
+# A button on a kiosk's last screen of a path: starts again from the beginning for the next
+# person (this conversation is deleted).
+START_AGAIN = pgettext("kiosk", "Start again")
+# The page shown at a kiosk address whose campaign does not exist. An organizer reads it;
+# the command shown below it is not translated.
+KIOSK_MISSING = pgettext(
+    "kiosk",
+    "This kiosk is not set up. An organizer sets it up by creating its campaign with this command:",
+)

@@ -1,12 +1,16 @@
 // Beacon's web chat, enhanced: a tap or a typed answer updates the page in place (no new
 // history entry) and moves focus to the newest message; quick exit by the Exit button or by
 // pressing Shift three times blanks the page, ends the session and replaces the page with a
-// neutral site. Without this script every form still works as a plain POST.
+// neutral site. On a kiosk (an event's shared tablet) exit ends the session and returns to the
+// kiosk's start, and a timer returns there after the page's wait without a tap (the server
+// decides; without this script a <meta> refresh does the same). Without this script every form
+// still works as a plain POST.
 (function () {
   "use strict";
   var SHIFT_WINDOW_MS = 5000;
   var shifts = [];
   var leaving = false;
+  var kioskTimer = null;
 
   function exitForm() { return document.getElementById("exit-form"); }
 
@@ -18,6 +22,14 @@
     document.documentElement.classList.add("leaving");
     document.title = "";
     document.body.textContent = "";
+    if (form && form.hasAttribute("data-kiosk")) {
+      // A kiosk starts again: the session must be gone before its start is asked for.
+      var again = function () { window.location.replace(target); };
+      fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual"
+      }).then(again, again);
+      return;
+    }
     if (form) {
       try {
         fetch(form.action, {
@@ -27,6 +39,17 @@
       } catch (e) { /* the page leaves anyway */ }
     }
     window.location.replace(target);
+  }
+
+  // On a kiosk, go to its start once the page has waited its time without a request.
+  function kioskClock() {
+    if (kioskTimer !== null) { window.clearTimeout(kioskTimer); kioskTimer = null; }
+    var mark = document.getElementById("kiosk-reset");
+    if (!mark) { return; }
+    var seconds = parseInt(mark.getAttribute("data-after"), 10);
+    var start = mark.getAttribute("data-start");
+    if (!(seconds > 0) || !start) { return; }
+    kioskTimer = window.setTimeout(function () { window.location.replace(start); }, seconds * 1000);
   }
 
   function focusNewest() {
@@ -54,6 +77,7 @@
     document.documentElement.lang = next.documentElement.lang;
     document.documentElement.dir = next.documentElement.dir;
     enhance(document);
+    kioskClock();
     focusNewest();
     return true;
   }
@@ -114,4 +138,5 @@
   });
 
   enhance(document);
+  kioskClock();
 })();
