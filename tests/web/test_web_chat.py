@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -30,6 +31,7 @@ from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound
 from bot.service.user_keys import ChatSealer
+from bot.settings import DEFAULT_TRUSTED_PROXIES, networks
 from bot.storage.certificate_table import CertificateTable
 from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
 from bot.testing import transcripts
@@ -41,7 +43,7 @@ from bot.testing.web import ROOMY, serving
 from bot.transports.web import texts
 from bot.transports.web.launch import WebChannel
 from bot.transports.web.limits import Bucket, MemoryRateLimit
-from bot.transports.web.server import BODY_LIMIT, COOKIE, WebChat, WebConfig
+from bot.transports.web.server import BODY_LIMIT, COOKIE, LOOPBACK, WebChat, WebConfig
 
 EXIT_URL = "https://weather.example.org/"
 WELCOME = "Welcome to Beacon."
@@ -306,6 +308,55 @@ async def test_a_burst_over_the_rate_limit_gets_the_slow_down_page(
             assert response.status == 200
         async with web.client.post(f"{web.base}/exit", allow_redirects=False) as response:
             assert response.status == 303
+
+
+async def statuses_from(web: Web, *forwarded: str) -> list[int]:
+    """Return the statuses of sessionless page loads, each forwarded for one header value."""
+    statuses = []
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
+        for value in forwarded:
+            headers = {"X-Forwarded-For": value}
+            async with client.get(f"{web.base}/", headers=headers) as response:
+                statuses.append(response.status)
+    return statuses
+
+
+async def test_a_trusted_proxy_s_forwarded_address_is_the_one_rate_limited(
+    database: Database, shipped_content: Content
+) -> None:
+    """Behind a proxy on loopback (trusted by default) each client has its own limit: the
+    right-most forwarded address not itself a proxy's, so a forged entry to its left (or a
+    proxy hop to its right) changes nothing."""
+    async with web_chat(database, shipped_content, limit=Bucket(2, 1)) as web:
+        client, other = "203.0.113.5", "203.0.113.6"
+        assert await statuses_from(
+            web, client, f"198.51.100.1, {client}", f"{client}, 127.0.0.1", other, other
+        ) == [200, 200, 429, 200, 200]
+
+
+async def test_a_forwarded_address_from_an_untrusted_peer_is_ignored(
+    database: Database, shipped_content: Content
+) -> None:
+    """When the peer is not a trusted proxy (here only 10.0.0.0/8 is), X-Forwarded-For is
+    ignored: every request counts against the peer's own address."""
+    config = WebConfig(exit_url=EXIT_URL, trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),))
+    async with web_chat(database, shipped_content, config, limit=Bucket(2, 1)) as web:
+        assert await statuses_from(web, "203.0.113.5", "203.0.113.6", "203.0.113.7") == [
+            200, 200, 429,
+        ]  # fmt: skip
+
+
+def test_trusted_proxies_read_as_networks() -> None:
+    """WEB_TRUSTED_PROXIES takes addresses and CIDRs separated by commas; anything else is
+    named in the error."""
+    assert networks(" 10.0.0.0/8, 192.0.2.7 ,::1/128") == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.0.2.7/32"),
+        ipaddress.ip_network("::1/128"),
+    )
+    assert networks(DEFAULT_TRUSTED_PROXIES) == LOOPBACK
+    with pytest.raises(ValueError, match=re.escape("'proxy.lan' is not an IP address or CIDR")):
+        networks("10.0.0.0/8,proxy.lan")
 
 
 async def test_quick_exit_deletes_the_session_and_leaves_for_the_neutral_site(

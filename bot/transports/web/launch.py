@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.app import App
 from bot.errors import StartupError
 from bot.logs import event
+from bot.settings import networks
 from bot.transports.web.server import (
     KEEPALIVE_SECONDS,
     MAX_HEADERS,
@@ -35,6 +36,7 @@ def web_config(app: App) -> WebConfig:
         exit_url=settings.web_exit_url,
         secure=(settings.public_url or "").startswith("https://"),
         keep_days=settings.retention_days,
+        trusted_proxies=networks(settings.web_trusted_proxies),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import logging
 import re
 import secrets
@@ -63,6 +64,8 @@ PAGE_TEXTS = (
     "slow_down", "back_to_chat",
 )  # fmt: skip
 """The page's own texts (see `texts`), by their name in the template."""
+LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128"))
+"""The proxies trusted by default: a reverse proxy on this machine."""
 log = logging.getLogger("beacon.web")
 
 
@@ -76,6 +79,8 @@ class WebConfig:
     """Mark the cookie Secure (PUBLIC_URL is https)."""
     keep_days: int = 180
     """How long a session kept on its device lasts (the retention of every user)."""
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = LOOPBACK
+    """Peers whose X-Forwarded-For is believed (WEB_TRUSTED_PROXIES)."""
 
 
 def content_security_policy(exit_url: str) -> str:
@@ -242,14 +247,25 @@ class WebChat:
             return self._slow_down(request, sid)
         return await handler(request)
 
-    @staticmethod
-    def address(request: web.Request) -> str:
-        """Return the client's address: the proxy's forwarded one when the peer is this
-        machine (a reverse proxy), else the peer's. Kept in memory only, never logged."""
+    def trusted(self, address: str) -> bool:
+        """Say whether an address is one of the trusted proxies'."""
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.config.trusted_proxies)
+
+    def address(self, request: web.Request) -> str:
+        """Return the client's address: when the peer is a trusted proxy, the right-most
+        X-Forwarded-For entry that is not itself a trusted proxy, else the peer's. Kept in
+        memory only, never logged."""
         peer = request.remote or ""
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded and peer in ("127.0.0.1", "::1"):
-            return forwarded.split(",")[-1].strip()
+        if not self.trusted(peer):
+            return peer
+        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+        for hop in reversed(hops):
+            if hop and not self.trusted(hop):
+                return hop
         return peer
 
     # Sessions: a random id in the cookie, stored only under its keyed hash.
