@@ -19,11 +19,13 @@ import pytest
 from sqlalchemy import text
 
 from bot.content.bundle import Content
+from bot.core import codec
 from bot.core import texts as core_texts
 from bot.core.builtins.base import builtin_at
+from bot.core.codec import Callback, Op
 from bot.core.course import course_nodes
 from bot.core.effects import Msg
-from bot.core.events import Tap
+from bot.core.events import Start, Tap
 from bot.errors import StartupError
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.service import Organizations
@@ -37,8 +39,8 @@ from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
 from bot.testing import transcripts
 from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.database import Database
-from bot.testing.service import SECRET, service_on
-from bot.testing.user import WebUser, finish_course
+from bot.testing.service import RAW_ID, SECRET, service_on
+from bot.testing.user import ServiceUser, WebUser, finish_course
 from bot.testing.web import ROOMY, serving
 from bot.transports.web import texts
 from bot.transports.web.launch import WebChannel
@@ -685,17 +687,29 @@ async def test_the_report_side_says_what_exit_cannot_hide(
         assert "the browser&#39;s history still shows it" in page
 
 
-async def test_a_reminder_never_seals_the_cookie_s_value(
+async def test_reminders_on_the_web_are_a_telegram_feature(
     database: Database, shipped_content: Content
 ) -> None:
-    """The service knows a web session by a keyed hash of the cookie's value: a reminder's
-    sealed chat, opened with the key, holds that hash, never the session id."""
+    """In one process with Telegram, a web visitor's reminders screen says they work on
+    Telegram and offers nothing to turn on; even a forged "turn on" keeps no reminder. A
+    Telegram user of the same service still turns them on."""
     async with web_chat(database, shipped_content) as web:
         user = web.user()
         await user.open()
         await user.send("/reminders")
-        await user.click("Turn reminders on")
+        user.expect(core_texts.REMINDERS_ELSEWHERE.text)
+        assert core_texts.REMINDERS_TURN_ON.text not in user.buttons()
+        assert user.page is not None
+        taps = [
+            d for e in user.page.latest() for row in e.rows for _, k, d in row if k == "callback"
+        ]
+        shown = codec.decode(taps[0])
+        assert isinstance(shown, codec.Callback)
+        await user.post({"b": codec.encode(Callback(shown.revision, Op.REMIND, "on"))})
+        assert await database.rows("reminders") == []
+        telegram = ServiceUser(web.service)
+        await telegram.event(Start())
+        await telegram.send("/reminders")
+        await telegram.click(core_texts.REMINDERS_TURN_ON.text)
         [(_, chat, *_)] = await database.rows("reminders")
-        sid = web.session_id()
-        assert ChatSealer(SECRET).open(chat) == ("web", web.chat.user_id(sid))
-        assert sid not in web.chat.user_id(sid)
+        assert ChatSealer(SECRET).open(chat) == ("telegram", RAW_ID)

@@ -173,9 +173,11 @@ class WebChat:
         config: WebConfig | None = None,
         limits: tuple[RateLimit, RateLimit] | None = None,
     ) -> None:
-        """Serve `service`, keeping sessions in `sessions`; `limits` are the per-session and
-        per-address rate limits (in memory by default)."""
+        """Serve `service` (telling it a page cannot be written to first), keeping sessions in
+        `sessions`; `limits` are the per-session and per-address rate limits (in memory by
+        default)."""
         self.service = service
+        service.never_writes_first(PLATFORM)
         self.sessions = sessions
         self.config = config or WebConfig()
         per_session, per_address = limits or (
