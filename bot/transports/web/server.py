@@ -487,6 +487,8 @@ class WebChat:
         """Return what the page template draws."""
         working = pages.active(view.entries, view.turn)
         screens = [view.entries[i].screen for i in working]
+        latest = [place for place, entry in enumerate(view.entries) if entry.turn == view.turn]
+        new_at = latest[0] if latest else len(view.entries) if notes else -1
         say = renderer.say
         locale = renderer.locale
         return {
@@ -509,6 +511,7 @@ class WebChat:
                 for place, entry in enumerate(view.entries)
             ],
             "notes": [say(note) for note in notes],
+            "new_at": new_at,
             "keep": session.keep,
             "report_side": any(self.report_side(screen) for screen in screens),
             "t": {name: say(getattr(texts, name.upper())) for name in PAGE_TEXTS},

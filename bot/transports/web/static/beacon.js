@@ -1,5 +1,6 @@
 // Beacon's web chat, enhanced: a tap or a typed answer updates the page in place (no new
-// history entry) and moves focus to the newest message; quick exit by the Exit button or by
+// history entry), moves focus to the newest message and puts only the new messages into the
+// live region (#live) for screen readers to announce; quick exit by the Exit button or by
 // pressing Shift three times blanks the page, ends the session and replaces the page with a
 // neutral site. Without this script every form still works as a plain POST.
 (function () {
@@ -44,6 +45,19 @@
     }
   }
 
+  // The live region holds this turn's messages only, so nothing said before is read again.
+  function announce() {
+    var live = document.getElementById("live");
+    if (!live) { return; }
+    live.textContent = "";
+    var fresh = document.querySelectorAll("#conversation .latest:not(.msg-you) .text");
+    Array.prototype.forEach.call(fresh, function (text) {
+      var said = document.createElement("p");
+      said.textContent = text.textContent;
+      live.appendChild(said);
+    });
+  }
+
   function swapIn(html) {
     var next = new DOMParser().parseFromString(html, "text/html");
     var main = next.getElementById("main");
@@ -55,6 +69,7 @@
     document.documentElement.dir = next.documentElement.dir;
     enhance(document);
     focusNewest();
+    announce();
     return true;
   }
 
