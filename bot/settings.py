@@ -38,6 +38,9 @@ FINGERPRINT_LABEL = b"beacon/secret-fingerprint"
 DEFAULT_EXIT_URL = "https://www.google.com/"
 """Quick exit's neutral site: a search page is on every screen and draws no second look."""
 WEB_TITLE_LIMIT = 60
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1/32,::1/128"
+"""Only a reverse proxy on this machine is trusted to say the client's address."""
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 log = logging.getLogger("beacon.settings")
 
 
@@ -79,6 +82,22 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def networks(text: str) -> tuple[Network, ...]:
+    """Return the networks of a comma-separated list of IP addresses and CIDRs (ValueError
+    naming the first entry that is neither)."""
+    found: list[Network] = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        try:
+            found.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{entry!r} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1/128)"
+            ) from None
+    return tuple(found)
 
 
 def sqlite_folder(url: str) -> Path | None:
@@ -141,6 +160,10 @@ class Settings(BaseSettings):
     web_title: str = Field(default="Beacon", description="The web page's title")
     kiosk_idle_seconds: int = Field(
         default=90, ge=1, le=3600, description="A kiosk starts again after this many idle seconds"
+    )
+    web_trusted_proxies: str = Field(
+        default=DEFAULT_TRUSTED_PROXIES,
+        description="Proxies whose X-Forwarded-For the web chat believes (IPs/CIDRs, commas)",
     )
 
     @field_validator("database_url")
@@ -292,6 +315,13 @@ class Settings(BaseSettings):
         if not title or len(title) > WEB_TITLE_LIMIT or not title.isprintable():
             raise ValueError(f"must be 1-{WEB_TITLE_LIMIT} printable characters on one line")
         return title
+
+    @field_validator("web_trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, text: str) -> str:
+        """Accept a comma-separated list of IP addresses and CIDRs (empty: trust no proxy)."""
+        networks(text)
+        return text.strip()
 
     @model_validator(mode="after")
     def _webhook_path_from_url(self) -> Settings:

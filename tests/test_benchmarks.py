@@ -71,3 +71,28 @@ async def test_the_echo_bot_echoes_and_stops(runtime: str) -> None:
         assert texts == ["1.1.h", "hello"]
         assert fake.calls_to("answerCallbackQuery")
         assert not fake.violations
+
+
+def test_the_web_benchmark_measures_both_servers_on_the_same_pages() -> None:
+    """bench/web_vs_aiohttp.py at a tiny size walks every conversation through the report path
+    on the bare server and on Beacon (SQLite, and PostgreSQL when TEST_DATABASE_URL is set) and
+    prints a row each: requests/s above zero, p50 no more than p99, pages of about one size."""
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "bench" / "web_vs_aiohttp.py"), "--tiny"],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {}
+    for line in result.stdout.splitlines():
+        name, _, figures = line.partition("  ")
+        if name.startswith(("bare", "Beacon")):
+            rows[name.strip()] = figures.replace(",", "").split()
+    expected = {"bare aiohttp", "Beacon web, SQLite"}
+    if os.environ.get("TEST_DATABASE_URL"):
+        expected.add("Beacon web, PostgreSQL")
+    assert set(rows) == expected, result.stdout
+    bare_bytes = int(rows["bare aiohttp"][-1])
+    for rate, _ratio, p50, p99, size in rows.values():
+        assert float(rate) > 0 and 0 < float(p50) <= float(p99)
+        assert abs(int(size) - bare_bytes) < bare_bytes * 0.2

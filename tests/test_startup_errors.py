@@ -164,6 +164,8 @@ def cases(places: Places) -> list[Case]:
              "KIOSK_IDLE_SECONDS", "greater than or equal to 1"),
         Case("kiosk_idle_seconds_text", ("run",), {"KIOSK_IDLE_SECONDS": "ninety"},
              "KIOSK_IDLE_SECONDS", "Input should be a valid integer"),
+        Case("web_trusted_proxies", ("web",), {"WEB_TRUSTED_PROXIES": "10.0.0.0/8,proxy.lan"},
+             "WEB_TRUSTED_PROXIES", "'proxy.lan' is not an IP address or CIDR"),
         Case("web_port_is_the_webhook_s", ("run",),
              {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://beacon.example.org/telegram",
               "WEB_PORT": "8080", "BOT_API_URL": f"http://127.0.0.1:{places.free_port}",

@@ -71,10 +71,12 @@ REMINDERS_OFF = pgettext(
     "Beacon never sends one between 9 pm and 8 am.",
 )
 REMINDERS_ON = pgettext("ui", "Reminders are on.")
+# On the reminders screen where Beacon can never write first (the local chat, the web page):
+# reminders are a Telegram feature, nothing is offered here.
 REMINDERS_ELSEWHERE = pgettext(
     "ui",
-    "Reminders work when you use Beacon on Telegram. This local chat can't send them, so "
-    "there is nothing to turn on here.",
+    "Reminders work when you use Beacon on Telegram. Beacon can't send them here, so there "
+    "is nothing to turn on.",
 )
 REMINDERS_PLAN = pgettext("ui", "{days} at {time} ({zone})")
 REMINDERS_NO_DAYS = pgettext("ui", "Pick at least one day.")

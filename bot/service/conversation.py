@@ -63,13 +63,14 @@ def decide(
     content: Content,
     inbound: Inbound,
     now: dt.datetime,
-    seal: Callable[[], str],
+    seal: Callable[[], str] | None,
     loaded: Loaded,
     mark_start: Callable[[str], str] | None = None,
     seed: str = "",
 ) -> tuple[Writes, Handled]:
     """Run the engine on the loaded state and its effects through the handler table; return
-    what to write and what happened. `seal` returns the user's chat, encrypted, for a reminder;
+    what to write and what happened. `seal` returns the user's chat, encrypted, for a reminder
+    (None where no reminder can be kept);
     `mark_start` the keyed marker that lets a person's start of a campaign count once a day;
     `seed` the learner's option-order seed, given to a state that has none."""
     state = ConversationState.from_dict(loaded.state) if loaded.state else ConversationState()
@@ -113,6 +114,20 @@ class ConversationService:
         self.locator = locator or OfflineLocator()
         self.orgs = orgs
         """Organizations: join codes in `/start` payloads and `/admin` figures (if wired)."""
+        self.silent: frozenset[str] = frozenset()
+        """Platforms whose channel can never write to its users first (see `never_writes_first`)."""
+
+    def never_writes_first(self, platform: str) -> None:
+        """Note that a platform's channel can never write to its users first (a web page):
+        its users are told reminders work elsewhere, and no reminder is kept for them."""
+        self.silent |= {platform}
+
+    def content_for(self, platform: str) -> Content:
+        """Return the content a platform's users see: without reminders where its channel
+        can never write first."""
+        if platform in self.silent:
+            return replace(self.content, sends_reminders=False)
+        return self.content
 
     async def accept(self, inbound: Inbound) -> Pending:
         """Apply one inbound: its state change and what it must send commit together (the
@@ -152,10 +167,13 @@ class ConversationService:
         self, inbound: Inbound, user_key: str, now: dt.datetime, loaded: Loaded
     ) -> tuple[Writes, tuple[Handled, Parcel]]:
         """Decide one update and render what it sends; both are written in its transaction."""
-        seal = partial(self.sealer.seal, inbound.platform, inbound.user_id)
+        seal = None
+        if inbound.platform not in self.silent:
+            seal = partial(self.sealer.seal, inbound.platform, inbound.user_id)
         marker = partial(self.start_marker, user_key, now.date())
         seed = self.keyer.seed(user_key)
-        writes, handled = decide(self.content, inbound, now, seal, loaded, marker, seed)
+        content = self.content_for(inbound.platform)
+        writes, handled = decide(content, inbound, now, seal, loaded, marker, seed)
         renderer = self.renderer(handled.locale, inbound.language_code)
         items = handled.turn.items(renderer)
         parcel = self._parcel(inbound, user_key, handled.locale, items)

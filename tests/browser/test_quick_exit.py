@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import expect
 
+from bot.core import texts as core_texts
 from bot.testing.browser import (
     ARIZONA_CHILD,
     NEUTRAL_TITLE,
@@ -75,7 +76,9 @@ async def test_quick_exit_leaves_nothing_to_go_back_to(
 
 async def test_quick_exit_without_javascript(beacon: BrowserBeacon) -> None:
     """Without the script, Exit posts its form: the server ends the session and redirects to
-    the neutral site, and the cookie is gone; Back does not show the conversation."""
+    the neutral site, and the cookie is gone; Back does not show the conversation: the form
+    Chromium posts again is acted on by nothing (a fresh start with the "earlier screen"
+    note, none of the labels tapped before)."""
     user = await on_arizona_screen(beacon, javascript=False)
     await by_button(user)
     await expect(user.page).to_have_title(NEUTRAL_TITLE)
@@ -83,7 +86,14 @@ async def test_quick_exit_without_javascript(beacon: BrowserBeacon) -> None:
     assert beacon.sessions.ended.is_set() and await beacon.sessions.count() == 0
     assert await user.page.context.cookies() == []
     await user.page.go_back()
-    # Chromium may post the chat's last form again: the server finds no session, starts anew.
+    await user.page.wait_for_load_state()
+    # Chromium posts the chat's last form again: with the cookie gone the server finds no
+    # session, acts on nothing and starts anew with the kind "earlier screen" note.
+    if user.page.url.startswith(beacon.base):
+        await user.look()
+        assert {"tap_answer": core_texts.STALE.text} in user.seen
+        assert user.texts() and "Welcome to Beacon." in user.texts()[0]
+        assert user.read is not None and [e for e in user.read.entries if e.kind == "you"] == []
     assert ARIZONA not in await user.page.content()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -18,11 +19,13 @@ import pytest
 from sqlalchemy import text
 
 from bot.content.bundle import Content
+from bot.core import codec
 from bot.core import texts as core_texts
 from bot.core.builtins.base import builtin_at
+from bot.core.codec import Callback, Op
 from bot.core.course import course_nodes
 from bot.core.effects import Msg
-from bot.core.events import Tap
+from bot.core.events import Start, Tap
 from bot.errors import StartupError
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.service import Organizations
@@ -30,18 +33,19 @@ from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound
 from bot.service.user_keys import ChatSealer
+from bot.settings import DEFAULT_TRUSTED_PROXIES, networks
 from bot.storage.certificate_table import CertificateTable
 from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
 from bot.testing import transcripts
 from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.database import Database
-from bot.testing.service import SECRET, service_on
-from bot.testing.user import WebUser, finish_course
+from bot.testing.service import RAW_ID, SECRET, service_on
+from bot.testing.user import ServiceUser, WebUser, finish_course
 from bot.testing.web import ROOMY, serving
 from bot.transports.web import texts
 from bot.transports.web.launch import WebChannel
 from bot.transports.web.limits import Bucket, MemoryRateLimit
-from bot.transports.web.server import BODY_LIMIT, COOKIE, WebChat, WebConfig
+from bot.transports.web.server import BODY_LIMIT, COOKIE, LOOPBACK, WebChat, WebConfig
 
 EXIT_URL = "https://weather.example.org/"
 WELCOME = "Welcome to Beacon."
@@ -306,6 +310,55 @@ async def test_a_burst_over_the_rate_limit_gets_the_slow_down_page(
             assert response.status == 200
         async with web.client.post(f"{web.base}/exit", allow_redirects=False) as response:
             assert response.status == 303
+
+
+async def statuses_from(web: Web, *forwarded: str) -> list[int]:
+    """Return the statuses of sessionless page loads, each forwarded for one header value."""
+    statuses = []
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
+        for value in forwarded:
+            headers = {"X-Forwarded-For": value}
+            async with client.get(f"{web.base}/", headers=headers) as response:
+                statuses.append(response.status)
+    return statuses
+
+
+async def test_a_trusted_proxy_s_forwarded_address_is_the_one_rate_limited(
+    database: Database, shipped_content: Content
+) -> None:
+    """Behind a proxy on loopback (trusted by default) each client has its own limit: the
+    right-most forwarded address not itself a proxy's, so a forged entry to its left (or a
+    proxy hop to its right) changes nothing."""
+    async with web_chat(database, shipped_content, limit=Bucket(2, 1)) as web:
+        client, other = "203.0.113.5", "203.0.113.6"
+        assert await statuses_from(
+            web, client, f"198.51.100.1, {client}", f"{client}, 127.0.0.1", other, other
+        ) == [200, 200, 429, 200, 200]
+
+
+async def test_a_forwarded_address_from_an_untrusted_peer_is_ignored(
+    database: Database, shipped_content: Content
+) -> None:
+    """When the peer is not a trusted proxy (here only 10.0.0.0/8 is), X-Forwarded-For is
+    ignored: every request counts against the peer's own address."""
+    config = WebConfig(exit_url=EXIT_URL, trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),))
+    async with web_chat(database, shipped_content, config, limit=Bucket(2, 1)) as web:
+        assert await statuses_from(web, "203.0.113.5", "203.0.113.6", "203.0.113.7") == [
+            200, 200, 429,
+        ]  # fmt: skip
+
+
+def test_trusted_proxies_read_as_networks() -> None:
+    """WEB_TRUSTED_PROXIES takes addresses and CIDRs separated by commas; anything else is
+    named in the error."""
+    assert networks(" 10.0.0.0/8, 192.0.2.7 ,::1/128") == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.0.2.7/32"),
+        ipaddress.ip_network("::1/128"),
+    )
+    assert networks(DEFAULT_TRUSTED_PROXIES) == LOOPBACK
+    with pytest.raises(ValueError, match=re.escape("'proxy.lan' is not an IP address or CIDR")):
+        networks("10.0.0.0/8,proxy.lan")
 
 
 async def test_quick_exit_deletes_the_session_and_leaves_for_the_neutral_site(
@@ -634,17 +687,29 @@ async def test_the_report_side_says_what_exit_cannot_hide(
         assert "the browser&#39;s history still shows it" in page
 
 
-async def test_a_reminder_never_seals_the_cookie_s_value(
+async def test_reminders_on_the_web_are_a_telegram_feature(
     database: Database, shipped_content: Content
 ) -> None:
-    """The service knows a web session by a keyed hash of the cookie's value: a reminder's
-    sealed chat, opened with the key, holds that hash, never the session id."""
+    """In one process with Telegram, a web visitor's reminders screen says they work on
+    Telegram and offers nothing to turn on; even a forged "turn on" keeps no reminder. A
+    Telegram user of the same service still turns them on."""
     async with web_chat(database, shipped_content) as web:
         user = web.user()
         await user.open()
         await user.send("/reminders")
-        await user.click("Turn reminders on")
+        user.expect(core_texts.REMINDERS_ELSEWHERE.text)
+        assert core_texts.REMINDERS_TURN_ON.text not in user.buttons()
+        assert user.page is not None
+        taps = [
+            d for e in user.page.latest() for row in e.rows for _, k, d in row if k == "callback"
+        ]
+        shown = codec.decode(taps[0])
+        assert isinstance(shown, codec.Callback)
+        await user.post({"b": codec.encode(Callback(shown.revision, Op.REMIND, "on"))})
+        assert await database.rows("reminders") == []
+        telegram = ServiceUser(web.service)
+        await telegram.event(Start())
+        await telegram.send("/reminders")
+        await telegram.click(core_texts.REMINDERS_TURN_ON.text)
         [(_, chat, *_)] = await database.rows("reminders")
-        sid = web.session_id()
-        assert ChatSealer(SECRET).open(chat) == ("web", web.chat.user_id(sid))
-        assert sid not in web.chat.user_id(sid)
+        assert ChatSealer(SECRET).open(chat) == ("telegram", RAW_ID)

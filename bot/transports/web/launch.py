@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.app import App
 from bot.errors import StartupError
 from bot.logs import event
+from bot.settings import networks
 from bot.transports.web.server import (
     KEEPALIVE_SECONDS,
     MAX_HEADERS,
@@ -36,6 +37,7 @@ def web_config(app: App) -> WebConfig:
         secure=(settings.public_url or "").startswith("https://"),
         keep_days=settings.retention_days,
         kiosk_idle_seconds=settings.kiosk_idle_seconds,
+        trusted_proxies=networks(settings.web_trusted_proxies),
     )
 
 

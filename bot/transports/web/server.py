@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import logging
 import re
 import secrets
@@ -67,6 +68,8 @@ PAGE_TEXTS = (
     "slow_down", "back_to_chat", "kiosk_idle", "start_again", "kiosk_missing",
 )  # fmt: skip
 """The page's own texts (see `texts`), by their name in the template."""
+LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128"))
+"""The proxies trusted by default: a reverse proxy on this machine."""
 log = logging.getLogger("beacon.web")
 
 
@@ -82,6 +85,8 @@ class WebConfig:
     """How long a session kept on its device lasts (the retention of every user)."""
     kiosk_idle_seconds: int = 90
     """A kiosk starts again after this many seconds without a request."""
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = LOOPBACK
+    """Peers whose X-Forwarded-For is believed (WEB_TRUSTED_PROXIES)."""
 
 
 def content_security_policy(exit_url: str) -> str:
@@ -176,10 +181,12 @@ class WebChat:
         limits: tuple[RateLimit, RateLimit] | None = None,
         campaigns: CampaignLinks | None = None,
     ) -> None:
-        """Serve `service`, keeping sessions in `sessions`; `limits` are the per-session and
-        per-address rate limits (in memory by default); `campaigns` finds campaigns' payloads
-        (for `/c/<name>` links and kiosks; none without it)."""
+        """Serve `service` (telling it a page cannot be written to first), keeping sessions in
+        `sessions`; `limits` are the per-session and per-address rate limits (in memory by
+        default); `campaigns` finds campaigns' payloads (for `/c/<name>` links and kiosks; none
+        without it)."""
         self.service = service
+        service.never_writes_first(PLATFORM)
         self.sessions = sessions
         self.config = config or WebConfig()
         self.campaigns = campaigns
@@ -257,14 +264,25 @@ class WebChat:
             return self._slow_down(request, sid)
         return await handler(request)
 
-    @staticmethod
-    def address(request: web.Request) -> str:
-        """Return the client's address: the proxy's forwarded one when the peer is this
-        machine (a reverse proxy), else the peer's. Kept in memory only, never logged."""
+    def trusted(self, address: str) -> bool:
+        """Say whether an address is one of the trusted proxies'."""
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.config.trusted_proxies)
+
+    def address(self, request: web.Request) -> str:
+        """Return the client's address: when the peer is a trusted proxy, the right-most
+        X-Forwarded-For entry that is not itself a trusted proxy, else the peer's. Kept in
+        memory only, never logged."""
         peer = request.remote or ""
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded and peer in ("127.0.0.1", "::1"):
-            return forwarded.split(",")[-1].strip()
+        if not self.trusted(peer):
+            return peer
+        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+        for hop in reversed(hops):
+            if hop and not self.trusted(hop):
+                return hop
         return peer
 
     # Sessions: a random id in the cookie, stored only under its keyed hash.
@@ -533,6 +551,8 @@ class WebChat:
         """Return what the page template draws."""
         working = pages.active(view.entries, view.turn)
         screens = [view.entries[i].screen for i in working]
+        latest = [place for place, entry in enumerate(view.entries) if entry.turn == view.turn]
+        new_at = latest[0] if latest else len(view.entries) if notes else -1
         say = renderer.say
         locale = renderer.locale
         kiosk = self.kiosk.page(session)
@@ -558,6 +578,7 @@ class WebChat:
                 for place, entry in enumerate(view.entries)
             ],
             "notes": [say(note) for note in notes],
+            "new_at": new_at,
             "keep": session.keep,
             "kiosk": kiosk,
             "report_side": any(self.report_side(screen) for screen in screens),

@@ -1,5 +1,6 @@
 // Beacon's web chat, enhanced: a tap or a typed answer updates the page in place (no new
-// history entry) and moves focus to the newest message; quick exit by the Exit button or by
+// history entry), moves focus to the newest message and puts only the new messages into the
+// live region (#live) for screen readers to announce; quick exit by the Exit button or by
 // pressing Shift three times blanks the page, ends the session and replaces the page with a
 // neutral site. On a kiosk (an event's shared tablet) exit ends the session and returns to the
 // kiosk's start, and a timer returns there after the page's wait without a tap (the server
@@ -67,6 +68,19 @@
     }
   }
 
+  // The live region holds this turn's messages only, so nothing said before is read again.
+  function announce() {
+    var live = document.getElementById("live");
+    if (!live) { return; }
+    live.textContent = "";
+    var fresh = document.querySelectorAll("#conversation .latest:not(.msg-you) .text");
+    Array.prototype.forEach.call(fresh, function (text) {
+      var said = document.createElement("p");
+      said.textContent = text.textContent;
+      live.appendChild(said);
+    });
+  }
+
   function swapIn(html) {
     var next = new DOMParser().parseFromString(html, "text/html");
     var main = next.getElementById("main");
@@ -79,6 +93,7 @@
     enhance(document);
     kioskClock();
     focusNewest();
+    announce();
     return true;
   }
 
