@@ -18,6 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, event, func, insert, select
 from sqlalchemy.engine import URL, make_url
@@ -137,7 +138,7 @@ def schema_state_of(connection: Connection) -> SchemaState:
     lower = "base" if current is None else current
     try:
         behind: int | None = len(list(scripts.iterate_revisions(head, lower)))
-    except CommandError:
+    except (CommandError, RevisionError):  # a revision only a newer Beacon knows
         behind = None
     return SchemaState(current, head, behind)
 
