@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,9 @@ def at_revision(path: Path, revision: str, *statements: str) -> None:
 
 def revision_of(path: Path) -> str | None:
     """Return the schema revision the SQLite file at `path` is at."""
-    return sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    with closing(sqlite3.connect(path)) as database:
+        found = database.execute("SELECT version_num FROM alembic_version").fetchone()
+    return None if found is None else str(found[0])
 
 
 def db(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], list[str]]:
