@@ -39,8 +39,8 @@ from bot.storage.database import (
     holds_users,
     keep_fingerprint,
     make_engine,
-    migrate,
     open_store,
+    ready_schema,
     stored_fingerprint,
 )
 from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
@@ -225,7 +225,8 @@ def load_checked(
 async def build_app(
     settings: Settings, clock: Clock | None = None, *, sends_reminders: bool = True
 ) -> App:
-    """Check content (raising ContentError on errors), migrate the database, check the secret
+    """Check content (raising ContentError on errors), ready the database's schema (see
+    ready_schema), check the secret
     against it, wire the service; a bad setting or unusable database raises StartupError.
     `sends_reminders` is False for a channel that can never deliver one (the local chat)."""
     clock = clock or SystemClock()
@@ -238,7 +239,7 @@ async def build_app(
     content = replace(loaded.content, sends_reminders=sends_reminders)
     database = make_engine(settings.database_url)
     try:
-        await migrate(database)
+        await ready_schema(database, settings.auto_migrate)
         secret = await checked_secret(settings, database)
         store = await open_store(settings.database_url)
     except BaseException:

@@ -35,7 +35,8 @@ from bot.logs import configure
 from bot.orgs import cli as org_cli
 from bot.service.ports import SystemClock
 from bot.settings import Settings, load_settings
-from bot.storage.database import make_engine, migrate
+from bot.storage import cli as db_cli
+from bot.storage.database import make_engine, ready_schema
 from bot.storage.retention import RetentionJob
 from bot.transports.terminal import TerminalChat, terminal_language
 
@@ -162,7 +163,7 @@ async def purge(settings: Settings) -> int:
     """Delete users inactive for RETENTION_DAYS, old update ids and exit ids; print the counts."""
     engine = make_engine(settings.database_url)
     try:
-        await migrate(engine)
+        await ready_schema(engine, settings.auto_migrate)
         purged = await RetentionJob(engine, SystemClock(), settings.retention_days).run_once()
     finally:
         await engine.dispose()
@@ -213,17 +214,6 @@ async def serve(settings: Settings) -> int:
     return 0
 
 
-async def upgrade_database(settings: Settings) -> int:
-    """Migrate the configured database to the newest schema."""
-    engine = make_engine(settings.database_url)
-    try:
-        await migrate(engine)
-    finally:
-        await engine.dispose()
-    print("database is up to date")
-    return 0
-
-
 def check_rendering(settings: Settings) -> None:
     """Refuse a DEFAULT_LOCALE without a catalog or a DEFAULT_PLACE the content does not cover."""
     catalogs = checked_catalogs(settings)
@@ -236,7 +226,7 @@ async def with_checked_secret(settings: Settings) -> Settings:
     """Return the settings holding the user-key secret, checked against the database."""
     engine = make_engine(settings.database_url)
     try:
-        await migrate(engine)
+        await ready_schema(engine, settings.auto_migrate)
         secret = await checked_secret(settings, engine)
     finally:
         await engine.dispose()
@@ -270,8 +260,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("purge", help="delete users inactive for RETENTION_DAYS (for cron)")
     campaign_cli.add_parser(commands)
     org_cli.add_parser(commands)
-    db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"])
+    db_cli.add_parser(commands)
     return root
 
 
@@ -330,7 +319,7 @@ def run_command(argv: Sequence[str] | None = None) -> int:
             case "purge":
                 return asyncio.run(purge(settings))
             case _:
-                return asyncio.run(upgrade_database(settings))
+                return db_cli.run(settings, args)
     except KeyboardInterrupt:
         print("\nBye. Your place is saved; start again to resume.", file=sys.stderr)
         return 130

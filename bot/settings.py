@@ -117,6 +117,9 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///./beacon.db",
         description="SQLAlchemy async URL: sqlite+aiosqlite:///... or postgresql+asyncpg://...",
     )
+    auto_migrate: bool = Field(
+        default=False, description="true: migrate a database behind this Beacon's schema at start"
+    )
     bot_token: SecretStr | None = Field(default=None, description="Telegram bot token")
     bot_runtime: Literal["aiogram", "ptb"] = Field(default="aiogram")
     bot_api_url: str = Field(default="https://api.telegram.org", description="Bot API server")
@@ -182,6 +185,17 @@ class Settings(BaseSettings):
                 "create it or fix the path"
             )
         return url
+
+    @field_validator("auto_migrate", mode="before")
+    @classmethod
+    def _true_or_false(cls, value: object) -> object:
+        """Accept true or false in any case (empty: false), and nothing else."""
+        if not isinstance(value, str):
+            return value
+        word = value.strip().lower() or "false"
+        if word not in ("true", "false"):
+            raise ValueError("must be true or false")
+        return word == "true"
 
     @field_validator("bot_api_url", "webhook_url")
     @classmethod

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 
 from bot.settings import PROJECT_ROOT, SECRET_FILE, secret_fingerprint
 from bot.storage.database import keep_fingerprint, make_engine, migrate
@@ -68,6 +69,16 @@ class Places:
         return self.root / "made" / "beacon.db"
 
     @property
+    def behind(self) -> Path:
+        """A SQLite database whose schema is two revisions behind head."""
+        return self.root / "made" / "behind.db"
+
+    @property
+    def ahead(self) -> Path:
+        """A SQLite database migrated by a newer Beacon (at a revision this one lacks)."""
+        return self.root / "made" / "ahead.db"
+
+    @property
     def elsewhere(self) -> Path:
         """A folder without that database's secret file."""
         return self.root / "elsewhere"
@@ -108,6 +119,20 @@ def cases(places: Places) -> list[Case]:
              "USER_KEY_SECRET", "is empty; make a strong one with: python -c"),
         Case("secret_weak", ("purge",), {"USER_KEY_SECRET": weak},
              "USER_KEY_SECRET", "looks like a placeholder", (weak,)),
+        Case("auto_migrate", ("purge",), {"AUTO_MIGRATE": "maybe"},
+             "AUTO_MIGRATE", "must be true or false"),
+        Case("schema_behind", ("verify", "BCN-0000-0000-0000"),
+             {"DATABASE_URL": f"sqlite+aiosqlite:///{places.behind}",
+              "USER_KEY_SECRET": TEST_USER_KEY_SECRET},
+             "DATABASE_URL", "is at revision 0008, 2 behind this Beacon's 0010; back it up, "
+             "then run `python -m bot db upgrade` (or set AUTO_MIGRATE=true"),
+        Case("schema_behind_campaign", ("campaign", "stats"),
+             {"DATABASE_URL": f"sqlite+aiosqlite:///{places.behind}"},
+             "DATABASE_URL", "is at revision 0008, 2 behind"),
+        Case("schema_ahead", ("verify", "BCN-0000-0000-0000"),
+             {"DATABASE_URL": f"sqlite+aiosqlite:///{places.ahead}", "AUTO_MIGRATE": "true",
+              "USER_KEY_SECRET": TEST_USER_KEY_SECRET},
+             "DATABASE_URL", "is at revision 0099, which this Beacon does not know"),
         Case("log_level", ("purge",), {"LOG_LEVEL": "chatty"},
              "LOG_LEVEL", "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
         Case("sqlite_folder", ("db", "upgrade"),
@@ -231,6 +256,18 @@ async def made_with_test_secret(path: Path) -> None:
         await engine.dispose()
 
 
+async def made_at(path: Path, revision: str, *statements: str) -> None:
+    """Make a SQLite database migrated to `revision`, then run the statements on it."""
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await migrate(engine, revision)
+        async with engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
 def folder_of(places: Places, case: Case) -> Path:
     """Return the folder a case runs in: its own, or the one without the secret file."""
     return places.elsewhere if case.name == "no_secret_elsewhere" else places.root / case.name
@@ -239,6 +276,8 @@ def folder_of(places: Places, case: Case) -> Path:
 async def run_all(places: Places) -> dict[str, Outcome]:
     """Start every case at once and return how each ended, by name."""
     await made_with_test_secret(places.made)
+    await made_at(places.behind, "0008")
+    await made_at(places.ahead, "head", "UPDATE alembic_version SET version_num = '0099'")
     async with rightless_role(places.rightless):
         chosen = [c for c in cases(places) if SERVER or not c.server]
         ended = await asyncio.gather(*(start(c, folder_of(places, c)) for c in chosen))

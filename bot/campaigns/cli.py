@@ -28,7 +28,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.service.ports import Clock, SystemClock
 from bot.service.render import Renderer
 from bot.settings import BOT_USERNAME, Settings
-from bot.storage.database import make_engine, migrate
+from bot.storage.database import make_engine, ready_schema
 
 BANDS_NOTE = (
     "Counts are shown in bands of 5, never exactly: <5 means 0 to 4 (zero included), 10–14 "
@@ -146,7 +146,7 @@ async def create(
     web, telegram = found
     engine = make_engine(settings.database_url)
     try:
-        await migrate(engine)
+        await ready_schema(engine, settings.auto_migrate)
         new = await registry.register(engine, spec, clock.now())
     except CampaignConflict as err:
         print(err, file=sys.stderr)
@@ -204,7 +204,7 @@ async def stats(settings: Settings, args: argparse.Namespace, clock: Clock) -> i
     """Print the counts of one campaign or of all as of the clock's day, every number a band."""
     engine = make_engine(settings.database_url)
     try:
-        await migrate(engine)
+        await ready_schema(engine, settings.auto_migrate)
         if args.name:
             found = await registry.find(engine, args.name)
             chosen = [found] if found else []

@@ -23,7 +23,7 @@ from bot.service.certificates import certificate_secret
 from bot.service.render import Renderer
 from bot.service.user_keys import UserKeyer
 from bot.settings import Settings, user_key_secret
-from bot.storage.database import make_engine, migrate
+from bot.storage.database import make_engine, ready_schema
 
 PLATFORM = "telegram"
 
@@ -149,7 +149,7 @@ async def run_org(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     engine = make_engine(settings.database_url)
     try:
-        await migrate(engine)
+        await ready_schema(engine, settings.auto_migrate)
         return await _run(settings, args, OrgDirectory(engine))
     except OrgError as err:
         print(f"org {args.org_command}: {err}", file=sys.stderr)

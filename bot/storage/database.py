@@ -10,12 +10,16 @@ import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, event, func, insert, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
@@ -91,6 +95,87 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     with startup_errors(engine.url):
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade)
+
+
+UPGRADE = "python -m bot db upgrade"
+"""The command that brings a database's schema to this Beacon's head."""
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    """Where a database's schema is: its revision (None when empty), this Beacon's head, and
+    how many revisions it is behind (None when this Beacon does not know its revision)."""
+
+    current: str | None
+    head: str
+    behind: int | None
+
+    @property
+    def empty(self) -> bool:
+        """Say whether the database has no schema yet."""
+        return self.current is None
+
+    @property
+    def ahead(self) -> bool:
+        """Say whether a newer Beacon migrated the database (its revision is unknown here)."""
+        return self.behind is None
+
+    def describe(self) -> str:
+        """Return where the schema stands against head, in a few words."""
+        if self.empty:
+            return "empty (no schema yet)"
+        if self.ahead:
+            return "ahead: a newer Beacon migrated it"
+        return f"behind by {self.behind}" if self.behind else "at head"
+
+
+def schema_state_of(connection: Connection) -> SchemaState:
+    """Return the schema state of the database on a synchronous connection."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
+    assert head is not None
+    current = MigrationContext.configure(connection).get_current_revision()
+    lower = "base" if current is None else current
+    try:
+        behind: int | None = len(list(scripts.iterate_revisions(head, lower)))
+    except (CommandError, RevisionError):  # a revision only a newer Beacon knows
+        behind = None
+    return SchemaState(current, head, behind)
+
+
+async def schema_state(engine: AsyncEngine) -> SchemaState:
+    """Return where the database's schema stands against this Beacon's head."""
+    with startup_errors(engine.url):
+        async with engine.connect() as connection:
+            return await connection.run_sync(schema_state_of)
+
+
+def refuse_ahead(state: SchemaState) -> None:
+    """Raise StartupError when a newer Beacon migrated the database."""
+    if state.ahead:
+        raise StartupError(
+            SETTING,
+            f"the database's schema is at revision {state.current}, which this Beacon does not "
+            f"know (its newest is {state.head}): a newer Beacon migrated it; run that version, "
+            "or restore the backup made before the upgrade",
+        )
+
+
+async def ready_schema(engine: AsyncEngine, auto_migrate: bool) -> None:
+    """Create the schema of an empty database; migrate one behind head only when
+    `auto_migrate`, else raise StartupError, as for one ahead of head (so an older Beacon
+    never writes into a newer schema)."""
+    state = await schema_state(engine)
+    refuse_ahead(state)
+    if state.empty or (state.behind and auto_migrate):
+        await migrate(engine)
+    elif state.behind:
+        raise StartupError(
+            SETTING,
+            f"the database's schema is at revision {state.current}, {state.behind} behind this "
+            f"Beacon's {state.head}; back it up, then run `{UPGRADE}` (or set "
+            "AUTO_MIGRATE=true to migrate at start)",
+        )
 
 
 async def open_store(url: str, search_path: str | None = None) -> ConversationStore:

@@ -52,18 +52,31 @@ async def campaign_counts(database: Database) -> dict[tuple[str, str, dt.date], 
     }
 
 
+@dataclass(frozen=True, slots=True)
+class EmptyDatabase:
+    """A database without a schema: its URL, the search_path its schema needs on PostgreSQL,
+    and an engine on it."""
+
+    url: str
+    search_path: str | None
+    engine: AsyncEngine
+
+    async def store(self) -> ConversationStore:
+        """Open Beacon's store on this database."""
+        return await open_store(self.url, search_path=self.search_path)
+
+
 @asynccontextmanager
-async def open_database(kind: str, tmp_path: Path) -> AsyncIterator[Database]:
-    """Open a migrated, empty database of `kind` ("sqlite": a file in `tmp_path`; "postgresql":
-    a fresh schema on TEST_DATABASE_URL, dropped afterwards)."""
+async def empty_database(kind: str, tmp_path: Path) -> AsyncIterator[EmptyDatabase]:
+    """Open a database of `kind` with nothing in it ("sqlite": a new file in `tmp_path`;
+    "postgresql": a fresh schema on TEST_DATABASE_URL, dropped afterwards)."""
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         engine = make_engine(url)
-        await migrate(engine)
-        store = await open_store(url)
-        yield Database(engine, store)
-        await store.close()
-        await engine.dispose()
+        try:
+            yield EmptyDatabase(url, None, engine)
+        finally:
+            await engine.dispose()
         return
     url = os.environ["TEST_DATABASE_URL"]
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -72,12 +85,21 @@ async def open_database(kind: str, tmp_path: Path) -> AsyncIterator[Database]:
         await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(url, connect_args={"server_settings": {"search_path": schema}})
     try:
-        await migrate(engine)
-        store = await open_store(url, search_path=schema)
-        yield Database(engine, store)
-        await store.close()
+        yield EmptyDatabase(url, schema, engine)
     finally:
         await engine.dispose()
         async with admin.begin() as connection:
             await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
+
+
+@asynccontextmanager
+async def open_database(kind: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """Open a migrated, empty database of `kind` (see empty_database)."""
+    async with empty_database(kind, tmp_path) as empty:
+        await migrate(empty.engine)
+        store = await empty.store()
+        try:
+            yield Database(empty.engine, store)
+        finally:
+            await store.close()
