@@ -168,6 +168,10 @@ class Settings(BaseSettings):
         default=DEFAULT_TRUSTED_PROXIES,
         description="Proxies whose X-Forwarded-For the web chat believes (IPs/CIDRs, commas)",
     )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis for limits shared by several workers (redis:// or rediss://)",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -292,6 +296,19 @@ class Settings(BaseSettings):
     def _empty_port(cls, port: object) -> object:
         """Accept an empty WEB_PORT as unset."""
         return None if isinstance(port, str) and not port.strip() else port
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, url: object) -> object:
+        """Accept a redis:// or rediss:// URL with a host (empty: none)."""
+        if url is None or (isinstance(url, str) and not url.strip()):
+            return None
+        parts = urlsplit(str(url).strip())
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError(
+                "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379/0"
+            )
+        return str(url).strip()
 
     @field_validator("public_url")
     @classmethod

@@ -189,6 +189,8 @@ def cases(places: Places) -> list[Case]:
              "KIOSK_IDLE_SECONDS", "greater than or equal to 1"),
         Case("kiosk_idle_seconds_text", ("run",), {"KIOSK_IDLE_SECONDS": "ninety"},
              "KIOSK_IDLE_SECONDS", "Input should be a valid integer"),
+        Case("redis_url", ("web",), {"REDIS_URL": "http://127.0.0.1:6379"},
+             "REDIS_URL", "must be a redis:// or rediss:// URL"),
         Case("web_trusted_proxies", ("web",), {"WEB_TRUSTED_PROXIES": "10.0.0.0/8,proxy.lan"},
              "WEB_TRUSTED_PROXIES", "'proxy.lan' is not an IP address or CIDR"),
         Case("web_port_is_the_webhook_s", ("run",),
