@@ -9,9 +9,9 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -362,10 +362,41 @@ class Settings(BaseSettings):
         return self
 
 
+SECRET_SETTINGS = ("bot_token", "user_key_secret", "webhook_secret", "database_url", "redis_url")
+"""Settings that may also come from a file named by `<NAME>_FILE` (Docker, Kubernetes secrets)."""
+
+
+def secrets_from_files(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return each secret setting whose `<NAME>_FILE` is set, read from that file (surrounding
+    whitespace removed); a file that cannot be read, or a setting given both ways, is a
+    SettingsError naming the variable."""
+    found: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    named = {key.upper(): value for key, value in environ.items()}
+    for field in SECRET_SETTINGS:
+        name = field.upper()
+        path = named.get(f"{name}_FILE", "").strip()
+        if not path:
+            continue
+        if named.get(name, "").strip():
+            problems.append((f"{name}_FILE", f"is set and so is {name}; set only one of them"))
+            continue
+        try:
+            found[field] = Path(path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as failure:
+            reason = failure.strerror if isinstance(failure, OSError) else "it is not text"
+            problems.append((f"{name}_FILE", f"cannot read {path}: {reason}"))
+    if problems:
+        raise SettingsError(problems)
+    return found
+
+
 def load_settings() -> Settings:
-    """Read and validate settings; raise SettingsError naming each bad variable."""
+    """Read and validate settings (secrets also from `<NAME>_FILE` files); raise SettingsError
+    naming each bad variable."""
+    from_files = secrets_from_files(os.environ)
     try:
-        return Settings()
+        return Settings(**from_files)
     except ValidationError as err:
         raise SettingsError(
             [

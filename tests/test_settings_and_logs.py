@@ -306,3 +306,36 @@ def test_sql_statements_and_their_parameters_never_reach_the_logs(
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
+
+
+def test_secrets_can_come_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`<NAME>_FILE` names a file holding the secret (a Docker secret); its newline is dropped."""
+    (tmp_path / "key").write_text(TEST_USER_KEY_SECRET + "\n", encoding="utf-8")
+    (tmp_path / "token").write_text(TOKEN + "\n", encoding="utf-8")
+    monkeypatch.setenv("USER_KEY_SECRET_FILE", str(tmp_path / "key"))
+    monkeypatch.setenv("BOT_TOKEN_FILE", str(tmp_path / "token"))
+    settings = load_settings()
+    assert settings.user_key_secret is not None and settings.bot_token is not None
+    assert settings.user_key_secret.get_secret_value() == TEST_USER_KEY_SECRET
+    assert settings.bot_token.get_secret_value() == TOKEN
+
+
+def test_a_secret_file_is_checked_like_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A missing file, a setting given both ways, and a weak secret in a file are each named."""
+    monkeypatch.setenv("REDIS_URL_FILE", str(tmp_path / "absent"))
+    monkeypatch.setenv("WEBHOOK_SECRET_FILE", str(tmp_path / "absent"))
+    monkeypatch.setenv("WEBHOOK_SECRET", "given-here-too")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert dict(refused.value.problems) == {
+        "WEBHOOK_SECRET_FILE": "is set and so is WEBHOOK_SECRET; set only one of them",
+        "REDIS_URL_FILE": f"cannot read {tmp_path / 'absent'}: No such file or directory",
+    }
+    monkeypatch.delenv("REDIS_URL_FILE")
+    monkeypatch.delenv("WEBHOOK_SECRET_FILE")
+    (tmp_path / "weak").write_text("changeme", encoding="utf-8")
+    monkeypatch.setenv("USER_KEY_SECRET_FILE", str(tmp_path / "weak"))
+    with pytest.raises(SettingsError, match="USER_KEY_SECRET: is shorter than 32"):
+        load_settings()

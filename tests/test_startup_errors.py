@@ -191,6 +191,8 @@ def cases(places: Places) -> list[Case]:
              "KIOSK_IDLE_SECONDS", "Input should be a valid integer"),
         Case("redis_url", ("web",), {"REDIS_URL": "http://127.0.0.1:6379"},
              "REDIS_URL", "must be a redis:// or rediss:// URL"),
+        Case("secret_file_missing", ("web",), {"USER_KEY_SECRET_FILE": "/run/secrets/absent"},
+             "USER_KEY_SECRET_FILE", "cannot read /run/secrets/absent: No such file or directory"),
         Case("web_trusted_proxies", ("web",), {"WEB_TRUSTED_PROXIES": "10.0.0.0/8,proxy.lan"},
              "WEB_TRUSTED_PROXIES", "'proxy.lan' is not an IP address or CIDR"),
         Case("web_port_is_the_webhook_s", ("run",),
