@@ -59,11 +59,16 @@ def engine_rate(rounds: int) -> float:
 
 
 async def converse(
-    service: ConversationService, run: str, user: int, latencies: list[float]
+    service: ConversationService,
+    run: str,
+    user: int,
+    latencies: list[float],
+    first_update: int | None = None,
 ) -> None:
-    """Play the scripted conversation as one user, recording each update's latency."""
+    """Play the scripted conversation as one user, recording each update's latency; its update
+    ids follow `first_update` (by default the user's number times 1000)."""
     keyboard = Keyboard()
-    update = user * 1000
+    update = user * 1000 if first_update is None else first_update
 
     async def send(event: Event) -> list[Outbound]:
         nonlocal update
