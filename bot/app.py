@@ -44,6 +44,7 @@ from bot.storage.database import (
     stored_fingerprint,
 )
 from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
+from bot.storage.lease_table import SqlLeases
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
 from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
@@ -102,6 +103,10 @@ class App:
     def web_sessions(self) -> SqlWebSessions:
         """Return the database's web sessions (the web chat's session store)."""
         return SqlWebSessions(self.database)
+
+    def leases(self) -> SqlLeases:
+        """Return the database's job leases (which worker runs each background job)."""
+        return SqlLeases(self.database)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,10 +73,11 @@ async def run_until_signalled(
     started: Callable[[], None] | None = None,
 ) -> None:
     """Start every channel, then the app's jobs (reminders go out through the channel of each
-    learner's platform), then call `started`; on SIGTERM or SIGINT stop the jobs, then the
-    channels, last first."""
+    learner's platform; each job's rounds run only while this worker holds its lease), then
+    call `started`; on SIGTERM or SIGINT stop the jobs, then the channels, last first."""
     routed = Channels(channels)
-    parts: list[Part] = [*routed, JobRunner(jobs(app, routed))]
+    runner = JobRunner(jobs(app, routed), app.leases(), app.service.clock)
+    parts: list[Part] = [*routed, runner]
     if started is not None:
         parts.append(Started(started))
     await serve_until_signalled(parts, stop)

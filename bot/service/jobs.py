@@ -1,14 +1,25 @@
 """Beacon's background jobs, whatever channels run: each is a round of work repeated on an
-interval, and `JobRunner` runs them beside the transports until told to stop."""
+interval, and `JobRunner` runs them beside the transports until told to stop. Many workers may
+share one database: a job's round runs only on the worker that holds the job's lease."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
+import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.logs import event
 from bot.service.periodic import repeat
+from bot.service.ports import Clock
+
+log = logging.getLogger("beacon.jobs")
 
 REMINDERS_EVERY = 30.0
 """How often (seconds) due learning reminders are looked for."""
@@ -17,6 +28,9 @@ RETENTION_EVERY = 3600.0
 campaign start markers and undeliverable outbox entries are purged."""
 WEB_SESSIONS_EVERY = 60.0
 """How often (seconds) idle web sessions are looked for and ended."""
+LEASE_ROUNDS = 3
+"""A job's lease lasts this many of its intervals and is renewed each round, so the job of a
+worker that died passes to another at most this long after its last round."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +41,37 @@ class Job:
     every: float
     run_once: Callable[[], Awaitable[object]]
 
+    @property
+    def lease(self) -> dt.timedelta:
+        """Return how long a lease on this job lasts from the round that took or renewed it."""
+        return dt.timedelta(seconds=self.every * LEASE_ROUNDS)
+
+
+@dataclass(frozen=True, slots=True)
+class NotHolder:
+    """The result of a round not run here: another worker holds the job's lease."""
+
+    job: str
+
 
 class Round(Protocol):
     """Something that does one round of a job's work."""
 
     async def run_once(self) -> object:
         """Do the work due now."""
+        ...
+
+
+class Leases(Protocol):
+    """Where job leases are kept, shared by every worker on the database."""
+
+    async def take(self, job: str, holder: str, now: dt.datetime, until: dt.datetime) -> bool:
+        """Take or renew `job`'s lease for `holder` until `until` when it is free, expired at
+        `now` or already `holder`'s; say whether `holder` holds it now."""
+        ...
+
+    async def release(self, job: str, holder: str) -> None:
+        """Give up `job`'s lease if `holder` holds it."""
         ...
 
 
@@ -45,25 +84,63 @@ def beacon_jobs(reminders: Round, retention: Round) -> list[Job]:
     ]
 
 
-class JobRunner:
-    """Runs jobs in the background; stopping lets every round under way finish (no reminder is
-    left half-recorded)."""
+def worker_id() -> str:
+    """Return a lease holder id for this process: its host, its process id and a random part
+    (so a restarted process with a reused pid is a new holder)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
-    def __init__(self, jobs: Sequence[Job]) -> None:
-        """Prepare to run `jobs`; nothing runs until `start`."""
+
+class JobRunner:
+    """Runs jobs in the background, each round only while this worker holds the job's lease;
+    stopping lets every round under way finish (no reminder is left half-recorded), then gives
+    the leases up."""
+
+    def __init__(
+        self, jobs: Sequence[Job], leases: Leases, clock: Clock, holder: str | None = None
+    ) -> None:
+        """Prepare to run `jobs` under `leases` as `holder` (a new worker id by default), at
+        the clock's time; nothing runs until `start`."""
         self.jobs = list(jobs)
+        self.leases = leases
+        self.clock = clock
+        self.holder = holder or worker_id()
+        self.held: set[str] = set()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
+    async def round(self, job: Job) -> object:
+        """Take or renew the job's lease, then run one round; return the round's result, or
+        NotHolder when another worker holds the lease."""
+        now = self.clock.now()
+        held = await self.leases.take(job.name, self.holder, now, now + job.lease)
+        if held and job.name not in self.held:
+            self.held.add(job.name)
+            event(log, "job_lease_taken", job=job.name)
+        elif not held and job.name in self.held:
+            self.held.discard(job.name)
+            event(log, "job_lease_lost", level=logging.WARNING, job=job.name)
+        if not held:
+            return NotHolder(job.name)
+        return await job.run_once()
+
     async def start(self) -> None:
-        """Start every job: each runs a round now and then again every `every` seconds."""
+        """Start every job: each tries a round now and then again every `every` seconds."""
         self._stop.clear()
         self._tasks = [
-            asyncio.create_task(repeat(job.run_once, job.every, self._stop, job.name))
+            asyncio.create_task(
+                repeat(functools.partial(self.round, job), job.every, self._stop, job.name)
+            )
             for job in self.jobs
         ]
 
     async def stop(self) -> None:
-        """Let the rounds under way finish, then return."""
+        """Let the rounds under way finish, then give up the leases held, and return."""
         self._stop.set()
         await asyncio.gather(*self._tasks)
+        for name in sorted(self.held):
+            try:
+                await self.leases.release(name, self.holder)
+            except Exception as failure:  # the lease then expires by itself
+                reason = type(failure).__name__
+                event(log, "job_lease_kept", level=logging.WARNING, job=name, reason=reason)
+        self.held.clear()

@@ -1,5 +1,7 @@
-"""Send learning reminders when due: due times live in the database, each reminder is marked
-sent only after it went out (a restart loses none and repeats none), and sending is paced."""
+"""Send learning reminders when due: due times live in the database; a round first claims the
+reminders it will send (so two workers never send one twice), and each is moved to its next time
+only after it went out (a restart loses none and repeats at most the one being sent); sending
+is paced."""
 
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ GLOBAL_PER_SECOND = 25
 """Telegram allows about 30 messages a second overall; stay below."""
 PER_CHAT_SECONDS = 1.0
 """And about one a second in one chat."""
+CLAIM_FOR = dt.timedelta(minutes=5)
+"""How long a round's claim on its reminders lasts: one a worker claimed and never moved on
+(it died) is due again once the claim ends."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,7 @@ class DueReminder:
     chat: str
     plan: list[Any]
     next_at: dt.datetime
+    """Its due time as stored; for a claimed reminder, the end of the claim."""
     locale: str | None
     """The learner's chosen language, if any."""
     language: str | None
@@ -44,12 +50,14 @@ class DueReminder:
 class ReminderTable(Protocol):
     """Where reminders and their due times are kept."""
 
-    async def due(self, now: dt.datetime, limit: int) -> list[DueReminder]:
-        """Return up to `limit` reminders due at `now`, earliest first."""
+    async def claim(self, now: dt.datetime, until: dt.datetime, limit: int) -> list[DueReminder]:
+        """Claim up to `limit` reminders due at `now` (earliest first; none that another round
+        holds) by moving each to `until`; return them."""
         ...
 
-    async def sent(self, user_id: int, was: dt.datetime, next_at: dt.datetime | None) -> bool:
-        """Move a reminder on from `was` (or drop it); False if it changed meanwhile."""
+    async def move(self, user_id: int, was: dt.datetime, next_at: dt.datetime | None) -> bool:
+        """Move a reminder on from `was` to `next_at` (or drop it when None); False if it
+        changed meanwhile."""
         ...
 
 
@@ -106,7 +114,8 @@ class ChannelReminders:
 
 
 class ReminderScheduler:
-    """Finds due reminders and sends each once, paced; runs in the bot's process."""
+    """Claims due reminders and sends each once, paced; runs on the worker that holds the
+    reminders job's lease, and stays exact if two workers ever run a round at once."""
 
     def __init__(
         self,
@@ -126,10 +135,18 @@ class ReminderScheduler:
         self.batch = batch
 
     async def run_once(self) -> int:
-        """Send every reminder due now; return how many went out."""
+        """Claim up to a batch of the reminders due now and send them; return how many went
+        out. Past half the claim's time the rest are put back, due at once, so no send starts
+        near the claim's end (when another worker could claim the same reminder)."""
         now = self.clock.now()
+        claimed = await self.table.claim(now, now + CLAIM_FOR, self.batch)
         sent = 0
-        for due in await self.table.due(now, self.batch):
+        for index, due in enumerate(claimed):
+            if self.clock.now() >= now + CLAIM_FOR / 2:
+                for rest in claimed[index:]:
+                    await self.table.move(rest.user_id, rest.next_at, now)
+                event(log, "reminders_put_back", level=logging.WARNING, count=len(claimed) - index)
+                break
             sent += await self.deliver(due, now)
         return sent
 
@@ -139,11 +156,11 @@ class ReminderScheduler:
         following = next_reminder(plan, now)
         opened = self.sealer.open(due.chat)
         if opened is None or not plan.on:
-            await self.table.sent(due.user_id, due.next_at, None)
+            await self.table.move(due.user_id, due.next_at, None)
             event(log, "reminder_dropped", level=logging.WARNING, reason="unreadable")
             return False
         if in_quiet_hours(now, plan.zone):
-            await self.table.sent(due.user_id, due.next_at, following)
+            await self.table.move(due.user_id, due.next_at, following)
             event(log, "reminder_skipped", reason="quiet_hours")
             return False
         platform, chat = opened
@@ -152,12 +169,14 @@ class ReminderScheduler:
             delivered = await self.send(platform, chat, due.locale, due.language)
         except UnknownPlatform:
             # No channel here serves the learner's platform: keep their plan, try next time.
-            await self.table.sent(due.user_id, due.next_at, following)
+            await self.table.move(due.user_id, due.next_at, following)
             event(log, "reminder_skipped", level=logging.WARNING, reason="unknown_platform")
             return False
         except Exception as failure:
+            # Put it back, due at once: the next round tries again.
+            await self.table.move(due.user_id, due.next_at, now)
             event(log, "reminder_failed", level=logging.WARNING, reason=type(failure).__name__)
             return False
-        await self.table.sent(due.user_id, due.next_at, following if delivered else None)
+        await self.table.move(due.user_id, due.next_at, following if delivered else None)
         event(log, "reminder_sent" if delivered else "reminder_dropped", reason="blocked")
         return delivered

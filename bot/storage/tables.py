@@ -294,6 +294,17 @@ class WebSession(SQLModel, table=True):
     history: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+class JobLease(SQLModel, table=True):
+    """Which worker may run a background job's rounds (its holder id), and until when: a holder
+    renews it each round, and once it has expired another worker may take it."""
+
+    __tablename__ = "job_leases"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=64)
+    expires_at: dt.datetime = utc_column()
+
+
 metadata = SQLModel.metadata
 
 

@@ -29,10 +29,22 @@ def database_urls() -> list[str]:
 
 @dataclass
 class Database:
-    """A migrated test database: Beacon's store on it, and an engine to read what was stored."""
+    """A migrated test database: Beacon's store on it, an engine to read what was stored, and
+    its URL with the search_path of its schema on PostgreSQL (for more engines on it)."""
 
     engine: AsyncEngine
     store: ConversationStore
+    url: str = ""
+    search_path: str | None = None
+
+    def another_engine(self) -> AsyncEngine:
+        """Return a new engine on this database (as another worker process would have one);
+        the caller disposes of it."""
+        if self.search_path is None:
+            return make_engine(self.url)
+        return make_engine(
+            self.url, connect_args={"server_settings": {"search_path": self.search_path}}
+        )
 
     async def rows(self, table: str) -> list[tuple[Any, ...]]:
         """Return every row of a table."""
@@ -100,6 +112,6 @@ async def open_database(kind: str, tmp_path: Path) -> AsyncIterator[Database]:
         await migrate(empty.engine)
         store = await empty.store()
         try:
-            yield Database(empty.engine, store)
+            yield Database(empty.engine, store, empty.url, empty.search_path)
         finally:
             await store.close()

@@ -17,6 +17,7 @@ from bot.testing.database import Database
 from bot.testing.keys import OTHER_USER_KEY_SECRET
 from bot.testing.service import RAW_ID, SECRET, service_on
 from bot.testing.user import ServiceUser
+from bot.testing.workers import Deliveries, seed_due_reminders
 
 MONDAY_NOON_AZ = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
 """The first reminder of the default plan (Mon, Wed, Fri at 12:00 Arizona) after FIXED_NOW."""
@@ -170,3 +171,44 @@ async def test_pacing_keeps_under_25_a_second_and_one_a_second_per_chat() -> Non
     assert all(b - a >= 1 / 25 - 1e-9 for a, b in itertools.pairwise(everything))
     for chat_times in times.values():
         assert all(b - a >= 1.0 - 1e-9 for a, b in itertools.pairwise(chat_times))
+
+
+async def test_a_round_past_half_its_claim_puts_the_rest_back_due_at_once(
+    database: Database,
+) -> None:
+    """Sends that take a minute each: after three (half of the five-minute claim gone) the
+    round stops, and the seven left are due again at the round's time, not at the claim's end;
+    the next round sends them."""
+    clock = ManualClock(MONDAY_NOON_AZ)
+    chats = await seed_due_reminders(database.engine, 10, clock.now())
+    deliveries = Deliveries()
+    record = deliveries.sender("slow")
+
+    async def slow(platform: str, chat: str, locale: str | None, language: str | None) -> bool:
+        """Deliver, taking a minute of the test clock."""
+        clock.advance(dt.timedelta(minutes=1))
+        return await record(platform, chat, locale, language)
+
+    table = SqlReminderTable(database.engine)
+    job = ReminderScheduler(table, ChatSealer(SECRET), slow, clock, Pacer(sleep=no_wait))
+    assert await job.run_once() == 3
+    assert len(await table.due(MONDAY_NOON_AZ, 100)) == 7
+    assert await job.run_once() == 3
+    assert await job.run_once() == 3
+    assert await job.run_once() == 1
+    assert set(deliveries.by_chat) == chats and set(deliveries.by_chat.values()) == {1}
+
+
+async def test_a_failed_send_is_put_back_due_at_once(database: Database, content: Content) -> None:
+    """A send that fails leaves the reminder due at the round's time, not claimed for five
+    minutes: the next round, a moment later, sends it."""
+    await opt_in(database, content)
+    clock = ManualClock(MONDAY_NOON_AZ + dt.timedelta(minutes=1))
+    failing = Outbox()
+    failing.fail = True
+    assert await scheduler(database, failing, clock).run_once() == 0
+    [(_, _, _, next_at, _)] = await database.rows("reminders")
+    assert next_at.replace(tzinfo=dt.UTC) == clock.now()
+    clock.advance(dt.timedelta(seconds=30))
+    outbox = Outbox()
+    assert await scheduler(database, outbox, clock).run_once() == 1

@@ -38,6 +38,7 @@ ABOUT_NO_ONE = {
     "departments": "an employer's departments and join codes",
     "campaigns": "posters' deep links",
     "beacon_meta": "the fingerprint of the user-key secret",
+    "job_leases": "which worker runs each background job, and until when",
 }
 """Tables that hold nothing about any person, and why."""
 USER_COLUMNS = frozenset({"user_key", "chat_key"})

@@ -22,7 +22,9 @@ from bot.testing.keys import TEST_USER_KEY_SECRET
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 OLD = "0008"
-"""A past revision, two behind head."""
+"""A past revision, some behind head."""
+BEHIND = int(str(HEAD)) - int(OLD)
+"""How many revisions OLD is behind head (revisions are numbered one after another)."""
 PASSWORD = "pw-not-shown-4821"
 
 
@@ -92,14 +94,14 @@ def test_a_database_behind_head_is_migrated_only_when_asked(
     at_revision(workdir / "beacon.db", OLD)
     status, out, _ = db(capsys, "current")
     assert (status, out[0], out[2]) == (
-        0, f"database: {OLD}", "behind by 2; back it up, then run: python -m bot db upgrade"
+        0, f"database: {OLD}", f"behind by {BEHIND}; back it up, then run: python -m bot db upgrade"
     )  # fmt: skip
     assert main(["purge"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        f"Beacon will not start: DATABASE_URL: the database's schema is at revision {OLD}, 2 "
-        f"behind this Beacon's {HEAD}; back it up, then run `python -m bot db upgrade` (or "
-        "set AUTO_MIGRATE=true to migrate at start)"
+        f"Beacon will not start: DATABASE_URL: the database's schema is at revision {OLD}, "
+        f"{BEHIND} behind this Beacon's {HEAD}; back it up, then run `python -m bot db upgrade` "
+        "(or set AUTO_MIGRATE=true to migrate at start)"
     ]
     assert revision_of(workdir / "beacon.db") == OLD
     monkeypatch.setenv("AUTO_MIGRATE", "true")
@@ -116,7 +118,7 @@ async def test_a_worker_starts_on_a_database_behind_head_only_with_auto_migrate(
     engine = make_engine(url)
     await migrate(engine, OLD)
     settings = Settings(database_url=url, user_key_secret=TEST_USER_KEY_SECRET, data_dir=tmp_path)
-    with pytest.raises(StartupError, match=f"at revision {OLD}, 2 behind"):
+    with pytest.raises(StartupError, match=f"at revision {OLD}, {BEHIND} behind"):
         await build_app(settings)
     assert (await schema_state(engine)).current == OLD
     app = await build_app(settings.model_copy(update={"auto_migrate": True}))

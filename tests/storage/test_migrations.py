@@ -113,6 +113,9 @@ ROWS = (
     Rows("0010", "web_sessions", (
         {"session_key": "s" * 64, "keep": True, "last_seen_at": MADE, "history": None},
     )),
+    Rows("0011", "job_leases", (
+        {"name": "reminders", "holder": "host-1:4242:0a1b2c3d", "expires_at": MADE},
+    )),
 )  # fmt: skip
 """Representative rows for every table, in an order that satisfies the foreign keys."""
 
