@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.service.metrics import Metrics
 from bot.service.periodic import repeat
 
 REMINDERS_EVERY = 30.0
@@ -49,9 +50,11 @@ class JobRunner:
     """Runs jobs in the background; stopping lets every round under way finish (no reminder is
     left half-recorded)."""
 
-    def __init__(self, jobs: Sequence[Job]) -> None:
-        """Prepare to run `jobs`; nothing runs until `start`."""
+    def __init__(self, jobs: Sequence[Job], metrics: Metrics | None = None) -> None:
+        """Prepare to run `jobs`, counting their rounds in `metrics`; nothing runs until
+        `start`."""
         self.jobs = list(jobs)
+        self.metrics = metrics or Metrics()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -59,7 +62,7 @@ class JobRunner:
         """Start every job: each runs a round now and then again every `every` seconds."""
         self._stop.clear()
         self._tasks = [
-            asyncio.create_task(repeat(job.run_once, job.every, self._stop, job.name))
+            asyncio.create_task(repeat(job.run_once, job.every, self._stop, job.name, self.metrics))
             for job in self.jobs
         ]
 
