@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from bot.app import App, build_app, check_metrics_mode, jobs, readiness
 from bot.errors import StartupError
+from bot.runner import run_until_signalled
 from bot.service.channels import Channels
 from bot.service.jobs import Job, JobRunner
 from bot.service.metrics import Metrics
@@ -328,3 +329,29 @@ def test_workers_sharing_a_multiprocess_folder_are_added_up(tmp_path: Path) -> N
     assert value(found, "beacon_updates_total", channel="telegram", outcome="handled") == 7
     assert value(found, "beacon_update_handling_seconds_count", channel="telegram") == 7
     assert value(found, "beacon_job_runs_total", job="retention", result="ok") == 2
+
+
+async def test_the_runner_serves_the_ops_endpoints_when_ops_port_is_set(app: App) -> None:
+    """`run_until_signalled` with OPS_PORT set serves /healthz and /metrics beside the jobs,
+    whose rounds the scrape then shows; after the stop the port is closed."""
+    port = free_port()
+    app.settings = app.settings.model_copy(update={"ops_port": port})
+    stop = asyncio.Event()
+    running_task = asyncio.create_task(run_until_signalled(app, [], stop))
+    found: Samples = {}
+    async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}") as client:
+        for _ in range(500):  # at most 5 s for the start and the jobs' first rounds
+            try:
+                found = await scrape(client)
+            except aiohttp.ClientConnectionError:
+                found = {}
+            if value(found, "beacon_job_runs_total", job="retention", result="ok"):
+                break
+            await asyncio.sleep(0.01)
+        async with client.get("/healthz") as alive:
+            assert alive.status == 200
+        stop.set()
+        await running_task
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await scrape(client)
+    assert value(found, "beacon_job_runs_total", job="retention", result="ok") == 1
