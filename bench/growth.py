@@ -81,11 +81,11 @@ async def seed(url: str, search_path: str | None, size: int) -> float:
     service = service_for(store)
     await service.handle(Inbound("template", "0", Start(), "en", 1))
     await store.close()
+    users, conversations = User.__table__, Conversation.__table__  # type: ignore[attr-defined]
     async with engine.connect() as connection:
-        state = (await connection.execute(select(Conversation.state))).scalar_one()
+        state = (await connection.execute(select(conversations.c.state))).scalar_one()
     keyer = UserKeyer(TEST_USER_KEY_SECRET.encode())
     now = SystemClock().now()
-    users, conversations = User.__table__, Conversation.__table__  # type: ignore[attr-defined]
     for first in range(0, size, BATCH):
         ids = range(first, min(size, first + BATCH))
         async with engine.begin() as connection:

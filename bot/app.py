@@ -29,9 +29,11 @@ from bot.orgs.service import Organizations
 from bot.service.certificates import Certificates, certificate_secret
 from bot.service.channels import Channel, Channels
 from bot.service.conversation import ConversationService
+from bot.service.health import Probe, Readiness
 from bot.service.jobs import WEB_SESSIONS_EVERY, Job, beacon_jobs
+from bot.service.metrics import MULTIPROC_VARIABLE, Metrics, multiprocess
 from bot.service.ports import Clock, ConversationStore, SystemClock
-from bot.service.reminders import ChannelReminders, ReminderScheduler
+from bot.service.reminders import ChannelReminders, Pacer, ReminderScheduler
 from bot.service.user_keys import UserKeyer
 from bot.settings import SECRET_FILE, Settings, secret_fingerprint, user_key_secret
 from bot.storage.certificate_table import CertificateTable
@@ -44,6 +46,7 @@ from bot.storage.database import (
     stored_fingerprint,
 )
 from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
+from bot.storage.health import DatabaseProbe, RedisProbe
 from bot.storage.lease_table import SqlLeases
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
@@ -82,6 +85,11 @@ class App:
     database: AsyncEngine
     store: ConversationStore
     service: ConversationService
+
+    @property
+    def metrics(self) -> Metrics:
+        """Return the metrics the app's components count in (the service's)."""
+        return self.service.metrics
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -151,8 +159,9 @@ def reminder_scheduler(app: App, channels: Channels) -> ReminderScheduler:
     service = app.service
     sender = ChannelReminders(channels, service.say)
     return ReminderScheduler(
-        SqlReminderTable(app.database), service.sealer, sender.send, service.clock
-    )
+        SqlReminderTable(app.database), service.sealer, sender.send, service.clock,
+        Pacer(metrics=service.metrics),
+    )  # fmt: skip
 
 
 def jobs(app: App, channels: Channels) -> list[Job]:
@@ -168,6 +177,26 @@ def jobs(app: App, channels: Channels) -> list[Job]:
         *beacon_jobs(reminder_scheduler(app, channels), retention),
         Job("web_sessions", WEB_SESSIONS_EVERY, expiry.run_once),
     ]
+
+
+def readiness(app: App) -> Readiness:
+    """Return the app's readiness checks: the database answers and its schema is at head, and
+    when REDIS_URL is set, Redis answers PING."""
+    probes: list[Probe] = [DatabaseProbe(app.database)]
+    if app.settings.redis_url is not None:
+        probes.append(RedisProbe(app.settings.redis_url.get_secret_value()))
+    return Readiness(probes)
+
+
+def check_metrics_mode(settings: Settings) -> None:
+    """Refuse a PROMETHEUS_MULTIPROC_DIR that prometheus_client did not see when Beacon
+    started (set only in .env): the workers' metrics would not be added up."""
+    if settings.prometheus_multiproc_dir is not None and not multiprocess():
+        raise StartupError(
+            MULTIPROC_VARIABLE,
+            "must be in the environment Beacon starts with (not only in .env): "
+            "prometheus_client reads it once, when it is imported",
+        )
 
 
 def checked_catalogs(settings: Settings) -> Catalogs:
@@ -235,6 +264,7 @@ async def build_app(
     against it, wire the service; a bad setting or unusable database raises StartupError.
     `sends_reminders` is False for a channel that can never deliver one (the local chat)."""
     clock = clock or SystemClock()
+    check_metrics_mode(settings)
     catalogs = checked_catalogs(settings)
     loaded, issues = load_checked(settings, clock, catalogs)
     blocking = [i for i in issues if i.severity == "error" and i.code not in RUNNING_ALLOWED]
@@ -263,5 +293,6 @@ async def build_app(
         settings.default_locale,
         certificates=certificates,
         orgs=Organizations(OrgDirectory(database), certificate_secret(secret)),
+        metrics=Metrics(),
     )
     return App(settings, content, database, store, service)

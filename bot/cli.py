@@ -280,7 +280,7 @@ def run_command(argv: Sequence[str] | None = None) -> int:
     settings = load_settings()
     serving = args.command == "run" and bool(wanted_transports(settings))
     interactive = args.command in ("chat", "verify", "campaign", "org")
-    configure(settings.log_level or ("WARNING" if interactive else "INFO"))
+    configure(settings.log_level or ("WARNING" if interactive else "INFO"), settings.log_format)
     updates = {}
     if getattr(args, "dir", None):
         updates["content_dir"] = args.dir

@@ -1,8 +1,11 @@
-"""Logging as `event key=value` lines: no record carries a bot token, and no library's record
-carries an update's content or a user's id."""
+"""Logging as `event key=value` lines, or one JSON object a line (LOG_FORMAT=json): in either,
+no record carries a bot token, and no library's record carries an update's content or a user's
+id (the same filter cleans every record before it is formatted)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 import sys
@@ -61,6 +64,9 @@ class PrivacyFilter(logging.Filter):
         except Exception:  # a broken format string: keep it, not its arguments
             message = str(record.msg)
         record.msg, record.args = clean(message), None
+        fields = getattr(record, FIELDS, None)
+        if isinstance(fields, dict):
+            setattr(record, FIELDS, {key: clean(str(value)) for key, value in fields.items()})
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
@@ -72,16 +78,57 @@ class PrivacyFilter(logging.Filter):
 def event(
     logger: logging.Logger, name: str, *, level: int = logging.INFO, **fields: object
 ) -> None:
-    """Log an event name with fields; callers pass ids and counts, never message text."""
+    """Log an event name with fields; callers pass ids and counts, never message text. The
+    name and fields also travel apart on the record, for the JSON format."""
     rendered = " ".join(f"{key}={value}" for key, value in fields.items())
-    logger.log(level, "%s %s", name, rendered)
+    extra = {EVENT: name, FIELDS: {key: str(value) for key, value in fields.items()}}
+    logger.log(level, "%s %s", name, rendered, extra=extra)
 
 
-def configure(level: str = "INFO") -> None:
-    """Send logs to stderr through the privacy filter."""
+EVENT = "beacon_event"
+FIELDS = "beacon_fields"
+"""Where `event` puts its name and fields on a record."""
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object on one line: time (UTC, ISO 8601), level, logger,
+    message; for Beacon's events also `event` and `fields`; and `exception` when there is one.
+    It formats what the privacy filter left, so it must run after it (as every handler of
+    `configure` does)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as a JSON line."""
+        at = dt.datetime.fromtimestamp(record.created, dt.UTC)
+        body: dict[str, object] = {
+            "time": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        name = getattr(record, EVENT, None)
+        if isinstance(name, str):
+            body["event"] = name
+            body["fields"] = getattr(record, FIELDS, {})
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            body["exception"] = record.exc_text
+        return json.dumps(body, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def formatter(kind: str) -> logging.Formatter:
+    """Return the formatter of a LOG_FORMAT: "text" (readable lines) or "json"."""
+    return JsonFormatter() if kind == "json" else logging.Formatter(TEXT_FORMAT)
+
+
+def configure(level: str = "INFO", kind: str = "text") -> None:
+    """Send logs to stderr through the privacy filter, as text lines or JSON (`kind`)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(PrivacyFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(formatter(kind))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

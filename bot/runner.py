@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.app import App, jobs
 from bot.service.channels import Channel, Channels
 from bot.service.jobs import JobRunner
+from bot.transports.ops import ops_server
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -72,12 +73,15 @@ async def run_until_signalled(
     stop: asyncio.Event | None = None,
     started: Callable[[], None] | None = None,
 ) -> None:
-    """Start every channel, then the app's jobs (reminders go out through the channel of each
-    learner's platform; each job's rounds run only while this worker holds its lease), then
-    call `started`; on SIGTERM or SIGINT stop the jobs, then the channels, last first."""
+    """Start the ops endpoints (when OPS_PORT is set), every channel, then the app's jobs
+    (reminders go out through the channel of each learner's platform; each job's rounds run
+    only while this worker holds its lease), then call `started`; on SIGTERM or SIGINT stop
+    the jobs, then the channels, then the ops endpoints."""
     routed = Channels(channels)
-    runner = JobRunner(jobs(app, routed), app.leases(), app.service.clock)
+    runner = JobRunner(jobs(app, routed), app.leases(), app.service.clock, metrics=app.metrics)
     parts: list[Part] = [*routed, runner]
+    if app.settings.ops_port is not None:
+        parts.insert(0, ops_server(app))
     if started is not None:
         parts.append(Started(started))
     await serve_until_signalled(parts, stop)

@@ -172,6 +172,18 @@ class Settings(BaseSettings):
         default=None,
         description="Redis for limits shared by several workers (redis:// or rediss://)",
     )
+    ops_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Serve /metrics, /healthz and /readyz on this port; unset: not served",
+    )  # fmt: skip
+    ops_host: str = Field(default="127.0.0.1", description="Address the ops endpoints listen on")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text: one readable line per record; json: one JSON object"
+    )
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None,
+        description="A folder every worker writes its metrics to (prometheus_client's mode)",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -296,6 +308,36 @@ class Settings(BaseSettings):
     def _empty_port(cls, port: object) -> object:
         """Accept an empty WEB_PORT as unset."""
         return None if isinstance(port, str) and not port.strip() else port
+
+    @field_validator("ops_port", mode="before")
+    @classmethod
+    def _empty_ops_port(cls, port: object) -> object:
+        """Accept an empty OPS_PORT as unset."""
+        return None if isinstance(port, str) and not port.strip() else port
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        """Accept text or json in any case (empty: text)."""
+        if not isinstance(value, str):
+            return value
+        word = value.strip().lower() or "text"
+        if word not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return word
+
+    @field_validator("prometheus_multiproc_dir", mode="before")
+    @classmethod
+    def _multiproc_dir(cls, value: object) -> object:
+        """Accept an existing folder Beacon may write in (empty: none)."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        folder = Path(str(value).strip())
+        if not folder.is_dir():
+            raise ValueError(f"the folder {folder.absolute()} does not exist; create it first")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ValueError(f"Beacon may not write in {folder.absolute()}")
+        return folder
 
     @field_validator("redis_url", mode="before")
     @classmethod

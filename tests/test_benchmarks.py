@@ -21,12 +21,14 @@ TINY = {
     "throughput.py": [],
     "faults.py": ["--tiny", "--runtimes", "ptb", "--no-postgres"],
     "content_figures.py": ["--learners", "2"],
+    "growth.py": ["--sizes", "50", "100", "--users", "2", "--startups", "1", "--no-postgres"],
 }  # fmt: skip
 HEADERS = {
     "telegram_vs_echo.py": "updates/s",
     "throughput.py": "steps/s",
     "faults.py": "most in a chat",
     "content_figures.py": "as learners see it",
+    "growth.py": "stored users",
 }
 
 

@@ -27,7 +27,13 @@ README_MAX_LINES = 220
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 CHAT_COMMAND = re.compile(r"`/([a-z_]+)(?=[ `\]])")
 """A chat command as the docs write it: in code, `/name`, alone or followed by its argument."""
-NOT_BEACON = {"newbot": "@BotFather's command", "data": "the container's volume"}
+NOT_BEACON = {
+    "newbot": "@BotFather's command",
+    "data": "the container's volume",
+    "metrics": "an ops endpoint (operating.md)",
+    "healthz": "an ops endpoint",
+    "readyz": "an ops endpoint",
+}
 """Words the docs write like a command that are not Beacon's."""
 
 

@@ -4,6 +4,7 @@ token, even when a library fails to parse a poisoned update; Beacon's own lines 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -302,3 +303,33 @@ async def test_a_database_error_never_carries_the_statement_parameters(tmp_path:
     finally:
         await engine.dispose()
     assert NAME not in str(failed.value)
+
+
+@pytest.mark.parametrize("kind", ["text", "json"])
+def test_both_log_formats_pass_through_the_same_filter(
+    kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In LOG_FORMAT=text and json alike, a library's record loses the update it carries (in
+    its message and its traceback), and Beacon's event loses the token (in its fields too);
+    JSON is one object a line, with the event's name and fields apart."""
+    configure("DEBUG", kind)
+    try:
+        raise poisoned_update_error()
+    except ValidationError:
+        logging.getLogger("aiogram.event").exception("Failed on update %s", POISONED)
+    event(logging.getLogger("beacon.telegram"), "started", token=TOKEN, update_id=5)
+    output = capsys.readouterr().err
+    assert_private(output)
+    lines = output.strip().splitlines()
+    if kind == "text":
+        assert "beacon.telegram started token=<redacted-token> update_id=5" in output
+        return
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 2
+    library, beacon = records
+    assert library["logger"] == "aiogram.event" and library["level"] == "ERROR"
+    assert library["message"] == f"Failed on update {HIDDEN}"
+    assert "ValidationError" in library["exception"]
+    assert beacon["event"] == "started"
+    assert beacon["fields"] == {"token": "<redacted-token>", "update_id": "5"}
+    assert beacon["time"].endswith("Z")

@@ -22,6 +22,7 @@ from bot.service.certificates import Certificates
 from bot.service.effects import Turn, play
 from bot.service.locate import Locator, OfflineLocator
 from bot.service.messages import Inbound, Outbound, Reply, TapAnswer
+from bot.service.metrics import Metrics
 from bot.service.outbox import (
     Item,
     MakeAdminReport,
@@ -37,6 +38,7 @@ from bot.service.ports import (
     ConversationStore,
     Loaded,
     StateConflict,
+    StoreUnavailable,
     Writes,
 )
 from bot.service.render import Renderer
@@ -98,10 +100,12 @@ class ConversationService:
         certificates: Certificates | None = None,
         locator: Locator | None = None,
         orgs: Organizations | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """Wire the service to its content, store, clock, catalogs, user keyer, the sealer
-        that encrypts a chat for reminders (derived from the keyer's secret by default) and
-        the offline locator for shared locations."""
+        that encrypts a chat for reminders (derived from the keyer's secret by default), the
+        offline locator for shared locations and the metrics it counts in (its own by
+        default)."""
         self.content = content
         self.store = store
         self.clock = clock
@@ -109,7 +113,8 @@ class ConversationService:
         self.keyer = keyer
         self.default_locale = default_locale
         self.sealer = sealer or ChatSealer(keyer.secret)
-        self.outbox = Outbox(store, Sealer(keyer.secret, b"beacon/outbox"))
+        self.metrics = metrics or Metrics()
+        self.outbox = Outbox(store, Sealer(keyer.secret, b"beacon/outbox"), self.metrics)
         self.certificates = certificates
         self.locator = locator or OfflineLocator()
         self.orgs = orgs
@@ -133,7 +138,24 @@ class ConversationService:
         """Apply one inbound: its state change and what it must send commit together (the
         outbox); return that entry for delivery. A redelivered update changes nothing and
         sends only a tap's answer. A shared location becomes its coarse place first, before
-        anything is stored. Raises StoreUnavailable when the database cannot do it now."""
+        anything is stored. Raises StoreUnavailable when the database cannot do it now.
+        Each call is counted by channel and outcome, with its duration."""
+        metrics = self.metrics
+        began = metrics.timer()
+        outcome = "failed"
+        try:
+            pending, outcome = await self._accept(inbound)
+        except StoreUnavailable as trouble:
+            outcome = "unavailable"
+            metrics.database_error(trouble)
+            raise
+        finally:
+            metrics.update(inbound.platform, outcome, metrics.timer() - began)
+        return pending
+
+    async def _accept(self, inbound: Inbound) -> tuple[Pending, str]:
+        """Apply one inbound (see `accept`); return its entry and its outcome: handled,
+        duplicate, or gave_up (its conversation kept changing under it)."""
         if isinstance(inbound.event, SharedLocation):
             inbound = replace(inbound, event=await self.locator.locate(inbound.event))
         if self.orgs is not None and isinstance(inbound.event, Start) and inbound.event.payload:
@@ -155,13 +177,15 @@ class ConversationService:
                 continue
             if applied is None:
                 event(log, "duplicate_update", platform=inbound.platform)
+                outcome = "duplicate"
                 break
             handled, parcel = applied.result
             event(log, "handled", level=logging.DEBUG, kind=kind, effects=len(handled.step.effects))
-            return Pending(applied.outbox_id, parcel)
+            return Pending(applied.outbox_id, parcel), "handled"
         else:
             event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
-        return Pending(None, self._parcel(inbound, user_key, None, []))
+            outcome = "gave_up"
+        return Pending(None, self._parcel(inbound, user_key, None, [])), outcome
 
     def _unit(
         self, inbound: Inbound, user_key: str, now: dt.datetime, loaded: Loaded

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.logs import event
-from bot.service.periodic import repeat
+from bot.service.metrics import Metrics
+from bot.service.periodic import NotHolder, repeat
 from bot.service.ports import Clock
 
 log = logging.getLogger("beacon.jobs")
@@ -45,13 +46,6 @@ class Job:
     def lease(self) -> dt.timedelta:
         """Return how long a lease on this job lasts from the round that took or renewed it."""
         return dt.timedelta(seconds=self.every * LEASE_ROUNDS)
-
-
-@dataclass(frozen=True, slots=True)
-class NotHolder:
-    """The result of a round not run here: another worker holds the job's lease."""
-
-    job: str
 
 
 class Round(Protocol):
@@ -96,15 +90,21 @@ class JobRunner:
     the leases up."""
 
     def __init__(
-        self, jobs: Sequence[Job], leases: Leases, clock: Clock, holder: str | None = None
+        self,
+        jobs: Sequence[Job],
+        leases: Leases,
+        clock: Clock,
+        holder: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """Prepare to run `jobs` under `leases` as `holder` (a new worker id by default), at
-        the clock's time; nothing runs until `start`."""
+        the clock's time, counting their rounds in `metrics`; nothing runs until `start`."""
         self.jobs = list(jobs)
         self.leases = leases
         self.clock = clock
         self.holder = holder or worker_id()
         self.held: set[str] = set()
+        self.metrics = metrics or Metrics()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -126,11 +126,10 @@ class JobRunner:
     async def start(self) -> None:
         """Start every job: each tries a round now and then again every `every` seconds."""
         self._stop.clear()
+        rounds = [functools.partial(self.round, job) for job in self.jobs]
         self._tasks = [
-            asyncio.create_task(
-                repeat(functools.partial(self.round, job), job.every, self._stop, job.name)
-            )
-            for job in self.jobs
+            asyncio.create_task(repeat(run, job.every, self._stop, job.name, self.metrics))
+            for job, run in zip(self.jobs, rounds, strict=True)
         ]
 
     async def stop(self) -> None:

@@ -12,13 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.state import Position
 from bot.logs import event
 from bot.service.messages import EraseChat, OutButton, Reply, TapAnswer
-from bot.service.ports import OutboxRow, OutboxStore
+from bot.service.metrics import Metrics
+from bot.service.ports import OutboxRow, OutboxStore, StoreUnavailable
 from bot.service.user_keys import Sealer
 
 log = logging.getLogger("beacon.outbox")
@@ -177,10 +180,21 @@ def retry_delay(attempts: int) -> dt.timedelta:
 class Outbox:
     """Seals parcels for the store and reads them back; marks delivery progress."""
 
-    def __init__(self, store: OutboxStore, sealer: Sealer) -> None:
-        """Keep entries in `store`, sealed with `sealer`."""
+    def __init__(self, store: OutboxStore, sealer: Sealer, metrics: Metrics | None = None) -> None:
+        """Keep entries in `store`, sealed with `sealer`; count the database's failures in
+        `metrics`."""
         self.store = store
         self.sealer = sealer
+        self.metrics = metrics or Metrics()
+
+    @contextmanager
+    def _counted(self) -> Iterator[None]:
+        """Count a database failure that may pass (and let it through)."""
+        try:
+            yield
+        except StoreUnavailable as trouble:
+            self.metrics.database_error(trouble)
+            raise
 
     def row(self, parcel: Parcel, now: dt.datetime) -> OutboxRow:
         """Return the row to write with an update for its parcel."""
@@ -202,10 +216,13 @@ class Outbox:
         """Return entries of a platform due at `now` (all when None), oldest first; entries
         that cannot be read are dropped."""
         entries = []
-        for row in await self.store.outbox_due(platform, now, limit):
+        with self._counted():
+            rows = await self.store.outbox_due(platform, now, limit)
+        for row in rows:
             pending = self.read(row)
             if pending is None and row.id is not None:
-                await self.store.outbox_done(row.id)
+                with self._counted():
+                    await self.store.outbox_done(row.id)
             elif pending is not None:
                 entries.append(pending)
         return entries
@@ -213,12 +230,14 @@ class Outbox:
     async def progress(self, pending: Pending, sent: int) -> None:
         """Record that the first `sent` messages of an entry went out."""
         if pending.id is not None:
-            await self.store.outbox_progress(pending.id, sent)
+            with self._counted():
+                await self.store.outbox_progress(pending.id, sent)
 
     async def delivered(self, pending: Pending) -> None:
         """Remove an entry whose messages all went out."""
         if pending.id is not None:
-            await self.store.outbox_done(pending.id)
+            with self._counted():
+                await self.store.outbox_done(pending.id)
 
     async def postpone(self, pending: Pending, now: dt.datetime) -> bool:
         """Leave an entry for a later sweep; False (and the entry dropped, logged) when it has
@@ -228,10 +247,12 @@ class Outbox:
         created = pending.created_at or now
         if now - created > GIVE_UP:
             event(log, "outbox_gave_up", level=logging.ERROR, entry=pending.id)
-            await self.store.outbox_done(pending.id)
+            with self._counted():
+                await self.store.outbox_done(pending.id)
             return False
         attempts = pending.attempts + 1
-        await self.store.outbox_retry(pending.id, attempts, now + retry_delay(attempts))
+        with self._counted():
+            await self.store.outbox_retry(pending.id, attempts, now + retry_delay(attempts))
         return True
 
 

@@ -18,6 +18,7 @@ from bot.core.effects import Msg
 from bot.core.reminders import ReminderPlan, in_quiet_hours, next_reminder
 from bot.logs import event
 from bot.service.channels import Channels, UnknownPlatform
+from bot.service.metrics import Metrics
 from bot.service.ports import Clock
 from bot.service.user_keys import ChatSealer
 
@@ -70,8 +71,11 @@ class Pacer:
         per_chat: float = PER_CHAT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
-        """Pace with a monotonic clock and a sleep (both replaceable in tests)."""
+        """Pace with a monotonic clock and a sleep (both replaceable in tests); the time spent
+        waiting is counted in `metrics` as the "reminders" limiter's."""
+        self.metrics = metrics or Metrics()
         self.gap = 1 / per_second
         self.per_chat = per_chat
         self.clock = clock
@@ -84,6 +88,7 @@ class Pacer:
         now = self.clock()
         ready = max(now, self.next_any, self.next_for.get(chat, 0.0))
         if ready > now:
+            self.metrics.waited("reminders", ready - now)
             await self.sleep(ready - now)
         self.next_any = ready + self.gap
         self.next_for[chat] = ready + self.per_chat

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.service.jobs import RETENTION_EVERY, WEB_SESSIONS_EVERY, Job, NotHolder
+from bot.service.jobs import RETENTION_EVERY, WEB_SESSIONS_EVERY, Job
+from bot.service.periodic import NotHolder
 from bot.service.reminders import CLAIM_FOR
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import Purged, RetentionJob

@@ -12,6 +12,7 @@ from bot.transports.telegram.api import ApiBlocked, TelegramClient
 from bot.transports.telegram.bridge import PLATFORM, HandlingRetry, TelegramBridge
 from bot.transports.telegram.commands import publish_menus
 from bot.transports.telegram.delivery import RetryPolicy, as_html
+from bot.transports.telegram.metered import MeteredApi
 from bot.transports.telegram.runtime import (
     Runnable,
     RuntimeConfig,
@@ -48,8 +49,10 @@ def make_runtime(
     """Return a runtime on aiogram's or python-telegram-bot's client feeding the app's service."""
 
     def make_bridge(client: TelegramClient) -> TelegramBridge:
-        """Wire the client to the service and the database's exit message log."""
-        return TelegramBridge(app.service, client, app.exit_messages(PLATFORM), policy, retry)
+        """Wire the client (its sends counted in the app's metrics) to the service and the
+        database's exit message log."""
+        api = MeteredApi(client, app.service.metrics)
+        return TelegramBridge(app.service, api, app.exit_messages(PLATFORM), policy, retry)
 
     if kind == "ptb":
         from bot.transports.ptb_runtime import ptb_client

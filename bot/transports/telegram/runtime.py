@@ -150,7 +150,11 @@ class TelegramRuntime:
             except ApiRejected as refused:
                 await self._server.stop()
                 raise StartupError("WEBHOOK_URL", f"Telegram refused it ({refused})") from None
-        self._spawn(repeat(self.bridge.sweep, self.config.sweep_every, self._stop, "outbox_sweep"))
+        sweep = repeat(
+            self.bridge.sweep, self.config.sweep_every, self._stop, "outbox_sweep",
+            self.bridge.service.metrics,
+        )  # fmt: skip
+        self._spawn(sweep)
 
     def _spawn(self, work: Awaitable[None]) -> None:
         """Run a loop of the runtime in the background; a loop that ends by a failure is
