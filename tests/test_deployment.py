@@ -121,11 +121,16 @@ def test_beacon_accepts_the_settings_compose_gives_it(
     for key in list(os.environ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
-    for key, value in environment.items():
+    for key, given in environment.items():
+        value = str(given)
         if key.endswith("_FILE"):
             secret = tmp_path / Path(value).name
             secret.write_text(SECRET_VALUES[secret.name] + "\n", encoding="utf-8")
-        monkeypatch.setenv(key, str(secret) if key.endswith("_FILE") else str(value))
+            value = str(secret)
+        elif key == "PROMETHEUS_MULTIPROC_DIR":  # a tmpfs mount in the container
+            assert value in compose["services"]["beacon"]["tmpfs"]
+            value = str(tmp_path)
+        monkeypatch.setenv(key, value)
     settings = load_settings()
     assert settings.public_url == f"https://{HOST}"
     assert settings.webhook_url == f"https://{HOST}/telegram"
