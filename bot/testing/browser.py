@@ -295,6 +295,7 @@ class BrowserUser(SimulatedUser):
         await act()
         await expect(self.page.locator("#main[data-old]")).to_have_count(0)
         await expect(self.page.locator("#conversation .latest").first).to_be_visible()
+        await self.page.wait_for_load_state()
         return await self.look()
 
     def button(self, label: str) -> Locator:

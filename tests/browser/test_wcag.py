@@ -46,7 +46,8 @@ async def on_path(user: BrowserUser) -> list[str | None]:
 async def focus_stops(user: BrowserUser, key: str) -> list[dict[str, Any]]:
     """Press `key` (Tab or Shift+Tab) until focus comes round again; return each stop."""
     seen: list[dict[str, Any]] = []
-    for _ in range(80):
+    controls = await user.page.evaluate(f"({TARGETS})().length")
+    for _ in range(2 * controls + 10):
         await user.page.keyboard.press(key)
         focused: dict[str, Any] = await user.page.evaluate(FOCUS)
         if seen and focused["key"] == seen[0]["key"]:

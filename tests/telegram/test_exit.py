@@ -31,13 +31,15 @@ NOT_ABOUT_ANYONE = frozenset(
         "organizations",
         "departments",
         "beacon_meta",
+        "job_leases",
         "campaign_starts",
         "outbox",
     }
 )
 """Tables with no link to a person: update ids (platform:update_id), anonymous counts,
-outreach campaigns with their per-day counts, the secret's fingerprint, keyed start markers, and
-sealed replies waiting to go out (the test checks that none is left)."""
+outreach campaigns with their per-day counts, the secret's fingerprint, which worker holds each
+job's lease, keyed start markers, and sealed replies waiting to go out (the test checks that
+none is left)."""
 LINKS = ("user_id", "user_key", "chat_key", "session_key")
 """Columns that name a person: their row id, or their keyed id (a web session's key is one)."""
 
