@@ -283,7 +283,13 @@ async def build_app(
     for stale in (i for i in issues if i.code in RUNNING_ALLOWED):
         event(log, "content_needs_checking", level=logging.WARNING, code=stale.code)
     titles = {str(pos): Msg(f"{pos}:title", node.title) for pos, node in course_nodes(content)}
-    certificates = Certificates(CertificateTable(database), certificate_secret(secret), titles)
+    certificates = Certificates(
+        CertificateTable(database),
+        certificate_secret(secret),
+        titles,
+        public_url=settings.public_url,
+        telegram=settings.bot_token is not None,
+    )
     service = ConversationService(
         content,
         store,

@@ -131,6 +131,17 @@ CERTIFICATE_CODE = pgettext("certificate", "Verification code")
 CERTIFICATE_HINT = pgettext(
     "certificate", "To check it, send /verify {code} to Beacon on Telegram, or scan the QR code."
 )
+# The same hint when Beacon has a public web address: {address} is its verification page
+# (e.g. https://beacon.example.org/verify), where the code printed above is typed in.
+CERTIFICATE_HINT_WEB = pgettext(
+    "certificate", "To check it, scan the QR code or open {address} and enter the code."
+)
+# The same, when Beacon is on Telegram too.
+CERTIFICATE_HINT_WEB_TELEGRAM = pgettext(
+    "certificate",
+    "To check it, scan the QR code, open {address} and enter the code, or send /verify {code} "
+    "to Beacon on Telegram.",
+)
 VERIFY_VALID = pgettext("ui", "Valid: this certificate for “{title}” was issued on {date}.")
 VERIFY_VALID_NAMED = pgettext(
     "ui", "Valid: this certificate for “{title}” was issued to {name} on {date}."

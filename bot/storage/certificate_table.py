@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import bindparam, literal, select
+from sqlalchemy import Select, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service.certificates import IssuedCertificate
@@ -26,6 +27,9 @@ class CertificateTable:
         CERTIFICATES.c.language,
         CERTIFICATES.c.issued_at,
     ).where(CERTIFICATES.c.id == bindparam("id"))
+    OWNED = FIND.join_from(CERTIFICATES, USERS, CERTIFICATES.c.user_id == USERS.c.id).where(
+        USERS.c.user_key == bindparam("user_key")
+    )
 
     def __init__(self, engine: AsyncEngine) -> None:
         """Use the app's database engine."""
@@ -55,8 +59,17 @@ class CertificateTable:
 
     async def find(self, serial: int) -> IssuedCertificate | None:
         """Return the certificate with this serial, if Beacon issued one."""
+        return await self._one(self.FIND, {"id": serial})
+
+    async def owned(self, serial: int, user_key: str) -> IssuedCertificate | None:
+        """Return the certificate with this serial if it is the user's under `user_key` (a
+        certificate unlinked by /forget or quick exit is nobody's)."""
+        return await self._one(self.OWNED, {"id": serial, "user_key": user_key})
+
+    async def _one(self, query: Select[Any], values: dict[str, Any]) -> IssuedCertificate | None:
+        """Run a query for one certificate; return it, or None when there is none."""
         async with self.engine.connect() as connection:
-            row = (await connection.execute(self.FIND, {"id": serial})).first()
+            row = (await connection.execute(query, values)).first()
         if row is None:
             return None
         serial_, course, name, language, issued_at = row

@@ -31,6 +31,8 @@ class PageEntry:
     latest: bool
     text: str = ""
     file: str = ""
+    download: str = ""
+    """A certificate file's download address."""
     rows: list[list[tuple[str, str, str]]] = field(default_factory=list)
     """Button rows: (label, kind, data) each: kind callback, url, copy, or exit (the
     conversation's Exit, which posts the quick exit form); data is the callback data, the
@@ -75,6 +77,8 @@ class WebPage(HTMLParser):
         if not self.entries:
             return
         entry = self.entries[-1]
+        if "download" in classes:
+            entry.download = found.get("href", "")
         if "text" in classes:
             self._capture = True
         elif "row" in classes:

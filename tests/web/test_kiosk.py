@@ -18,7 +18,7 @@ from sqlalchemy import text
 from bot.campaigns.registry import CampaignSpec, RegisteredLinks, register
 from bot.content.bundle import Content
 from bot.core import texts as core_texts
-from bot.core.codec import Callback, Op, encode
+from bot.core.codec import Callback, Op, decode, encode
 from bot.service.conversation import ConversationService
 from bot.service.messages import OutButton
 from bot.storage.web_session_table import SqlWebSessions
@@ -154,6 +154,25 @@ def test_a_kiosk_offers_no_certificate_and_waits_half_as_long_after_a_finished_p
     assert without_certificates(rows) == ((home, hotline),)
     assert [wait_seconds(idle, True) for idle in (90, 45, 1)] == [45, 23, 1]
     assert wait_seconds(90, False) == 90
+
+
+async def test_a_kiosk_refuses_a_crafted_post_for_a_certificate(
+    database: Database, shipped_content: Content
+) -> None:
+    """A crafted post of a certificate button (with the screen's own revision, and the
+    name screen's "Without a name") is answered as unreadable and never acted on: no name is
+    asked and no certificate is made."""
+    async with kiosk(database, shipped_content) as web:
+        user = web.tablet()
+        await web.open(user)
+        current = decode(html_of(user).data_for("Back"))
+        assert isinstance(current, Callback)
+        for arg in ("", "none"):
+            forged = encode(Callback(current.revision, Op.CERTIFICATE, arg))
+            await user.post({"b": forged})
+            assert {"tap_answer": core_texts.UNREADABLE.text} in user.seen
+            assert core_texts.CERTIFICATE_ASK.text not in user.texts()
+            assert not any(entry.kind == "file" for entry in html_of(user).entries)
 
 
 async def test_each_kiosk_session_counts_as_the_campaign_s_opening(

@@ -11,8 +11,6 @@ import ipaddress
 import logging
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import aiohttp
 import pytest
@@ -23,97 +21,26 @@ from bot.core import codec
 from bot.core import texts as core_texts
 from bot.core.builtins.base import builtin_at
 from bot.core.codec import Callback, Op
-from bot.core.course import course_nodes
-from bot.core.effects import Msg
 from bot.core.events import Start, Tap
 from bot.errors import StartupError
-from bot.orgs.directory import OrgDirectory
-from bot.orgs.service import Organizations
-from bot.service.certificates import Certificates, certificate_secret
-from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound
 from bot.service.user_keys import ChatSealer
 from bot.settings import DEFAULT_TRUSTED_PROXIES, networks
-from bot.storage.certificate_table import CertificateTable
 from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
 from bot.testing import transcripts
 from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.database import Database
-from bot.testing.service import RAW_ID, SECRET, service_on
-from bot.testing.user import ServiceUser, WebUser, finish_course
-from bot.testing.web import ROOMY, serving
+from bot.testing.service import RAW_ID, SECRET
+from bot.testing.user import ServiceUser
+from bot.testing.web_chat import EXIT_URL, Web, web_chat
 from bot.transports.web import texts
 from bot.transports.web.launch import WebChannel
-from bot.transports.web.limits import Bucket, MemoryRateLimit
-from bot.transports.web.server import BODY_LIMIT, COOKIE, LOOPBACK, WebChat, WebConfig
+from bot.transports.web.limits import Bucket
+from bot.transports.web.server import BODY_LIMIT, COOKIE, LOOPBACK, WebConfig
 
-EXIT_URL = "https://weather.example.org/"
 WELCOME = "Welcome to Beacon."
 REPORT = "Report or get help"
 MINUTE = dt.timedelta(minutes=1)
-
-
-@dataclass
-class Web:
-    """A served web chat and what a test looks at: its database, clock, service and chat."""
-
-    base: str
-    database: Database
-    clock: ManualClock
-    service: ConversationService
-    chat: WebChat
-    client: aiohttp.ClientSession
-
-    def user(self, language: str = "en") -> WebUser:
-        """Return a visitor sharing the test's cookie jar."""
-        return WebUser(self.client, self.base, language)
-
-    def session_id(self) -> str:
-        """Return the session id in the cookie jar."""
-        cookies = {c.key: c.value for c in self.client.cookie_jar}
-        return cookies[COOKIE]
-
-    async def count(self, table: str) -> int:
-        """Return how many rows a table holds."""
-        async with self.database.engine.connect() as connection:
-            found = await connection.execute(text(f"SELECT COUNT(*) FROM {table}"))
-            return int(found.scalar_one())
-
-    async def everything(self) -> str:
-        """Return every stored row of every table Beacon writes, as one text."""
-        tables = ("users", "conversations", "web_sessions", "outbox", "quiz_answers")
-        rows = []
-        async with self.database.engine.connect() as connection:
-            for table in tables:
-                found = await connection.execute(text(f"SELECT * FROM {table}"))
-                rows += [repr(tuple(row)) for row in found]
-        return "\n".join(rows)
-
-
-@asynccontextmanager
-async def web_chat(
-    database: Database,
-    content: Content,
-    config: WebConfig | None = None,
-    limit: Bucket | None = None,
-    clock: ManualClock | None = None,
-) -> AsyncIterator[Web]:
-    """Serve a web chat on the test database at FIXED_NOW (a rate limit when given)."""
-    clock = clock or ManualClock(FIXED_NOW)
-    orgs = Organizations(OrgDirectory(database.engine), certificate_secret(SECRET))
-    service = service_on(database.store, content, clock, orgs)
-    titles = {str(pos): Msg(f"{pos}:title", node.title) for pos, node in course_nodes(content)}
-    service.certificates = Certificates(
-        CertificateTable(database.engine), certificate_secret(SECRET), titles
-    )
-    limits = (MemoryRateLimit(limit), MemoryRateLimit(limit)) if limit else None
-    config = config or WebConfig(exit_url=EXIT_URL)
-    chat = WebChat(service, SqlWebSessions(database.engine), config, limits)
-    async with (
-        serving(chat) as base,
-        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client,
-    ):
-        yield Web(base, database, clock, service, chat, client)
 
 
 def set_cookie(response: aiohttp.ClientResponse) -> str:
@@ -640,32 +567,6 @@ async def test_the_conversation_s_exit_button_is_quick_exit(
         ) as response:
             assert response.headers["Location"] == EXIT_URL
         assert await web.count("web_sessions") == 0
-
-
-async def test_the_course_to_a_certificate_on_the_web(
-    database: Database, shipped_content: Content
-) -> None:
-    """A learner finishes the course by clicking, names the certificate in the text box and is
-    told its files are ready; the name is on no page opened later and not in the sealed page
-    history (only the certificate keeps it, as on Telegram)."""
-    async with web_chat(database, shipped_content, limit=ROOMY) as web:
-        user = web.user()
-        await user.open()
-        await finish_course(user, shipped_content)
-        await user.send("/learn")
-        await user.click(core_texts.CERTIFICATE_GET.text)
-        assert user.page is not None
-        assert [e.asks_text for e in user.page.latest() if e.kind == "beacon"][-1]
-        await user.send("Ada Testname")
-        files = [e for e in user.page.latest() if e.kind == "file"]
-        assert [e.file.rsplit(".", 1)[1] for e in files] == ["pdf", "png"]
-        assert all("cannot download it yet" in e.text for e in files)
-        await user.open()
-        assert all("Ada Testname" not in e.text for e in user.page.entries)
-        record = await web.chat.sessions.load(web.chat.key_of(web.session_id()))
-        assert record is not None and record.history is not None
-        history = web.chat.opened(record.history)
-        assert history.entries and all("Ada Testname" not in e.text for e in history.entries)
 
 
 async def test_the_report_side_says_what_exit_cannot_hide(

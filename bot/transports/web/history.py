@@ -1,6 +1,7 @@
 """What the web page shows: the conversation so far as entries (Beacon's messages, the labels
 the person tapped, notes, files), kept sealed with the session; a turn that answered typed
-text is shown once and never kept, and typed text is never an entry."""
+text is shown once and never kept (but for its files' names), and typed text is never an
+entry."""
 
 from __future__ import annotations
 
@@ -19,14 +20,16 @@ MAX_ENTRIES = 80
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One item on the page: its kind, its text, its buttons and screen (Beacon's messages),
-    and the turn that showed it."""
+    """One item on the page: its kind, its text (a file's name), its buttons and screen
+    (Beacon's messages), the turn that showed it, and a file's size in bytes (never its
+    bytes: a download draws the file again)."""
 
     kind: Kind
     text: str
     turn: int
     buttons: Rows = ()
     screen: Position | None = None
+    size: int = 0
 
 
 def entries_of(outbound: list[Outbound], turn: int) -> tuple[list[Entry], bool]:
@@ -41,8 +44,8 @@ def entries_of(outbound: list[Outbound], turn: int) -> tuple[list[Entry], bool]:
                 entries.append(Entry("note", text, turn))
             case EraseChat():
                 entries, erased = [], True
-            case Document(filename) | Photo(filename):
-                entries.append(Entry("file", filename, turn))
+            case Document(filename, data) | Photo(filename, data):
+                entries.append(Entry("file", filename, turn, size=len(data)))
     return entries, erased
 
 
@@ -62,13 +65,15 @@ class History:
         self, label: str | None, outbound: list[Outbound], locale: str | None, typed: bool
     ) -> tuple[History, tuple[Entry, ...]]:
         """Return the history with one more turn (the tapped `label` first, then Beacon's
-        messages), and every entry to show now; a `typed` turn's messages are shown, not kept."""
+        messages), and every entry to show now; a `typed` turn's messages are shown, not kept,
+        except its files (a certificate's name and size: nothing typed), so their download
+        links stay on the page."""
         turn = self.turn + 1
         said, erased = entries_of(outbound, turn)
         earlier = () if erased else self.entries
         tapped = [Entry("you", label, turn)] if label else []
         shown = (*earlier, *tapped, *said)
-        kept = earlier if typed else shown
+        kept = (*earlier, *(e for e in said if e.kind == "file")) if typed else shown
         return History(kept[-MAX_ENTRIES:], turn, locale, typed, self.kiosk), shown
 
     def noted(self, text: str) -> History:
@@ -121,6 +126,7 @@ def encode(history: History) -> str:
             e.text,
             [[[b.label, b.data, b.kind] for b in row] for row in e.buttons],
             [e.screen.tree, e.screen.node] if e.screen else None,
+            *([e.size] if e.size else []),
         ]
         for e in history.entries
     ]
@@ -136,12 +142,14 @@ def decode(text: str) -> History:
     if not isinstance(body, dict) or not isinstance(body.get("e"), list):
         raise ValueError("not a page history")
     entries = []
-    for turn, kind, said, rows, screen in body["e"]:
+    for turn, kind, said, rows, screen, *size in body["e"]:
         if kind not in ("beacon", "you", "note", "file"):
             raise ValueError("unknown entry kind")
         buttons = tuple(tuple(_button(b) for b in row) for row in rows)
         where = Position(str(screen[0]), str(screen[1])) if screen else None
-        entries.append(Entry(kind, str(said), int(turn), buttons, where))
+        entries.append(
+            Entry(kind, str(said), int(turn), buttons, where, int(size[0]) if size else 0)
+        )
     locale, kiosk = body.get("l"), body.get("k")
     return History(
         tuple(entries),

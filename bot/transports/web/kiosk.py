@@ -70,14 +70,18 @@ def wait_seconds(idle: int, finished: bool) -> int:
     return -(-idle // 2) if finished else idle
 
 
+def gets_certificate(data: str) -> bool:
+    """Say whether button data asks for a certificate (or names one)."""
+    decoded = codec.decode(data)
+    return isinstance(decoded, codec.Callback) and decoded.op == codec.Op.CERTIFICATE
+
+
 def without_certificates(rows: Rows) -> Rows:
     """Return button rows without the buttons that get a certificate (a kiosk makes none)."""
-
-    def offered(button: OutButton) -> bool:
-        decoded = codec.decode(button.data) if button.kind == "callback" else None
-        return not (isinstance(decoded, codec.Callback) and decoded.op == codec.Op.CERTIFICATE)
-
-    kept = (tuple(b for b in row if offered(b)) for row in rows)
+    kept = (
+        tuple(b for b in row if b.kind != "callback" or not gets_certificate(b.data))
+        for row in rows
+    )
     return tuple(row for row in kept if row)
 
 
@@ -160,11 +164,5 @@ class Kiosk:
     def missing(self, request: web.Request, campaign: str | None) -> web.Response:
         """Return the kind page for a kiosk whose campaign is not registered (status 404),
         naming the command an organizer runs."""
-        html = self.chat.plain_page(
-            request,
-            "kiosk_missing.html",
-            command=f"python -m bot campaign create {campaign or 'NAME'} --entry report",
-        )
-        response = web.Response(text=html, content_type="text/html", status=404)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        command = f"python -m bot campaign create {campaign or 'NAME'} --entry report"
+        return self.chat.plain_response(request, "kiosk_missing.html", None, 404, command=command)

@@ -43,8 +43,9 @@ from bot.service.sessions import SessionRecord, SessionStore
 from bot.service.user_keys import Sealer
 from bot.transports.web import history as pages
 from bot.transports.web import texts
+from bot.transports.web.certificates import CertificatePages, download_path
 from bot.transports.web.history import Entry, History
-from bot.transports.web.kiosk import Kiosk, without_certificates
+from bot.transports.web.kiosk import Kiosk, gets_certificate, without_certificates
 from bot.transports.web.limits import PER_ADDRESS, PER_SESSION, MemoryRateLimit, RateLimit
 
 PLATFORM = "web"
@@ -65,7 +66,8 @@ STATIC = {"beacon.css": "text/css", "beacon.js": "text/javascript"}
 """Every file the page loads, all served by Beacon itself."""
 PAGE_TEXTS = (
     "exit", "exit_hint", "exit_limits", "conversation", "you", "answer", "send", "keep",
-    "slow_down", "back_to_chat", "kiosk_idle", "start_again", "kiosk_missing",
+    "slow_down", "back_to_chat", "kiosk_idle", "start_again", "kiosk_missing", "download_pdf",
+    "download_png", "no_certificate", "verify_heading", "verify_prompt", "verify_check", "code",
 )  # fmt: skip
 """The page's own texts (see `texts`), by their name in the template."""
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128"))
@@ -213,7 +215,7 @@ class WebChat:
         self.static = {name: (folder / name).read_bytes() for name in STATIC}
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
-        self.campaigns = campaigns
+        self.certificate_pages = CertificatePages(self)
 
     def application(self) -> web.Application:
         """Return the aiohttp application: the page, its two forms' targets, its files."""
@@ -226,6 +228,7 @@ class WebChat:
         app.router.add_get("/c/{campaign}", self.campaign, allow_head=False)
         app.router.add_get("/join/{code}", self.join, allow_head=False)
         self.kiosk.add_routes(app.router)
+        self.certificate_pages.add_routes(app.router)
         return app
 
     # Middleware: headers on every response; size and rate checks before any handler.
@@ -255,7 +258,7 @@ class WebChat:
         if request.path == "/exit" or request.path.startswith("/static/"):
             return await handler(request)
         now = self.service.clock.now().timestamp()
-        sid = self._cookie(request)
+        sid = self.cookie_of(request)
         over = not self.per_address.allow(self.address(request), now)
         if sid is not None:
             over = not self.per_session.allow(self.key_of(sid), now) or over
@@ -288,7 +291,7 @@ class WebChat:
     # Sessions: a random id in the cookie, stored only under its keyed hash.
 
     @staticmethod
-    def _cookie(request: web.Request) -> str | None:
+    def cookie_of(request: web.Request) -> str | None:
         """Return the session id the request's cookie carries, if it is shaped like one."""
         sid = request.cookies.get(COOKIE, "")
         return sid if SESSION_ID.match(sid) else None
@@ -314,7 +317,7 @@ class WebChat:
     async def session(self, request: web.Request) -> AsyncIterator[Session]:
         """Open the request's stored session, or a new one (a cookie naming no stored
         session is never reused); requests of one session run one at a time."""
-        sid = self._cookie(request)
+        sid = self.cookie_of(request)
         if sid is None:
             yield self.fresh()
             return
@@ -429,8 +432,9 @@ class WebChat:
 
     async def say(self, request: web.Request) -> web.StreamResponse:
         """Act on a form: a button's data, a typed line, or keep on this device (neither on a
-        kiosk); a post without a live session or with a wrong token is answered kindly and
-        never acted on, and one to a kiosk that waited its time starts the kiosk again."""
+        kiosk); a post without a live session or with a wrong token, or a kiosk's post for a
+        certificate, is answered kindly and never acted on, and one to a kiosk that waited its
+        time starts the kiosk again."""
         form = await request.post()
         async with self.session(request) as session:
             if self.kiosk.due(session):
@@ -449,8 +453,12 @@ class WebChat:
                 session.keep = True
                 view = await self.current(request, session)
                 return self.respond(request, session, view, (texts.KEPT,))
-            if isinstance(data, str):
-                data = data[:DATA_LIMIT]
+            data = data[:DATA_LIMIT] if isinstance(data, str) else None
+            if data is not None and session.history.kiosk is not None and gets_certificate(data):
+                event(log, "web_form_refused", reason="kiosk_certificate")
+                view = await self.current(request, session)
+                return self.respond(request, session, view, (core_texts.UNREADABLE,))
+            if data is not None:
                 label = pages.label_for(session.history.entries, session.history.turn, data)
                 view = await self.act(request, session, Tap(data), label)
             elif isinstance(typed, str) and typed.strip():
@@ -467,7 +475,7 @@ class WebChat:
         """Delete the session (when the form is its own) and everything about it, forget the
         cookie, and send the browser to `location`."""
         form = await request.post()
-        sid = self._cookie(request)
+        sid = self.cookie_of(request)
         if sid is not None and self.csrf_ok(sid, form.get("csrf")):
             ended = await self.sessions.end(self.key_of(sid))
             event(log, "web_exit", ended=ended)
@@ -571,9 +579,7 @@ class WebChat:
                     if kiosk
                     else rows_of(entry, place in working),
                     "asks_text": place in working and self.asks_text(entry.screen) and not kiosk,
-                    "file_note": say(texts.FILE_LATER.fill(name=entry.text))
-                    if entry.kind == "file"
-                    else "",
+                    "download": self.download(entry, renderer) if entry.kind == "file" else None,
                 }
                 for place, entry in enumerate(view.entries)
             ],
@@ -611,8 +617,19 @@ class WebChat:
             secure=self.config.secure, max_age=max_age,
         )  # fmt: skip
 
+    @staticmethod
+    def download(entry: Entry, renderer: Renderer) -> dict[str, str]:
+        """Return a certificate file's download link: its address, label and size."""
+        label = texts.DOWNLOAD_PDF if entry.text.endswith(".pdf") else texts.DOWNLOAD_PNG
+        size = texts.FILE_SIZE.fill(size=max(1, round(entry.size / 1024)))
+        return {
+            "href": download_path(entry.text),
+            "label": renderer.say(label),
+            "size": renderer.say(size) if entry.size else "",
+        }
+
     def plain_page(
-        self, request: web.Request, template: str, sid: str | None = None, **extra: str
+        self, request: web.Request, template: str, sid: str | None = None, **extra: object
     ) -> str:
         """Draw a page outside the conversation (its Exit works for session `sid`) in the
         browser's language."""
@@ -622,10 +639,23 @@ class WebChat:
         context["csrf"] = self.csrf(sid) if sid else ""
         return self.templates.get_template(template).render(context, **extra)
 
+    def plain_response(
+        self,
+        request: web.Request,
+        template: str,
+        sid: str | None = None,
+        status: int = 200,
+        **extra: object,
+    ) -> web.Response:
+        """Return a page outside the conversation (see `plain_page`), never cached and with no
+        cookie set."""
+        html = self.plain_page(request, template, sid, **extra)
+        response = web.Response(text=html, content_type="text/html", status=status)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     def _slow_down(self, request: web.Request, sid: str | None) -> web.Response:
         """Return the kind page for a burst over the rate limit (status 429)."""
-        html = self.plain_page(request, "slow_down.html", sid)
-        response = web.Response(text=html, content_type="text/html", status=429)
-        response.headers["Cache-Control"] = "no-store"
+        response = self.plain_response(request, "slow_down.html", sid, 429)
         response.headers["Retry-After"] = "5"
         return response

@@ -6,6 +6,8 @@ from bot.core import texts
 from bot.core.texts import pgettext
 
 EXIT = texts.EXIT
+# The label of the verification page's text box ("Verification code", as on the certificate).
+CODE = texts.CERTIFICATE_CODE
 # Under the Exit button at the top of every web page. "Shift" is the keyboard key: keep it
 # as the key is labelled on keyboards in the language.
 EXIT_HINT = pgettext("exit", "To leave this page fast, press Exit or press Shift three times.")
@@ -33,10 +35,30 @@ KEPT = pgettext("web", "Your progress is kept on this device. Press Exit at any 
 SLOW_DOWN = pgettext("web", "That was a lot at once. Please wait a moment, then try again.")
 # A link on that page back to the conversation.
 BACK_TO_CHAT = pgettext("web", "Back to the conversation")
-# Shown on the web page where Beacon made a certificate file (PDF or picture).
-FILE_LATER = pgettext(
-    "web", "Your certificate file {name} is ready, but this page cannot download it yet."
+# A link on the web page where Beacon made a certificate: downloads it as a PDF file.
+DOWNLOAD_PDF = pgettext("web", "Download the certificate (PDF)")
+# A link beside it: downloads the same certificate as a picture (a PNG image file).
+DOWNLOAD_PNG = pgettext("web", "Download the certificate as a picture (PNG)")
+# After a download link: the file's size in kilobytes (KB).
+FILE_SIZE = pgettext("web", "{size} KB")
+# The page a certificate download link opens when it cannot give the file: the link is from
+# another browser, its conversation ended (Exit, or idle too long), or the address is wrong.
+NO_CERTIFICATE = pgettext(
+    "web",
+    "This certificate cannot be downloaded here. A certificate downloads only in the browser "
+    "that finished the course, while that conversation lasts. Its verification code can still "
+    "be checked.",
 )
+# The heading of the public page that checks a certificate's verification code, and the link
+# to it.
+VERIFY_HEADING = pgettext("web", "Check a Beacon certificate")
+# On that page, above the text box. Keep the example code exactly as written.
+VERIFY_PROMPT = pgettext(
+    "web",
+    "Type the verification code printed on the certificate, for example BCN-1234-ABCD-5678.",
+)
+# The button that checks the typed code.
+VERIFY_CHECK = pgettext("web", "Check")
 # Shown above the main menu when a web campaign link (a poster's address) names no campaign
 # Beacon knows, e.g. a typo in the address. Calm; it is not the person's fault.
 NO_SUCH_CAMPAIGN = pgettext(

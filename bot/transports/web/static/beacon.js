@@ -99,7 +99,8 @@
 
   function submit(event) {
     var form = event.target;
-    if (!form.matches || !form.matches("#main form")) { return; }
+    // A form marked data-plain (the verification page's) opens its answer as a new page.
+    if (!form.matches || !form.matches("#main form:not([data-plain])")) { return; }
     event.preventDefault();
     var body = new FormData(form);
     var by = event.submitter;
