@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import App
 from bot.content.bundle import Content
+from bot.core.course import course_nodes
 from bot.core.events import Tap
 from bot.i18n.catalogs import Catalogs
 from bot.storage.tables import WebSession
@@ -226,6 +227,21 @@ class BrowserBeacon:
     def foreign(self) -> list[str]:
         """Return every refused request of every context: requests to a third party."""
         return [url for traffic in self.traffic for url in traffic.foreign]
+
+    async def certify(self, user: BrowserUser, name: str = "Ada Testname") -> str:
+        """Issue a certificate for the course to an opened browser's session straight
+        through the service (no course taken, for pages that only need one); return its
+        code."""
+        certificates = self.app.service.certificates
+        assert certificates is not None
+        cookies = await user.page.context.cookies()
+        [sid] = [cookie["value"] for cookie in cookies if cookie["name"] == COOKIE]
+        [course] = [str(place) for place, _ in course_nodes(self.app.content)][:1]
+        renderer = self.app.service.renderer("en", None)
+        issued = await certificates.table.issue(
+            self.chat.key_of(sid), course, name, renderer.locale, self.app.service.clock.now()
+        )
+        return certificates.code(issued)
 
 
 @asynccontextmanager
