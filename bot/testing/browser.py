@@ -236,7 +236,7 @@ class BrowserBeacon:
         assert certificates is not None
         cookies = await user.page.context.cookies()
         [sid] = [cookie["value"] for cookie in cookies if cookie["name"] == COOKIE]
-        [course] = [str(place) for place, _ in course_nodes(self.app.content)][:1]
+        course = str(course_nodes(self.app.content)[0][0])
         renderer = self.app.service.renderer("en", None)
         issued = await certificates.table.issue(
             self.chat.key_of(sid), course, name, renderer.locale, self.app.service.clock.now()

@@ -225,9 +225,19 @@ def distinct_user(service: ConversationService, user_id: str) -> ServiceUser:
     return ServiceUser(service, user_id, update_id=next(_first_update_ids))
 
 
-async def finish_course(user: SimulatedUser, content: Content) -> None:
+async def finish_course(user: SimulatedUser, content: Content, by_buttons: bool = False) -> None:
     """Take the check (form A), every module and the final check (form B) by clicking the
-    right answers."""
+    right answers; reach the course by /learn, or `by_buttons` (a page with no text box) from
+    the main menu and, after each quiz, by its result's way back to the course."""
+
+    async def to_course() -> None:
+        if not by_buttons:
+            await user.send("/learn")
+            return
+        shown = user.buttons()
+        ways = ("Back to the course", "All modules", "Learn the signs")
+        await user.click(next(label for label in ways if label in shown))
+
     course = content.trees["learn"].nodes["menu"]
     assert isinstance(course, CourseNode)
 
@@ -239,15 +249,15 @@ async def finish_course(user: SimulatedUser, content: Content) -> None:
             assert isinstance(node, QuizQuestionNode)
             await user.click(next(o.label for o in node.options if o.correct))
 
-    await user.send("/learn")
+    await to_course()
     await user.click("Start with the knowledge check")
     await answer_all("check")
     for module in course.modules:
-        await user.send("/learn")
+        await to_course()
         quiz = content.trees[module].quiz
         assert quiz is not None
         await user.click(quiz.title)
         await answer_all(module)
-    await user.send("/learn")
+    await to_course()
     await user.click("Take the final knowledge check")
     await answer_all(course.knowledge_check_after or "check")
