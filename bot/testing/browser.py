@@ -65,6 +65,22 @@ NEUTRAL_TITLE: Final = "Today's weather"
 """The title of the exit site's page (a neutral site, as WEB_EXIT_URL names in production)."""
 
 
+def forged(code: str) -> str:
+    """Return a verification code with its last symbol changed: no certificate's."""
+    return code[:-1] + ("A" if code[-1] != "A" else "B")
+
+
+def certificate_pages(code: str) -> tuple[str, ...]:
+    """Return the public certificate pages to visit for a real code: the verification form,
+    the code's verdict, a forged code's, and the kind page of a download refused."""
+    return (
+        "/verify",
+        f"/verify/{code}",
+        f"/verify/{forged(code)}",
+        f"/certificate/{forged(code)}.pdf",
+    )
+
+
 def chromium_path() -> str | None:
     """Return Debian's Chromium (`chromium` on PATH), or None when it is not installed."""
     return shutil.which("chromium")

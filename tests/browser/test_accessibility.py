@@ -1,5 +1,6 @@
 """axe-core in Chromium finds no WCAG 2.x A or AA violation on any screen of the main menu,
-About, the course and the Arizona report path, in every shipped language."""
+About, the course and the Arizona report path, nor on the certificate's verification and
+refused-download pages, in every shipped language."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import pytest
 from bot.content.bundle import Content
 from bot.i18n.catalogs import Catalogs
 from bot.settings import PROJECT_ROOT
-from bot.testing.browser import ARIZONA_CHILD, BrowserBeacon, Guide, accessibility_violations
+from bot.testing.browser import (
+    ARIZONA_CHILD,
+    BrowserBeacon,
+    Guide,
+    accessibility_violations,
+    certificate_pages,
+)
 
 LANGUAGES = Catalogs(PROJECT_ROOT / "locales").codes()
 SCREENS = [
@@ -26,7 +33,9 @@ async def test_no_screen_breaks_a_wcag_rule(
 ) -> None:
     """Each screen on the way (the main menu, About and what it keeps and can't hide, the
     language menu, the course, its first question and answer, and the Arizona report path)
-    is in the browser's language and passes axe-core's WCAG 2.x A and AA rules."""
+    and each public certificate page (the verification form, a valid and a forged code's
+    verdicts, a refused download) is in the browser's language and passes axe-core's WCAG
+    2.x A and AA rules."""
     user = await beacon.user(locale)
     guide = Guide(beacon, user, shipped_content, catalogs, locale)
     assert await guide.open() == user.seen
@@ -35,6 +44,10 @@ async def test_no_screen_breaks_a_wcag_rule(
     for label in SCREENS:
         assert await guide.tap(label) == user.seen, label
         found[label] = await accessibility_violations(user.page)
+    for path in certificate_pages(await beacon.certify(user)):
+        await user.page.goto(f"{beacon.base}{path}")
+        assert await user.page.get_attribute("html", "lang") == locale.replace("_", "-")
+        found[path] = await accessibility_violations(user.page)
     assert {screen: rules for screen, rules in found.items() if rules} == {}
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import expect
 
-from bot.testing.browser import ARIZONA_CHILD, BrowserBeacon, origin_of
+from bot.testing.browser import ARIZONA_CHILD, BrowserBeacon, certificate_pages, origin_of
 
 SCREENS = [
     "About and privacy", "Home", "Learn the signs", "Start with the knowledge check", "Start",
@@ -18,16 +19,26 @@ SCREENS = [
 @pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
 async def test_every_request_goes_to_beacon(beacon: BrowserBeacon, javascript: bool) -> None:
     """From the main menu through About, the course and the report path to a channel screen
-    with links to hotlines' sites, the browser asks Beacon alone: its page, style sheet and
-    script (with JavaScript), and its forms."""
+    with links to hotlines' sites, then the certificate's public pages (the verification form
+    and its post, a valid and a forged code's verdicts, a refused download), the browser asks
+    Beacon alone: its pages, style sheet and script (with JavaScript), and its forms."""
     user = await beacon.user(javascript=javascript)
     await user.open()
     for label in SCREENS:
         await user.click(label)
     assert await user.page.locator("#conversation a[href^='https://']").count() > 0
+    code = await beacon.certify(user)
+    pages = certificate_pages(code)
+    for path in pages:
+        await user.page.goto(f"{beacon.base}{path}")
+    await user.page.goto(f"{beacon.base}/verify")
+    await user.page.locator("#code").fill(code)
+    await user.page.locator("#code").press("Enter")
+    await expect(user.page.locator("#verdict")).to_have_attribute("data-verdict", "valid")
     assert {origin_of(url) for url in user.traffic.urls} == {beacon.origin}
-    paths = {url.removeprefix(beacon.origin) for url in user.traffic.urls}
-    assert paths == {"/", "/say", "/static/beacon.css", *(["/static/beacon.js"] * javascript)}
+    paths = {url.removeprefix(beacon.origin).split("#")[0] for url in user.traffic.urls}
+    files = {"/static/beacon.css", *(["/static/beacon.js"] * javascript)}
+    assert paths == {"/", "/say", *files, *pages}
     assert beacon.exit.paths == []
 
 
