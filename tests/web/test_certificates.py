@@ -170,12 +170,13 @@ async def test_a_download_is_refused_to_anyone_but_its_session(
 
 
 async def test_verify_pages_give_telegram_s_verdict_without_a_session(
-    database: Database, shipped_content: Content
+    database: Database, shipped_content: Content, caplog: pytest.LogCaptureFixture
 ) -> None:
     """`/verify/<code>` (any case), `/verify?code=` and the form's POST say valid with the
     course, name and date exactly as Telegram's /verify does; a forged code, one too long and
     an empty form are answered kindly; a post without the form's token is refused (403); the
-    page is in the browser's language; no cookie is set and no session made."""
+    page is in the browser's language; no cookie is set and no session made; the log names
+    routes and verdicts, never a code."""
     async with web_chat(database, shipped_content) as web:
         code = await issue_for_session(web)
         certificates = web.service.certificates
@@ -183,6 +184,7 @@ async def test_verify_pages_give_telegram_s_verdict_without_a_session(
         [telegram] = await certificates.verify(code, web.service.renderer("en", None))
         assert isinstance(telegram, Reply) and NAME in telegram.text
         sessions = await web.count("web_sessions")
+        caplog.set_level(logging.INFO, logger="beacon.web")
         async with aiohttp.ClientSession() as visitor:
 
             async def verdict(url: str, language: str = "en") -> tuple[str, str, WebPage]:
@@ -226,6 +228,10 @@ async def test_verify_pages_give_telegram_s_verdict_without_a_session(
             _, _, page = await verdict(f"{web.base}/verify/{code}", "ar")
             assert (page.lang, page.dir) == ("ar", "rtl")
         assert await web.count("web_sessions") == sessions
+        lines = [r.getMessage() for r in caplog.records if r.name.startswith("beacon.web")]
+        assert any("route=/verify/{code}" in line for line in lines)
+        assert any("route=/verify " in line and "method=POST" in line for line in lines)
+        assert not any(code in line or code.lower() in line or forged in line for line in lines)
 
 
 async def test_verify_pages_are_rate_limited_per_address(
