@@ -42,22 +42,6 @@ async def test_every_request_goes_to_beacon(beacon: BrowserBeacon, javascript: b
     assert beacon.exit.paths == []
 
 
-async def test_the_verify_pages_ask_beacon_alone(beacon: BrowserBeacon) -> None:
-    """The public verification form, a verdict from the form and a forged code's page ask
-    Beacon alone: the page, its style sheet and script, and the form."""
-    user = await beacon.user()
-    await user.page.goto(f"{beacon.base}/verify")
-    await user.page.locator("#verify-form input[name='code']").fill("BCN-0000-0000-0000")
-    await user.page.locator("#verify-form button[type='submit']").click()
-    await user.page.wait_for_load_state()
-    await user.page.goto(f"{beacon.base}/verify/BCN-FORG-EDXX-0000")
-    assert {origin_of(url) for url in user.traffic.urls} == {beacon.origin}
-    paths = {url.removeprefix(beacon.origin).split("#")[0] for url in user.traffic.urls}
-    assert paths == {
-        "/verify", "/verify/BCN-FORG-EDXX-0000", "/static/beacon.css", "/static/beacon.js"
-    }  # fmt: skip
-
-
 async def test_the_guard_refuses_and_notes_another_host(beacon: BrowserBeacon) -> None:
     """A request to another host never leaves the browser: it is refused and noted."""
     user = await beacon.user()
