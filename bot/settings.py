@@ -152,7 +152,9 @@ class Settings(BaseSettings):
     )
     web_host: str = Field(default="127.0.0.1", description="Address the web chat listens on")
     public_url: str | None = Field(
-        default=None, description="The web chat's address as people reach it (https in public)"
+        default=None,
+        description="The web chat's address as people reach it (https in public); certificates'"
+        " QR codes open its /verify page",
     )
     web_session_minutes: int = Field(
         default=30, ge=1, le=1440, description="Delete a web session idle this many minutes"
