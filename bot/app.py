@@ -3,11 +3,14 @@ the app (content, database, service), its background jobs, and the transports th
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import importlib
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +24,7 @@ from bot.core.course import course_nodes
 from bot.core.effects import Msg
 from bot.core.places import known
 from bot.errors import StartupError
+from bot.i18n import checks
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.checks import check_catalogs
 from bot.logs import event
@@ -243,15 +247,49 @@ async def checked_secret(settings: Settings, database: AsyncEngine) -> bytes:
     return secret
 
 
+CATALOGS_CHECKED_FILE = ".beacon-catalogs-checked"
+"""The file in DATA_DIR holding the fingerprint of the last content and catalogs found clean."""
+
+
+def catalogs_fingerprint(settings: Settings) -> str:
+    """Return a hash of every content and catalog file (path and bytes) and of the checks' code."""
+    digest = hashlib.sha256(Path(checks.__file__).read_bytes())
+    for folder in (settings.content_dir, settings.locales_dir):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def catalog_issues(
+    settings: Settings, catalogs: Catalogs, loaded: LoadedContent
+) -> list[LintIssue]:
+    """Check the catalogs against the content, skipped when DATA_DIR records this exact set of
+    files as clean; a clean check is recorded there (best effort), issues never are."""
+    assert loaded.content is not None
+    record = settings.data_dir / CATALOGS_CHECKED_FILE
+    fingerprint = catalogs_fingerprint(settings)
+    with suppress(OSError):
+        if hmac.compare_digest(record.read_text(encoding="ascii").strip(), fingerprint):
+            return []
+    issues = check_catalogs(catalogs, loaded.content.trees).issues
+    if not issues:
+        with suppress(OSError):
+            record.write_text(fingerprint + "\n", encoding="ascii")
+    return issues
+
+
 def load_checked(
-    settings: Settings, clock: Clock, catalogs: Catalogs
+    settings: Settings, clock: Clock, catalogs: Catalogs, *, cached: bool = False
 ) -> tuple[LoadedContent, list[LintIssue]]:
-    """Load the content with the available languages; lint it and check its catalogs."""
+    """Load the content with the available languages; lint it and check its catalogs (with
+    `cached`, only when they changed since last found clean: see catalog_issues)."""
     loaded = load_content(settings.content_dir, catalogs.languages(), settings.default_place)
     issues = lint(
         loaded, clock.now().date(), settings.verification_max_age_days, encodable=encodable
     )
-    if loaded.content is not None:
+    if loaded.content is not None and cached:
+        issues += catalog_issues(settings, catalogs, loaded)
+    elif loaded.content is not None:
         issues += check_catalogs(catalogs, loaded.content.trees).issues
     return loaded, issues
 
@@ -266,7 +304,7 @@ async def build_app(
     clock = clock or SystemClock()
     check_metrics_mode(settings)
     catalogs = checked_catalogs(settings)
-    loaded, issues = load_checked(settings, clock, catalogs)
+    loaded, issues = load_checked(settings, clock, catalogs, cached=True)
     blocking = [i for i in issues if i.severity == "error" and i.code not in RUNNING_ALLOWED]
     if blocking or loaded.content is None:
         raise ContentError(blocking)
