@@ -44,6 +44,10 @@ class WebhookConfig:
     port: int
     path: str
     secret: str
+    registers: bool = True
+    """Whether this process tells Telegram the URL (one of N workers does; all listen)."""
+    shared: bool = False
+    """Whether other processes listen on the same port (SO_REUSEPORT)."""
 
     @staticmethod
     def new_secret() -> str:
@@ -140,21 +144,32 @@ class TelegramRuntime:
             from bot.transports.telegram.webhook_server import WebhookServer
 
             self._server = WebhookServer(
-                webhook.host, webhook.port, webhook.path, webhook.secret, self.bridge.feed
+                webhook.host,
+                webhook.port,
+                webhook.path,
+                webhook.secret,
+                self.bridge.feed,
+                shared=webhook.shared,
             )
             await self._server.start()
-            try:
-                await self.client.set_webhook(
-                    webhook.url, webhook.secret, ALLOWED_UPDATES, WEBHOOK_CONNECTIONS
-                )
-            except ApiRejected as refused:
-                await self._server.stop()
-                raise StartupError("WEBHOOK_URL", f"Telegram refused it ({refused})") from None
+            if webhook.registers:
+                await self._register(webhook)
         sweep = repeat(
             self.bridge.sweep, self.config.sweep_every, self._stop, "outbox_sweep",
             self.bridge.service.metrics,
         )  # fmt: skip
         self._spawn(sweep)
+
+    async def _register(self, webhook: WebhookConfig) -> None:
+        """Tell Telegram the webhook's URL and secret; raise StartupError when it refuses."""
+        assert self._server is not None
+        try:
+            await self.client.set_webhook(
+                webhook.url, webhook.secret, ALLOWED_UPDATES, WEBHOOK_CONNECTIONS
+            )
+        except ApiRejected as refused:
+            await self._server.stop()
+            raise StartupError("WEBHOOK_URL", f"Telegram refused it ({refused})") from None
 
     def _spawn(self, work: Awaitable[None]) -> None:
         """Run a loop of the runtime in the background; a loop that ends by a failure is
