@@ -124,11 +124,11 @@ def cases(places: Places) -> list[Case]:
         Case("schema_behind", ("verify", "BCN-0000-0000-0000"),
              {"DATABASE_URL": f"sqlite+aiosqlite:///{places.behind}",
               "USER_KEY_SECRET": TEST_USER_KEY_SECRET},
-             "DATABASE_URL", "is at revision 0008, 3 behind this Beacon's 0011; back it up, "
+             "DATABASE_URL", "is at revision 0008, 4 behind this Beacon's 0012; back it up, "
              "then run `python -m bot db upgrade` (or set AUTO_MIGRATE=true"),
         Case("schema_behind_campaign", ("campaign", "stats"),
              {"DATABASE_URL": f"sqlite+aiosqlite:///{places.behind}"},
-             "DATABASE_URL", "is at revision 0008, 3 behind"),
+             "DATABASE_URL", "is at revision 0008, 4 behind"),
         Case("schema_ahead", ("verify", "BCN-0000-0000-0000"),
              {"DATABASE_URL": f"sqlite+aiosqlite:///{places.ahead}", "AUTO_MIGRATE": "true",
               "USER_KEY_SECRET": TEST_USER_KEY_SECRET},
