@@ -10,7 +10,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from bot.errors import StartupError
@@ -24,6 +24,7 @@ from bot.transports.telegram.api import (
     ApiUnauthorized,
     TelegramClient,
 )
+from bot.transports.telegram.bridge import update_id_of
 from bot.transports.telegram.polling import poll_updates
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("beacon.telegram")
 WEBHOOK_CONNECTIONS = 40
 """How many connections Telegram may open to the webhook at once (its default)."""
+SHARED_ANSWER_WAIT = 30.0
+"""With several workers, how long (seconds) a webhook answer waits for the update's replies to
+go out before it answers anyway (they stay in the outbox)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +147,11 @@ class TelegramRuntime:
         else:
             from bot.transports.telegram.webhook_server import WebhookServer
 
+            feed = self._fed_and_delivered if webhook.shared else self.bridge.feed
             self._server = WebhookServer(
-                webhook.host,
-                webhook.port,
-                webhook.path,
-                webhook.secret,
-                self.bridge.feed,
+                webhook.host, webhook.port, webhook.path, webhook.secret, feed,
                 shared=webhook.shared,
-            )
+            )  # fmt: skip
             await self._server.start()
             if webhook.registers:
                 await self._register(webhook)
@@ -159,6 +160,16 @@ class TelegramRuntime:
             self.bridge.service.metrics,
         )  # fmt: skip
         self._spawn(sweep)
+
+    async def _fed_and_delivered(self, update: Any) -> bool:
+        """Feed an update, then wait (up to SHARED_ANSWER_WAIT) until its replies went out:
+        Telegram sends a chat's next update once this one is answered, perhaps to another
+        worker, whose replies must not overtake these."""
+        handled = await self.bridge.feed(update)
+        if handled:
+            with contextlib.suppress(TimeoutError):
+                await self.bridge.wait_handled(update_id_of(update), SHARED_ANSWER_WAIT)
+        return handled
 
     async def _register(self, webhook: WebhookConfig) -> None:
         """Tell Telegram the webhook's URL and secret; raise StartupError when it refuses."""
