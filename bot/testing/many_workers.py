@@ -119,7 +119,7 @@ async def burst_across_workers(
                 await proxy.stop()
             await fake.stop()
     lost, repeated, before = figures
-    return BurstFigures(workers, updates, before, lost, repeated, twice, time.monotonic() - started)
+    return BurstFigures(workers, updates, before, lost, repeated, time.monotonic() - started)
 
 
 async def _burst(
