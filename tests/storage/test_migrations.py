@@ -3,6 +3,7 @@ upgrades to head with each row intact and readable; a step down and up again wor
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from sqlalchemy import table as light_table
 from bot.campaigns import registry
 from bot.orgs.directory import OrgDirectory
 from bot.service.ports import Applied, Loaded, Writes
-from bot.storage.database import alembic_config, migrate, schema_state
+from bot.storage.database import alembic_config, make_engine, migrate, schema_state
 from bot.storage.tables import metadata
 from bot.testing.database import EmptyDatabase, database_urls, empty_database
 
@@ -297,3 +298,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("kind", database_urls())
     if "revision" in metafunc.fixturenames:
         metafunc.parametrize("revision", REVISIONS[:-1])
+
+
+async def test_workers_starting_together_on_an_empty_database_all_migrate_it(
+    kind: str, tmp_path: Path
+) -> None:
+    """Three processes migrating one empty database at once all succeed (one creates the
+    schema, the others wait for it and find it at head)."""
+    async with empty_database(kind, tmp_path) as empty:
+        options = {"connect_args": {"server_settings": {"search_path": empty.search_path}}}
+        engines = [
+            make_engine(empty.url, **(options if empty.search_path else {})) for _ in range(3)
+        ]
+        try:
+            await asyncio.gather(*(migrate(engine) for engine in engines))
+        finally:
+            for engine in engines:
+                await engine.dispose()
+        assert (await schema_state(empty.engine)).current == HEAD
