@@ -19,7 +19,7 @@ from pathlib import Path
 import asyncpg
 
 from bot.storage.postgres_store import asyncpg_dsn
-from bot.testing.crash import COMMANDS, BotProcess, count_gaps, replies, wait_until
+from bot.testing.crash import COMMANDS, BotProcess, replies, wait_until
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
 from bot.testing.tcp_proxy import CuttableProxy
 from bot.testing.telegram import free_port
@@ -67,6 +67,20 @@ async def fresh_database(server_url: str) -> AsyncIterator[tuple[str, str]]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+def subsequence_gaps(expected: list[str], seen: list[str]) -> tuple[int, int]:
+    """Return (lost, extra): expected replies outside the longest common subsequence of
+    `expected` and `seen`, and replies seen beyond it (repeats, wherever they fall)."""
+    longest = [0] * (len(seen) + 1)
+    for want in expected:
+        previous = 0
+        for index, text in enumerate(seen, 1):
+            kept = longest[index]
+            longest[index] = previous + 1 if want == text else max(kept, longest[index - 1])
+            previous = kept
+    common = longest[-1]
+    return len(expected) - common, len(seen) - common
 
 
 def children(pid: int) -> list[int]:
@@ -178,5 +192,5 @@ async def _burst(
         await wait_until(settled, SETTLE_LIMIT, "every reply")
     fake.clear_faults()
     seen = replies(fake)
-    gaps = [count_gaps(expected[p.id], seen.get(p.id, [])) for p in people]
+    gaps = [subsequence_gaps(expected[p.id], seen.get(p.id, [])) for p in people]
     return sum(g[0] for g in gaps), sum(g[1] for g in gaps), before
