@@ -338,5 +338,6 @@ async def build_app(
         certificates=certificates,
         orgs=Organizations(OrgDirectory(database), certificate_secret(secret)),
         metrics=Metrics(),
+        worker=settings.worker_id,
     )
     return App(settings, content, database, store, service)

@@ -233,13 +233,25 @@ async def with_checked_secret(settings: Settings) -> Settings:
     return settings.model_copy(update={"user_key_secret": SecretStr(secret.decode())})
 
 
+def positive(text: str) -> int:
+    """Read a count of at least 1 (argparse's type for --workers)."""
+    count = int(text)
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return count
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser."""
     root = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    run = commands.add_parser(
         "run", help="serve on Telegram (BOT_TOKEN) and the web (WEB_PORT); neither: the web"
     )
+    run.add_argument(
+        "--workers", type=positive, default=1,
+        help="run N worker processes sharing the ports (webhook, PostgreSQL and Redis)",
+    )  # fmt: skip
     commands.add_parser("web", help="serve the web chat alone (WEB_PORT, default 8080)")
     chat_cmd = commands.add_parser("chat", help="talk to Beacon in this terminal")
     chat_cmd.add_argument("--user", default="local", help="local user name (each resumes alone)")
@@ -280,7 +292,8 @@ def run_command(argv: Sequence[str] | None = None) -> int:
     settings = load_settings()
     serving = args.command == "run" and bool(wanted_transports(settings))
     interactive = args.command in ("chat", "verify", "campaign", "org")
-    configure(settings.log_level or ("WARNING" if interactive else "INFO"), settings.log_format)
+    level = settings.log_level or ("WARNING" if interactive else "INFO")
+    configure(level, settings.log_format, settings.worker_id)
     updates = {}
     if getattr(args, "dir", None):
         updates["content_dir"] = args.dir
@@ -289,6 +302,10 @@ def run_command(argv: Sequence[str] | None = None) -> int:
     settings = settings.model_copy(update=updates)
     try:
         match args.command:
+            case "run" if args.workers > 1:
+                from bot.workers import supervise
+
+                return supervise(settings if serving else web_only(settings), args.workers)
             case "run" if not serving:
                 print(NO_TOKEN, file=sys.stderr)
                 return asyncio.run(serve(web_only(settings)))

@@ -96,6 +96,11 @@ class JsonFormatter(logging.Formatter):
     It formats what the privacy filter left, so it must run after it (as every handler of
     `configure` does)."""
 
+    def __init__(self, worker: int | None = None) -> None:
+        """Name `worker` (WORKER_ID) in every line when it is set."""
+        super().__init__()
+        self.worker = worker
+
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as a JSON line."""
         at = dt.datetime.fromtimestamp(record.created, dt.UTC)
@@ -105,6 +110,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if self.worker is not None:
+            body["worker"] = self.worker
         name = getattr(record, EVENT, None)
         if isinstance(name, str):
             body["event"] = name
@@ -119,16 +126,25 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
-def formatter(kind: str) -> logging.Formatter:
-    """Return the formatter of a LOG_FORMAT: "text" (readable lines) or "json"."""
-    return JsonFormatter() if kind == "json" else logging.Formatter(TEXT_FORMAT)
+def formatter(kind: str, worker: int | None = None) -> logging.Formatter:
+    """Return the formatter of a LOG_FORMAT: "text" (readable lines) or "json"; each line
+    names `worker` (WORKER_ID) when it is set."""
+    if kind == "json":
+        return JsonFormatter(worker)
+    named = (
+        TEXT_FORMAT
+        if worker is None
+        else TEXT_FORMAT.replace("%(name)s", f"worker={worker} %(name)s")
+    )
+    return logging.Formatter(named)
 
 
-def configure(level: str = "INFO", kind: str = "text") -> None:
-    """Send logs to stderr through the privacy filter, as text lines or JSON (`kind`)."""
+def configure(level: str = "INFO", kind: str = "text", worker: int | None = None) -> None:
+    """Send logs to stderr through the privacy filter, as text lines or JSON (`kind`), each
+    naming `worker` when it is set."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(PrivacyFilter())
-    handler.setFormatter(formatter(kind))
+    handler.setFormatter(formatter(kind, worker))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot.app import App, jobs
 from bot.service.channels import Channel, Channels
-from bot.service.jobs import JobRunner
+from bot.service.jobs import JobRunner, worker_id
 from bot.transports.ops import ops_server
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -78,7 +78,10 @@ async def run_until_signalled(
     only while this worker holds its lease), then call `started`; on SIGTERM or SIGINT stop
     the jobs, then the channels, then the ops endpoints."""
     routed = Channels(channels)
-    runner = JobRunner(jobs(app, routed), app.leases(), app.service.clock, metrics=app.metrics)
+    runner = JobRunner(
+        jobs(app, routed), app.leases(), app.service.clock,
+        holder=worker_id(app.settings.worker_id), metrics=app.metrics,
+    )  # fmt: skip
     parts: list[Part] = [*routed, runner]
     if app.settings.ops_port is not None:
         parts.insert(0, ops_server(app))

@@ -186,6 +186,10 @@ class Settings(BaseSettings):
         default=None,
         description="A folder every worker writes its metrics to (prometheus_client's mode)",
     )
+    worker_id: int | None = Field(
+        default=None, ge=0, le=999,
+        description="This worker's number under `run --workers N` (set by the launcher)",
+    )  # fmt: skip
 
     @field_validator("database_url")
     @classmethod

@@ -98,3 +98,22 @@ def test_the_web_benchmark_measures_both_servers_on_the_same_pages() -> None:
     for rate, _ratio, p50, p99, size in rows.values():
         assert float(rate) > 0 and 0 < float(p50) <= float(p99)
         assert abs(int(size) - bare_bytes) < bare_bytes * 0.2
+
+
+def test_the_workers_benchmark_runs_two_workers_on_postgres() -> None:
+    """bench/workers.py at a tiny size runs Beacon with two workers behind the fake's webhook
+    (the fake in its own process) and prints their row, nothing lost or repeated (one size
+    only: each size starts its workers anew, which takes most of the time)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL names no PostgreSQL server (CI always sets it)")
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "bench" / "workers.py"), "--workers", "2",
+         "--users", "4", "--per-user", "2", "--postgres", url],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split() for line in result.stdout.splitlines()[2:]]
+    assert [row[0] for row in rows] == ["2"], result.stdout
+    assert all(row[3:5] == ["0", "0"] for row in rows), result.stdout

@@ -32,6 +32,7 @@ from bot.service.outbox import (
     Pending,
     VerifyCode,
     first_tap_answer,
+    outbox_holder,
 )
 from bot.service.ports import (
     Clock,
@@ -101,11 +102,12 @@ class ConversationService:
         locator: Locator | None = None,
         orgs: Organizations | None = None,
         metrics: Metrics | None = None,
+        worker: int | None = None,
     ) -> None:
         """Wire the service to its content, store, clock, catalogs, user keyer, the sealer
         that encrypts a chat for reminders (derived from the keyer's secret by default), the
-        offline locator for shared locations and the metrics it counts in (its own by
-        default)."""
+        offline locator for shared locations, the metrics it counts in (its own by default)
+        and this process's WORKER_ID (the holder of the outbox entries it writes)."""
         self.content = content
         self.store = store
         self.clock = clock
@@ -114,7 +116,9 @@ class ConversationService:
         self.default_locale = default_locale
         self.sealer = sealer or ChatSealer(keyer.secret)
         self.metrics = metrics or Metrics()
-        self.outbox = Outbox(store, Sealer(keyer.secret, b"beacon/outbox"), self.metrics)
+        self.outbox = Outbox(
+            store, Sealer(keyer.secret, b"beacon/outbox"), self.metrics, outbox_holder(worker)
+        )
         self.certificates = certificates
         self.locator = locator or OfflineLocator()
         self.orgs = orgs

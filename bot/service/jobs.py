@@ -78,10 +78,11 @@ def beacon_jobs(reminders: Round, retention: Round) -> list[Job]:
     ]
 
 
-def worker_id() -> str:
-    """Return a lease holder id for this process: its host, its process id and a random part
-    (so a restarted process with a reused pid is a new holder)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+def worker_id(number: int | None = None) -> str:
+    """Return a lease holder id for this process: its host, its WORKER_ID `number` when it
+    has one, its process id and a random part (so a restarted process is a new holder)."""
+    worker = "" if number is None else f"w{number}:"
+    return f"{socket.gethostname()[:36]}:{worker}{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class JobRunner:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from bot.core.state import Position
 from bot.logs import event
 from bot.service.messages import EraseChat, OutButton, Reply, TapAnswer
 from bot.service.metrics import Metrics
-from bot.service.ports import OutboxRow, OutboxStore, StoreUnavailable
+from bot.service.ports import OutboxClaim, OutboxRow, OutboxStore, StoreUnavailable
 from bot.service.user_keys import Sealer
 
 log = logging.getLogger("beacon.outbox")
@@ -29,6 +30,8 @@ FIRST_SWEEP = dt.timedelta(seconds=60)
 """How long a new entry is left to the process that wrote it before a sweep may deliver it."""
 RETRY_BASE = dt.timedelta(seconds=15)
 RETRY_CAP = dt.timedelta(minutes=10)
+CLAIM_HOLD = FIRST_SWEEP
+"""How long a worker holds the entries it claims before another may take them over."""
 GIVE_UP = dt.timedelta(hours=24)
 """An entry that could not be delivered for this long is logged and dropped."""
 
@@ -171,6 +174,12 @@ def decode(platform: str, text: str) -> Parcel:
     )
 
 
+def outbox_holder(worker: int | None) -> str:
+    """Return the name a worker writes and claims outbox entries under: its host and its
+    WORKER_ID (`-` without one), the same after a restart so it takes its own entries back."""
+    return f"{socket.gethostname()[:56]}/{'-' if worker is None else worker}"
+
+
 def retry_delay(attempts: int) -> dt.timedelta:
     """Return the wait before delivery attempt number `attempts + 1` of a stalled entry."""
     delay: dt.timedelta = RETRY_BASE * 2 ** max(0, attempts - 1)
@@ -180,12 +189,20 @@ def retry_delay(attempts: int) -> dt.timedelta:
 class Outbox:
     """Seals parcels for the store and reads them back; marks delivery progress."""
 
-    def __init__(self, store: OutboxStore, sealer: Sealer, metrics: Metrics | None = None) -> None:
-        """Keep entries in `store`, sealed with `sealer`; count the database's failures in
+    def __init__(
+        self,
+        store: OutboxStore,
+        sealer: Sealer,
+        metrics: Metrics | None = None,
+        holder: str | None = None,
+    ) -> None:
+        """Keep entries in `store`, sealed with `sealer`, written and claimed as `holder`
+        (this host without a WORKER_ID by default); count the database's failures in
         `metrics`."""
         self.store = store
         self.sealer = sealer
         self.metrics = metrics or Metrics()
+        self.holder = holder or outbox_holder(None)
 
     @contextmanager
     def _counted(self) -> Iterator[None]:
@@ -198,7 +215,8 @@ class Outbox:
 
     def row(self, parcel: Parcel, now: dt.datetime) -> OutboxRow:
         """Return the row to write with an update for its parcel."""
-        return OutboxRow(parcel.platform, self.sealer.seal(encode(parcel)), now + FIRST_SWEEP)
+        sealed = self.sealer.seal(encode(parcel))
+        return OutboxRow(parcel.platform, sealed, now + FIRST_SWEEP, claimed_by=self.holder)
 
     def read(self, row: OutboxRow) -> Pending | None:
         """Return a stored entry, or None (logged) when it cannot be opened."""
@@ -215,9 +233,24 @@ class Outbox:
     async def due(self, platform: str, now: dt.datetime | None, limit: int) -> list[Pending]:
         """Return entries of a platform due at `now` (all when None), oldest first; entries
         that cannot be read are dropped."""
-        entries = []
         with self._counted():
             rows = await self.store.outbox_due(platform, now, limit)
+        return await self._opened(rows)
+
+    async def claim(
+        self, platform: str, now: dt.datetime, limit: int, *, recover: bool = False
+    ) -> list[Pending]:
+        """Take entries of a platform to deliver, held for CLAIM_HOLD: those due at `now`,
+        and when `recover`, this worker's own from before a restart; oldest first, never one
+        another worker is delivering within its hold. Unreadable entries are dropped."""
+        claim = OutboxClaim(platform, self.holder, now, now + CLAIM_HOLD, limit, recover)
+        with self._counted():
+            rows = await self.store.outbox_claim(claim)
+        return await self._opened(rows)
+
+    async def _opened(self, rows: list[OutboxRow]) -> list[Pending]:
+        """Return the rows' entries; those that cannot be read are dropped (logged)."""
+        entries = []
         for row in rows:
             pending = self.read(row)
             if pending is None and row.id is not None:

@@ -91,6 +91,23 @@ class OutboxRow:
     sent: int = 0
     attempts: int = 0
     created_at: dt.datetime | None = None
+    claimed_by: str | None = None
+    """The worker that writes the entry (and delivers it after commit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxClaim:
+    """Which outbox entries a worker takes to deliver: up to `limit` of a platform that are
+    due at `now` (and when `recover`, those `holder` wrote or claimed before it restarted, and
+    those nobody claimed), held for `holder` until `until`; entries another worker is claiming
+    at that moment are left to it."""
+
+    platform: str
+    holder: str
+    now: dt.datetime
+    until: dt.datetime
+    limit: int
+    recover: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +149,10 @@ class OutboxStore(Protocol):
     ) -> list[OutboxRow]:
         """Return up to `limit` entries of a platform due at `now` (all when None), oldest
         first."""
+        ...
+
+    async def outbox_claim(self, claim: OutboxClaim) -> list[OutboxRow]:
+        """Claim entries for one worker (see OutboxClaim); return them oldest first."""
         ...
 
     async def outbox_progress(self, entry_id: int, sent: int) -> None:

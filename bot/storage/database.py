@@ -80,12 +80,20 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x6265_6163_6F6E
+"""The PostgreSQL advisory lock a migration holds, so workers starting together on a new
+database migrate one after another (the later ones find the schema at head)."""
+
+
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     """Upgrade the database to `revision` (creating every table on a new database); log the
     revisions when it changed (Alembic's own lines are quiet, see bot.logs)."""
 
     def _upgrade(connection: Connection) -> None:
-        """Run Alembic's upgrade on the given connection."""
+        """Run Alembic's upgrade on the given connection, after any other process's
+        (PostgreSQL: a transaction lock; SQLite: the write lock taken at BEGIN)."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
         before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(alembic_config(connection), revision)
         after = MigrationContext.configure(connection).get_current_revision()

@@ -13,8 +13,9 @@ from typing import Any
 
 import asyncpg
 
-from bot.service.ports import Applied, Decide, Loaded, OutboxRow, R, Writes
+from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
 from bot.storage.statements import (
+    CLAIM_OUTBOX,
     DUE_OUTBOX,
     INSERT_OUTBOX,
     LOAD,
@@ -25,6 +26,7 @@ from bot.storage.statements import (
     SET_ACTIVE,
     Dialects,
     Step,
+    claim_values,
     update_steps,
 )
 from bot.storage.trouble import translated
@@ -70,6 +72,14 @@ async def run(connection: asyncpg.Connection, step: Step) -> int:
         values = {**values, **{name: [row[name] for row in step.rows] for name in step.rows[0]}}
     status = await connection.execute(statement.sql, *statement.args(values))
     return int(status.rsplit(" ", 1)[-1])
+
+
+def outbox_row(r: Mapping[str, Any]) -> OutboxRow:
+    """Return an outbox record as an OutboxRow."""
+    return OutboxRow(
+        r["platform"], r["payload"], r["next_at"], r["id"], r["sent"], r["attempts"],
+        r["created_at"],
+    )  # fmt: skip
 
 
 def identity(moment: dt.datetime) -> dt.datetime:
@@ -135,6 +145,7 @@ class PostgresStore:
                 "payload": entry.payload,
                 "now": now,
                 "next_at": entry.next_at,
+                "claimed_by": entry.claimed_by,
             }
             outbox_id = await connection.fetchval(*sql(INSERT_OUTBOX, values))
         await write(connection, row["id"], loaded, writes, now)
@@ -152,18 +163,13 @@ class PostgresStore:
         async with translated():
             values = {"platform": platform, "due": now, "limit": limit}
             rows = await self.pool.fetch(*sql(DUE_OUTBOX, values))
-        return [
-            OutboxRow(
-                r["platform"],
-                r["payload"],
-                r["next_at"],
-                r["id"],
-                r["sent"],
-                r["attempts"],
-                r["created_at"],
-            )
-            for r in rows
-        ]
+        return [outbox_row(r) for r in rows]
+
+    async def outbox_claim(self, claim: OutboxClaim) -> list[OutboxRow]:
+        """Claim entries for one worker (skipping those another is claiming); oldest first."""
+        async with translated():
+            rows = await self.pool.fetch(*sql(CLAIM_OUTBOX, claim_values(claim)))
+        return sorted((outbox_row(r) for r in rows), key=lambda row: row.id or 0)
 
     async def outbox_progress(self, entry_id: int, sent: int) -> None:
         """Record how many of an entry's messages went out."""

@@ -17,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from bot.service.ports import Applied, Decide, Loaded, OutboxRow, R, Writes
+from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
 from bot.storage.sqlite_writer import BatchWriter, Unit
 from bot.storage.statements import (
     CLAIM,
+    CLAIM_OUTBOX,
     DUE_OUTBOX,
     INSERT_OUTBOX,
     LOAD_STATE,
@@ -32,6 +33,7 @@ from bot.storage.statements import (
     UPSERT_USER,
     Dialects,
     Step,
+    claim_values,
     update_steps,
 )
 from bot.storage.timestamps import as_utc
@@ -145,6 +147,21 @@ class SqliteStore:
             for id_, platform_, payload, sent, attempts, created, next_at in rows
         ]
 
+    async def outbox_claim(self, claim: OutboxClaim) -> list[OutboxRow]:
+        """Claim entries for one worker (one writer: nothing else claims meanwhile); oldest
+        first."""
+        async with translated():
+            rows = await self.run_unit(
+                partial(_fetch, values=claim_values(claim, timestamp), statement=CLAIM_OUTBOX)
+            )
+        return sorted(
+            (
+                OutboxRow(platform, payload, as_utc(next_at), id_, sent, attempts, as_utc(made))
+                for id_, platform, payload, sent, attempts, made, next_at in rows
+            ),
+            key=lambda row: row.id or 0,
+        )
+
     async def outbox_progress(self, entry_id: int, sent: int) -> None:
         """Record how many of an entry's messages went out."""
         await self._outbox(OUTBOX_PROGRESS, {"sent": sent, "id": entry_id})
@@ -205,7 +222,7 @@ def apply_unit(
     if writes.outbox is not None:
         entry = writes.outbox
         values = {"platform": entry.platform, "payload": entry.payload, "now": stamp,
-                  "next_at": timestamp(entry.next_at)}  # fmt: skip
+                  "next_at": timestamp(entry.next_at), "claimed_by": entry.claimed_by}  # fmt: skip
         (outbox_id,) = execute(connection, INSERT_OUTBOX, values).fetchone()
     write(connection, user_id, loaded, writes, stamp)
     return Applied(result, outbox_id)
@@ -231,9 +248,14 @@ def _execute(
     execute(connection, statement, values)
 
 
-def _fetch(connection: sqlite3.Connection, *, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """Return the outbox entries due (DUE_OUTBOX)."""
-    return execute(connection, DUE_OUTBOX, values).fetchall()
+def _fetch(
+    connection: sqlite3.Connection,
+    *,
+    values: Mapping[str, Any],
+    statement: Dialects = DUE_OUTBOX,
+) -> list[tuple[Any, ...]]:
+    """Return the outbox entries a statement selects or claims (by default, those due)."""
+    return execute(connection, statement, values).fetchall()
 
 
 def open_connection(path: str) -> sqlite3.Connection:

@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     Integer,
     String,
     Text,
+    and_,
     bindparam,
     cast,
     delete,
@@ -36,7 +38,7 @@ from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from bot.service.ports import Loaded, StateConflict, Writes
+from bot.service.ports import Loaded, OutboxClaim, StateConflict, Writes
 from bot.storage.tables import (
     VIEW_SHARDS,
     Campaign,
@@ -438,6 +440,7 @@ INSERT_OUTBOX = both(
             attempts=0,
             created_at=bindparam("now"),
             next_at=bindparam("next_at"),
+            claimed_by=bindparam("claimed_by"),
         )
         .returning(OUTBOX.c.id)
     )
@@ -462,6 +465,57 @@ DUE_OUTBOX = both(
     )
 )
 """Up to `limit` entries of a platform due at `due` (all when None), oldest first."""
+
+
+def _claim_outbox(insert: Any) -> Any:
+    """Claim up to `limit` entries of a platform for `holder` until `until`: those due at
+    `now`, and when `recover`, also those of `mine` (its own before a crash) and those nobody
+    claimed (written before claims); on PostgreSQL, entries another worker is claiming are
+    skipped, not waited for."""
+    due = OUTBOX.c.next_at <= bindparam("now")
+    own = or_(OUTBOX.c.claimed_by.is_(None), OUTBOX.c.claimed_by == bindparam("mine"))
+    chosen = (
+        select(OUTBOX.c.id)
+        .where(
+            OUTBOX.c.platform == bindparam("platform"),
+            or_(due, and_(bindparam("recover", type_=Boolean), own)),
+        )
+        .order_by(OUTBOX.c.id)
+        .limit(bindparam("limit"))
+    )
+    if insert is postgres_insert:
+        chosen = chosen.with_for_update(skip_locked=True)
+    return (
+        update(OUTBOX)
+        .values(claimed_by=bindparam("holder"), next_at=bindparam("until"))
+        .where(OUTBOX.c.id.in_(chosen.scalar_subquery()))
+        .returning(
+            OUTBOX.c.id,
+            OUTBOX.c.platform,
+            OUTBOX.c.payload,
+            OUTBOX.c.sent,
+            OUTBOX.c.attempts,
+            OUTBOX.c.created_at,
+            OUTBOX.c.next_at,
+        )
+    )
+
+
+CLAIM_OUTBOX = both(_claim_outbox)
+"""Claim entries for one worker (see `_claim_outbox`); the rows come back in no order."""
+
+
+def claim_values(
+    claim: OutboxClaim, stamp: Callable[[dt.datetime], Any] = lambda t: t
+) -> dict[str, Any]:
+    """Return CLAIM_OUTBOX's values for a claim, its times passed through `stamp`."""
+    return {
+        "platform": claim.platform, "holder": claim.holder, "mine": claim.holder,
+        "now": stamp(claim.now), "until": stamp(claim.until), "limit": claim.limit,
+        "recover": claim.recover,
+    }  # fmt: skip
+
+
 OUTBOX_PROGRESS = both(
     lambda _: update(OUTBOX).values(sent=bindparam("sent")).where(OUTBOX.c.id == bindparam("id"))
 )

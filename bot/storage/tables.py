@@ -259,7 +259,11 @@ class OutboxEntry(SQLModel, table=True):
     attempts: int = Field(default=0)
     created_at: dt.datetime = utc_column()
     next_at: dt.datetime = utc_column(index=True)
-    """When a sweep may deliver it: a little after it was written, or after a failed try."""
+    """When a sweep may deliver it: a little after it was written, or after a failed try;
+    while `claimed_by` delivers it, the end of that worker's claim."""
+    claimed_by: str | None = Field(default=None, max_length=64)
+    """The worker (host and WORKER_ID) that wrote or last claimed the entry; after a crash,
+    that worker takes its own entries back at once, others once `next_at` passes."""
 
 
 class BeaconMeta(SQLModel, table=True):

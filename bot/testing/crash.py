@@ -84,10 +84,13 @@ class BotProcess:
         kind: str,
         webhook_port: int | None = None,
         log_level: str = "INFO",
+        args: Sequence[str] = (),
     ) -> None:
-        """Prepare to run Beacon with the `kind` runtime on a SQLite file in `workdir`."""
+        """Prepare to run Beacon with the `kind` runtime on a SQLite file in `workdir` (`args`
+        follow `run`, such as `--workers 3`)."""
         self.fake = fake
         self.workdir = workdir
+        self.args = tuple(args)
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK_", "BOT_"))},
             "BOT_TOKEN": fake.token,
@@ -114,7 +117,7 @@ class BotProcess:
         self.runs += 1
         log = (self.workdir / f"bot-{self.runs}.log").open("ab")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
+            sys.executable, "-m", "bot", "run", *self.args, cwd=self.workdir, env=self.env,
             stdout=asyncio.subprocess.DEVNULL, stderr=log, preexec_fn=_limit_files,
         )  # fmt: skip
         log.close()

@@ -3,6 +3,7 @@ upgrades to head with each row intact and readable; a step down and up again wor
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from sqlalchemy import table as light_table
 from bot.campaigns import registry
 from bot.orgs.directory import OrgDirectory
 from bot.service.ports import Applied, Loaded, Writes
-from bot.storage.database import alembic_config, migrate, schema_state
+from bot.storage.database import alembic_config, make_engine, migrate, schema_state
 from bot.storage.tables import metadata
 from bot.testing.database import EmptyDatabase, database_urls, empty_database
 
@@ -107,6 +108,10 @@ ROWS = (
     Rows("0008", "outbox", (
         {"id": 1, "platform": "telegram", "payload": "{}", "sent": 0, "attempts": 1,
          "created_at": MADE, "next_at": MADE},
+    ), later={"claimed_by": None}),
+    Rows("0012", "outbox", (
+        {"id": 2, "platform": "web", "payload": "{}", "sent": 1, "attempts": 0,
+         "created_at": MADE, "next_at": MADE, "claimed_by": "host-1/0"},
     )),
     Rows("0008", "beacon_meta", ({"key": "user_key_fingerprint", "value": "f" * 64},)),
     Rows("0008", "campaign_starts", ({"marker": "m" * 64, "day": DAY},)),
@@ -156,15 +161,19 @@ def normal(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def stored(
-    connection: Connection, tables: set[str] | None = None
+    connection: Connection,
+    tables: set[str] | None = None,
+    columns: Mapping[str, set[str]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Return the rows of every head table (or of those in `tables`), selected with the head
-    tables."""
-    return {
-        name: sorted((normal(r) for r in connection.execute(select(t)).mappings()), key=repr)
-        for name, t in metadata.tables.items()
-        if tables is None or name in tables
-    }
+    tables' columns (or those in `columns`)."""
+    found = {}
+    for name, t in metadata.tables.items():
+        if tables is None or name in tables:
+            chosen = [c for c in t.c if columns is None or c.name in columns[name]]
+            rows = connection.execute(select(*chosen)).mappings()
+            found[name] = sorted((normal(r) for r in rows), key=repr)
+    return found
 
 
 async def run(empty: EmptyDatabase, *steps: tuple[str, str]) -> None:
@@ -223,19 +232,47 @@ async def test_head_steps_down_one_revision_and_up_again_keeping_its_rows(
     kind: str, tmp_path: Path
 ) -> None:
     """From head with rows everywhere, a downgrade by one step keeps every row its schema
-    still has, and upgrading again gives back head with those rows."""
+    still has (without the columns it drops), and upgrading again gives back head with those
+    rows (the columns added again empty)."""
     before = REVISIONS[-2]
     async with empty_database(kind, tmp_path) as empty:
         await at_revision(empty, HEAD)
         await run(empty, ("downgrade", "-1"))
         assert (await schema_state(empty.engine)).current == before
         async with empty.engine.connect() as connection:
-            tables = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
-            held = await connection.run_sync(stored, tables)
-        assert held == {name: rows for name, rows in expected(HEAD).items() if name in tables}
+            columns = await connection.run_sync(table_columns)
+            held = await connection.run_sync(stored, set(columns), columns)
+        head = expected(HEAD)
+        kept = {name: project(head[name], columns[name], keep=True) for name in columns}
+        assert held == kept
         await migrate(empty.engine)
         async with empty.engine.connect() as connection:
-            assert await connection.run_sync(stored) == expected(before)
+            again = await connection.run_sync(stored)
+        assert again == {
+            name: project(head[name], columns[name], keep=False) if name in columns else []
+            for name in metadata.tables
+        }
+
+
+def table_columns(connection: Connection) -> dict[str, set[str]]:
+    """Return each table's column names as the database has them."""
+    found = inspect(connection)
+    return {
+        name: {column["name"] for column in found.get_columns(name)}
+        for name in found.get_table_names()
+        if name in metadata.tables
+    }
+
+
+def project(rows: list[dict[str, Any]], columns: set[str], *, keep: bool) -> list[dict[str, Any]]:
+    """Return rows with only `columns` (keep) or with the others emptied (as re-added)."""
+    made = [
+        {key: value for key, value in row.items() if key in columns}
+        if keep
+        else {key: value if key in columns else None for key, value in row.items()}
+        for row in rows
+    ]
+    return sorted(made, key=repr)
 
 
 async def test_every_revision_steps_down_to_the_first_and_back_up(
@@ -261,3 +298,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("kind", database_urls())
     if "revision" in metafunc.fixturenames:
         metafunc.parametrize("revision", REVISIONS[:-1])
+
+
+async def test_workers_starting_together_on_an_empty_database_all_migrate_it(
+    kind: str, tmp_path: Path
+) -> None:
+    """Three processes migrating one empty database at once all succeed (one creates the
+    schema, the others wait for it and find it at head)."""
+    async with empty_database(kind, tmp_path) as empty:
+        options = {"connect_args": {"server_settings": {"search_path": empty.search_path}}}
+        engines = [
+            make_engine(empty.url, **(options if empty.search_path else {})) for _ in range(3)
+        ]
+        try:
+            await asyncio.gather(*(migrate(engine) for engine in engines))
+        finally:
+            for engine in engines:
+                await engine.dispose()
+        assert (await schema_state(empty.engine)).current == HEAD

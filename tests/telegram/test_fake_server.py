@@ -408,6 +408,54 @@ async def test_webhook_pushes_updates_with_the_secret(tg: FakeTelegram, aiogram_
         await runner.cleanup()
 
 
+async def test_webhook_pushes_chats_at_once_up_to_max_connections(
+    tg: FakeTelegram, aiogram_bot: Bot
+) -> None:
+    """Pushes run on up to max_connections connections at once, one chat's one at a time and in
+    order; a connection error is retried like a non-2xx answer."""
+    flying: set[int] = set()
+    widest = {"pushes": 0}
+    seen: dict[int, list[int]] = {}
+    refused = {"left": 2}
+
+    async def webhook(request: web.Request) -> web.Response:
+        """Hold each push a moment, noting which chats are in flight together."""
+        update = await request.json()
+        chat = update["message"]["chat"]["id"]
+        if refused["left"]:
+            refused["left"] -= 1
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)
+        assert chat not in flying
+        flying.add(chat)
+        widest["pushes"] = max(widest["pushes"], len(flying))
+        await asyncio.sleep(0.05)
+        flying.discard(chat)
+        seen.setdefault(chat, []).append(update["update_id"])
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/hook", webhook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    people = [FakeUser(100 + n, f"P{n}") for n in range(6)]
+    try:
+        sent = {person.id: [tg.send_text(person, str(k)) for k in range(3)] for person in people}
+        assert await aiogram_bot.set_webhook(f"http://127.0.0.1:{port}/hook", max_connections=4)
+        for ids in sent.values():
+            await tg.wait_delivered(ids[-1], timeout=5)
+        assert seen == sent
+        assert widest["pushes"] == 4
+        assert sorted(p.status for p in tg.pushes).count(0) == 2
+        info = await aiogram_bot.get_webhook_info()
+        assert info.max_connections == 4 and info.pending_update_count == 0
+    finally:
+        await runner.cleanup()
+
+
 async def test_wrong_token_and_unknown_method(tg: FakeTelegram) -> None:
     """A wrong token is 401, an unknown method 404, and method names ignore case."""
     status, answer = await call_api(tg, "getMe", token="999:wrong")

@@ -9,13 +9,12 @@ import aiohttp
 
 from bot.testing.fake_telegram.models import ApiError, Context, Handler, JsonObject, Push
 from bot.testing.fake_telegram.updates import UpdateQueue
-from bot.testing.fake_telegram.webhook import ReplyHandler, WebhookPusher
+from bot.testing.fake_telegram.webhook import MAX_CONNECTIONS, ReplyHandler, WebhookPusher
 
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active;"
     " use deleteWebhook to delete the webhook first"
 )
-MAX_CONNECTIONS = 40
 
 
 class Delivery:
@@ -81,8 +80,9 @@ class Delivery:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         secret = params.get("secret_token")
+        connections = min(max(int(params.get("max_connections") or MAX_CONNECTIONS), 1), 100)
         self.pusher = WebhookPusher(
-            self.queue, self._session, url, secret or None, self.pushes, self.on_reply
+            self.queue, self._session, url, secret or None, self.pushes, self.on_reply, connections
         )
         self.pusher.start()
         return True
@@ -102,7 +102,7 @@ class Delivery:
             "pending_update_count": self.queue.pending_count,
         }
         if self.pusher is not None:
-            info["max_connections"] = MAX_CONNECTIONS
+            info["max_connections"] = self.pusher.connections
             if self.pusher.last_error is not None:
                 info["last_error_date"], info["last_error_message"] = self.pusher.last_error
         if self.queue.allowed is not None:

@@ -116,6 +116,11 @@ class UpdateQueue:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(arrived.wait(), within)
 
+    async def arrival(self) -> None:
+        """Return once the next update is put (or the queue closes)."""
+        if not self._closed:
+            await self._arrived.wait()
+
     def close(self) -> None:
         """Stop all waiting, as when the server shuts down."""
         self._closed = True

@@ -1,5 +1,6 @@
-"""Webhook mode: push pending updates one at a time to the bot's URL, retrying (with a capped
-backoff) until the bot answers 2xx, as Telegram does, so a bot that restarts gets them."""
+"""Webhook mode: push pending updates to the bot's URL over up to max_connections connections at
+once (one chat's updates one at a time, in order), retrying each (with a capped backoff) until the
+bot answers 2xx, as Telegram does, so a bot that restarts gets them."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 
 from bot.testing.fake_telegram.models import JsonObject, Push
-from bot.testing.fake_telegram.updates import UpdateQueue
+from bot.testing.fake_telegram.updates import UpdateQueue, update_chat
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAY = 0.02
 RETRY_CAP = 1.0
 PUSH_TIMEOUT = 10.0
+MAX_CONNECTIONS = 40
+"""Telegram's default for setWebhook's max_connections (it allows 1 to 100)."""
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 ReplyHandler = Callable[[str, JsonObject, bool], Awaitable[None]]
@@ -52,7 +55,8 @@ async def read_reply(response: aiohttp.ClientResponse) -> tuple[str, JsonObject,
 
 
 class WebhookPusher:
-    """A background task that POSTs each pending update, in order, to one URL."""
+    """A background task that POSTs pending updates to one URL: up to `connections` at once,
+    oldest first, never two of one chat at a time."""
 
     def __init__(
         self,
@@ -62,8 +66,10 @@ class WebhookPusher:
         secret: str | None,
         pushes: list[Push],
         on_reply: ReplyHandler,
+        connections: int = MAX_CONNECTIONS,
     ) -> None:
-        """Prepare to push updates from queue to url, recording attempts in pushes."""
+        """Prepare to push updates from queue to url over up to `connections` connections,
+        recording attempts in pushes."""
         self.queue = queue
         self.session = session
         self.url = url
@@ -71,7 +77,11 @@ class WebhookPusher:
         self.pushes = pushes
         self.on_reply = on_reply
         self.last_error: tuple[int, str] | None = None
+        self.connections = connections
         self._task: asyncio.Task[None] | None = None
+        self._flights: dict[int, asyncio.Task[None]] = {}
+        self._busy_chats: set[int] = set()
+        self._landed = asyncio.Event()
 
     def start(self) -> None:
         """Start pushing in the background."""
@@ -82,21 +92,56 @@ class WebhookPusher:
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
-        if task is not asyncio.current_task():
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        flights = list(self._flights.values())
+        for running in (task, *flights):
+            running.cancel()
+        for running in (task, *flights):
+            if running is not asyncio.current_task():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+        self._flights.clear()
+        self._busy_chats.clear()
 
     async def _run(self) -> None:
-        """Push updates until stopped, waiting while there are none."""
+        """Push updates until stopped, waiting while there are none or no connection is free."""
         while not self.queue.closed:
-            batch = self.queue.peek(1)
-            if not batch:
-                await self.queue.wait(None)
+            self._landed.clear()
+            arrived = asyncio.ensure_future(self.queue.arrival())
+            landed = asyncio.ensure_future(self._landed.wait())
+            self._launch()
+            try:
+                await asyncio.wait((arrived, landed), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                arrived.cancel()
+                landed.cancel()
+
+    def _launch(self) -> None:
+        """Start pushing the oldest pending updates whose chat has none in flight, while a
+        connection is free."""
+        if len(self._flights) >= self.connections:
+            return
+        for update in self.queue.peek(self.queue.pending_count):
+            update_id = int(update["update_id"])
+            chat = update_chat(update)
+            if update_id in self._flights or chat in self._busy_chats:
                 continue
-            update = batch[0]
+            if chat is not None:
+                self._busy_chats.add(chat)
+            self._flights[update_id] = asyncio.create_task(self._fly(update, chat))
+            if len(self._flights) >= self.connections:
+                return
+
+    async def _fly(self, update: JsonObject, chat: int | None) -> None:
+        """Push one update, then free its connection and its chat."""
+        update_id = int(update["update_id"])
+        try:
             await self._deliver(update)
-            self.queue.remove(update["update_id"])
+            self.queue.remove(update_id)
+        finally:
+            self._flights.pop(update_id, None)
+            if chat is not None:
+                self._busy_chats.discard(chat)
+            self._landed.set()
 
     async def _deliver(self, update: JsonObject) -> None:
         """Push one update until the bot answers 2xx (or the pusher is stopped)."""

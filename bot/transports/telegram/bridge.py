@@ -324,9 +324,11 @@ class TelegramBridge:
                 return
 
     async def recover(self) -> int:
-        """Deliver every entry a previous run left undelivered (before any new update, so each
-        user's order holds); return how many there were."""
-        entries = await self.service.outbox.due(PLATFORM, None, RECOVER_LIMIT)
+        """Deliver every entry this worker's previous run left undelivered, and those due that
+        no other worker holds (before any new update, so each user's order holds); return how
+        many there were."""
+        now = self.service.clock.now()
+        entries = await self.service.outbox.claim(PLATFORM, now, RECOVER_LIMIT, recover=True)
         for pending in entries:
             await self._resume(pending)
         if entries:
@@ -342,7 +344,7 @@ class TelegramBridge:
             except StoreUnavailable:
                 break
             self._undeleted.discard(entry_id)
-        due = await self.service.outbox.due(PLATFORM, self.service.clock.now(), RECOVER_LIMIT)
+        due = await self.service.outbox.claim(PLATFORM, self.service.clock.now(), RECOVER_LIMIT)
         started = 0
         for pending in due:
             if pending.id in self._delivering or pending.id in self._undeleted:

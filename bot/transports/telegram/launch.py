@@ -35,6 +35,8 @@ def runtime_config(settings: Settings) -> RuntimeConfig:
             port=settings.webhook_port,
             path=settings.webhook_path,
             secret=secret.get_secret_value() if secret else WebhookConfig.new_secret(),
+            registers=settings.worker_id in (None, 0),
+            shared=settings.worker_id is not None,
         )
     return RuntimeConfig(settings.bot_token.get_secret_value(), settings.bot_api_url, webhook)
 

@@ -10,7 +10,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from bot.errors import StartupError
@@ -24,6 +24,7 @@ from bot.transports.telegram.api import (
     ApiUnauthorized,
     TelegramClient,
 )
+from bot.transports.telegram.bridge import update_id_of
 from bot.transports.telegram.polling import poll_updates
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("beacon.telegram")
 WEBHOOK_CONNECTIONS = 40
 """How many connections Telegram may open to the webhook at once (its default)."""
+SHARED_ANSWER_WAIT = 30.0
+"""With several workers, how long (seconds) a webhook answer waits for the update's replies to
+go out before it answers anyway (they stay in the outbox)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,10 @@ class WebhookConfig:
     port: int
     path: str
     secret: str
+    registers: bool = True
+    """Whether this process tells Telegram the URL (one of N workers does; all listen)."""
+    shared: bool = False
+    """Whether other processes listen on the same port (SO_REUSEPORT)."""
 
     @staticmethod
     def new_secret() -> str:
@@ -139,22 +147,40 @@ class TelegramRuntime:
         else:
             from bot.transports.telegram.webhook_server import WebhookServer
 
+            feed = self._fed_and_delivered if webhook.shared else self.bridge.feed
             self._server = WebhookServer(
-                webhook.host, webhook.port, webhook.path, webhook.secret, self.bridge.feed
-            )
+                webhook.host, webhook.port, webhook.path, webhook.secret, feed,
+                shared=webhook.shared,
+            )  # fmt: skip
             await self._server.start()
-            try:
-                await self.client.set_webhook(
-                    webhook.url, webhook.secret, ALLOWED_UPDATES, WEBHOOK_CONNECTIONS
-                )
-            except ApiRejected as refused:
-                await self._server.stop()
-                raise StartupError("WEBHOOK_URL", f"Telegram refused it ({refused})") from None
+            if webhook.registers:
+                await self._register(webhook)
         sweep = repeat(
             self.bridge.sweep, self.config.sweep_every, self._stop, "outbox_sweep",
             self.bridge.service.metrics,
         )  # fmt: skip
         self._spawn(sweep)
+
+    async def _fed_and_delivered(self, update: Any) -> bool:
+        """Feed an update, then wait (up to SHARED_ANSWER_WAIT) until its replies went out:
+        Telegram sends a chat's next update once this one is answered, perhaps to another
+        worker, whose replies must not overtake these."""
+        handled = await self.bridge.feed(update)
+        if handled:
+            with contextlib.suppress(TimeoutError):
+                await self.bridge.wait_handled(update_id_of(update), SHARED_ANSWER_WAIT)
+        return handled
+
+    async def _register(self, webhook: WebhookConfig) -> None:
+        """Tell Telegram the webhook's URL and secret; raise StartupError when it refuses."""
+        assert self._server is not None
+        try:
+            await self.client.set_webhook(
+                webhook.url, webhook.secret, ALLOWED_UPDATES, WEBHOOK_CONNECTIONS
+            )
+        except ApiRejected as refused:
+            await self._server.stop()
+            raise StartupError("WEBHOOK_URL", f"Telegram refused it ({refused})") from None
 
     def _spawn(self, work: Awaitable[None]) -> None:
         """Run a loop of the runtime in the background; a loop that ends by a failure is

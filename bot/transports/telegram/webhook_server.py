@@ -415,14 +415,18 @@ class WebhookServer:
         secret: str,
         feed: Feed,
         limits: WebhookLimits = WebhookLimits(),  # frozen, so one default is safe
+        *,
+        shared: bool = False,
     ) -> None:
-        """Listen on host:port for POSTs to path bearing secret; nothing binds until `start`."""
+        """Listen on host:port for POSTs to path bearing secret (`shared`: beside other
+        processes on the same port, SO_REUSEPORT); nothing binds until `start`."""
         self.host = host
         self.path = path
         self.limits = limits
         self._port = port
         self._secret = secret.encode("utf-8")
         self._feed = feed
+        self._shared = shared
         self._gate: _Gate | None = None
         self._acceptor: _Acceptor | None = None
 
@@ -450,7 +454,9 @@ class WebhookServer:
                 self.host or None, self._port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
             )
         )[0]
-        sock = socket.create_server(address, family=family, backlog=BACKLOG)
+        sock = socket.create_server(
+            address, family=family, backlog=BACKLOG, reuse_port=self._shared
+        )
         sock.setblocking(False)
         self._gate = _Gate(self._handle, self.limits)
         batch = max(1, self.limits.max_connections // ACCEPT_SHARE)

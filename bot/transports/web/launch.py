@@ -46,11 +46,12 @@ class WebChannel:
 
     platform = PLATFORM
 
-    def __init__(self, chat: WebChat, host: str, port: int) -> None:
-        """Serve `chat` on host:port."""
+    def __init__(self, chat: WebChat, host: str, port: int, *, shared: bool = False) -> None:
+        """Serve `chat` on host:port (`shared`: beside other workers, SO_REUSEPORT)."""
         self.chat = chat
         self.host = host
         self.port = port
+        self.shared = shared
         self.runner: web.AppRunner | None = None
 
     @property
@@ -73,7 +74,8 @@ class WebChannel:
         )
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self.port).start()
+            site = web.TCPSite(runner, self.host, self.port, reuse_port=self.shared or None)
+            await site.start()
         except OSError as failure:
             await runner.cleanup()
             reason = "is in use" if failure.errno == errno.EADDRINUSE else "cannot be used"
@@ -106,4 +108,4 @@ def web_channel(app: App) -> WebChannel:
             "WEB_PORT", f"{port} is the Telegram webhook's port too; give the web chat its own"
         )
     chat = WebChat(app.service, app.web_sessions(), web_config(app), campaigns=app.campaign_links())
-    return WebChannel(chat, settings.web_host, port)
+    return WebChannel(chat, settings.web_host, port, shared=settings.worker_id is not None)
