@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
-from sqlalchemy import text
+from sqlalchemy import func, select
 
 from bot.content.bundle import Content
 from bot.core.course import course_nodes
@@ -19,6 +19,7 @@ from bot.orgs.service import Organizations
 from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.storage.certificate_table import CertificateTable
+from bot.storage.tables import metadata
 from bot.storage.web_session_table import SqlWebSessions
 from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.database import Database
@@ -55,7 +56,8 @@ class Web:
     async def count(self, table: str) -> int:
         """Return how many rows a table holds."""
         async with self.database.engine.connect() as connection:
-            found = await connection.execute(text(f"SELECT COUNT(*) FROM {table}"))
+            counted = select(func.count()).select_from(metadata.tables[table])
+            found = await connection.execute(counted)
             return int(found.scalar_one())
 
     async def everything(self) -> str:
@@ -64,7 +66,7 @@ class Web:
         rows = []
         async with self.database.engine.connect() as connection:
             for table in tables:
-                found = await connection.execute(text(f"SELECT * FROM {table}"))
+                found = await connection.execute(select(metadata.tables[table]))
                 rows += [repr(tuple(row)) for row in found]
         return "\n".join(rows)
 
