@@ -445,17 +445,19 @@ INSERT_OUTBOX = both(
         .returning(OUTBOX.c.id)
     )
 )
+OUTBOX_ENTRY = (
+    OUTBOX.c.id,
+    OUTBOX.c.platform,
+    OUTBOX.c.payload,
+    OUTBOX.c.sent,
+    OUTBOX.c.attempts,
+    OUTBOX.c.created_at,
+    OUTBOX.c.next_at,
+)
+"""The columns an outbox entry is read with."""
 DUE_OUTBOX = both(
     lambda _: (
-        select(
-            OUTBOX.c.id,
-            OUTBOX.c.platform,
-            OUTBOX.c.payload,
-            OUTBOX.c.sent,
-            OUTBOX.c.attempts,
-            OUTBOX.c.created_at,
-            OUTBOX.c.next_at,
-        )
+        select(*OUTBOX_ENTRY)
         .where(
             OUTBOX.c.platform == bindparam("platform"),
             or_(value("due", OUTBOX.c.next_at).is_(None), OUTBOX.c.next_at <= bindparam("due")),
@@ -489,15 +491,7 @@ def _claim_outbox(insert: Any) -> Any:
         update(OUTBOX)
         .values(claimed_by=bindparam("holder"), next_at=bindparam("until"))
         .where(OUTBOX.c.id.in_(chosen.scalar_subquery()))
-        .returning(
-            OUTBOX.c.id,
-            OUTBOX.c.platform,
-            OUTBOX.c.payload,
-            OUTBOX.c.sent,
-            OUTBOX.c.attempts,
-            OUTBOX.c.created_at,
-            OUTBOX.c.next_at,
-        )
+        .returning(*OUTBOX_ENTRY)
     )
 
 
