@@ -19,7 +19,6 @@ from bot.campaigns.registry import CampaignSpec, RegisteredLinks, register
 from bot.content.bundle import Content
 from bot.core import texts as core_texts
 from bot.core.codec import Callback, Op, decode, encode
-from bot.service.conversation import ConversationService
 from bot.service.messages import OutButton
 from bot.storage.web_session_table import SqlWebSessions
 from bot.testing.clocks import FIXED_NOW, TODAY, ManualClock
@@ -27,6 +26,7 @@ from bot.testing.database import Database, campaign_counts
 from bot.testing.service import service_on
 from bot.testing.user import WebUser
 from bot.testing.web import WebPage, roomy_limits, serving
+from bot.testing.web_chat import Web
 from bot.transports.web import texts
 from bot.transports.web.kiosk import wait_seconds, without_certificates
 from bot.transports.web.server import COOKIE, WebChat, WebConfig
@@ -39,16 +39,9 @@ SECOND = dt.timedelta(seconds=1)
 
 
 @dataclass
-class Kiosk:
+class Kiosk(Web):
     """A served web chat with the campaign `fair` (opening the report side) registered, and
     what a test looks at: its database, clock and chat, and a tablet's browser."""
-
-    base: str
-    database: Database
-    clock: ManualClock
-    service: ConversationService
-    chat: WebChat
-    client: aiohttp.ClientSession
 
     def tablet(self) -> WebUser:
         """Return the person at the tablet (sharing the test's cookie jar)."""
