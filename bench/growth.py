@@ -45,6 +45,7 @@ from bot.service.user_keys import UserKeyer
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, migrate, open_store
 from bot.storage.tables import Conversation, User
+from bot.testing.clocks import sleep_safely_under_faketime
 from bot.testing.keys import TEST_USER_KEY_SECRET
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
@@ -288,6 +289,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
+    sleep_safely_under_faketime()
     found = asyncio.run(rows(args))
     print("| database | stored users | seeding | updates/s | per update median | p95 | "
           "peak memory | database per user |")  # fmt: skip

@@ -3,12 +3,8 @@ on a test clock. Helpers live in bot.testing; no test module imports another."""
 
 from __future__ import annotations
 
-import os
-import select as fd_select
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import SupportsIndex
 
 import pytest
 
@@ -17,26 +13,16 @@ from bot.content.bundle import Content
 from bot.content.loader import load_content
 from bot.i18n.catalogs import Catalogs
 from bot.settings import PROJECT_ROOT, Settings
-from bot.testing.clocks import FIXED_NOW, ManualClock
+from bot.testing.clocks import FIXED_NOW, ManualClock, sleep_safely_under_faketime
 from bot.testing.database import Database, database_urls, open_database
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.shipped import DIALOGUES
 
 
-def relative_sleep(seconds: float | SupportsIndex) -> None:
-    """Sleep for `seconds` with a relative time-out, as time.sleep does."""
-    fd_select.select([], [], [], float(seconds))
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    """Under libfaketime with the monotonic clock left real (the shifted runs, docs/testing.md),
-    make time.sleep wait with a relative time-out: libfaketime before 0.9.11 moves the absolute
-    monotonic deadline Python 3.11's time.sleep passes to clock_nanosleep, which then fails
-    with EINVAL (subprocess.run(timeout=...) sleeps this way)."""
-    preloaded = "libfaketime" in os.environ.get("LD_PRELOAD", "")
-    if preloaded and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC") == "1":
-        time.sleep = relative_sleep
+    """Keep time.sleep working under CI's shifted clock."""
+    sleep_safely_under_faketime()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
