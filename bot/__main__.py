@@ -1,5 +1,9 @@
 """Run Beacon's command line: `python -m bot --help`."""
 
-from bot.cli import main
+import gc
+
+gc.disable()  # start-up builds many objects that live for the process: see bot.cli.settle_heap
+
+from bot.cli import main  # noqa: E402
 
 raise SystemExit(main())

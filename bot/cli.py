@@ -172,13 +172,15 @@ async def purge(settings: Settings) -> int:
 
 
 def settle_heap() -> None:
-    """Move everything loaded at start-up out of the garbage collector's way.
+    """Move everything loaded at start-up out of the garbage collector's way, and turn
+    collection on (`python -m bot` starts with it off, which makes start-up faster).
 
     Content, libraries and schemas live for the whole process; freezing them keeps full
     collections short, which keeps the slowest replies (p99) fast.
     """
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def web_only(settings: Settings) -> Settings:
@@ -207,8 +209,13 @@ async def serve(settings: Settings) -> int:
         return 1
     try:
         channels = transports(app)
-        settle_heap()
-        await run_until_signalled(app, channels, started=lambda: announce(settings))
+
+        def started() -> None:
+            """Say where the web chat is; then settle the heap (a collection: once serving)."""
+            announce(settings)
+            settle_heap()
+
+        await run_until_signalled(app, channels, started=started)
     finally:
         await app.close()
     return 0
@@ -289,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(argv: Sequence[str] | None = None) -> int:
     """Run a command and return its exit status."""
     args = parser().parse_args(argv)
+    if args.command != "web" and (args.command != "run" or args.workers > 1):
+        gc.enable()  # only a process that serves keeps collection off until settle_heap
     settings = load_settings()
     serving = args.command == "run" and bool(wanted_transports(settings))
     interactive = args.command in ("chat", "verify", "campaign", "org")

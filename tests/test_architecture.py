@@ -47,3 +47,16 @@ def test_each_contract_fails_on_an_upward_import(tmp_path: Path) -> None:
     assert result.returncode != 0
     broken = [line for line in result.stdout.splitlines() if line.endswith(" BROKEN")]
     assert len(broken) == len(UPWARD), result.stdout[-3000:]
+
+
+def test_serving_does_not_import_what_only_some_commands_use() -> None:
+    """fpdf2 (drawing), Alembic (migrating) and redis (REDIS_URL) are imported on use: importing
+    them at start-up made `python -m bot web` take about 40% longer to be ready."""
+    probe = (
+        "import sys, bot.cli, bot.transports.web.launch, bot.transports.telegram.launch; "
+        "print(' '.join(m for m in ('fpdf', 'alembic', 'redis') if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=Path.home()
+    )
+    assert found.stdout.split() == []

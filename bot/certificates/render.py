@@ -4,8 +4,8 @@ bot.printing (fonts per script, line fitting, Arabic shaping and bidi, QR code).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
 from PIL import Image
 
 from bot.printing.fonts import font_order, font_path, fonts_needed, missing_glyphs
@@ -22,6 +22,9 @@ from bot.printing.png import (
 )
 from bot.printing.qr import QrBox
 from bot.printing.text import clean
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 __all__ = [
     "PAGE_HEIGHT",

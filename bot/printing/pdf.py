@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Literal
-
-from fpdf import FPDF
-from fpdf.drawing import PaintedPath
-from fpdf.enums import PathPaintRule
+from typing import TYPE_CHECKING, Literal
 
 from bot.printing.fonts import cjk_face, font_path
 from bot.printing.layout import FRAME, Line, Measure
 from bot.printing.qr import QrBox, qr_rectangles
+
+if TYPE_CHECKING:  # fpdf2 takes about a third of start-up to import: it is imported on drawing
+    from fpdf import FPDF
 
 __all__ = ["FIXED_DATE", "new_pdf", "pdf_bytes", "pdf_frame", "pdf_lines", "pdf_measure", "pdf_qr"]
 
@@ -31,6 +30,8 @@ def new_pdf(
     fonts: Sequence[str],
 ) -> FPDF:
     """An empty A4 page with the metadata set, `fonts` (keys) loaded and shaping on."""
+    from fpdf import FPDF
+
     pdf = FPDF(orientation=orientation, unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
@@ -78,6 +79,9 @@ def pdf_lines(pdf: FPDF, lines: Iterable[Line]) -> None:
 
 def pdf_qr(pdf: FPDF, payload: str, box: QrBox) -> None:
     """Draw a QR code as one vector path of dark rectangles in a (left, top, side) mm box."""
+    from fpdf.drawing import PaintedPath
+    from fpdf.enums import PathPaintRule
+
     path = PaintedPath()
     path.style.fill_color = "#000000"
     path.style.stroke_color = None

@@ -12,14 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util.exc import CommandError
 from sqlalchemy import Connection, event, func, insert, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
@@ -29,8 +23,12 @@ from bot.errors import StartupError
 from bot.logs import event as log_event
 from bot.service.ports import ConversationStore
 from bot.storage.postgres_store import PostgresStore
+from bot.storage.revisions import behind, current_revision, head
 from bot.storage.sqlite_store import SqliteStore, sqlite_path
 from bot.storage.tables import BeaconMeta, User, table
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 log = logging.getLogger("beacon.storage")
@@ -73,6 +71,8 @@ def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Return an Alembic config for Beacon's migrations, optionally bound to a connection."""
+    from alembic.config import Config  # Alembic is imported only where a migration runs
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -92,11 +92,13 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     def _upgrade(connection: Connection) -> None:
         """Run Alembic's upgrade on the given connection, after any other process's
         (PostgreSQL: a transaction lock; SQLite: the write lock taken at BEGIN)."""
+        from alembic import command
+
         if connection.dialect.name == "postgresql":
             connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
-        before = MigrationContext.configure(connection).get_current_revision()
+        before = current_revision(connection)
         command.upgrade(alembic_config(connection), revision)
-        after = MigrationContext.configure(connection).get_current_revision()
+        after = current_revision(connection)
         if after != before:
             log_event(log, "database_migrated", before=before, after=after)
 
@@ -139,16 +141,8 @@ class SchemaState:
 
 def schema_state_of(connection: Connection) -> SchemaState:
     """Return the schema state of the database on a synchronous connection."""
-    scripts = ScriptDirectory.from_config(alembic_config())
-    head = scripts.get_current_head()
-    assert head is not None
-    current = MigrationContext.configure(connection).get_current_revision()
-    lower = "base" if current is None else current
-    try:
-        behind: int | None = len(list(scripts.iterate_revisions(head, lower)))
-    except (CommandError, RevisionError):  # a revision only a newer Beacon knows
-        behind = None
-    return SchemaState(current, head, behind)
+    current = current_revision(connection)
+    return SchemaState(current, head(), behind(current))
 
 
 async def schema_state(engine: AsyncEngine) -> SchemaState:

@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from redis.asyncio import Redis
-from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service.health import OK, PROBE_SECONDS
-from bot.storage.database import alembic_config
-
-
-def current_revision(connection: Connection) -> str | None:
-    """Return the database's schema revision (None when it has none)."""
-    return MigrationContext.configure(connection).get_current_revision()
+from bot.storage.revisions import behind, current_revision, head
 
 
 class DatabaseProbe:
@@ -27,21 +18,16 @@ class DatabaseProbe:
     names = ("database", "schema")
 
     def __init__(self, engine: AsyncEngine) -> None:
-        """Probe through `engine`; this Beacon's revisions are read once, now."""
+        """Probe through `engine`."""
         self.engine = engine
-        scripts = ScriptDirectory.from_config(alembic_config())
-        head = scripts.get_current_head()
-        assert head is not None
-        self.head = head
-        self.known = {script.revision for script in scripts.walk_revisions()}
 
     def schema_word(self, revision: str | None) -> str:
         """Return where a revision stands against head, in one word."""
         if revision is None:
             return "empty"
-        if revision == self.head:
+        if revision == head():
             return OK
-        return "behind" if revision in self.known else "ahead"
+        return "ahead" if behind(revision) is None else "behind"
 
     async def check(self) -> Mapping[str, str]:
         """Read the schema's revision; "unreachable" when the database cannot be asked."""
@@ -63,9 +49,9 @@ class RedisProbe:
 
     def __init__(self, url: str, timeout: float = PROBE_SECONDS) -> None:
         """Probe the Redis at `url` (never logged or shown: it may hold a password)."""
-        self.client: Redis = Redis.from_url(
-            url, socket_connect_timeout=timeout, socket_timeout=timeout
-        )
+        from redis.asyncio import Redis  # imported only when Redis is configured
+
+        self.client = Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
 
     async def check(self) -> Mapping[str, str]:
         """Send PING; "unreachable" when no PONG comes."""

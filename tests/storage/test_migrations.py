@@ -20,6 +20,7 @@ from bot.campaigns import registry
 from bot.orgs.directory import OrgDirectory
 from bot.service.ports import Applied, Loaded, Writes
 from bot.storage.database import alembic_config, make_engine, migrate, schema_state
+from bot.storage.revisions import behind, revisions
 from bot.storage.tables import metadata
 from bot.testing.database import EmptyDatabase, database_urls, empty_database
 
@@ -123,6 +124,14 @@ ROWS = (
     )),
 )  # fmt: skip
 """Representative rows for every table, in an order that satisfies the foreign keys."""
+
+
+def test_the_start_up_check_knows_the_revisions_alembic_knows() -> None:
+    """The migration files read without Alembic give Alembic's order, head and distances."""
+    assert list(revisions()) == REVISIONS
+    assert [behind(revision) for revision in REVISIONS] == list(range(len(REVISIONS) - 1, -1, -1))
+    assert behind(None) == len(REVISIONS)
+    assert behind("ffff") is None
 
 
 def test_the_rows_cover_every_table_and_revision() -> None:
