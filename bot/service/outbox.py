@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -174,6 +174,15 @@ def decode(platform: str, text: str) -> Parcel:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """Whether an entry must wait for an earlier one of its person that another worker holds,
+    and the earlier ones this worker took to deliver first, oldest first."""
+
+    wait: bool
+    first: tuple[Pending, ...] = ()
+
+
 def outbox_holder(worker: int | None) -> str:
     """Return the name a worker writes and claims outbox entries under: its host and its
     WORKER_ID (`-` without one), the same after a restart so it takes its own entries back."""
@@ -216,7 +225,10 @@ class Outbox:
     def row(self, parcel: Parcel, now: dt.datetime) -> OutboxRow:
         """Return the row to write with an update for its parcel."""
         sealed = self.sealer.seal(encode(parcel))
-        return OutboxRow(parcel.platform, sealed, now + FIRST_SWEEP, claimed_by=self.holder)
+        return OutboxRow(
+            parcel.platform, sealed, now + FIRST_SWEEP, claimed_by=self.holder,
+            user_key=parcel.user_key or None,
+        )  # fmt: skip
 
     def read(self, row: OutboxRow) -> Pending | None:
         """Return a stored entry, or None (logged) when it cannot be opened."""
@@ -247,6 +259,31 @@ class Outbox:
         with self._counted():
             rows = await self.store.outbox_claim(claim)
         return await self._opened(rows)
+
+    async def turn(self, pending: Pending, now: dt.datetime, skip: Collection[int] = ()) -> Turn:
+        """Say whether an entry may go now: it waits while another worker holds an earlier
+        entry of the same person within its claim; earlier ones that are free (this worker's
+        own, left by a failure, or another's whose claim ended) are taken to go first. Entries
+        in `skip` (this worker is delivering them, or they went out) hold nothing up."""
+        if pending.id is None or not pending.parcel.user_key:
+            return Turn(False)
+        with self._counted():
+            rows = await self.store.outbox_ahead(pending.parcel.user_key, pending.id)
+        ahead = [row for row in rows if row.id is not None and row.id not in skip]
+        held = [
+            row for row in ahead if row.claimed_by not in (None, self.holder) and row.next_at > now
+        ]
+        if held:
+            return Turn(True)
+        taken: list[OutboxRow] = []
+        for row in ahead:
+            assert row.id is not None
+            with self._counted():
+                took = await self.store.outbox_take(row.id, self.holder, now, now + CLAIM_HOLD)
+            if took is None:
+                return Turn(True, tuple(await self._opened(taken)))
+            taken.append(took)
+        return Turn(False, tuple(await self._opened(taken)))
 
     async def _opened(self, rows: list[OutboxRow]) -> list[Pending]:
         """Return the rows' entries; those that cannot be read are dropped (logged)."""

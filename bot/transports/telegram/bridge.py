@@ -21,7 +21,7 @@ from bot.core import texts
 from bot.logs import event
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound
-from bot.service.outbox import Pending
+from bot.service.outbox import Pending, Turn
 from bot.service.ports import StoreUnavailable
 from bot.transports.telegram.api import ALLOWED_UPDATES, ApiBlocked, ChatApi
 from bot.transports.telegram.delivery import (
@@ -53,6 +53,12 @@ DELIVERIES_IN_FLIGHT = 2_000
 """Updates whose replies may wait for delivery at once; beyond it, handling waits (and polling
 confirms nothing more), so a slow Telegram cannot make Beacon hold unbounded work."""
 RECOVER_LIMIT = 10_000
+ORDER_POLL = (0.02, 1.0)
+"""How often an entry looks again whether an earlier one of its person went out: from the
+first figure, doubling up to the second, in seconds."""
+ORDER_WAIT = 150.0
+"""How long an entry waits in all for an earlier one that another worker holds: longer than a
+claim (60 s) plus a sweep's interval (30 s), so a dead worker's entries are taken over first."""
 T = TypeVar("T")
 
 
@@ -264,6 +270,43 @@ class TelegramBridge:
         self._leave()
 
     async def _deliver(self, pending: Pending, incoming: Incoming | None) -> None:
+        """Deliver an entry once every earlier entry of its person went out."""
+        await self._wait_turn(pending)
+        await self._send_entry(pending, incoming)
+
+    async def _wait_turn(self, pending: Pending) -> None:
+        """Wait while another worker holds an earlier entry of this entry's person, delivering
+        first the earlier ones this worker may take (its own left by a failure, or another's
+        whose claim ended); after ORDER_WAIT the entry goes anyway (logged)."""
+        delay, cap = ORDER_POLL
+        waited = 0.0
+        while waited < ORDER_WAIT:
+            skip = self._delivering | self._undeleted
+            try:
+                turn = await self.service.outbox.turn(pending, self.service.clock.now(), skip)
+            except StoreUnavailable:
+                turn = Turn(True)
+            for earlier in turn.first:
+                await self._send_taken(earlier)
+            if not turn.wait and not turn.first:
+                return
+            if turn.wait:
+                await self.sleep(delay)
+                waited += delay
+                delay = min(cap, delay * 2)
+        event(log, "outbox_order_gave_up", level=logging.WARNING, entry=pending.id)
+
+    async def _send_taken(self, pending: Pending) -> None:
+        """Deliver an earlier entry taken while waiting for a later one, marked as in hand."""
+        if pending.id is not None:
+            self._delivering.add(pending.id)
+        try:
+            await self._send_entry(pending, None)
+        finally:
+            if pending.id is not None:
+                self._delivering.discard(pending.id)
+
+    async def _send_entry(self, pending: Pending, incoming: Incoming | None) -> None:
         """Send an entry's messages from where it stopped, marking progress; leave it for a
         later sweep when they cannot go now."""
         outbox = self.service.outbox
