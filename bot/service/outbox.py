@@ -32,6 +32,8 @@ RETRY_BASE = dt.timedelta(seconds=15)
 RETRY_CAP = dt.timedelta(minutes=10)
 CLAIM_HOLD = FIRST_SWEEP
 """How long a worker holds the entries it claims before another may take them over."""
+LAST_ENTRY = 2**62
+"""An id past every outbox entry's."""
 GIVE_UP = dt.timedelta(hours=24)
 """An entry that could not be delivered for this long is logged and dropped."""
 
@@ -264,24 +266,25 @@ class Outbox:
         """Say whether an entry may go now: it waits while another worker holds an earlier
         entry of the same person within its claim; earlier ones that are free (this worker's
         own, left by a failure, or another's whose claim ended) are taken to go first. Entries
-        in `skip` (this worker is delivering them, or they went out) hold nothing up."""
-        if pending.id is None or not pending.parcel.user_key:
+        in `skip` (this worker is delivering them, or they went out) hold nothing up. An update
+        handled before (no entry of its own, as after a commit whose answer was lost) waits for
+        nothing but takes what is free of its person's, so what it wrote then goes now."""
+        if not pending.parcel.user_key:
             return Turn(False)
+        before = LAST_ENTRY if pending.id is None else pending.id
         with self._counted():
-            rows = await self.store.outbox_ahead(pending.parcel.user_key, pending.id)
-        ahead = [row for row in rows if row.id is not None and row.id not in skip]
-        held = [
-            row for row in ahead if row.claimed_by not in (None, self.holder) and row.next_at > now
-        ]
-        if held:
-            return Turn(True)
+            rows = await self.store.outbox_ahead(pending.parcel.user_key, before)
         taken: list[OutboxRow] = []
-        for row in ahead:
-            assert row.id is not None
-            with self._counted():
-                took = await self.store.outbox_take(row.id, self.holder, now, now + CLAIM_HOLD)
+        for row in rows:
+            if row.id is None or row.id in skip:
+                continue
+            held = row.claimed_by not in (None, self.holder) and row.next_at > now
+            took = None
+            if not held:
+                with self._counted():
+                    took = await self.store.outbox_take(row.id, self.holder, now, now + CLAIM_HOLD)
             if took is None:
-                return Turn(True, tuple(await self._opened(taken)))
+                return Turn(pending.id is not None, tuple(await self._opened(taken)))
             taken.append(took)
         return Turn(False, tuple(await self._opened(taken)))
 
