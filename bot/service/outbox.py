@@ -32,8 +32,8 @@ RETRY_BASE = dt.timedelta(seconds=15)
 RETRY_CAP = dt.timedelta(minutes=10)
 CLAIM_HOLD = FIRST_SWEEP
 """How long a worker holds the entries it claims before another may take them over."""
-LAST_ENTRY = 2**62
-"""An id past every outbox entry's."""
+LAST_ENTRY = 2**31 - 1
+"""An id past every outbox entry's (the column is a 32-bit integer)."""
 GIVE_UP = dt.timedelta(hours=24)
 """An entry that could not be delivered for this long is logged and dropped."""
 
