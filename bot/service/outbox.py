@@ -268,8 +268,9 @@ class Outbox:
         own, left by a failure, or another's whose claim ended) are taken to go first. Entries
         in `skip` (this worker is delivering them, or they went out) hold nothing up. An update
         handled before (no entry of its own, as after a commit whose answer was lost) waits for
-        nothing but takes what is free of its person's, so what it wrote then goes now."""
-        if not pending.parcel.user_key:
+        nothing but takes what is free of its person's, so what it wrote then goes now. An
+        outbox no other process shares needs none of this."""
+        if not self.store.shared or not pending.parcel.user_key:
             return Turn(False)
         before = LAST_ENTRY if pending.id is None else pending.id
         with self._counted():

@@ -146,6 +146,10 @@ Decide = Callable[[Loaded], tuple[Writes, R]]
 class OutboxStore(Protocol):
     """Where outbox entries wait until every message of theirs went out."""
 
+    shared: bool
+    """Whether other processes may deliver from this outbox too (PostgreSQL); when not, the
+    one process delivers each person's entries in order by itself."""
+
     async def outbox_due(
         self, platform: str, now: dt.datetime | None, limit: int
     ) -> list[OutboxRow]:

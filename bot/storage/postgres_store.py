@@ -92,6 +92,9 @@ def identity(moment: dt.datetime) -> dt.datetime:
 class PostgresStore:
     """Applies updates on PostgreSQL through an asyncpg connection pool."""
 
+    shared: bool = True
+    """Many workers may share the database and its outbox."""
+
     def __init__(self, pool: asyncpg.Pool, marks: asyncpg.Pool | None = None) -> None:
         """Use a pool whose database is already migrated, and one for delivery marks."""
         self.pool = pool

@@ -92,6 +92,9 @@ def run(connection: sqlite3.Connection, step: Step) -> int:
 class SqliteStore:
     """Applies updates on a SQLite file through one writer thread that commits in batches."""
 
+    shared: bool = False
+    """One process owns the file: it delivers its outbox in order by itself."""
+
     def __init__(self, path: str, checkpoint_every: float = 1.0) -> None:
         """Use the database file at `path` (already migrated)."""
         self.path = path

@@ -30,7 +30,9 @@ def inbound(event: object, update_id: int, user: str = RAW_ID, tap: bool = False
 
 
 def workers(database: Database, content: Content, clock: ManualClock) -> list[ConversationService]:
-    """Return two services on one database as two workers would run them: own holders."""
+    """Return two services on one database as two workers would run them: own holders (on
+    SQLite too, which one process owns in use, so its statements are tested as well)."""
+    database.store.shared = True
     services = [service_on(database.store, content, clock) for _ in range(2)]
     for number, service in enumerate(services):
         service.outbox.holder = f"host/{number}"
@@ -41,6 +43,16 @@ async def ids(outbox: Outbox, pending: Pending, now: dt.datetime) -> tuple[bool,
     """Return whether an entry must wait, and the ids of the earlier ones taken to go first."""
     turn = await outbox.turn(pending, now)
     return turn.wait, [p.id for p in turn.first if p.id is not None]
+
+
+async def test_one_process_alone_waits_for_nothing(database: Database, content: Content) -> None:
+    """On an outbox no other process shares, an entry never waits or looks for earlier ones."""
+    clock = ManualClock(FIXED_NOW)
+    zero, one = workers(database, content, clock)
+    await zero.accept(inbound(Start(), 1))
+    second = await one.accept(inbound(Start(), 2))
+    database.store.shared = False
+    assert await ids(one.outbox, second, clock.now()) == (False, [])
 
 
 async def test_a_later_entry_waits_while_another_worker_holds_an_earlier_one(
