@@ -347,9 +347,10 @@ class TelegramBridge:
             event(log, "outbox_mark_failed", level=logging.WARNING, reason=trouble.reason)
 
     async def _forget(self, pending: Pending) -> None:
-        """Remove a delivered entry, trying again briefly while the database is unavailable
-        (its person's later entries wait for it); after that a sweep removes it."""
-        for delay in (*MARK_RETRY, None):
+        """Remove a delivered entry, trying again briefly while a shared database is
+        unavailable (its person's later entries, on any worker, wait for it); after that a
+        sweep removes it."""
+        for delay in (*self._mark_retry(), None):
             try:
                 await self.service.outbox.delivered(pending)
                 return
@@ -361,9 +362,9 @@ class TelegramBridge:
             self._undeleted.add(pending.id)
 
     async def _postpone(self, pending: Pending) -> None:
-        """Leave an entry for a later sweep, trying again briefly while the database is
+        """Leave an entry for a later sweep, trying again briefly while a shared database is
         unavailable."""
-        for delay in (*MARK_RETRY, None):
+        for delay in (*self._mark_retry(), None):
             try:
                 await self.service.outbox.postpone(pending, self.service.clock.now())
                 return
@@ -375,6 +376,11 @@ class TelegramBridge:
                     )  # fmt: skip
                     return
                 await self.sleep(delay)
+
+    def _mark_retry(self) -> tuple[float, ...]:
+        """Return the waits before trying a removal or postponement again: MARK_RETRY when
+        other workers share the outbox, none when this process alone delivers it."""
+        return MARK_RETRY if self.service.outbox.store.shared else ()
 
     async def _blocked(self, address: dict[str, int | str | None]) -> None:
         """Note that the user blocked the bot; their replies are dropped."""
