@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +32,8 @@ RETRY_BASE = dt.timedelta(seconds=15)
 RETRY_CAP = dt.timedelta(minutes=10)
 CLAIM_HOLD = FIRST_SWEEP
 """How long a worker holds the entries it claims before another may take them over."""
+LAST_ENTRY = 2**31 - 1
+"""An id past every outbox entry's (the column is a 32-bit integer)."""
 GIVE_UP = dt.timedelta(hours=24)
 """An entry that could not be delivered for this long is logged and dropped."""
 
@@ -174,6 +176,15 @@ def decode(platform: str, text: str) -> Parcel:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """Whether an entry must wait for an earlier one of its person that another worker holds,
+    and the earlier ones this worker took to deliver first, oldest first."""
+
+    wait: bool
+    first: tuple[Pending, ...] = ()
+
+
 def outbox_holder(worker: int | None) -> str:
     """Return the name a worker writes and claims outbox entries under: its host and its
     WORKER_ID (`-` without one), the same after a restart so it takes its own entries back."""
@@ -216,7 +227,10 @@ class Outbox:
     def row(self, parcel: Parcel, now: dt.datetime) -> OutboxRow:
         """Return the row to write with an update for its parcel."""
         sealed = self.sealer.seal(encode(parcel))
-        return OutboxRow(parcel.platform, sealed, now + FIRST_SWEEP, claimed_by=self.holder)
+        return OutboxRow(
+            parcel.platform, sealed, now + FIRST_SWEEP, claimed_by=self.holder,
+            user_key=parcel.user_key or None,
+        )  # fmt: skip
 
     def read(self, row: OutboxRow) -> Pending | None:
         """Return a stored entry, or None (logged) when it cannot be opened."""
@@ -247,6 +261,33 @@ class Outbox:
         with self._counted():
             rows = await self.store.outbox_claim(claim)
         return await self._opened(rows)
+
+    async def turn(self, pending: Pending, now: dt.datetime, skip: Collection[int] = ()) -> Turn:
+        """Say whether an entry may go now: it waits while another worker holds an earlier
+        entry of the same person within its claim; earlier ones that are free (this worker's
+        own, left by a failure, or another's whose claim ended) are taken to go first. Entries
+        in `skip` (this worker is delivering them, or they went out) hold nothing up. An update
+        handled before (no entry of its own, as after a commit whose answer was lost) waits for
+        nothing but takes what is free of its person's, so what it wrote then goes now. An
+        outbox no other process shares needs none of this."""
+        if not self.store.shared or not pending.parcel.user_key:
+            return Turn(False)
+        before = LAST_ENTRY if pending.id is None else pending.id
+        with self._counted():
+            rows = await self.store.outbox_ahead(pending.parcel.user_key, before)
+        taken: list[OutboxRow] = []
+        for row in rows:
+            if row.id is None or row.id in skip:
+                continue
+            held = row.claimed_by not in (None, self.holder) and row.next_at > now
+            took = None
+            if not held:
+                with self._counted():
+                    took = await self.store.outbox_take(row.id, self.holder, now, now + CLAIM_HOLD)
+            if took is None:
+                return Turn(pending.id is not None, tuple(await self._opened(taken)))
+            taken.append(took)
+        return Turn(False, tuple(await self._opened(taken)))
 
     async def _opened(self, rows: list[OutboxRow]) -> list[Pending]:
         """Return the rows' entries; those that cannot be read are dropped (logged)."""

@@ -93,6 +93,8 @@ class OutboxRow:
     created_at: dt.datetime | None = None
     claimed_by: str | None = None
     """The worker that writes the entry (and delivers it after commit)."""
+    user_key: str | None = None
+    """The keyed id of the person it answers: their entries go out in the order written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,10 @@ Decide = Callable[[Loaded], tuple[Writes, R]]
 class OutboxStore(Protocol):
     """Where outbox entries wait until every message of theirs went out."""
 
+    shared: bool
+    """Whether other processes may deliver from this outbox too (PostgreSQL); when not, the
+    one process delivers each person's entries in order by itself."""
+
     async def outbox_due(
         self, platform: str, now: dt.datetime | None, limit: int
     ) -> list[OutboxRow]:
@@ -153,6 +159,19 @@ class OutboxStore(Protocol):
 
     async def outbox_claim(self, claim: OutboxClaim) -> list[OutboxRow]:
         """Claim entries for one worker (see OutboxClaim); return them oldest first."""
+        ...
+
+    async def outbox_ahead(self, user_key: str, entry_id: int) -> list[OutboxRow]:
+        """Return the entries of one person written before `entry_id` that have not failed
+        (no attempts yet), oldest first."""
+        ...
+
+    async def outbox_take(
+        self, entry_id: int, holder: str, now: dt.datetime, until: dt.datetime
+    ) -> OutboxRow | None:
+        """Claim one entry for `holder` until `until` when it is free (unclaimed, already
+        `holder`'s, or its claim ended by `now`); return it, or None when another holds it
+        or it is gone."""
         ...
 
     async def outbox_progress(self, entry_id: int, sent: int) -> None:

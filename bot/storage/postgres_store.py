@@ -15,6 +15,7 @@ import asyncpg
 
 from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
 from bot.storage.statements import (
+    AHEAD_OUTBOX,
     CLAIM_OUTBOX,
     DUE_OUTBOX,
     INSERT_OUTBOX,
@@ -24,6 +25,7 @@ from bot.storage.statements import (
     OUTBOX_RETRY,
     RECORD_EXIT_MESSAGE,
     SET_ACTIVE,
+    TAKE_OUTBOX,
     Dialects,
     Step,
     claim_values,
@@ -78,7 +80,7 @@ def outbox_row(r: Mapping[str, Any]) -> OutboxRow:
     """Return an outbox record as an OutboxRow."""
     return OutboxRow(
         r["platform"], r["payload"], r["next_at"], r["id"], r["sent"], r["attempts"],
-        r["created_at"],
+        r["created_at"], r["claimed_by"], r["user_key"],
     )  # fmt: skip
 
 
@@ -89,6 +91,9 @@ def identity(moment: dt.datetime) -> dt.datetime:
 
 class PostgresStore:
     """Applies updates on PostgreSQL through an asyncpg connection pool."""
+
+    shared: bool = True
+    """Many workers may share the database and its outbox."""
 
     def __init__(self, pool: asyncpg.Pool, marks: asyncpg.Pool | None = None) -> None:
         """Use a pool whose database is already migrated, and one for delivery marks."""
@@ -146,6 +151,7 @@ class PostgresStore:
                 "now": now,
                 "next_at": entry.next_at,
                 "claimed_by": entry.claimed_by,
+                "user_key": entry.user_key,
             }
             outbox_id = await connection.fetchval(*sql(INSERT_OUTBOX, values))
         await write(connection, row["id"], loaded, writes, now)
@@ -170,6 +176,22 @@ class PostgresStore:
         async with translated():
             rows = await self.pool.fetch(*sql(CLAIM_OUTBOX, claim_values(claim)))
         return sorted((outbox_row(r) for r in rows), key=lambda row: row.id or 0)
+
+    async def outbox_ahead(self, user_key: str, entry_id: int) -> list[OutboxRow]:
+        """Return one person's entries before `entry_id` that have not failed, oldest first."""
+        async with translated():
+            values = {"user_key": user_key, "id": entry_id}
+            rows = await self.marks.fetch(*sql(AHEAD_OUTBOX, values))
+        return [outbox_row(r) for r in rows]
+
+    async def outbox_take(
+        self, entry_id: int, holder: str, now: dt.datetime, until: dt.datetime
+    ) -> OutboxRow | None:
+        """Claim one entry for `holder` when it is free; None when another holds it."""
+        values = {"id": entry_id, "holder": holder, "mine": holder, "now": now, "until": until}
+        async with translated():
+            row = await self.pool.fetchrow(*sql(TAKE_OUTBOX, values))
+        return None if row is None else outbox_row(row)
 
     async def outbox_progress(self, entry_id: int, sent: int) -> None:
         """Record how many of an entry's messages went out."""

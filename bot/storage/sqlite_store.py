@@ -20,6 +20,7 @@ from typing import Any
 from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
 from bot.storage.sqlite_writer import BatchWriter, Unit
 from bot.storage.statements import (
+    AHEAD_OUTBOX,
     CLAIM,
     CLAIM_OUTBOX,
     DUE_OUTBOX,
@@ -30,6 +31,7 @@ from bot.storage.statements import (
     OUTBOX_RETRY,
     RECORD_EXIT_MESSAGE,
     SET_ACTIVE,
+    TAKE_OUTBOX,
     UPSERT_USER,
     Dialects,
     Step,
@@ -90,6 +92,9 @@ def run(connection: sqlite3.Connection, step: Step) -> int:
 class SqliteStore:
     """Applies updates on a SQLite file through one writer thread that commits in batches."""
 
+    shared: bool = False
+    """One process owns the file: it delivers its outbox in order by itself."""
+
     def __init__(self, path: str, checkpoint_every: float = 1.0) -> None:
         """Use the database file at `path` (already migrated)."""
         self.path = path
@@ -142,10 +147,7 @@ class SqliteStore:
             rows = await self.run_unit(
                 partial(_fetch, values={"platform": platform, "due": stamp, "limit": limit})
             )
-        return [
-            OutboxRow(platform_, payload, as_utc(next_at), id_, sent, attempts, as_utc(created))
-            for id_, platform_, payload, sent, attempts, created, next_at in rows
-        ]
+        return [outbox_row(row) for row in rows]
 
     async def outbox_claim(self, claim: OutboxClaim) -> list[OutboxRow]:
         """Claim entries for one worker (one writer: nothing else claims meanwhile); oldest
@@ -154,13 +156,25 @@ class SqliteStore:
             rows = await self.run_unit(
                 partial(_fetch, values=claim_values(claim, timestamp), statement=CLAIM_OUTBOX)
             )
-        return sorted(
-            (
-                OutboxRow(platform, payload, as_utc(next_at), id_, sent, attempts, as_utc(made))
-                for id_, platform, payload, sent, attempts, made, next_at in rows
-            ),
-            key=lambda row: row.id or 0,
-        )
+        return sorted((outbox_row(row) for row in rows), key=lambda row: row.id or 0)
+
+    async def outbox_ahead(self, user_key: str, entry_id: int) -> list[OutboxRow]:
+        """Return one person's entries before `entry_id` that have not failed, oldest first."""
+        values = {"user_key": user_key, "id": entry_id}
+        async with translated():
+            rows = await self.run_unit(partial(_fetch, values=values, statement=AHEAD_OUTBOX))
+        return [outbox_row(row) for row in rows]
+
+    async def outbox_take(
+        self, entry_id: int, holder: str, now: dt.datetime, until: dt.datetime
+    ) -> OutboxRow | None:
+        """Claim one entry for `holder` when it is free (one writer: nothing else takes it
+        meanwhile); None when another holds it or it is gone."""
+        values = {"id": entry_id, "holder": holder, "mine": holder, "now": timestamp(now),
+                  "until": timestamp(until)}  # fmt: skip
+        async with translated():
+            rows = await self.run_unit(partial(_fetch, values=values, statement=TAKE_OUTBOX))
+        return outbox_row(rows[0]) if rows else None
 
     async def outbox_progress(self, entry_id: int, sent: int) -> None:
         """Record how many of an entry's messages went out."""
@@ -222,10 +236,20 @@ def apply_unit(
     if writes.outbox is not None:
         entry = writes.outbox
         values = {"platform": entry.platform, "payload": entry.payload, "now": stamp,
-                  "next_at": timestamp(entry.next_at), "claimed_by": entry.claimed_by}  # fmt: skip
+                  "next_at": timestamp(entry.next_at), "claimed_by": entry.claimed_by,
+                  "user_key": entry.user_key}  # fmt: skip
         (outbox_id,) = execute(connection, INSERT_OUTBOX, values).fetchone()
     write(connection, user_id, loaded, writes, stamp)
     return Applied(result, outbox_id)
+
+
+def outbox_row(row: tuple[Any, ...]) -> OutboxRow:
+    """Return an outbox row read with OUTBOX_ENTRY's columns as an OutboxRow."""
+    id_, platform, payload, sent, attempts, made, next_at, claimed_by, user_key = row
+    return OutboxRow(
+        platform, payload, as_utc(next_at), id_, sent, attempts, as_utc(made), claimed_by,
+        user_key,
+    )  # fmt: skip
 
 
 def writer_connection(path: str) -> sqlite3.Connection:

@@ -441,6 +441,7 @@ INSERT_OUTBOX = both(
             created_at=bindparam("now"),
             next_at=bindparam("next_at"),
             claimed_by=bindparam("claimed_by"),
+            user_key=bindparam("user_key"),
         )
         .returning(OUTBOX.c.id)
     )
@@ -453,6 +454,8 @@ OUTBOX_ENTRY = (
     OUTBOX.c.attempts,
     OUTBOX.c.created_at,
     OUTBOX.c.next_at,
+    OUTBOX.c.claimed_by,
+    OUTBOX.c.user_key,
 )
 """The columns an outbox entry is read with."""
 DUE_OUTBOX = both(
@@ -510,6 +513,38 @@ def claim_values(
     }  # fmt: skip
 
 
+AHEAD_OUTBOX = both(
+    lambda _: (
+        select(*OUTBOX_ENTRY)
+        .where(
+            OUTBOX.c.user_key == bindparam("user_key"),
+            OUTBOX.c.id < bindparam("id"),
+            OUTBOX.c.attempts == 0,
+        )
+        .order_by(OUTBOX.c.id)
+    )
+)
+"""One person's entries written before entry `id` that have not failed yet, oldest first."""
+
+
+def _take_outbox(insert: Any) -> Any:
+    """Claim entry `id` for `holder` until `until` when it is unclaimed, already the holder's,
+    or its claim ended by `now`; on PostgreSQL the row is locked and the condition checked
+    again, so two workers never both take it."""
+    free = or_(
+        OUTBOX.c.claimed_by.is_(None),
+        OUTBOX.c.claimed_by == bindparam("mine"),
+        OUTBOX.c.next_at <= bindparam("now"),
+    )
+    return (
+        update(OUTBOX)
+        .values(claimed_by=bindparam("holder"), next_at=bindparam("until"))
+        .where(OUTBOX.c.id == bindparam("id"), free)
+        .returning(*OUTBOX_ENTRY)
+    )
+
+
+TAKE_OUTBOX = both(_take_outbox)
 OUTBOX_PROGRESS = both(
     lambda _: update(OUTBOX).values(sent=bindparam("sent")).where(OUTBOX.c.id == bindparam("id"))
 )

@@ -264,6 +264,9 @@ class OutboxEntry(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     """The worker (host and WORKER_ID) that wrote or last claimed the entry; after a crash,
     that worker takes its own entries back at once, others once `next_at` passes."""
+    user_key: str | None = Field(default=None, max_length=64, index=True)
+    """The keyed id of the person the entry answers (as in users): one person's entries go out
+    in the order they were written, whichever worker holds them."""
 
 
 class BeaconMeta(SQLModel, table=True):

@@ -12,6 +12,7 @@ import os
 import signal
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,8 @@ class Mishap:
 @dataclass(frozen=True, slots=True)
 class BurstFigures:
     """What a burst across workers saw: updates, replies before the mishap, replies lost
-    (missing or out of order) and repeated, and seconds."""
+    (missing or out of order), of them missing (never sent), repeated, the most repeated in
+    one chat, and seconds."""
 
     workers: int
     updates: int
@@ -52,6 +54,8 @@ class BurstFigures:
     lost: int
     repeated: int
     seconds: float
+    missing: int = 0
+    most_repeated: int = 0
 
 
 @contextlib.asynccontextmanager
@@ -81,6 +85,18 @@ def subsequence_gaps(expected: list[str], seen: list[str]) -> tuple[int, int]:
             previous = kept
     common = longest[-1]
     return len(expected) - common, len(seen) - common
+
+
+def missing_replies(expected: list[str], seen: list[str]) -> int:
+    """Return how many expected replies were never seen at all, wherever the rest fell."""
+    left = Counter(seen)
+    missing = 0
+    for want in expected:
+        if left[want] > 0:
+            left[want] -= 1
+        else:
+            missing += 1
+    return missing
 
 
 def children(pid: int) -> list[int]:
@@ -132,8 +148,9 @@ async def burst_across_workers(
             if proxy is not None:
                 await proxy.stop()
             await fake.stop()
-    lost, repeated, before = figures
-    return BurstFigures(workers, updates, before, lost, repeated, time.monotonic() - started)
+    lost, repeated, before, missing, most = figures
+    seconds = time.monotonic() - started
+    return BurstFigures(workers, updates, before, lost, repeated, seconds, missing, most)
 
 
 async def _burst(
@@ -145,9 +162,9 @@ async def _burst(
     users: int,
     mishap: Mishap,
     faults: bool,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, int, int]:
     """Send the burst, apply the mishap, wait for the replies; return (lost, repeated,
-    replies before the mishap)."""
+    replies before the mishap, missing, the most repeated in one chat)."""
     sample = FakeUser(FIRST_USER - 1, "Sample")
     texts: dict[str, str] = {}
     for command in COMMANDS:
@@ -193,4 +210,6 @@ async def _burst(
     fake.clear_faults()
     seen = replies(fake)
     gaps = [subsequence_gaps(expected[p.id], seen.get(p.id, [])) for p in people]
-    return sum(g[0] for g in gaps), sum(g[1] for g in gaps), before
+    missing = sum(missing_replies(expected[p.id], seen.get(p.id, [])) for p in people)
+    most = max((g[1] for g in gaps), default=0)
+    return sum(g[0] for g in gaps), sum(g[1] for g in gaps), before, missing, most

@@ -109,10 +109,14 @@ ROWS = (
     Rows("0008", "outbox", (
         {"id": 1, "platform": "telegram", "payload": "{}", "sent": 0, "attempts": 1,
          "created_at": MADE, "next_at": MADE},
-    ), later={"claimed_by": None}),
+    ), later={"claimed_by": None, "user_key": None}),
     Rows("0012", "outbox", (
         {"id": 2, "platform": "web", "payload": "{}", "sent": 1, "attempts": 0,
          "created_at": MADE, "next_at": MADE, "claimed_by": "host-1/0"},
+    ), later={"user_key": None}),
+    Rows("0013", "outbox", (
+        {"id": 3, "platform": "telegram", "payload": "{}", "sent": 0, "attempts": 0,
+         "created_at": MADE, "next_at": MADE, "claimed_by": "host-1/1", "user_key": ANA},
     )),
     Rows("0008", "beacon_meta", ({"key": "user_key_fingerprint", "value": "f" * 64},)),
     Rows("0008", "campaign_starts", ({"marker": "m" * 64, "day": DAY},)),

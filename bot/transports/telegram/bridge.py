@@ -21,7 +21,7 @@ from bot.core import texts
 from bot.logs import event
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound
-from bot.service.outbox import Pending
+from bot.service.outbox import Pending, Turn
 from bot.service.ports import StoreUnavailable
 from bot.transports.telegram.api import ALLOWED_UPDATES, ApiBlocked, ChatApi
 from bot.transports.telegram.delivery import (
@@ -53,6 +53,15 @@ DELIVERIES_IN_FLIGHT = 2_000
 """Updates whose replies may wait for delivery at once; beyond it, handling waits (and polling
 confirms nothing more), so a slow Telegram cannot make Beacon hold unbounded work."""
 RECOVER_LIMIT = 10_000
+ORDER_POLL = (0.02, 1.0)
+"""How often an entry looks again whether an earlier one of its person went out: from the
+first figure, doubling up to the second, in seconds."""
+MARK_RETRY = (0.25, 0.5, 1.0, 2.0, 4.0)
+"""The waits before trying again to remove or postpone an entry while the database is
+unavailable (about 8 s in all)."""
+ORDER_WAIT = 150.0
+"""How long an entry waits in all for an earlier one that another worker holds: longer than a
+claim (60 s) plus a sweep's interval (30 s), so a dead worker's entries are taken over first."""
 T = TypeVar("T")
 
 
@@ -264,6 +273,45 @@ class TelegramBridge:
         self._leave()
 
     async def _deliver(self, pending: Pending, incoming: Incoming | None) -> None:
+        """Deliver an entry once every earlier entry of its person went out."""
+        await self._wait_turn(pending)
+        await self._send_entry(pending, incoming)
+
+    async def _wait_turn(self, pending: Pending) -> None:
+        """Wait while another worker holds an earlier entry of this entry's person, delivering
+        first the earlier ones this worker may take (its own left by a failure, or another's
+        whose claim ended), each once; after ORDER_WAIT the entry goes anyway (logged)."""
+        delay, cap = ORDER_POLL
+        waited = 0.0
+        tried: set[int] = set()
+        while waited < ORDER_WAIT:
+            skip = self._delivering | self._undeleted | tried
+            try:
+                turn = await self.service.outbox.turn(pending, self.service.clock.now(), skip)
+            except StoreUnavailable:
+                turn = Turn(pending.id is not None)
+            for earlier in turn.first:
+                tried.add(earlier.id or 0)
+                await self._send_taken(earlier)
+            if not turn.wait and not turn.first:
+                return
+            if turn.wait:
+                await self.sleep(delay)
+                waited += delay
+                delay = min(cap, delay * 2)
+        event(log, "outbox_order_gave_up", level=logging.WARNING, entry=pending.id)
+
+    async def _send_taken(self, pending: Pending) -> None:
+        """Deliver an earlier entry taken while waiting for a later one, marked as in hand."""
+        if pending.id is not None:
+            self._delivering.add(pending.id)
+        try:
+            await self._send_entry(pending, None)
+        finally:
+            if pending.id is not None:
+                self._delivering.discard(pending.id)
+
+    async def _send_entry(self, pending: Pending, incoming: Incoming | None) -> None:
         """Send an entry's messages from where it stopped, marking progress; leave it for a
         later sweep when they cannot go now."""
         outbox = self.service.outbox
@@ -299,19 +347,40 @@ class TelegramBridge:
             event(log, "outbox_mark_failed", level=logging.WARNING, reason=trouble.reason)
 
     async def _forget(self, pending: Pending) -> None:
-        """Remove a delivered entry; if the database cannot now, a sweep removes it later."""
-        try:
-            await self.service.outbox.delivered(pending)
-        except StoreUnavailable:
-            if pending.id is not None:
-                self._undeleted.add(pending.id)
+        """Remove a delivered entry, trying again briefly while a shared database is
+        unavailable (its person's later entries, on any worker, wait for it); after that a
+        sweep removes it."""
+        for delay in (*self._mark_retry(), None):
+            try:
+                await self.service.outbox.delivered(pending)
+                return
+            except StoreUnavailable:
+                if delay is None:
+                    break
+                await self.sleep(delay)
+        if pending.id is not None:
+            self._undeleted.add(pending.id)
 
     async def _postpone(self, pending: Pending) -> None:
-        """Leave an entry for a later sweep."""
-        try:
-            await self.service.outbox.postpone(pending, self.service.clock.now())
-        except StoreUnavailable as trouble:
-            event(log, "outbox_postpone_failed", level=logging.WARNING, reason=trouble.reason)
+        """Leave an entry for a later sweep, trying again briefly while a shared database is
+        unavailable."""
+        for delay in (*self._mark_retry(), None):
+            try:
+                await self.service.outbox.postpone(pending, self.service.clock.now())
+                return
+            except StoreUnavailable as trouble:
+                if delay is None:
+                    event(
+                        log, "outbox_postpone_failed", level=logging.WARNING,
+                        reason=trouble.reason,
+                    )  # fmt: skip
+                    return
+                await self.sleep(delay)
+
+    def _mark_retry(self) -> tuple[float, ...]:
+        """Return the waits before trying a removal or postponement again: MARK_RETRY when
+        other workers share the outbox, none when this process alone delivers it."""
+        return MARK_RETRY if self.service.outbox.store.shared else ()
 
     async def _blocked(self, address: dict[str, int | str | None]) -> None:
         """Note that the user blocked the bot; their replies are dropped."""
