@@ -9,7 +9,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -100,8 +100,9 @@ class App:
     service: ConversationService
     redis: Redis | None = None
     """The Redis every worker shares (REDIS_URL), or None for one process."""
-    send_limiter: SendLimiter = field(default_factory=MemoryLimiter)
-    """Telegram's sending budget: in Redis when REDIS_URL is set, else in memory."""
+    send_limiter: SendLimiter | None = None
+    """Telegram's sending budget: in Redis when REDIS_URL is set, else in memory; None when
+    TELEGRAM_RATE is 0 (no limits: a test server)."""
 
     @property
     def metrics(self) -> Metrics:
@@ -110,7 +111,8 @@ class App:
 
     async def close(self) -> None:
         """Release the database and Redis connections."""
-        await self.send_limiter.close()
+        if self.send_limiter is not None:
+            await self.send_limiter.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.store.close()
@@ -356,8 +358,7 @@ async def build_app(
         worker=settings.worker_id,
     )
     redis = shared_redis(settings)
-    limits = send_limits(settings)
-    limiter = MemoryLimiter(limits) if redis is None else RedisLimiter(redis, limits)
+    limiter = send_limiter(settings, redis)
     return App(settings, content, database, store, service, redis, limiter)
 
 
@@ -366,6 +367,15 @@ def shared_redis(settings: Settings) -> Redis | None:
     if settings.redis_url is None:
         return None
     return Redis.from_url(settings.redis_url.get_secret_value())
+
+
+def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter | None:
+    """Return Telegram's sending budget: shared in `redis` when there is one, else in this
+    process's memory; None when TELEGRAM_RATE is 0."""
+    if settings.telegram_rate == 0:
+        return None
+    limits = send_limits(settings)
+    return MemoryLimiter(limits) if redis is None else RedisLimiter(redis, limits)
 
 
 def send_limits(settings: Settings) -> SendLimits:

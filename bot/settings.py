@@ -175,8 +175,9 @@ class Settings(BaseSettings):
         description="Redis for limits shared by several workers (redis:// or rediss://)",
     )
     telegram_rate: float = Field(
-        default=30.0, gt=0, le=1000,
-        description="Messages a second the bot sends in all (every worker together)",
+        default=30.0, ge=0, le=1000,
+        description="Messages a second the bot sends in all (every worker together); 0: no"
+        " limits at all (only against a test server)",
     )  # fmt: skip
     telegram_chat_rate: float = Field(
         default=1.0, gt=0, le=100, description="Messages a second to one private chat"

@@ -8,7 +8,7 @@ import logging
 from bot.app import App
 from bot.logs import event
 from bot.settings import Settings
-from bot.transports.telegram.api import ApiBlocked, TelegramClient
+from bot.transports.telegram.api import ApiBlocked, ChatApi, TelegramClient
 from bot.transports.telegram.bridge import PLATFORM, HandlingRetry, TelegramBridge
 from bot.transports.telegram.commands import publish_menus
 from bot.transports.telegram.delivery import RetryPolicy, as_html
@@ -55,7 +55,9 @@ def make_runtime(
         """Wire the client (its sends counted in the app's metrics, within the app's send
         limiter) to the service and the database's exit message log."""
         metrics = app.service.metrics
-        api = LimitedApi(MeteredApi(client, metrics), app.send_limiter, metrics)
+        api: ChatApi = MeteredApi(client, metrics)
+        if app.send_limiter is not None:
+            api = LimitedApi(api, app.send_limiter, metrics)
         return TelegramBridge(app.service, api, app.exit_messages(PLATFORM), policy, retry)
 
     if kind == "ptb":
