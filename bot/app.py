@@ -375,7 +375,9 @@ def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter | None:
     if settings.telegram_rate == 0:
         return None
     limits = send_limits(settings)
-    return MemoryLimiter(limits) if redis is None else RedisLimiter(redis, limits)
+    if redis is None:
+        return MemoryLimiter(limits)
+    return RedisLimiter(redis, limits, f"{settings.redis_prefix}limits:")
 
 
 def send_limits(settings: Settings) -> SendLimits:

@@ -174,6 +174,12 @@ class Settings(BaseSettings):
         default=None,
         description="Redis for limits shared by several workers (redis:// or rediss://)",
     )
+    redis_prefix: str = Field(
+        default="beacon:",
+        min_length=1,
+        max_length=100,
+        description="Where this bot's keys live in Redis (give each bot sharing a Redis its own)",
+    )
     telegram_rate: float = Field(
         default=30.0, ge=0, le=1000,
         description="Messages a second the bot sends in all (every worker together); 0: no"

@@ -22,6 +22,8 @@ from bot.service.user_keys import ChatSealer
 
 log = logging.getLogger("beacon.reminders")
 
+MAX_BATCHES = 200
+"""Batches one round sends at most (20,000 reminders at the default batch of 100)."""
 CLAIM_FOR = dt.timedelta(minutes=5)
 """How long a round's claim on its reminders lasts: one a worker claimed and never moved on
 (it died) is due again once the claim ends."""
@@ -100,9 +102,21 @@ class ReminderScheduler:
         self.batch = batch
 
     async def run_once(self) -> int:
+        """Send the reminders due now, a claimed batch at a time, until a claim comes back
+        short (at most MAX_BATCHES); return how many went out."""
+        sent = 0
+        for _ in range(MAX_BATCHES):
+            went, finished = await self.run_batch()
+            sent += went
+            if finished:
+                break
+        return sent
+
+    async def run_batch(self) -> tuple[int, bool]:
         """Claim up to a batch of the reminders due now and send them; return how many went
-        out. Past half the claim's time the rest are put back, due at once, so no send starts
-        near the claim's end (when another worker could claim the same reminder)."""
+        out and whether the round is over (the claim was short, or it ran out of time). Past
+        half the claim's time the rest are put back, due at once, so no send starts near the
+        claim's end (when another worker could claim the same reminder)."""
         now = self.clock.now()
         claimed = await self.table.claim(now, now + CLAIM_FOR, self.batch)
         sent = 0
@@ -111,9 +125,9 @@ class ReminderScheduler:
                 for rest in claimed[index:]:
                     await self.table.move(rest.user_id, rest.next_at, now)
                 event(log, "reminders_put_back", level=logging.WARNING, count=len(claimed) - index)
-                break
+                return sent, True
             sent += await self.deliver(due, now)
-        return sent
+        return sent, len(claimed) < self.batch
 
     async def deliver(self, due: DueReminder, now: dt.datetime) -> bool:
         """Send one due reminder unless it is quiet hours; then move it to its next time."""
