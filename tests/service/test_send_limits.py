@@ -7,11 +7,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import pytest
 
+from bot.app import send_limiter, send_limits
 from bot.service.metrics import Metrics
 from bot.service.send_limits import (
+    BOT_BURST,
     Allowance,
     LimiterBusy,
     MemoryLimiter,
@@ -20,6 +23,7 @@ from bot.service.send_limits import (
     SendLimits,
     wait_turn,
 )
+from bot.settings import Settings
 from bot.storage.redis_limits import RedisLimiter
 from bot.testing.redis import redis_for_test
 
@@ -188,3 +192,20 @@ async def test_waiting_is_counted_as_the_limiters_time(clock: TestClock) -> None
         "beacon_send_wait_seconds_total", {"limiter": "telegram_reply"}
     )
     assert waited == pytest.approx(10 / 25, abs=1e-6)
+
+
+async def test_the_settings_choose_the_limiter(tmp_path: Path) -> None:
+    """No REDIS_URL: in memory; with it: in Redis under REDIS_PREFIX; TELEGRAM_RATE=0: none.
+    The TELEGRAM_* settings give the allowances."""
+    settings = Settings(
+        data_dir=tmp_path, telegram_rate=20, telegram_chat_rate=0.5,
+        telegram_group_per_minute=12, telegram_chat_burst=2, redis_prefix="bot7:",
+    )  # fmt: skip
+    limits = send_limits(settings)
+    assert limits.bot == Allowance(20, BOT_BURST)
+    assert limits.private == Allowance(0.5, 2) and limits.group == Allowance(0.2, 2)
+    assert isinstance(send_limiter(settings, None), MemoryLimiter)
+    async with redis_for_test() as (redis, _):
+        shared = send_limiter(settings, redis)
+        assert isinstance(shared, RedisLimiter) and shared.prefix == "bot7:limits:"
+    assert send_limiter(settings.model_copy(update={"telegram_rate": 0}), None) is None
