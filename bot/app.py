@@ -362,11 +362,19 @@ async def build_app(
     return App(settings, content, database, store, service, redis, limiter)
 
 
+REDIS_SECONDS = 1.0
+"""How long a Redis command may take before the limiter counts Redis as unreachable."""
+
+
 def shared_redis(settings: Settings) -> Redis | None:
     """Return a client of REDIS_URL's Redis (it connects on first use), or None when unset."""
     if settings.redis_url is None:
         return None
-    return Redis.from_url(settings.redis_url.get_secret_value())
+    return Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        socket_timeout=REDIS_SECONDS,
+        socket_connect_timeout=REDIS_SECONDS,
+    )
 
 
 def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter | None:

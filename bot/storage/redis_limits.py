@@ -1,14 +1,23 @@
 """Telegram's sending budget in Redis, shared by every worker: the rule of
 `bot.service.send_limits` run as one Lua script per send, so no two workers take one place;
-a 429's pause is stored there too, so it holds for all of them."""
+a 429's pause is stored there too, so it holds for all of them. While Redis cannot be reached,
+each worker keeps the budget in its own memory (logged once per outage), so replies still go."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from bot.service.send_limits import Grant, Priority, SendLimits
+from bot.logs import event
+from bot.service.send_limits import Grant, MemoryLimiter, Priority, SendLimits
+
+T = TypeVar("T")
+log = logging.getLogger("beacon.limits")
 
 PREFIX = "beacon:limits:"
 """Where the budget's keys live (the bot's, each chat's and their pauses)."""
@@ -82,6 +91,23 @@ class RedisLimiter:
         self.clock = clock
         self._reserve = redis.register_script(RESERVE)
         self._pause = redis.register_script(PAUSE)
+        self.fallback = MemoryLimiter(self.limits, clock or time.monotonic)
+        """The budget kept in this process while Redis cannot be reached."""
+        self.unreachable = False
+
+    async def _shared(self, work: Awaitable[T], alone: Callable[[], Awaitable[T]]) -> T:
+        """Run a script in Redis; when Redis fails, run `alone` on the fallback instead."""
+        try:
+            result = await work
+        except (RedisError, OSError) as failure:
+            if not self.unreachable:
+                event(log, "limiter_alone", level=logging.WARNING, reason=type(failure).__name__)
+            self.unreachable = True
+            return await alone()
+        if self.unreachable:
+            event(log, "limiter_shared_again")
+        self.unreachable = False
+        return result
 
     def _now(self) -> str:
         """Return now for a script: the clock's, or empty for Redis's own."""
@@ -99,16 +125,29 @@ class RedisLimiter:
             self._now(), bot.interval, bot.tolerance, chat.interval, chat.tolerance,
             str(priority), KEEP_SECONDS,
         )  # fmt: skip
-        wait, granted = await self._reserve(keys=list(self._keys(chat_id)), args=list(args))
+        answer = await self._shared(
+            self._reserve(keys=list(self._keys(chat_id)), args=list(args)),
+            lambda: self._alone(chat_id, priority),
+        )
+        if isinstance(answer, Grant):
+            return answer
+        wait, granted = answer
         return Grant(max(0.0, float(wait)), granted=int(granted) == 1)
+
+    async def _alone(self, chat_id: int, priority: Priority) -> Grant:
+        """Decide a send on this process's fallback budget."""
+        return await self.fallback.reserve(chat_id, priority)
 
     async def pause(self, chat_id: int, seconds: float) -> str:
         """Pause the blamed scope for every worker (see SendLimiter.pause)."""
         _bot_time, chat_time, bot_pause, chat_pause = self._keys(chat_id)
         interval = self.limits.for_chat(chat_id).interval
-        scope = await self._pause(
-            keys=[chat_time, bot_pause, chat_pause],
-            args=[self._now(), seconds, interval, KEEP_SECONDS],
+        scope = await self._shared(
+            self._pause(
+                keys=[chat_time, bot_pause, chat_pause],
+                args=[self._now(), seconds, interval, KEEP_SECONDS],
+            ),
+            lambda: self.fallback.pause(chat_id, seconds),
         )
         return scope.decode() if isinstance(scope, bytes) else str(scope)
 

@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.app import send_limiter, send_limits
 from bot.service.metrics import Metrics
@@ -26,6 +27,7 @@ from bot.service.send_limits import (
 from bot.settings import Settings
 from bot.storage.redis_limits import RedisLimiter
 from bot.testing.redis import redis_for_test
+from bot.testing.telegram import free_port
 
 STRICT = SendLimits(bot=Allowance(25, 1), private=Allowance(1, 1), group=Allowance(20 / 60, 1))
 """Pacer's old limits, with no burst: every send spaced."""
@@ -209,3 +211,19 @@ async def test_the_settings_choose_the_limiter(tmp_path: Path) -> None:
         shared = send_limiter(settings, redis)
         assert isinstance(shared, RedisLimiter) and shared.prefix == "bot7:limits:"
     assert send_limiter(settings.model_copy(update={"telegram_rate": 0}), None) is None
+
+
+async def test_without_redis_a_worker_keeps_the_budget_alone(
+    clock: TestClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis unreachable (nothing listens on its port): sends still get places, from this
+    worker's own budget at the same rule, and the outage is logged once."""
+    redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+    limiter = RedisLimiter(redis, STRICT, "nowhere:", clock)
+    try:
+        times = await send_times(limiter, clock, [1, 2, 3], Priority.REPLY)
+        assert await limiter.pause(3, 2.0) == "bot"
+    finally:
+        await redis.aclose()
+    assert [round(t - times[0], 3) for t in times] == [0, 0.04, 0.08]
+    assert caplog.text.count("limiter_alone") == 1
