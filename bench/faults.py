@@ -80,7 +80,10 @@ async def database_trouble(kind: str, url: str | None, seconds: float, tmp: Path
             await proxy.start()
             database = f"postgresql+asyncpg://postgres@127.0.0.1:{proxy.port}/{name}"
         settings = Settings(
-            database_url=database, user_key_secret=TEST_USER_KEY_SECRET, data_dir=tmp
+            database_url=database,
+            user_key_secret=TEST_USER_KEY_SECRET,
+            data_dir=tmp,
+            telegram_rate=0,
         )
         app = await build_app(settings, ManualClock(FIXED_NOW))
         try:

@@ -204,7 +204,7 @@ async def run_workers(
                 "DATABASE_URL": url, "REDIS_URL": args.redis, "BOT_TOKEN": fake.token,
                 "BOT_API_URL": fake.base_url, "USER_KEY_SECRET": TEST_USER_KEY_SECRET,
                 "WEBHOOK_URL": hook, "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port),
-                "WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "WEBHOOK_SECRET": WEBHOOK_SECRET, "TELEGRAM_RATE": "0",
             }  # fmt: skip
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", "--workers", str(count),

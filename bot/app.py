@@ -12,6 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns.registry import RegisteredLinks
@@ -37,7 +38,14 @@ from bot.service.health import Probe, Readiness
 from bot.service.jobs import WEB_SESSIONS_EVERY, Job, beacon_jobs
 from bot.service.metrics import MULTIPROC_VARIABLE, Metrics, multiprocess
 from bot.service.ports import Clock, ConversationStore, SystemClock
-from bot.service.reminders import ChannelReminders, Pacer, ReminderScheduler
+from bot.service.reminders import ChannelReminders, ReminderScheduler
+from bot.service.send_limits import (
+    BOT_BURST,
+    Allowance,
+    MemoryLimiter,
+    SendLimiter,
+    SendLimits,
+)
 from bot.service.user_keys import UserKeyer
 from bot.settings import SECRET_FILE, Settings, secret_fingerprint, user_key_secret
 from bot.storage.certificate_table import CertificateTable
@@ -52,6 +60,7 @@ from bot.storage.database import (
 from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.storage.health import DatabaseProbe, RedisProbe
 from bot.storage.lease_table import SqlLeases
+from bot.storage.redis_limits import RedisLimiter
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
 from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
@@ -89,6 +98,11 @@ class App:
     database: AsyncEngine
     store: ConversationStore
     service: ConversationService
+    redis: Redis | None = None
+    """The Redis every worker shares (REDIS_URL), or None for one process."""
+    send_limiter: SendLimiter | None = None
+    """Telegram's sending budget: in Redis when REDIS_URL is set, else in memory; None when
+    TELEGRAM_RATE is 0 (no limits: a test server)."""
 
     @property
     def metrics(self) -> Metrics:
@@ -96,7 +110,11 @@ class App:
         return self.service.metrics
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Release the database and Redis connections."""
+        if self.send_limiter is not None:
+            await self.send_limiter.close()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.store.close()
         await self.database.dispose()
 
@@ -163,9 +181,8 @@ def reminder_scheduler(app: App, channels: Channels) -> ReminderScheduler:
     service = app.service
     sender = ChannelReminders(channels, service.say)
     return ReminderScheduler(
-        SqlReminderTable(app.database), service.sealer, sender.send, service.clock,
-        Pacer(metrics=service.metrics),
-    )  # fmt: skip
+        SqlReminderTable(app.database), service.sealer, sender.send, service.clock
+    )
 
 
 def jobs(app: App, channels: Channels) -> list[Job]:
@@ -340,4 +357,42 @@ async def build_app(
         metrics=Metrics(),
         worker=settings.worker_id,
     )
-    return App(settings, content, database, store, service)
+    redis = shared_redis(settings)
+    limiter = send_limiter(settings, redis)
+    return App(settings, content, database, store, service, redis, limiter)
+
+
+REDIS_SECONDS = 1.0
+"""How long a Redis command may take before the limiter counts Redis as unreachable."""
+
+
+def shared_redis(settings: Settings) -> Redis | None:
+    """Return a client of REDIS_URL's Redis (it connects on first use), or None when unset."""
+    if settings.redis_url is None:
+        return None
+    return Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        socket_timeout=REDIS_SECONDS,
+        socket_connect_timeout=REDIS_SECONDS,
+    )
+
+
+def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter | None:
+    """Return Telegram's sending budget: shared in `redis` when there is one, else in this
+    process's memory; None when TELEGRAM_RATE is 0."""
+    if settings.telegram_rate == 0:
+        return None
+    limits = send_limits(settings)
+    if redis is None:
+        return MemoryLimiter(limits)
+    return RedisLimiter(redis, limits, f"{settings.redis_prefix}limits:")
+
+
+def send_limits(settings: Settings) -> SendLimits:
+    """Return Telegram's sending allowances from the TELEGRAM_* settings."""
+    burst = settings.telegram_chat_burst
+    return SendLimits(
+        bot=Allowance(settings.telegram_rate, BOT_BURST),
+        private=Allowance(settings.telegram_chat_rate, burst),
+        group=Allowance(settings.telegram_group_per_minute / 60, burst),
+    )

@@ -174,6 +174,27 @@ class Settings(BaseSettings):
         default=None,
         description="Redis for limits shared by several workers (redis:// or rediss://)",
     )
+    redis_prefix: str = Field(
+        default="beacon:",
+        min_length=1,
+        max_length=100,
+        description="Where this bot's keys live in Redis (give each bot sharing a Redis its own)",
+    )
+    telegram_rate: float = Field(
+        default=30.0, ge=0, le=1000,
+        description="Messages a second the bot sends in all (every worker together); 0: no"
+        " limits at all (only against a test server)",
+    )  # fmt: skip
+    telegram_chat_rate: float = Field(
+        default=1.0, gt=0, le=100, description="Messages a second to one private chat"
+    )
+    telegram_group_per_minute: float = Field(
+        default=20.0, gt=0, le=6000, description="Messages a minute to one group"
+    )
+    telegram_chat_burst: int = Field(
+        default=3, ge=1, le=100,
+        description="Messages a chat may get at once before its rate applies",
+    )  # fmt: skip
     ops_port: int | None = Field(
         default=None, ge=1, le=65535,
         description="Serve /metrics, /healthz and /readyz on this port; unset: not served",

@@ -93,6 +93,7 @@ async def app(tmp_path: Path, clock: ManualClock) -> AsyncIterator[App]:
         user_key_secret=TEST_USER_KEY_SECRET,
         data_dir=tmp_path,
         bot_token=None,
+        telegram_rate=0,  # no limits: tests of Telegram's limits set their own
     )
     built = await build_app(settings, clock)
     yield built

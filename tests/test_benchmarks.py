@@ -100,6 +100,25 @@ def test_the_web_benchmark_measures_both_servers_on_the_same_pages() -> None:
         assert abs(int(size) - bare_bytes) < bare_bytes * 0.2
 
 
+def test_the_broadcast_benchmark_runs_a_small_broadcast_on_postgres() -> None:
+    """bench/broadcast.py at a tiny size (60 reminders, three workers, two people) prints its
+    row: every reminder sent and no 429."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL names no PostgreSQL server (CI always sets it)")
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "bench" / "broadcast.py"), "--reminders", "60",
+         "--people", "2", "--postgres", url],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert "sends/s" in lines[1], result.stdout
+    row = lines[2].split()
+    assert row[0] == "60" and row[5] == "0", result.stdout
+
+
 def test_the_workers_benchmark_runs_two_workers_on_postgres() -> None:
     """bench/workers.py at a tiny size runs Beacon with two workers behind the fake's webhook
     (the fake in its own process) and prints their row, nothing lost or repeated (one size

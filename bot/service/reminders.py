@@ -1,14 +1,12 @@
 """Send learning reminders when due: due times live in the database; a round first claims the
 reminders it will send (so two workers never send one twice), and each is moved to its next time
 only after it went out (a restart loses none and repeats at most the one being sent); sending
-is paced."""
+is paced by each channel's limiter as bulk sends, which yield to replies."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,16 +16,14 @@ from bot.core.effects import Msg
 from bot.core.reminders import ReminderPlan, in_quiet_hours, next_reminder
 from bot.logs import event
 from bot.service.channels import Channels, UnknownPlatform
-from bot.service.metrics import Metrics
 from bot.service.ports import Clock
+from bot.service.send_limits import bulk_sends
 from bot.service.user_keys import ChatSealer
 
 log = logging.getLogger("beacon.reminders")
 
-GLOBAL_PER_SECOND = 25
-"""Telegram allows about 30 messages a second overall; stay below."""
-PER_CHAT_SECONDS = 1.0
-"""And about one a second in one chat."""
+MAX_BATCHES = 200
+"""Batches one round sends at most (20,000 reminders at the default batch of 100)."""
 CLAIM_FOR = dt.timedelta(minutes=5)
 """How long a round's claim on its reminders lasts: one a worker claimed and never moved on
 (it died) is due again once the claim ends."""
@@ -62,38 +58,6 @@ class ReminderTable(Protocol):
         ...
 
 
-class Pacer:
-    """Spaces sends: at most `per_second` overall and one per chat per `per_chat` seconds."""
-
-    def __init__(
-        self,
-        per_second: float = GLOBAL_PER_SECOND,
-        per_chat: float = PER_CHAT_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        metrics: Metrics | None = None,
-    ) -> None:
-        """Pace with a monotonic clock and a sleep (both replaceable in tests); the time spent
-        waiting is counted in `metrics` as the "reminders" limiter's."""
-        self.metrics = metrics or Metrics()
-        self.gap = 1 / per_second
-        self.per_chat = per_chat
-        self.clock = clock
-        self.sleep = sleep
-        self.next_any = 0.0
-        self.next_for: dict[str, float] = {}
-
-    async def wait(self, chat: str) -> None:
-        """Wait until a message to `chat` may go."""
-        now = self.clock()
-        ready = max(now, self.next_any, self.next_for.get(chat, 0.0))
-        if ready > now:
-            self.metrics.waited("reminders", ready - now)
-            await self.sleep(ready - now)
-        self.next_any = ready + self.gap
-        self.next_for[chat] = ready + self.per_chat
-
-
 Send = Callable[[str, str, str | None, str | None], Awaitable[bool]]
 """Sends a reminder: (platform, chat id, chosen locale, platform language) -> True when
 delivered, False when the chat is gone for good (the user blocked the bot); raises on a
@@ -119,7 +83,7 @@ class ChannelReminders:
 
 
 class ReminderScheduler:
-    """Claims due reminders and sends each once, paced; runs on the worker that holds the
+    """Claims due reminders and sends each once (as bulk sends); runs on the worker that holds the
     reminders job's lease, and stays exact if two workers ever run a round at once."""
 
     def __init__(
@@ -128,7 +92,6 @@ class ReminderScheduler:
         sealer: ChatSealer,
         send: Send,
         clock: Clock,
-        pacer: Pacer | None = None,
         batch: int = 100,
     ) -> None:
         """Send through `send`, reading due reminders from `table` at the clock's time."""
@@ -136,13 +99,24 @@ class ReminderScheduler:
         self.sealer = sealer
         self.send = send
         self.clock = clock
-        self.pacer = pacer or Pacer()
         self.batch = batch
 
     async def run_once(self) -> int:
+        """Send the reminders due now, a claimed batch at a time, until a claim comes back
+        short (at most MAX_BATCHES); return how many went out."""
+        sent = 0
+        for _ in range(MAX_BATCHES):
+            went, finished = await self.run_batch()
+            sent += went
+            if finished:
+                break
+        return sent
+
+    async def run_batch(self) -> tuple[int, bool]:
         """Claim up to a batch of the reminders due now and send them; return how many went
-        out. Past half the claim's time the rest are put back, due at once, so no send starts
-        near the claim's end (when another worker could claim the same reminder)."""
+        out and whether the round is over (the claim was short, or it ran out of time). Past
+        half the claim's time the rest are put back, due at once, so no send starts near the
+        claim's end (when another worker could claim the same reminder)."""
         now = self.clock.now()
         claimed = await self.table.claim(now, now + CLAIM_FOR, self.batch)
         sent = 0
@@ -151,9 +125,9 @@ class ReminderScheduler:
                 for rest in claimed[index:]:
                     await self.table.move(rest.user_id, rest.next_at, now)
                 event(log, "reminders_put_back", level=logging.WARNING, count=len(claimed) - index)
-                break
+                return sent, True
             sent += await self.deliver(due, now)
-        return sent
+        return sent, len(claimed) < self.batch
 
     async def deliver(self, due: DueReminder, now: dt.datetime) -> bool:
         """Send one due reminder unless it is quiet hours; then move it to its next time."""
@@ -169,9 +143,9 @@ class ReminderScheduler:
             event(log, "reminder_skipped", reason="quiet_hours")
             return False
         platform, chat = opened
-        await self.pacer.wait(due.chat)
         try:
-            delivered = await self.send(platform, chat, due.locale, due.language)
+            with bulk_sends():  # paced by the channel's limiter, after replies to people
+                delivered = await self.send(platform, chat, due.locale, due.language)
         except UnknownPlatform:
             # No channel here serves the learner's platform: keep their plan, try next time.
             await self.table.move(due.user_id, due.next_at, following)

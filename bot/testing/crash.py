@@ -100,6 +100,7 @@ class BotProcess:
             "USER_KEY_SECRET": TEST_USER_KEY_SECRET,
             "LOG_LEVEL": log_level,
             "PYTHONPATH": str(PROJECT_ROOT),
+            "TELEGRAM_RATE": "0",  # the fake server does not limit unless told to
         }
         if webhook_port is not None:
             self.env |= {

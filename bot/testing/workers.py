@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service.jobs import REMINDERS_EVERY, Job, JobRunner
-from bot.service.reminders import Pacer, ReminderScheduler, Send
+from bot.service.reminders import ReminderScheduler, Send
 from bot.service.user_keys import ChatSealer
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine
@@ -99,16 +99,9 @@ class Deliveries:
         self.by_worker[worker] += len(chats)
 
 
-async def no_wait(seconds: float) -> None:
-    """A pacer's sleep that returns at once (pacing is tested on its own)."""
-    del seconds
-
-
 def reminder_job(engine: AsyncEngine, send: Send, clock: ManualClock) -> Job:
-    """Return the reminders job on `engine`, sending through `send`, unpaced."""
-    scheduler = ReminderScheduler(
-        SqlReminderTable(engine), ChatSealer(SECRET), send, clock, Pacer(sleep=no_wait)
-    )
+    """Return the reminders job on `engine`, sending through `send` (unpaced: no channel)."""
+    scheduler = ReminderScheduler(SqlReminderTable(engine), ChatSealer(SECRET), send, clock)
     return Job("reminders", REMINDERS_EVERY, scheduler.run_once)
 
 

@@ -1,15 +1,15 @@
 """Reminders end to end below the transport: opting in stores an encrypted chat and a due time;
-the scheduler sends each due reminder once, paced, never in quiet hours, and a restart between
-scheduling and sending loses none and repeats none (SQLite, and PostgreSQL in CI)."""
+the scheduler sends each due reminder once, as a bulk send, never in quiet hours, and a restart
+between scheduling and sending loses none and repeats none (SQLite, and PostgreSQL in CI)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 from bot.content.bundle import Content
 from bot.core.events import Start
-from bot.service.reminders import Pacer, ReminderScheduler
+from bot.service.reminders import ReminderScheduler
+from bot.service.send_limits import Priority, current_priority
 from bot.service.user_keys import ChatSealer
 from bot.storage.reminder_table import SqlReminderTable
 from bot.testing.clocks import ManualClock
@@ -29,6 +29,7 @@ class Outbox:
     def __init__(self) -> None:
         """Start empty, delivering."""
         self.sent: list[tuple[str, str, str | None, str | None]] = []
+        self.priorities: list[Priority] = []
         self.fail = False
         self.blocked = False
 
@@ -41,18 +42,14 @@ class Outbox:
         if self.blocked:
             return False
         self.sent.append((platform, chat, locale, language))
+        self.priorities.append(current_priority())
         return True
-
-
-async def no_wait(seconds: float) -> None:
-    """A sleep that returns at once (pacing is tested on its own)."""
-    del seconds
 
 
 def scheduler(database: Database, outbox: Outbox, clock: ManualClock) -> ReminderScheduler:
     """Return a scheduler on the test database."""
     table = SqlReminderTable(database.engine)
-    return ReminderScheduler(table, ChatSealer(SECRET), outbox.send, clock, Pacer(sleep=no_wait))
+    return ReminderScheduler(table, ChatSealer(SECRET), outbox.send, clock)
 
 
 async def opt_in(database: Database, content: Content) -> ServiceUser:
@@ -104,6 +101,8 @@ async def test_a_due_reminder_is_sent_once_then_moves_to_the_next_day(
     assert await run.run_once() == 1
     assert await run.run_once() == 0
     assert outbox.sent == [("telegram", RAW_ID, None, "en")]
+    assert outbox.priorities == [Priority.BULK], "a reminder yields to replies"
+    assert current_priority() is Priority.REPLY
     [(_, _, _, next_at, _)] = await database.rows("reminders")
     assert next_at.replace(tzinfo=dt.UTC) == MONDAY_NOON_AZ + dt.timedelta(days=2)
 
@@ -150,29 +149,6 @@ async def test_a_user_who_blocked_the_bot_loses_the_reminder(
     assert await database.rows("reminders") == []
 
 
-async def test_pacing_keeps_under_25_a_second_and_one_a_second_per_chat() -> None:
-    """Fifty sends to five chats take at least 49/25 s, and a chat never gets two within 1 s."""
-    now = [0.0]
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        """Advance the fake clock."""
-        slept.append(seconds)
-        now[0] += seconds
-
-    pacer = Pacer(clock=lambda: now[0], sleep=sleep)
-    times: dict[str, list[float]] = {}
-    for index in range(50):
-        chat = f"chat{index % 5}"
-        await pacer.wait(chat)
-        times.setdefault(chat, []).append(now[0])
-    everything = sorted(t for ts in times.values() for t in ts)
-    assert everything[-1] - everything[0] >= 49 / 25
-    assert all(b - a >= 1 / 25 - 1e-9 for a, b in itertools.pairwise(everything))
-    for chat_times in times.values():
-        assert all(b - a >= 1.0 - 1e-9 for a, b in itertools.pairwise(chat_times))
-
-
 async def test_a_round_past_half_its_claim_puts_the_rest_back_due_at_once(
     database: Database,
 ) -> None:
@@ -190,7 +166,7 @@ async def test_a_round_past_half_its_claim_puts_the_rest_back_due_at_once(
         return await record(platform, chat, locale, language)
 
     table = SqlReminderTable(database.engine)
-    job = ReminderScheduler(table, ChatSealer(SECRET), slow, clock, Pacer(sleep=no_wait))
+    job = ReminderScheduler(table, ChatSealer(SECRET), slow, clock)
     assert await job.run_once() == 3
     assert len(await table.due(MONDAY_NOON_AZ, 100)) == 7
     assert await job.run_once() == 3

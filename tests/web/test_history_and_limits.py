@@ -1,5 +1,6 @@
 """The web page's history (kept entries, typed turns never kept, the cap, a round trip through
-JSON) and the in-memory rate limit (burst, refill, least recently used dropped first)."""
+JSON) and the rate limit in memory and in Redis (burst, refill, shared by workers in Redis, least
+recently used dropped first in memory)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import pytest
 
 from bot.core.state import Position
 from bot.service.messages import Document, EraseChat, OutButton, Reply, TapAnswer
+from bot.testing.redis import redis_for_test
 from bot.transports.web.history import MAX_ENTRIES, History, active, decode, encode, label_for
-from bot.transports.web.limits import Bucket, MemoryRateLimit
+from bot.transports.web.limits import Bucket, MemoryRateLimit, RateLimit, RedisRateLimit
 
 SCREEN = Reply(
     "Where is this happening?",
@@ -73,18 +75,38 @@ def test_the_working_buttons_are_the_current_screen_s() -> None:
     assert label_for(shown, history.turn, "9.9.z") is None
 
 
-def test_the_rate_limit_allows_a_burst_then_refills() -> None:
-    """A bucket gives its burst at once, then one more per refill interval."""
-    limit = MemoryRateLimit(Bucket(burst=3, per_second=1))
-    assert [limit.allow("a", 0.0) for _ in range(4)] == [True, True, True, False]
-    assert limit.allow("b", 0.0)
-    assert not limit.allow("a", 0.5) and limit.allow("a", 1.6)
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_the_rate_limit_allows_a_burst_then_refills(store: str) -> None:
+    """A bucket gives its burst at once, then one more per refill interval; in Redis, two
+    workers' limits share each key's bucket."""
+    bucket = Bucket(burst=3, per_second=1)
+    async with redis_for_test() as (redis, prefix):
+        if store == "redis":
+            limit: RateLimit = RedisRateLimit(redis, bucket, prefix)
+            other: RateLimit = RedisRateLimit(redis, bucket, prefix)
+        else:
+            limit = other = MemoryRateLimit(bucket)
+        taken = [await (limit, other)[n % 2].allow("a", 1000.0) for n in range(4)]
+        assert taken == [True, True, True, False]
+        assert await limit.allow("b", 1000.0)
+        assert not await other.allow("a", 1000.5)
+        assert await limit.allow("a", 1001.6)
 
 
-def test_the_rate_limit_forgets_the_least_recently_used_first() -> None:
+async def test_a_redis_bucket_is_forgotten_once_it_would_be_full() -> None:
+    """A Redis bucket's key expires when it would have refilled, so idle addresses cost
+    nothing."""
+    async with redis_for_test() as (redis, prefix):
+        limit = RedisRateLimit(redis, Bucket(burst=60, per_second=5), prefix)
+        assert await limit.allow("203.0.113.9", 1000.0)
+        expires_in = await redis.pttl(f"{prefix}203.0.113.9")
+        assert 0 < expires_in <= 1200
+
+
+async def test_the_rate_limit_forgets_the_least_recently_used_first() -> None:
     """Past its size, the key used least recently is dropped (and starts full again)."""
     limit = MemoryRateLimit(Bucket(burst=1, per_second=0), max_keys=2)
-    assert limit.allow("a", 0.0) and limit.allow("b", 0.0)
-    assert not limit.allow("a", 0.0)
-    assert limit.allow("c", 0.0)
-    assert limit.allow("b", 0.0) is True
+    assert await limit.allow("a", 0.0) and await limit.allow("b", 0.0)
+    assert not await limit.allow("a", 0.0)
+    assert await limit.allow("c", 0.0)
+    assert await limit.allow("b", 0.0) is True

@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.testing.fake_telegram.bot_info import BotInfo
 from bot.testing.fake_telegram.delivery import Delivery
 from bot.testing.fake_telegram.faults import DROP, FaultPlan, FaultRule
+from bot.testing.fake_telegram.flood import FloodControl, FloodLimits
 from bot.testing.fake_telegram.messaging import Messaging
 from bot.testing.fake_telegram.models import (
     ApiError,
@@ -49,6 +50,15 @@ def _is_attachment(key: str, params: Mapping[str, Any]) -> bool:
         return False
     reference = f"attach://{key}"
     return any(isinstance(value, str) and reference in value for value in params.values())
+
+
+def _chat_of(params: JsonObject) -> int | None:
+    """Return a call's numeric chat id, if it has one."""
+    chat = params.get("chat_id")
+    try:
+        return int(chat) if chat is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 class FakeTelegram:
@@ -90,6 +100,8 @@ class FakeTelegram:
             }
         )
         self._faults = FaultPlan(seed)
+        self.flood: FloodControl | None = None
+        """Telegram's flood control when enforced (see `enforce_limits`), else None."""
         self._simulator = Simulator(self.world)
         self._messaging = Messaging(self.world)
         self._delivery = Delivery(self.world.queue, self.pushes, self._webhook_reply)
@@ -199,6 +211,10 @@ class FakeTelegram:
         if fault is not None:
             self._record(method, params, at, fault)
             return (fault.status, fault.body()) if isinstance(fault, ApiError) else (DROP, {})
+        refusal = self._flooded(method, params, at)
+        if refusal is not None:
+            self._record(method, params, at, refusal, _chat_of(params))
+            return refusal.status, refusal.body()
         ctx = Context(params, at)
         try:
             self._messaging.check_blocked(method, params)
@@ -217,6 +233,12 @@ class FakeTelegram:
         if method in REPLY_METHODS and ctx.chat_id is not None:
             self.world.chats.get(ctx.chat_id).note_reply(at)
         return 200, {"ok": True, "result": result}
+
+    def _flooded(self, method: str, params: JsonObject, at: float) -> ApiError | None:
+        """Return the 429 for a send over the enforced limits, if any."""
+        if self.flood is None:
+            return None
+        return self.flood.check(method, _chat_of(params), at)
 
     def _record(
         self,
@@ -271,6 +293,18 @@ class FakeTelegram:
                 raise ValueError(f"unknown Bot API method {method!r}")
             names.append(name)
         self._faults.set(names, rule)
+
+    def enforce_limits(self, limits: FloodLimits | None = None) -> FloodControl:
+        """Answer 429 (with retry_after) to sends over Telegram's limits from now on: the bot's
+        rate, a private chat's, a group's (`limits`, Telegram's by default); return the control,
+        which counts the 429s it gave (`refused`)."""
+        self.flood = FloodControl(limits or FloodLimits())
+        return self.flood
+
+    @property
+    def rate_limited(self) -> int:
+        """Return how many 429s the enforced limits gave (0 when not enforced)."""
+        return 0 if self.flood is None else self.flood.refused
 
     def clear_faults(self) -> None:
         """Stop injecting faults."""

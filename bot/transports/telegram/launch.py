@@ -8,10 +8,11 @@ import logging
 from bot.app import App
 from bot.logs import event
 from bot.settings import Settings
-from bot.transports.telegram.api import ApiBlocked, TelegramClient
+from bot.transports.telegram.api import ApiBlocked, ChatApi, TelegramClient
 from bot.transports.telegram.bridge import PLATFORM, HandlingRetry, TelegramBridge
 from bot.transports.telegram.commands import publish_menus
 from bot.transports.telegram.delivery import RetryPolicy, as_html
+from bot.transports.telegram.limited import LimitedApi
 from bot.transports.telegram.metered import MeteredApi
 from bot.transports.telegram.runtime import (
     Runnable,
@@ -51,9 +52,12 @@ def make_runtime(
     """Return a runtime on aiogram's or python-telegram-bot's client feeding the app's service."""
 
     def make_bridge(client: TelegramClient) -> TelegramBridge:
-        """Wire the client (its sends counted in the app's metrics) to the service and the
-        database's exit message log."""
-        api = MeteredApi(client, app.service.metrics)
+        """Wire the client (its sends counted in the app's metrics, within the app's send
+        limiter) to the service and the database's exit message log."""
+        metrics = app.service.metrics
+        api: ChatApi = MeteredApi(client, metrics)
+        if app.send_limiter is not None:
+            api = LimitedApi(api, app.send_limiter, metrics)
         return TelegramBridge(app.service, api, app.exit_messages(PLATFORM), policy, retry)
 
     if kind == "ptb":

@@ -12,6 +12,13 @@ from bot.app import App
 from bot.errors import StartupError
 from bot.logs import event
 from bot.settings import networks
+from bot.transports.web.limits import (
+    PER_ADDRESS,
+    PER_SESSION,
+    MemoryRateLimit,
+    RateLimit,
+    RedisRateLimit,
+)
 from bot.transports.web.server import (
     KEEPALIVE_SECONDS,
     MAX_HEADERS,
@@ -97,6 +104,18 @@ class WebChannel:
         return False
 
 
+def rate_limits(app: App) -> tuple[RateLimit, RateLimit]:
+    """Return the per-session and per-address rate limits: in Redis, shared by every worker,
+    when REDIS_URL is set; else in this process's memory."""
+    if app.redis is None:
+        return MemoryRateLimit(PER_SESSION), MemoryRateLimit(PER_ADDRESS)
+    prefix = f"{app.settings.redis_prefix}web:"
+    return (
+        RedisRateLimit(app.redis, PER_SESSION, f"{prefix}session:"),
+        RedisRateLimit(app.redis, PER_ADDRESS, f"{prefix}address:"),
+    )
+
+
 def web_channel(app: App) -> WebChannel:
     """Return the web chat on the configured host and port; refuse the address the Telegram
     webhook listens on."""
@@ -107,5 +126,8 @@ def web_channel(app: App) -> WebChannel:
         raise StartupError(
             "WEB_PORT", f"{port} is the Telegram webhook's port too; give the web chat its own"
         )
-    chat = WebChat(app.service, app.web_sessions(), web_config(app), campaigns=app.campaign_links())
+    chat = WebChat(
+        app.service, app.web_sessions(), web_config(app), rate_limits(app),
+        campaigns=app.campaign_links(),
+    )  # fmt: skip
     return WebChannel(chat, settings.web_host, port, shared=settings.worker_id is not None)

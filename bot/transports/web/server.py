@@ -259,9 +259,9 @@ class WebChat:
             return await handler(request)
         now = self.service.clock.now().timestamp()
         sid = self.cookie_of(request)
-        over = not self.per_address.allow(self.address(request), now)
+        over = not await self.per_address.allow(self.address(request), now)
         if sid is not None:
-            over = not self.per_session.allow(self.key_of(sid), now) or over
+            over = not await self.per_session.allow(self.key_of(sid), now) or over
         if over:
             event(log, "web_rate_limited")
             return self._slow_down(request, sid)
