@@ -8,14 +8,7 @@ import warnings
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from telegram import (
-    Bot,
-    BotCommand,
-    CopyTextButton,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-)
+from telegram import Bot, BotCommand, InputFile
 from telegram.error import (
     BadRequest,
     Conflict,
@@ -25,10 +18,10 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import HTTPXRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 from telegram.warnings import PTBUserWarning
 
-from bot.service.messages import OutButton
 from bot.transports.telegram.api import (
     ALLOWED_UPDATES,
     ApiBlocked,
@@ -36,7 +29,6 @@ from bot.transports.telegram.api import (
     ApiRetryAfter,
     ApiTransient,
     ApiUnauthorized,
-    Keyboard,
 )
 from bot.transports.telegram.client_api import Library, LibraryApi
 from bot.transports.telegram.runtime import RuntimeConfig
@@ -52,20 +44,14 @@ POLL_MARGIN = 10
 warnings.filterwarnings("ignore", r"Please use 'Bot\.getUpdates'", PTBUserWarning)
 
 
-def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    """Return an inline keyboard, or None when there are no buttons."""
-    rows = [[button(b) for b in row] for row in keyboard]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-def button(out: OutButton) -> InlineKeyboardButton:
-    """Return an inline button that sends callback data, opens a web page or copies text."""
-    match out.kind:
-        case "url":
-            return InlineKeyboardButton(out.label, url=out.data)
-        case "copy":
-            return InlineKeyboardButton(out.label, copy_text=CopyTextButton(out.data))
-    return InlineKeyboardButton(out.label, callback_data=out.data)
+async def post(bot: Bot, method: str, parameters: dict[str, Any]) -> tuple[int, bytes]:
+    """Post a method's parameters through the bot's own httpx request (its connection pool and
+    time-outs); return the HTTP status and body."""
+    data = RequestData([RequestParameter(key, value, None) for key, value in parameters.items()])
+    try:
+        return await bot.request.do_request(f"{bot.base_url}/{method}", "POST", data)
+    except Exception as failure:  # TimedOut, NetworkError or the HTTP layer's own, as PTB does
+        raise ApiTransient(type(failure).__name__) from None
 
 
 async def translated(call: Awaitable[T]) -> T:
@@ -118,7 +104,7 @@ async def close(bot: Bot) -> None:
     await bot.shutdown()
 
 
-PTB = Library(markup, command, translated, upload, raw_updates, close)
+PTB = Library(post, command, translated, upload, raw_updates, close)
 
 
 def ptb_api(bot: Bot) -> LibraryApi:
