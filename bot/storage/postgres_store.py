@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -188,12 +188,15 @@ class PostgresStore:
         async with translated():
             await self.marks.execute(*sql(statement, values))
 
-    async def record_exit_message(
-        self, chat_key: str, message_id: int, sent_at: dt.datetime
-    ) -> None:
-        """Keep a message id for exit under a chat key, only while the key is a stored user's."""
-        values = {"chat_key": chat_key, "message_id": message_id, "sent_at": sent_at}
-        await self.pool.execute(*sql(RECORD_EXIT_MESSAGE, values))
+    async def record_exit_messages(self, rows: Sequence[tuple[str, int, dt.datetime]]) -> None:
+        """Keep message ids for exit under their chat keys (chat key, message id, sent at), each
+        only while its key is a stored user's; one pipelined statement for all."""
+        statement = RECORD_EXIT_MESSAGE.postgres
+        values = [
+            statement.args({"chat_key": key, "message_id": message_id, "sent_at": at})
+            for key, message_id, at in rows
+        ]
+        await self.pool.executemany(statement.sql, values)
 
     async def close(self) -> None:
         """Close the pools."""

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -180,12 +180,15 @@ class SqliteStore:
         async with translated():
             await self.run_unit(partial(_execute, statement=statement, values=values))
 
-    async def record_exit_message(
-        self, chat_key: str, message_id: int, sent_at: dt.datetime
-    ) -> None:
-        """Keep a message id for exit under a chat key, only while the key is a stored user's."""
-        values = {"chat_key": chat_key, "message_id": message_id, "sent_at": timestamp(sent_at)}
-        await self.run_unit(partial(_execute, statement=RECORD_EXIT_MESSAGE, values=values))
+    async def record_exit_messages(self, rows: Sequence[tuple[str, int, dt.datetime]]) -> None:
+        """Keep message ids for exit under their chat keys (chat key, message id, sent at), each
+        only while its key is a stored user's; one unit for all."""
+        statement = RECORD_EXIT_MESSAGE.sqlite
+        values = [
+            statement.args({"chat_key": key, "message_id": message_id, "sent_at": timestamp(at)})
+            for key, message_id, at in rows
+        ]
+        await self.run_unit(partial(_execute_many, sql=statement.sql, values=values))
 
     async def close(self) -> None:
         """Stop checkpointing, finish queued writes, write the WAL back and close."""
@@ -246,6 +249,13 @@ def _execute(
 ) -> None:
     """Run one statement."""
     execute(connection, statement, values)
+
+
+def _execute_many(
+    connection: sqlite3.Connection, *, sql: str, values: Sequence[tuple[Any, ...]]
+) -> None:
+    """Run one statement once for each set of values."""
+    connection.executemany(sql, values)
 
 
 def _fetch(
