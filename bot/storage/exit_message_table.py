@@ -7,12 +7,9 @@ only once its id is stored (or its write failed, logged).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import bindparam, delete
@@ -22,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.logs import event
 from bot.service.ports import Clock
 from bot.service.user_keys import UserKeyer
+from bot.storage.grouped import Grouped
 from bot.storage.tables import ExitMessage, table
 from bot.storage.timestamps import as_utc
 from bot.storage.trouble import translated
@@ -43,14 +41,6 @@ class ExitMessageWriter(Protocol):
     async def record_exit_messages(self, rows: Sequence[KeptId]) -> None:
         """Keep message ids under their chat keys, each only while its key is a stored user's."""
         ...
-
-
-@dataclass(slots=True)
-class _Group:
-    """Ids that go in one write, and what their adders wait on."""
-
-    rows: list[KeptId] = field(default_factory=list)
-    written: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class SqlMessageLog:
@@ -77,8 +67,7 @@ class SqlMessageLog:
         self.clock = clock
         self.writer = writer
         self.platform = platform
-        self._groups: deque[_Group] = deque()
-        self._writing: asyncio.Task[None] | None = None
+        self._grouped: Grouped[KeptId] = Grouped(self._write, WRITE_LIMIT)
 
     def chat_key(self, chat_id: int) -> str:
         """Return the keyed hash a chat is stored under (a private chat's is its user's key)."""
@@ -88,31 +77,14 @@ class SqlMessageLog:
         """Remember a message of a chat, sent now, returning once it is stored (in one write
         with the ids added meanwhile); a failure is logged, never raised."""
         # Only a stored user's chat is kept: no group chat, no reply confirming /forget.
-        groups = self._groups
-        if not groups or len(groups[-1].rows) >= WRITE_LIMIT:
-            groups.append(_Group())
-        group = groups[-1]
-        group.rows.append((self.chat_key(chat_id), message_id, self.clock.now()))
-        if self._writing is None:
-            self._writing = asyncio.create_task(self._write_groups())
-        await group.written.wait()
+        await self._grouped.add((self.chat_key(chat_id), message_id, self.clock.now()))
 
-    async def _write_groups(self) -> None:
-        """Write the waiting groups one after another, until none is left."""
+    async def _write(self, rows: list[KeptId]) -> None:
+        """Write a group of ids; a failure is logged, never raised."""
         try:
-            while self._groups:
-                group = self._groups.popleft()  # taken: later ids go in a new group
-                try:
-                    await self.writer.record_exit_messages(group.rows)
-                except Exception as failure:  # recording must never stop a reply
-                    reason = _name(failure)
-                    event(log, "exit_message_not_recorded", level=logging.WARNING, reason=reason)
-                finally:
-                    group.written.set()
-        finally:  # cancelled (shut down): nobody waits for what can no longer be written
-            self._writing = None
-            while self._groups:
-                self._groups.popleft().written.set()
+            await self.writer.record_exit_messages(rows)
+        except Exception as failure:  # recording must never stop a reply from being delivered
+            event(log, "exit_message_not_recorded", level=logging.WARNING, reason=_name(failure))
 
     async def take_recent(self, chat_id: int) -> list[int]:
         """Forget all of a chat's ids, returning those under 48 hours old, oldest id first;

@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
+from bot.storage.grouped import Grouped
 from bot.storage.statements import (
     CLAIM_OUTBOX,
     DUE_OUTBOX,
@@ -103,6 +104,7 @@ class PostgresStore:
         """Use a pool whose database is already migrated, and one for delivery marks."""
         self.pool = pool
         self.marks = marks or pool
+        self._done: Grouped[int] = Grouped(self._remove_entries)
 
     @classmethod
     async def connect(
@@ -190,8 +192,15 @@ class PostgresStore:
         await self._mark(OUTBOX_PROGRESS, {"id": entry_id, "sent": sent})
 
     async def outbox_done(self, entry_id: int) -> None:
-        """Remove an entry."""
-        await self._mark(OUTBOX_DONE, {"id": entry_id})
+        """Remove an entry (in one pipelined statement with those removed meanwhile)."""
+        await self._done.add(entry_id)
+
+    async def _remove_entries(self, entry_ids: list[int]) -> None:
+        """Remove entries in one pipelined statement on the marks pool."""
+        statement = OUTBOX_DONE.postgres
+        values = [statement.args({"id": entry_id}) for entry_id in entry_ids]
+        async with translated():
+            await self.marks.executemany(statement.sql, values)
 
     async def outbox_retry(self, entry_id: int, attempts: int, next_at: dt.datetime) -> None:
         """Count a failed delivery and leave the entry until `next_at`."""

@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
+from bot.storage.grouped import Grouped
 from bot.storage.sqlite_writer import BatchWriter, Unit
 from bot.storage.statements import (
     CLAIM,
@@ -97,6 +98,7 @@ class SqliteStore:
         self._writer = BatchWriter(partial(writer_connection, path))
         self._checkpoint_thread = ThreadPoolExecutor(1, thread_name_prefix="beacon-checkpoint")
         self._checkpointer: asyncio.Task[None] | None = None
+        self._done: Grouped[int] = Grouped(self._remove_entries)
 
     async def _checkpoint_forever(self) -> None:
         """Copy the WAL into the database every few seconds, off the writer thread."""
@@ -167,8 +169,15 @@ class SqliteStore:
         await self._outbox(OUTBOX_PROGRESS, {"sent": sent, "id": entry_id})
 
     async def outbox_done(self, entry_id: int) -> None:
-        """Remove an entry."""
-        await self._outbox(OUTBOX_DONE, {"id": entry_id})
+        """Remove an entry (in one unit with those removed meanwhile)."""
+        await self._done.add(entry_id)
+
+    async def _remove_entries(self, entry_ids: list[int]) -> None:
+        """Remove entries in one unit."""
+        statement = OUTBOX_DONE.sqlite
+        values = [statement.args({"id": entry_id}) for entry_id in entry_ids]
+        async with translated():
+            await self.run_unit(partial(_execute_many, sql=statement.sql, values=values))
 
     async def outbox_retry(self, entry_id: int, attempts: int, next_at: dt.datetime) -> None:
         """Count a failed delivery and leave the entry until `next_at`."""
