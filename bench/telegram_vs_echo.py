@@ -7,6 +7,8 @@ For each runtime, in one run: the echo bot, then Beacon on SQLite, then Beacon o
 each as its own process (`python -m bot run` for Beacon) against a fresh fake server in this
 process. Two loads each: a burst of users x 10 updates (throughput: updates/s until the last
 reply), and a paced load (latency from an update being queued to its first reply, p50/p99).
+It also prints the bot process's CPU time per update in the burst (user + system, read from
+/proc): on a shared, busy machine it moves much less than updates/s does.
 Every update is answered by exactly one sendMessage, from Beacon and from the echo bot alike;
 the burst only counts as done when all of them arrived. Everything is bounded and local.
 """
@@ -50,6 +52,17 @@ class Figures:
     updates_per_second: float
     p50_ms: float
     p99_ms: float
+    cpu_ms: float
+    """The bot's CPU time per update in the burst (NaN where /proc cannot tell)."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return a process's CPU time so far (user + system) from /proc, or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Load:
@@ -161,9 +174,11 @@ async def load_bot(
         await asyncio.sleep(0.05)
     load = Load(fake)
     await load.burst(max(10, args.users // 10))  # warm-up: connections, caches
+    cpu_before = cpu_seconds(process.pid)
     throughput = await load.burst(args.users)
+    cpu_ms = (cpu_seconds(process.pid) - cpu_before) * 1000 / (args.users * len(SCRIPT))
     p50, p99 = await load.paced(args.rate, args.seconds)
-    return Figures(throughput, p50, p99)
+    return Figures(throughput, p50, p99, cpu_ms)
 
 
 async def fresh_postgres(url: str) -> tuple[str, str]:
@@ -189,7 +204,7 @@ def row(label: str, figures: Figures, ceiling: Figures | None) -> str:
     )
     return (
         f"{label:<28} {figures.updates_per_second:9,.0f} {ratio}  "
-        f"{figures.p50_ms:7.1f} {figures.p99_ms:7.1f}"
+        f"{figures.p50_ms:7.1f} {figures.p99_ms:7.1f} {figures.cpu_ms:7.2f}"
     )
 
 
@@ -209,7 +224,7 @@ async def main() -> None:
     python = sys.executable
     print(f"burst: {args.users} users x {len(SCRIPT)} updates; paced: {args.rate:g}/s for "
           f"{args.seconds:g} s; {os.cpu_count()} cores")  # fmt: skip
-    print(f"{'bot':<28} {'updates/s':>9} {'ratio':>5}  {'p50 ms':>7} {'p99 ms':>7}")
+    print(f"{'bot':<28} {'updates/s':>9} {'ratio':>5}  {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7}")
     for kind in args.runtimes:
         echo = await measure([python, str(PROJECT_ROOT / "bench" / "echo_bot.py"), kind],
                              base_env, args)  # fmt: skip

@@ -1,9 +1,15 @@
-"""The exit_messages table: the message ids of each private chat that exit may still delete."""
+"""The exit_messages table: the message ids of each private chat that exit may still delete.
+
+Ids are written in groups: those added while a write is under way go together in the next one,
+so a burst of replies costs a few writes, not one per message, and each `add` still returns
+only once its id is stored (or its write failed, logged).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import bindparam, delete
@@ -13,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.logs import event
 from bot.service.ports import Clock
 from bot.service.user_keys import UserKeyer
+from bot.storage.grouped import Grouped
 from bot.storage.tables import ExitMessage, table
 from bot.storage.timestamps import as_utc
 from bot.storage.trouble import translated
@@ -21,16 +28,18 @@ log = logging.getLogger("beacon.storage")
 EXIT_MESSAGES = table(ExitMessage)
 DELETE_WINDOW = dt.timedelta(hours=48)
 """Telegram lets a bot delete both sides of a private chat for 48 hours after a message."""
+WRITE_LIMIT = 500
+"""Ids written at most in one write."""
+KeptId = tuple[str, int, dt.datetime]
+"""An id to keep: chat key, message id, when it was sent."""
 
 
 @runtime_checkable
 class ExitMessageWriter(Protocol):
     """Writes exit message ids on the store's own connection (the hot path, beside each reply)."""
 
-    async def record_exit_message(
-        self, chat_key: str, message_id: int, sent_at: dt.datetime
-    ) -> None:
-        """Keep a message id under a chat key, only while the key is a stored user's."""
+    async def record_exit_messages(self, rows: Sequence[KeptId]) -> None:
+        """Keep message ids under their chat keys, each only while its key is a stored user's."""
         ...
 
 
@@ -58,18 +67,22 @@ class SqlMessageLog:
         self.clock = clock
         self.writer = writer
         self.platform = platform
+        self._grouped: Grouped[KeptId] = Grouped(self._write, WRITE_LIMIT)
 
     def chat_key(self, chat_id: int) -> str:
         """Return the keyed hash a chat is stored under (a private chat's is its user's key)."""
         return self.keyer.key(self.platform, str(chat_id))
 
     async def add(self, chat_id: int, message_id: int) -> None:
-        """Remember a message of a chat, sent now; a failure is logged, never raised."""
+        """Remember a message of a chat, sent now, returning once it is stored (in one write
+        with the ids added meanwhile); a failure is logged, never raised."""
         # Only a stored user's chat is kept: no group chat, no reply confirming /forget.
+        await self._grouped.add((self.chat_key(chat_id), message_id, self.clock.now()))
+
+    async def _write(self, rows: list[KeptId]) -> None:
+        """Write a group of ids; a failure is logged, never raised."""
         try:
-            await self.writer.record_exit_message(
-                self.chat_key(chat_id), message_id, self.clock.now()
-            )
+            await self.writer.record_exit_messages(rows)
         except Exception as failure:  # recording must never stop a reply from being delivered
             event(log, "exit_message_not_recorded", level=logging.WARNING, reason=_name(failure))
 

@@ -12,12 +12,13 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
 from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
+from bot.storage.grouped import Grouped
 from bot.storage.sqlite_writer import BatchWriter, Unit
 from bot.storage.statements import (
     AHEAD_OUTBOX,
@@ -102,6 +103,7 @@ class SqliteStore:
         self._writer = BatchWriter(partial(writer_connection, path))
         self._checkpoint_thread = ThreadPoolExecutor(1, thread_name_prefix="beacon-checkpoint")
         self._checkpointer: asyncio.Task[None] | None = None
+        self._done: Grouped[int] = Grouped(self._remove_entries)
 
     async def _checkpoint_forever(self) -> None:
         """Copy the WAL into the database every few seconds, off the writer thread."""
@@ -181,8 +183,15 @@ class SqliteStore:
         await self._outbox(OUTBOX_PROGRESS, {"sent": sent, "id": entry_id})
 
     async def outbox_done(self, entry_id: int) -> None:
-        """Remove an entry."""
-        await self._outbox(OUTBOX_DONE, {"id": entry_id})
+        """Remove an entry (in one unit with those removed meanwhile)."""
+        await self._done.add(entry_id)
+
+    async def _remove_entries(self, entry_ids: list[int]) -> None:
+        """Remove entries in one unit."""
+        statement = OUTBOX_DONE.sqlite
+        values = [statement.args({"id": entry_id}) for entry_id in entry_ids]
+        async with translated():
+            await self.run_unit(partial(_execute_many, sql=statement.sql, values=values))
 
     async def outbox_retry(self, entry_id: int, attempts: int, next_at: dt.datetime) -> None:
         """Count a failed delivery and leave the entry until `next_at`."""
@@ -194,12 +203,15 @@ class SqliteStore:
         async with translated():
             await self.run_unit(partial(_execute, statement=statement, values=values))
 
-    async def record_exit_message(
-        self, chat_key: str, message_id: int, sent_at: dt.datetime
-    ) -> None:
-        """Keep a message id for exit under a chat key, only while the key is a stored user's."""
-        values = {"chat_key": chat_key, "message_id": message_id, "sent_at": timestamp(sent_at)}
-        await self.run_unit(partial(_execute, statement=RECORD_EXIT_MESSAGE, values=values))
+    async def record_exit_messages(self, rows: Sequence[tuple[str, int, dt.datetime]]) -> None:
+        """Keep message ids for exit under their chat keys (chat key, message id, sent at), each
+        only while its key is a stored user's; one unit for all."""
+        statement = RECORD_EXIT_MESSAGE.sqlite
+        values = [
+            statement.args({"chat_key": key, "message_id": message_id, "sent_at": timestamp(at)})
+            for key, message_id, at in rows
+        ]
+        await self.run_unit(partial(_execute_many, sql=statement.sql, values=values))
 
     async def close(self) -> None:
         """Stop checkpointing, finish queued writes, write the WAL back and close."""
@@ -270,6 +282,13 @@ def _execute(
 ) -> None:
     """Run one statement."""
     execute(connection, statement, values)
+
+
+def _execute_many(
+    connection: sqlite3.Connection, *, sql: str, values: Sequence[tuple[Any, ...]]
+) -> None:
+    """Run one statement once for each set of values."""
+    connection.executemany(sql, values)
 
 
 def _fetch(

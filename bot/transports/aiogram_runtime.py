@@ -1,10 +1,12 @@
-"""Beacon's Telegram client on aiogram 3: sends for Beacon and fetches updates as raw JSON."""
+"""Beacon's Telegram client on aiogram 3: sends for Beacon (the frequent calls as plain JSON through
+aiogram's aiohttp session) and fetches updates as raw JSON."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -21,15 +23,8 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods.base import TelegramMethod
-from aiogram.types import (
-    BotCommand,
-    BufferedInputFile,
-    CopyTextButton,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-)
+from aiogram.types import BotCommand, BufferedInputFile
 
-from bot.service.messages import OutButton
 from bot.transports.telegram.api import (
     ALLOWED_UPDATES,
     ApiBlocked,
@@ -37,7 +32,6 @@ from bot.transports.telegram.api import (
     ApiRetryAfter,
     ApiTransient,
     ApiUnauthorized,
-    Keyboard,
 )
 from bot.transports.telegram.client_api import Library, LibraryApi
 from bot.transports.telegram.runtime import RuntimeConfig
@@ -59,25 +53,22 @@ class RawUpdates(TelegramMethod[list[Any]]):
     allowed_updates: list[str] | None = None
 
 
-def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    """Return an inline keyboard, or None when there are no buttons.
-
-    Built without re-validation: labels and callback data come from Beacon's own renderer
-    and codec, which already guarantee their types and lengths.
-    """
-    rows = [[button(b) for b in row] for row in keyboard]
-    return InlineKeyboardMarkup.model_construct(inline_keyboard=rows) if rows else None
+JSON_BODY = {"Content-Type": "application/json"}
 
 
-def button(out: OutButton) -> InlineKeyboardButton:
-    """Return an inline button that sends callback data, opens a web page or copies text."""
-    match out.kind:
-        case "url":
-            return InlineKeyboardButton.model_construct(text=out.label, url=out.data)
-        case "copy":
-            copy = CopyTextButton.model_construct(text=out.data)
-            return InlineKeyboardButton.model_construct(text=out.label, copy_text=copy)
-    return InlineKeyboardButton.model_construct(text=out.label, callback_data=out.data)
+async def post(bot: Bot, method: str, parameters: dict[str, Any]) -> tuple[int, str]:
+    """Post a method's JSON parameters through the bot's own aiohttp session (its connection
+    pool and time-out); return the HTTP status and body."""
+    client = cast(AiohttpSession, bot.session)
+    session = await client.create_session()
+    url = client.api.api_url(token=bot.token, method=method)
+    body = client.json_dumps(parameters)
+    timeout = aiohttp.ClientTimeout(total=client.timeout)
+    try:
+        async with session.post(url, data=body, headers=JSON_BODY, timeout=timeout) as response:
+            return response.status, await response.text()
+    except (TimeoutError, aiohttp.ClientError) as failure:
+        raise ApiTransient(type(failure).__name__) from None
 
 
 async def translated(call: Awaitable[T]) -> T:
@@ -123,7 +114,7 @@ async def close(bot: Bot) -> None:
     await bot.session.close()
 
 
-AIOGRAM = Library(markup, command, translated, upload, raw_updates, close)
+AIOGRAM = Library(post, command, translated, upload, raw_updates, close)
 
 
 def aiogram_api(bot: Bot) -> LibraryApi:

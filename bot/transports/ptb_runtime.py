@@ -4,18 +4,12 @@ raw JSON."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import warnings
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from telegram import (
-    Bot,
-    BotCommand,
-    CopyTextButton,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-)
+from telegram import Bot, BotCommand, InputFile
 from telegram.error import (
     BadRequest,
     Conflict,
@@ -25,10 +19,10 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import HTTPXRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 from telegram.warnings import PTBUserWarning
 
-from bot.service.messages import OutButton
 from bot.transports.telegram.api import (
     ALLOWED_UPDATES,
     ApiBlocked,
@@ -36,7 +30,6 @@ from bot.transports.telegram.api import (
     ApiRetryAfter,
     ApiTransient,
     ApiUnauthorized,
-    Keyboard,
 )
 from bot.transports.telegram.client_api import Library, LibraryApi
 from bot.transports.telegram.runtime import RuntimeConfig
@@ -46,26 +39,31 @@ CONNECTIONS = 64
 POOL_TIMEOUT = 30.0
 """Seconds a request may wait for a free connection; PTB's default (1 s) drops replies in bursts."""
 POLL_MARGIN = 10
+JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
 """Seconds a long poll may take beyond its own timeout before the request is given up."""
 
 # Beacon asks for getUpdates through do_api_request on purpose: the result stays raw JSON.
 warnings.filterwarnings("ignore", r"Please use 'Bot\.getUpdates'", PTBUserWarning)
 
 
-def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    """Return an inline keyboard, or None when there are no buttons."""
-    rows = [[button(b) for b in row] for row in keyboard]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-def button(out: OutButton) -> InlineKeyboardButton:
-    """Return an inline button that sends callback data, opens a web page or copies text."""
-    match out.kind:
-        case "url":
-            return InlineKeyboardButton(out.label, url=out.data)
-        case "copy":
-            return InlineKeyboardButton(out.label, copy_text=CopyTextButton(out.data))
-    return InlineKeyboardButton(out.label, callback_data=out.data)
+async def post(bot: Bot, method: str, parameters: dict[str, Any]) -> tuple[int, bytes]:
+    """Post a method's parameters through the bot's own httpx request (its connection pool and
+    time-outs), as a JSON body where it can (python-telegram-bot itself form-encodes every
+    value, which costs more than the rest of a long reply); return the HTTP status and body."""
+    request = bot.request
+    url = f"{bot.base_url}/{method}"
+    try:
+        if isinstance(request, HTTPXRequest):
+            client = request._client  # the httpx client PTB made: its pool, its time-outs
+            body = json.dumps(parameters).encode()
+            answer = await client.post(url, content=body, headers=JSON_HEADERS)
+            return answer.status_code, answer.content
+        data = RequestData(
+            [RequestParameter(key, value, None) for key, value in parameters.items()]
+        )
+        return await request.do_request(url, "POST", data)
+    except Exception as failure:  # TimedOut, NetworkError or the HTTP layer's own, as PTB does
+        raise ApiTransient(type(failure).__name__) from None
 
 
 async def translated(call: Awaitable[T]) -> T:
@@ -118,7 +116,7 @@ async def close(bot: Bot) -> None:
     await bot.shutdown()
 
 
-PTB = Library(markup, command, translated, upload, raw_updates, close)
+PTB = Library(post, command, translated, upload, raw_updates, close)
 
 
 def ptb_api(bot: Bot) -> LibraryApi:
