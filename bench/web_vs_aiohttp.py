@@ -33,6 +33,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -279,9 +281,32 @@ async def load_server(
                 await asyncio.sleep(0.1)
         load = Load(client, base)
         await load.burst(max(2, args.conversations // 10))  # warm-up: connections, caches
-        throughput = await load.burst(args.conversations)
+        async with profiled(process.pid):
+            throughput = await load.burst(args.conversations)
         p50, p99 = await load.paced(args.rate, args.seconds)
         return Figures(throughput, p50, p99, int(statistics.mean(load.sizes)))
+
+
+@asynccontextmanager
+async def profiled(pid: int) -> AsyncIterator[None]:
+    """Sample the server with py-spy during the block when WEB_BENCH_PROFILE names a folder
+    (a flame graph per server there); else do nothing."""
+    folder = os.environ.get("WEB_BENCH_PROFILE")
+    if not folder:
+        yield
+        return
+    out = Path(folder) / f"server-{pid}.txt"
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
+        "--format", "raw", "--output", str(out), "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await asyncio.sleep(1.0)
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        await asyncio.wait_for(spy.wait(), 60)
 
 
 def row(label: str, figures: Figures, ceiling: Figures | None) -> str:

@@ -14,11 +14,13 @@ from typing import Any
 import asyncpg
 
 from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
+from bot.service.sessions import SessionRecord
 from bot.storage.statements import (
     CLAIM_OUTBOX,
     DUE_OUTBOX,
     INSERT_OUTBOX,
     LOAD,
+    LOAD_PAGE,
     OUTBOX_DONE,
     OUTBOX_PROGRESS,
     OUTBOX_RETRY,
@@ -194,6 +196,14 @@ class PostgresStore:
         """Keep a message id for exit under a chat key, only while the key is a stored user's."""
         values = {"chat_key": chat_key, "message_id": message_id, "sent_at": sent_at}
         await self.pool.execute(*sql(RECORD_EXIT_MESSAGE, values))
+
+    async def load_page(self, key: str) -> SessionRecord | None:
+        """Return the page session stored under `key`, or None."""
+        async with translated():
+            row = await self.pool.fetchrow(*sql(LOAD_PAGE, {"key": key}))
+        if row is None:
+            return None
+        return SessionRecord(bool(row["keep"]), row["history"], row["last_seen_at"])
 
     async def close(self) -> None:
         """Close the pools."""

@@ -18,12 +18,14 @@ from functools import partial
 from typing import Any
 
 from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
+from bot.service.sessions import SessionRecord
 from bot.storage.sqlite_writer import BatchWriter, Unit
 from bot.storage.statements import (
     CLAIM,
     CLAIM_OUTBOX,
     DUE_OUTBOX,
     INSERT_OUTBOX,
+    LOAD_PAGE,
     LOAD_STATE,
     OUTBOX_DONE,
     OUTBOX_PROGRESS,
@@ -186,6 +188,16 @@ class SqliteStore:
         """Keep a message id for exit under a chat key, only while the key is a stored user's."""
         values = {"chat_key": chat_key, "message_id": message_id, "sent_at": timestamp(sent_at)}
         await self.run_unit(partial(_execute, statement=RECORD_EXIT_MESSAGE, values=values))
+
+    async def load_page(self, key: str) -> SessionRecord | None:
+        """Return the page session stored under `key`, or None (read on the writer thread, so
+        it sees every committed turn)."""
+        async with translated():
+            rows = await self.run_unit(partial(_fetch, values={"key": key}, statement=LOAD_PAGE))
+        if not rows:
+            return None
+        keep, history, seen = rows[0]
+        return SessionRecord(bool(keep), history, as_utc(seen))
 
     async def close(self) -> None:
         """Stop checkpointing, finish queued writes, write the WAL back and close."""

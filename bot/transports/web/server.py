@@ -36,8 +36,8 @@ from bot.i18n.catalogs import is_right_to_left
 from bot.logs import event
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound, Outbound, OutButton
-from bot.service.outbox import Pending
-from bot.service.ports import CampaignLinks
+from bot.service.outbox import MakeAdminReport, MakeCertificate, Parcel, Pending, VerifyCode
+from bot.service.ports import CampaignLinks, PageRow
 from bot.service.render import Renderer
 from bot.service.sessions import SessionRecord, SessionStore
 from bot.service.user_keys import Sealer
@@ -72,6 +72,8 @@ PAGE_TEXTS = (
 """The page's own texts (see `texts`), by their name in the template."""
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128"))
 """The proxies trusted by default: a reverse proxy on this machine."""
+DEFERRED = (MakeCertificate, VerifyCode, MakeAdminReport)
+"""Parcel items made only when delivered: a turn with one is shown through the outbox."""
 log = logging.getLogger("beacon.web")
 
 
@@ -372,16 +374,36 @@ class WebChat:
     async def act(
         self, request: web.Request, session: Session, happened: Event, label: str | None = None
     ) -> View:
-        """Hand one event to the service, show its messages and keep the session (its reply
-        goes into the page's history after the state change commits, then the entry is done)."""
+        """Hand one event to the service and show its messages: the page's history with them
+        is stored in the transaction of the state change (no outbox entry); messages made only
+        at delivery (a certificate, figures) go through the outbox and the session is kept
+        after commit."""
         typed = isinstance(happened, Verify) or (
             isinstance(happened, FreeText) and happened.text is not None
         )
         address: dict[str, int | str | None] = {"typed": 1} if typed else {"label": label}
         user_id = self.user_id(session.id)
         inbound = Inbound(PLATFORM, user_id, happened, self.language(request), None, address)
-        pending = await self.service.accept(inbound)
-        return await self.deliver(session, pending, label, typed)
+        drawn: list[tuple[History, tuple[Entry, ...], bool]] = []
+
+        def page(parcel: Parcel, forgotten: bool) -> PageRow | None:
+            """Draw the turn into the session's history and return the row that keeps it."""
+            if any(isinstance(item, DEFERRED) for item in parcel.items):
+                return None
+            out: list[Outbound] = [i for i in parcel.items if not isinstance(i, DEFERRED)]
+            locale = parcel.locale or session.history.locale
+            history, shown = session.history.after(label, out, locale, typed)
+            if forgotten:  # nothing of the user is kept, as `keep` does once the user is gone
+                drawn.append((History(turn=history.turn, kiosk=history.kiosk), shown, False))
+                return PageRow(session.key, False, None)
+            drawn.append((history, shown, session.keep))
+            return PageRow(session.key, session.keep, self.sealer.seal(pages.encode(history)))
+
+        pending = await self.service.accept(inbound, page)
+        if not pending.paged:
+            return await self.deliver(session, pending, label, typed)
+        session.history, shown, session.keep = drawn[-1]
+        return View(shown, session.history.turn)
 
     async def deliver(
         self, session: Session, pending: Pending, label: str | None, typed: bool
