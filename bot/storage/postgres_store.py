@@ -38,6 +38,12 @@ MARKS = {"synchronous_commit": "off"}
 (never lose one), and marking costs one round trip."""
 
 
+async def _as_it_is(connection: asyncpg.Connection) -> None:
+    """Return a connection to its pool as it is (asyncpg has already rolled back any open
+    transaction): the store sets no session state, cursor, listener or advisory lock, so the
+    default reset query would cost one round trip per use for nothing."""
+
+
 class _Duplicate(Exception):
     """The update was already handled: roll back and report None."""
 
@@ -105,11 +111,13 @@ class PostgresStore:
         settings = server_settings or {}
         async with translated():
             pool = await asyncpg.create_pool(
-                asyncpg_dsn(url), min_size=1, max_size=max_size, server_settings=settings
-            )
+                asyncpg_dsn(url), min_size=1, max_size=max_size, server_settings=settings,
+                reset=_as_it_is,
+            )  # fmt: skip
             marks = await asyncpg.create_pool(
-                asyncpg_dsn(url), min_size=1, max_size=4, server_settings={**settings, **MARKS}
-            )
+                asyncpg_dsn(url), min_size=1, max_size=4, server_settings={**settings, **MARKS},
+                reset=_as_it_is,
+            )  # fmt: skip
         return cls(pool, marks)
 
     async def apply(

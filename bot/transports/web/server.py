@@ -211,10 +211,12 @@ class WebChat:
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the templates ship with the package: compiled once, kept
         )
         self.templates.tests["exit_button"] = is_exit_button
         folder = resources.files("bot.transports.web") / "static"
         self.static = {name: (folder / name).read_bytes() for name in STATIC}
+        self._page_texts: dict[str, dict[str, str]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
         self.certificate_pages = CertificatePages(self)
@@ -610,8 +612,17 @@ class WebChat:
             "keep": session.keep,
             "kiosk": kiosk,
             "report_side": any(self.report_side(screen) for screen in screens),
-            "t": {name: say(getattr(texts, name.upper())) for name in PAGE_TEXTS},
+            "t": self.page_texts(renderer),
         }
+
+    def page_texts(self, renderer: Renderer) -> dict[str, str]:
+        """Return the page's own texts in the renderer's language (drawn once per language)."""
+        drawn = self._page_texts.get(renderer.locale)
+        if drawn is None:
+            say = renderer.say
+            drawn = {name: say(getattr(texts, name.upper())) for name in PAGE_TEXTS}
+            self._page_texts[renderer.locale] = drawn
+        return drawn
 
     def respond(
         self,
