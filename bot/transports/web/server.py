@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -157,6 +158,19 @@ class View:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """One entry as the page template draws it (attributes, not a dict: Jinja reads an
+    attribute at once, while a dict's key costs it a failed attribute lookup first)."""
+
+    entry: Entry
+    latest: bool
+    working: bool
+    rows: tuple[tuple[OutButton, ...], ...]
+    asks_text: bool
+    download: dict[str, str] | None
+
+
 def is_exit_button(button: OutButton) -> bool:
     """Say whether a button is the conversation's Exit: on the web it is quick exit."""
     if button.kind != "callback":
@@ -216,7 +230,7 @@ class WebChat:
         self.templates.tests["exit_button"] = is_exit_button
         folder = resources.files("bot.transports.web") / "static"
         self.static = {name: (folder / name).read_bytes() for name in STATIC}
-        self._page_texts: dict[str, dict[str, str]] = {}
+        self._page_texts: dict[str, SimpleNamespace] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
         self.certificate_pages = CertificatePages(self)
@@ -595,16 +609,16 @@ class WebChat:
             "exit_url": self.config.exit_url,
             "csrf": self.csrf(session.id),
             "entries": [
-                {
-                    "entry": entry,
-                    "latest": entry.turn == view.turn,
-                    "working": place in working,
-                    "rows": without_certificates(rows_of(entry, place in working))
+                Drawn(
+                    entry,
+                    entry.turn == view.turn,
+                    place in working,
+                    without_certificates(rows_of(entry, place in working))
                     if kiosk
                     else rows_of(entry, place in working),
-                    "asks_text": place in working and self.asks_text(entry.screen) and not kiosk,
-                    "download": self.download(entry, renderer) if entry.kind == "file" else None,
-                }
+                    place in working and self.asks_text(entry.screen) and not kiosk,
+                    self.download(entry, renderer) if entry.kind == "file" else None,
+                )
                 for place, entry in enumerate(view.entries)
             ],
             "notes": [say(note) for note in notes],
@@ -615,12 +629,15 @@ class WebChat:
             "t": self.page_texts(renderer),
         }
 
-    def page_texts(self, renderer: Renderer) -> dict[str, str]:
-        """Return the page's own texts in the renderer's language (drawn once per language)."""
+    def page_texts(self, renderer: Renderer) -> SimpleNamespace:
+        """Return the page's own texts in the renderer's language, as attributes (drawn once
+        per language)."""
         drawn = self._page_texts.get(renderer.locale)
         if drawn is None:
             say = renderer.say
-            drawn = {name: say(getattr(texts, name.upper())) for name in PAGE_TEXTS}
+            drawn = SimpleNamespace(
+                **{name: say(getattr(texts, name.upper())) for name in PAGE_TEXTS}
+            )
             self._page_texts[renderer.locale] = drawn
         return drawn
 
