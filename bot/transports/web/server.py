@@ -179,15 +179,6 @@ def is_exit_button(button: OutButton) -> bool:
     return isinstance(decoded, codec.Callback) and decoded.op == codec.Op.EXIT
 
 
-def rows_of(entry: Entry, working: bool) -> tuple[tuple[OutButton, ...], ...]:
-    """Return the button rows an entry draws: all of them on a current screen, else only its
-    links and copy controls (a past screen's buttons no longer work)."""
-    if working:
-        return entry.buttons
-    rows = (tuple(b for b in row if b.kind != "callback") for row in entry.buttons)
-    return tuple(row for row in rows if row)
-
-
 class WebChat:
     """Serves the web chat over a conversation service and a session store."""
 
@@ -613,9 +604,9 @@ class WebChat:
                     entry,
                     entry.turn == view.turn,
                     place in working,
-                    without_certificates(rows_of(entry, place in working))
+                    without_certificates(pages.stored_rows(entry, place in working))
                     if kiosk
-                    else rows_of(entry, place in working),
+                    else pages.stored_rows(entry, place in working),
                     place in working and self.asks_text(entry.screen) and not kiosk,
                     self.download(entry, renderer) if entry.kind == "file" else None,
                 )
