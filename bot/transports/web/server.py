@@ -124,7 +124,10 @@ class QuietAccessLog(AbstractAccessLogger):
     """An access log with no address, no query and no path beyond the route's own pattern."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        """Log the method, the route, the status and how long it took."""
+        """Log the method, the route, the status and how long it took (nothing is drawn when
+        the level drops it)."""
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
         route = "other"
         match_info = getattr(request, "match_info", None)
         resource = match_info.route.resource if match_info is not None else None
