@@ -16,7 +16,11 @@ States, Arizona, a child) and Home. Each conversation sends its own X-Forwarded-
 
 Two loads each: a burst (every conversation at once, requests/s until the last page came) and
 a paced load (requests at a fixed rate; latency from a request's planned time to its whole
-page, p50/p99). Everything is bounded and local.
+page, p50/p99). The last column is the server's CPU time per request of the burst (every
+thread of its process, from /proc), which other work on a shared machine sways less than the
+requests/s. With WEB_BENCH_PROFILE=<folder>, py-spy (when installed) samples each server
+during its burst into that folder; with WEB_BENCH_CPROFILE=<folder>, Beacon runs under
+cProfile (CPU time, main thread) and leaves its profile there. Everything is bounded and local.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +55,20 @@ PATH = ("Report or get help", "United States", "Arizona", "A child or teen (mayb
 """The buttons each conversation presses after opening the page, by their English labels."""
 REQUESTS = 1 + len(PATH)
 """Requests per conversation: the page, then one form post per button."""
+CPROFILED = """
+import cProfile, runpy, sys, time
+profile, out = cProfile.Profile(time.process_time), sys.argv[1]
+sys.argv = ["bot", "web"]
+profile.enable()
+try:
+    runpy.run_module("bot", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+finally:
+    profile.disable()
+    profile.dump_stats(f"{out}-{time.monotonic_ns()}.prof")
+"""
+"""`python -m bot web` under cProfile on CPU time (WEB_BENCH_CPROFILE=<folder>)."""
 START_LIMIT = 120.0
 DONE_LIMIT = 300.0
 BARE_PAGE = jinja2.Template(
@@ -172,6 +192,9 @@ class Figures:
     p50_ms: float
     p99_ms: float
     page_bytes: int
+    cpu_ms: float
+    """The server's CPU time (its process, every thread) per request of the burst: less
+    swayed than requests/s by other work on a shared machine."""
 
 
 class Load:
@@ -279,9 +302,44 @@ async def load_server(
                 await asyncio.sleep(0.1)
         load = Load(client, base)
         await load.burst(max(2, args.conversations // 10))  # warm-up: connections, caches
-        throughput = await load.burst(args.conversations)
+        used = cpu_seconds(process.pid)
+        async with profiled(process.pid):
+            throughput = await load.burst(args.conversations)
+        cpu_ms = (cpu_seconds(process.pid) - used) * 1000 / (args.conversations * REQUESTS)
         p50, p99 = await load.paced(args.rate, args.seconds)
-        return Figures(throughput, p50, p99, int(statistics.mean(load.sizes)))
+        return Figures(throughput, p50, p99, int(statistics.mean(load.sizes)), cpu_ms)
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time a process has used so far (user and system, all its threads), or 0
+    where /proc cannot say."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@asynccontextmanager
+async def profiled(pid: int) -> AsyncIterator[None]:
+    """Sample the server with py-spy during the block when WEB_BENCH_PROFILE names a folder
+    (a flame graph per server there); else do nothing."""
+    folder = os.environ.get("WEB_BENCH_PROFILE")
+    if not folder:
+        yield
+        return
+    out = Path(folder) / f"server-{pid}.txt"
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
+        "--format", "raw", "--output", str(out), "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await asyncio.sleep(1.0)
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        await asyncio.wait_for(spy.wait(), 60)
 
 
 def row(label: str, figures: Figures, ceiling: Figures | None) -> str:
@@ -291,7 +349,8 @@ def row(label: str, figures: Figures, ceiling: Figures | None) -> str:
     )
     return (
         f"{label:<22} {figures.requests_per_second:9,.0f} {ratio}  "
-        f"{figures.p50_ms:7.1f} {figures.p99_ms:7.1f} {figures.page_bytes:8,}"
+        f"{figures.p50_ms:7.1f} {figures.p99_ms:7.1f} {figures.page_bytes:8,} "
+        f"{figures.cpu_ms:7.2f}"
     )
 
 
@@ -317,11 +376,15 @@ async def main() -> None:
     base_env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "LOG_LEVEL": "WARNING"}
     print(f"burst: {args.conversations} conversations x {REQUESTS} requests; paced: "
           f"{args.rate:g}/s for {args.seconds:g} s; {os.cpu_count()} cores")  # fmt: skip
-    print(f"{'server':<22} {'req/s':>9} {'ratio':>5}  {'p50 ms':>7} {'p99 ms':>7} {'bytes':>8}")
+    print(f"{'server':<22} {'req/s':>9} {'ratio':>5}  {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'bytes':>8} {'cpu ms':>7}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         env = {**base_env, "DATA_DIR": tmp, "WEB_HOST": "127.0.0.1",
                "DATABASE_URL": f"sqlite+aiosqlite:///{Path(tmp) / 'beacon.db'}"}  # fmt: skip
         beacon = [python, "-m", "bot", "web"]
+        if os.environ.get("WEB_BENCH_CPROFILE"):
+            out = str(Path(os.environ["WEB_BENCH_CPROFILE"]) / "beacon")
+            beacon = [python, "-c", CPROFILED, out]
         sqlite = await measure(beacon, env, args)
         script = str(PROJECT_ROOT / "bench" / "web_vs_aiohttp.py")
         bare_command = [python, script, "--serve-bare", "PORT", str(sqlite.page_bytes)]

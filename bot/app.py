@@ -63,7 +63,7 @@ from bot.storage.lease_table import SqlLeases
 from bot.storage.redis_limits import RedisLimiter
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
-from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
+from bot.storage.web_session_table import PageReader, SqlWebSessions, WebSessionExpiry
 
 RUNNING_ALLOWED = frozenset(
     {
@@ -132,7 +132,8 @@ class App:
 
     def web_sessions(self) -> SqlWebSessions:
         """Return the database's web sessions (the web chat's session store)."""
-        return SqlWebSessions(self.database)
+        reader = self.store if isinstance(self.store, PageReader) else None
+        return SqlWebSessions(self.database, reader)
 
     def leases(self) -> SqlLeases:
         """Return the database's job leases (which worker runs each background job)."""

@@ -78,7 +78,8 @@ async def test_the_echo_bot_echoes_and_stops(runtime: str) -> None:
 def test_the_web_benchmark_measures_both_servers_on_the_same_pages() -> None:
     """bench/web_vs_aiohttp.py at a tiny size walks every conversation through the report path
     on the bare server and on Beacon (SQLite, and PostgreSQL when TEST_DATABASE_URL is set) and
-    prints a row each: requests/s above zero, p50 no more than p99, pages of about one size."""
+    prints a row each: requests/s above zero, p50 no more than p99, pages of about one size,
+    and the server's CPU time per request."""
     result = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "bench" / "web_vs_aiohttp.py"), "--tiny"],
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
@@ -94,10 +95,11 @@ def test_the_web_benchmark_measures_both_servers_on_the_same_pages() -> None:
     if os.environ.get("TEST_DATABASE_URL"):
         expected.add("Beacon web, PostgreSQL")
     assert set(rows) == expected, result.stdout
-    bare_bytes = int(rows["bare aiohttp"][-1])
-    for rate, _ratio, p50, p99, size in rows.values():
+    bare_bytes = int(rows["bare aiohttp"][-2])
+    for rate, _ratio, p50, p99, size, cpu in rows.values():
         assert float(rate) > 0 and 0 < float(p50) <= float(p99)
         assert abs(int(size) - bare_bytes) < bare_bytes * 0.2
+        assert float(cpu) >= 0
 
 
 def test_the_broadcast_benchmark_runs_a_small_broadcast_on_postgres() -> None:

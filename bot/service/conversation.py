@@ -38,6 +38,7 @@ from bot.service.ports import (
     Clock,
     ConversationStore,
     Loaded,
+    PageRow,
     StateConflict,
     StoreUnavailable,
     Writes,
@@ -50,6 +51,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("beacon.service")
 MAX_ATTEMPTS = 5
+PageKeeper = Callable[[Parcel, bool], PageRow | None]
+"""A channel's hook that shows an update's messages on its page in the update's transaction:
+given the parcel and whether the user was just forgotten, it returns the page session to store
+with the state (then no outbox entry is written), or None to leave the messages to the outbox.
+It may run more than once (a retried update); only the committed call counts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,17 +144,18 @@ class ConversationService:
             return replace(self.content, sends_reminders=False)
         return self.content
 
-    async def accept(self, inbound: Inbound) -> Pending:
+    async def accept(self, inbound: Inbound, page: PageKeeper | None = None) -> Pending:
         """Apply one inbound: its state change and what it must send commit together (the
-        outbox); return that entry for delivery. A redelivered update changes nothing and
-        sends only a tap's answer. A shared location becomes its coarse place first, before
-        anything is stored. Raises StoreUnavailable when the database cannot do it now.
-        Each call is counted by channel and outcome, with its duration."""
+        outbox, or the page session `page` returns); return that entry for delivery. A
+        redelivered update changes nothing and sends only a tap's answer. A shared location
+        becomes its coarse place first, before anything is stored. Raises StoreUnavailable when
+        the database cannot do it now. Each call is counted by channel and outcome, with its
+        duration."""
         metrics = self.metrics
         began = metrics.timer()
         outcome = "failed"
         try:
-            pending, outcome = await self._accept(inbound)
+            pending, outcome = await self._accept(inbound, page)
         except StoreUnavailable as trouble:
             outcome = "unavailable"
             metrics.database_error(trouble)
@@ -157,7 +164,7 @@ class ConversationService:
             metrics.update(inbound.platform, outcome, metrics.timer() - began)
         return pending
 
-    async def _accept(self, inbound: Inbound) -> tuple[Pending, str]:
+    async def _accept(self, inbound: Inbound, page: PageKeeper | None) -> tuple[Pending, str]:
         """Apply one inbound (see `accept`); return its entry and its outcome: handled,
         duplicate, or gave_up (its conversation kept changing under it)."""
         if isinstance(inbound.event, SharedLocation):
@@ -173,7 +180,7 @@ class ConversationService:
         )
         for _attempt in range(MAX_ATTEMPTS):
             now = self.clock.now()
-            unit = partial(self._unit, inbound, user_key, now)
+            unit = partial(self._unit, inbound, user_key, now, page)
             try:
                 applied = await self.store.apply(user_key, update_key, now, unit)
             except StateConflict:
@@ -183,18 +190,24 @@ class ConversationService:
                 event(log, "duplicate_update", platform=inbound.platform)
                 outcome = "duplicate"
                 break
-            handled, parcel = applied.result
+            handled, parcel, paged = applied.result
             event(log, "handled", level=logging.DEBUG, kind=kind, effects=len(handled.step.effects))
-            return Pending(applied.outbox_id, parcel), "handled"
+            return Pending(applied.outbox_id, parcel, paged=paged), "handled"
         else:
             event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
             outcome = "gave_up"
         return Pending(None, self._parcel(inbound, user_key, None, [])), outcome
 
     def _unit(
-        self, inbound: Inbound, user_key: str, now: dt.datetime, loaded: Loaded
-    ) -> tuple[Writes, tuple[Handled, Parcel]]:
-        """Decide one update and render what it sends; both are written in its transaction."""
+        self,
+        inbound: Inbound,
+        user_key: str,
+        now: dt.datetime,
+        page: PageKeeper | None,
+        loaded: Loaded,
+    ) -> tuple[Writes, tuple[Handled, Parcel, bool]]:
+        """Decide one update and render what it sends; both are written in its transaction
+        (what it sends in the outbox, or on the page session `page` returns); say which."""
         seal = None
         if inbound.platform not in self.silent:
             seal = partial(self.sealer.seal, inbound.platform, inbound.user_id)
@@ -205,9 +218,12 @@ class ConversationService:
         renderer = self.renderer(handled.locale, inbound.language_code)
         items = handled.turn.items(renderer)
         parcel = self._parcel(inbound, user_key, handled.locale, items)
+        row = page(parcel, writes.forget) if page is not None else None
+        if row is not None:
+            return replace(writes, page=row), (handled, parcel, True)
         if any(not isinstance(item, TapAnswer) for item in parcel.items):
             writes = replace(writes, outbox=self.outbox.row(parcel, now))
-        return writes, (handled, parcel)
+        return writes, (handled, parcel, False)
 
     def _parcel(
         self, inbound: Inbound, user_key: str, locale: str | None, items: list[Item]

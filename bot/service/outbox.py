@@ -82,14 +82,16 @@ class Parcel:
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """An outbox entry: its id (None when nothing was stored), its parcel, and how many of its
-    messages already went out."""
+    """An outbox entry: its id (None when nothing was stored), its parcel, how many of its
+    messages already went out, and whether its messages were stored on the channel's page with
+    the state instead (then nothing is owed)."""
 
     id: int | None
     parcel: Parcel
     sent: int = 0
     attempts: int = 0
     created_at: dt.datetime | None = None
+    paged: bool = False
 
 
 def _kind(button: OutButton) -> list[str]:

@@ -113,6 +113,16 @@ class OutboxClaim:
 
 
 @dataclass(frozen=True, slots=True)
+class PageRow:
+    """A page session to store with an update (the web's): its keyed hash, whether it is kept
+    on its device, and its sealed history holding the update's reply."""
+
+    key: str
+    keep: bool
+    history: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Writes:
     """Everything one update changes; the store writes it in the transaction that loaded it."""
 
@@ -129,6 +139,9 @@ class Writes:
     """Membership changes: joined, employee id typed, course completed, left."""
     outbox: OutboxRow | None = None
     """What the update must send, stored with its state (also when the user is forgotten)."""
+    page: PageRow | None = None
+    """The page session that shows the reply, stored with its state (then no outbox entry is
+    needed); stored even when the user is forgotten (as given: emptied)."""
 
 
 @dataclass(frozen=True, slots=True)

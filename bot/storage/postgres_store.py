@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
+from bot.service.sessions import SessionRecord
 from bot.storage.grouped import Grouped
 from bot.storage.statements import (
     AHEAD_OUTBOX,
@@ -21,6 +22,7 @@ from bot.storage.statements import (
     DUE_OUTBOX,
     INSERT_OUTBOX,
     LOAD,
+    LOAD_PAGE,
     OUTBOX_DONE,
     OUTBOX_PROGRESS,
     OUTBOX_RETRY,
@@ -242,6 +244,14 @@ class PostgresStore:
             for key, message_id, at in rows
         ]
         await self.pool.executemany(statement.sql, values)
+
+    async def load_page(self, key: str) -> SessionRecord | None:
+        """Return the page session stored under `key`, or None."""
+        async with translated():
+            row = await self.pool.fetchrow(*sql(LOAD_PAGE, {"key": key}))
+        if row is None:
+            return None
+        return SessionRecord(bool(row["keep"]), row["history"], row["last_seen_at"])
 
     async def close(self) -> None:
         """Close the pools."""

@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
+from bot.service.sessions import SessionRecord
 from bot.storage.grouped import Grouped
 from bot.storage.sqlite_writer import BatchWriter, Unit
 from bot.storage.statements import (
@@ -26,6 +27,7 @@ from bot.storage.statements import (
     CLAIM_OUTBOX,
     DUE_OUTBOX,
     INSERT_OUTBOX,
+    LOAD_PAGE,
     LOAD_STATE,
     OUTBOX_DONE,
     OUTBOX_PROGRESS,
@@ -212,6 +214,16 @@ class SqliteStore:
             for key, message_id, at in rows
         ]
         await self.run_unit(partial(_execute_many, sql=statement.sql, values=values))
+
+    async def load_page(self, key: str) -> SessionRecord | None:
+        """Return the page session stored under `key`, or None (read on the writer thread, so
+        it sees every committed turn)."""
+        async with translated():
+            rows = await self.run_unit(partial(_fetch, values={"key": key}, statement=LOAD_PAGE))
+        if not rows:
+            return None
+        keep, history, seen = rows[0]
+        return SessionRecord(bool(keep), history, as_utc(seen))
 
     async def close(self) -> None:
         """Stop checkpointing, finish queued writes, write the WAL back and close."""

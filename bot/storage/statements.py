@@ -57,6 +57,7 @@ from bot.storage.tables import (
     Reminder,
     ResourceViewCount,
     User,
+    WebSession,
     table,
 )
 
@@ -79,6 +80,7 @@ DEPARTMENTS = table(Department)
 ORG_ADMINS = table(OrgAdmin)
 MEMBERSHIPS = table(Membership)
 OUTBOX = table(OutboxEntry)
+PAGES = table(WebSession)
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,6 +430,32 @@ FORGET_ORG_ADMIN = both(lambda _: delete(ORG_ADMINS).where(ORG_ADMINS.c.user_key
 """/forget also ends the user's admin rights, which are kept under their keyed id."""
 DELETE_USER = both(lambda _: delete(USERS).where(USERS.c.id == bindparam("user")))
 
+# The web's page sessions: written with the update that changes them, read before it.
+
+
+def _upsert_page(insert: Any) -> Any:
+    """Store a page session under its keyed hash (made when new), last used now."""
+    add = insert(PAGES).values(
+        session_key=value("key", PAGES.c.session_key),
+        keep=value("keep", PAGES.c.keep),
+        history=value("history", PAGES.c.history),
+        last_seen_at=value("now", PAGES.c.last_seen_at),
+    )
+    kept = ("keep", "history", "last_seen_at")
+    return add.on_conflict_do_update(
+        index_elements=[PAGES.c.session_key], set_={c: add.excluded[c] for c in kept}
+    )
+
+
+UPSERT_PAGE = both(_upsert_page)
+"""Store a page session (see `_upsert_page`)."""
+LOAD_PAGE = both(
+    lambda _: select(PAGES.c.keep, PAGES.c.history, PAGES.c.last_seen_at).where(
+        PAGES.c.session_key == bindparam("key")
+    )
+)
+"""A page session's kept flag, sealed history and last use."""
+
 # Beside updates: the outbox, reachability, exit's message ids.
 
 INSERT_OUTBOX = both(
@@ -606,6 +634,10 @@ def update_steps(
     """Say what an update writes, for either driver (`now`, `day` and `stamp` give times as the
     driver stores them); raise StateConflict when the revision moved on."""
     user = {"user": user_id}
+    if writes.page is not None:
+        page = writes.page
+        values = {"key": page.key, "keep": page.keep, "history": page.history, "now": now}
+        yield Step(UPSERT_PAGE, values)
     if writes.forget:
         yield Step(FORGET_CERTIFICATE_NAMES, user)
         yield Step(FORGET_EXIT_MESSAGES, user)

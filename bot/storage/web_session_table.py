@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -44,8 +45,18 @@ async def _end_users(connection: AsyncConnection, keys: Sequence[str]) -> None:
     await connection.execute(delete(SESSIONS).where(SESSIONS.c.session_key.in_(keys)))
 
 
+@runtime_checkable
+class PageReader(Protocol):
+    """Reads a page session on the store's own connection (the hot path, before each turn)."""
+
+    async def load_page(self, key: str) -> SessionRecord | None:
+        """Return the page session stored under `key`, or None."""
+        ...
+
+
 class SqlWebSessions:
-    """Web sessions on SQLite or PostgreSQL (see `SessionStore`)."""
+    """Web sessions on SQLite or PostgreSQL (see `SessionStore`); a turn's session is written
+    by the store with the turn (`Writes.page`)."""
 
     LOAD = select(SESSIONS.c.keep, SESSIONS.c.history, SESSIONS.c.last_seen_at).where(
         SESSIONS.c.session_key == bindparam("key")
@@ -64,12 +75,15 @@ class SqlWebSessions:
 
     USER = select(USERS.c.id).where(USERS.c.user_key == bindparam("key"))
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        """Use the app's database."""
+    def __init__(self, engine: AsyncEngine, reader: PageReader | None = None) -> None:
+        """Use the app's database, reading sessions through the store's `reader` when given."""
         self.engine = engine
+        self.reader = reader
 
     async def load(self, key: str) -> SessionRecord | None:
         """Return the session stored under `key` with when it was last used, or None."""
+        if self.reader is not None:
+            return await self.reader.load_page(key)
         async with self.engine.connect() as connection:
             row = (await connection.execute(self.LOAD, {"key": key})).first()
         if row is None:

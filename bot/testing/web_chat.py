@@ -20,7 +20,7 @@ from bot.service.certificates import Certificates, certificate_secret
 from bot.service.conversation import ConversationService
 from bot.storage.certificate_table import CertificateTable
 from bot.storage.tables import metadata
-from bot.storage.web_session_table import SqlWebSessions
+from bot.storage.web_session_table import PageReader, SqlWebSessions
 from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.database import Database
 from bot.testing.service import SECRET, service_on
@@ -95,7 +95,8 @@ async def web_chat(
     )
     limits = (MemoryRateLimit(limit), MemoryRateLimit(limit)) if limit else None
     config = config or WebConfig(exit_url=EXIT_URL)
-    chat = WebChat(service, SqlWebSessions(database.engine), config, limits)
+    reader = database.store if isinstance(database.store, PageReader) else None
+    chat = WebChat(service, SqlWebSessions(database.engine, reader), config, limits)
     async with (
         serving(chat) as base,
         aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client,

@@ -40,13 +40,37 @@ def test_an_erasure_clears_the_kept_history_and_files_and_notes_are_entries() ->
 
 
 def test_the_history_is_capped_and_survives_json() -> None:
-    """At most MAX_ENTRIES are kept, the newest; encode and decode give the same history."""
+    """At most MAX_ENTRIES are kept, the newest; encode and decode give the same history (but
+    for past screens' callbacks, see below)."""
     history = History()
     for number in range(MAX_ENTRIES):
         history, _ = history.after(f"tap {number}", [SCREEN], "ar", typed=False)
     assert len(history.entries) == MAX_ENTRIES
     assert history.entries[-1].text == SCREEN.text and history.entries[0].turn > 1
-    assert decode(encode(history)) == history
+    back = decode(encode(history))
+    assert back.entries[-1] == history.entries[-1]
+    assert [(e.kind, e.text, e.turn, e.screen) for e in back.entries] == [
+        (e.kind, e.text, e.turn, e.screen) for e in history.entries
+    ]
+    assert (back.turn, back.locale, back.typed, back.kiosk) == (history.turn, "ar", False, None)
+
+
+def test_a_stored_history_keeps_only_the_current_screen_s_callbacks() -> None:
+    """Past screens lose their callbacks when stored (they are never drawn nor accepted
+    again) and keep their links; the same screens stay current, with the same buttons."""
+    website = OutButton("Website", "https://example.org/", "url")
+    hotline = Reply("Call", ((OutButton("Arizona", "1.1.a"), website),), screen=Position("r", "h"))
+    history, _ = History().after(None, [hotline], "en", typed=False)
+    history, _ = history.after("Arizona", [SCREEN], "en", typed=False)
+    history, _ = history.after(
+        None, [TapAnswer("That button is from an earlier screen.")], "en", False
+    )
+    back = decode(encode(history))
+    assert active(back.entries, back.turn) == active(history.entries, history.turn) == {2}
+    assert back.entries[0].buttons == ((website,),)
+    assert back.entries[2].buttons == SCREEN.buttons
+    assert label_for(back.entries, back.turn, "1.2.a") == "Arizona"
+    assert label_for(back.entries, back.turn, "1.1.a") is None
 
 
 @pytest.mark.parametrize(

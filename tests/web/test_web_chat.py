@@ -24,6 +24,8 @@ from bot.core.codec import Callback, Op
 from bot.core.events import Start, Tap
 from bot.errors import StartupError
 from bot.service.messages import Inbound
+from bot.service.outbox import Parcel
+from bot.service.ports import PageRow
 from bot.service.user_keys import ChatSealer
 from bot.settings import DEFAULT_TRUSTED_PROXIES, networks
 from bot.storage.web_session_table import SqlWebSessions, WebSessionExpiry
@@ -614,3 +616,53 @@ async def test_reminders_on_the_web_are_a_telegram_feature(
         await telegram.click(core_texts.REMINDERS_TURN_ON.text)
         [(_, chat, *_)] = await database.rows("reminders")
         assert ChatSealer(SECRET).open(chat) == ("telegram", RAW_ID)
+
+
+async def test_a_turn_s_page_is_stored_with_its_state_and_owes_nothing(
+    database: Database, shipped_content: Content
+) -> None:
+    """A tap's reply goes into the session's sealed history in the transaction of its state
+    change: no outbox entry is left, and the stored history (read as the store reads it) holds
+    the tapped label and the reply, last used at the clock's time."""
+    async with web_chat(database, shipped_content) as web:
+        user = web.user()
+        await user.open()
+        await user.click(REPORT)
+        user.expect("Beacon is not a hotline")
+        assert await web.count("outbox") == 0
+        key = web.chat.key_of(web.session_id())
+        record = await web.chat.sessions.load(key)
+        assert record is not None and record.seen == FIXED_NOW
+        kept = web.chat.opened(record.history)
+        assert any(e.kind == "you" and e.text == REPORT for e in kept.entries)
+        assert any("Beacon is not a hotline" in e.text for e in kept.entries if e.turn == kept.turn)
+
+
+async def test_a_turn_whose_page_cannot_be_stored_changes_nothing(
+    database: Database, shipped_content: Content
+) -> None:
+    """The page and the state change commit together or not at all: when the page's row
+    cannot be written, the state does not move on either (the same button still works), the
+    stored session is as it was, and nothing is owed; a hook that declines leaves the reply to
+    the outbox, as before."""
+    async with web_chat(database, shipped_content) as web:
+        user = web.user()
+        await user.open()
+        assert user.page is not None
+        key = web.chat.key_of(web.session_id())
+        before = await web.chat.sessions.load(key)
+        user_id = web.chat.user_id(web.session_id())
+        tap = Tap(user.page.data_for(REPORT))
+        inbound = Inbound("web", user_id, tap, "en", None, {"label": REPORT})
+
+        def unwritable(parcel: Parcel, forgotten: bool) -> PageRow:
+            """Return a row without a key, which the table refuses (NOT NULL)."""
+            return PageRow(None, False, "sealed")  # type: ignore[arg-type]
+
+        with pytest.raises(Exception):  # noqa: B017 - the driver's own integrity error
+            await web.service.accept(inbound, unwritable)
+        assert await web.chat.sessions.load(key) == before
+        assert await web.count("outbox") == 0
+        declined = await web.service.accept(inbound, lambda parcel, forgotten: None)
+        assert not declined.paged and declined.id is not None
+        assert await web.count("outbox") == 1

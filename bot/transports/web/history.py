@@ -117,18 +117,29 @@ def _button(data: list[Any]) -> OutButton:
     return OutButton(str(label), str(value), kind)
 
 
+def stored_rows(entry: Entry, working: bool) -> Rows:
+    """Return the button rows an entry keeps: all on a current screen, else only its links and
+    copy controls (a past screen's callbacks are never drawn nor accepted again)."""
+    if working:
+        return entry.buttons
+    rows = (tuple(b for b in row if b.kind != "callback") for row in entry.buttons)
+    return tuple(row for row in rows if row)
+
+
 def encode(history: History) -> str:
-    """Return a history as compact JSON (to be sealed)."""
+    """Return a history as compact JSON (to be sealed), without the callbacks of past screens
+    (which leaves the same screens current: see `active`)."""
+    working = active(history.entries, history.turn)
     entries = [
         [
             e.turn,
             e.kind,
             e.text,
-            [[[b.label, b.data, b.kind] for b in row] for row in e.buttons],
+            [[[b.label, b.data, b.kind] for b in row] for row in stored_rows(e, place in working)],
             [e.screen.tree, e.screen.node] if e.screen else None,
             *([e.size] if e.size else []),
         ]
-        for e in history.entries
+        for place, e in enumerate(history.entries)
     ]
     body = {"t": history.turn, "l": history.locale, "y": history.typed, "e": entries}
     if history.kiosk is not None:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,8 +37,8 @@ from bot.i18n.catalogs import is_right_to_left
 from bot.logs import event
 from bot.service.conversation import ConversationService
 from bot.service.messages import Inbound, Outbound, OutButton
-from bot.service.outbox import Pending
-from bot.service.ports import CampaignLinks
+from bot.service.outbox import MakeAdminReport, MakeCertificate, Parcel, Pending, VerifyCode
+from bot.service.ports import CampaignLinks, PageRow
 from bot.service.render import Renderer
 from bot.service.sessions import SessionRecord, SessionStore
 from bot.service.user_keys import Sealer
@@ -72,6 +73,8 @@ PAGE_TEXTS = (
 """The page's own texts (see `texts`), by their name in the template."""
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128"))
 """The proxies trusted by default: a reverse proxy on this machine."""
+DEFERRED = (MakeCertificate, VerifyCode, MakeAdminReport)
+"""Parcel items made only when delivered: a turn with one is shown through the outbox."""
 log = logging.getLogger("beacon.web")
 
 
@@ -121,7 +124,10 @@ class QuietAccessLog(AbstractAccessLogger):
     """An access log with no address, no query and no path beyond the route's own pattern."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        """Log the method, the route, the status and how long it took."""
+        """Log the method, the route, the status and how long it took (nothing is drawn when
+        the level drops it)."""
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
         route = "other"
         match_info = getattr(request, "match_info", None)
         resource = match_info.route.resource if match_info is not None else None
@@ -155,21 +161,25 @@ class View:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """One entry as the page template draws it (attributes, not a dict: Jinja reads an
+    attribute at once, while a dict's key costs it a failed attribute lookup first)."""
+
+    entry: Entry
+    latest: bool
+    working: bool
+    rows: tuple[tuple[OutButton, ...], ...]
+    asks_text: bool
+    download: dict[str, str] | None
+
+
 def is_exit_button(button: OutButton) -> bool:
     """Say whether a button is the conversation's Exit: on the web it is quick exit."""
     if button.kind != "callback":
         return False
     decoded = codec.decode(button.data)
     return isinstance(decoded, codec.Callback) and decoded.op == codec.Op.EXIT
-
-
-def rows_of(entry: Entry, working: bool) -> tuple[tuple[OutButton, ...], ...]:
-    """Return the button rows an entry draws: all of them on a current screen, else only its
-    links and copy controls (a past screen's buttons no longer work)."""
-    if working:
-        return entry.buttons
-    rows = (tuple(b for b in row if b.kind != "callback") for row in entry.buttons)
-    return tuple(row for row in rows if row)
 
 
 class WebChat:
@@ -209,10 +219,12 @@ class WebChat:
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the templates ship with the package: compiled once, kept
         )
         self.templates.tests["exit_button"] = is_exit_button
         folder = resources.files("bot.transports.web") / "static"
         self.static = {name: (folder / name).read_bytes() for name in STATIC}
+        self._page_texts: dict[str, SimpleNamespace] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
         self.certificate_pages = CertificatePages(self)
@@ -372,16 +384,36 @@ class WebChat:
     async def act(
         self, request: web.Request, session: Session, happened: Event, label: str | None = None
     ) -> View:
-        """Hand one event to the service, show its messages and keep the session (its reply
-        goes into the page's history after the state change commits, then the entry is done)."""
+        """Hand one event to the service and show its messages: the page's history with them
+        is stored in the transaction of the state change (no outbox entry); messages made only
+        at delivery (a certificate, figures) go through the outbox and the session is kept
+        after commit."""
         typed = isinstance(happened, Verify) or (
             isinstance(happened, FreeText) and happened.text is not None
         )
         address: dict[str, int | str | None] = {"typed": 1} if typed else {"label": label}
         user_id = self.user_id(session.id)
         inbound = Inbound(PLATFORM, user_id, happened, self.language(request), None, address)
-        pending = await self.service.accept(inbound)
-        return await self.deliver(session, pending, label, typed)
+        drawn: list[tuple[History, tuple[Entry, ...], bool]] = []
+
+        def page(parcel: Parcel, forgotten: bool) -> PageRow | None:
+            """Draw the turn into the session's history and return the row that keeps it."""
+            if any(isinstance(item, DEFERRED) for item in parcel.items):
+                return None
+            out: list[Outbound] = [i for i in parcel.items if not isinstance(i, DEFERRED)]
+            locale = parcel.locale or session.history.locale
+            history, shown = session.history.after(label, out, locale, typed)
+            if forgotten:  # nothing of the user is kept, as `keep` does once the user is gone
+                drawn.append((History(turn=history.turn, kiosk=history.kiosk), shown, False))
+                return PageRow(session.key, False, None)
+            drawn.append((history, shown, session.keep))
+            return PageRow(session.key, session.keep, self.sealer.seal(pages.encode(history)))
+
+        pending = await self.service.accept(inbound, page)
+        if not pending.paged:
+            return await self.deliver(session, pending, label, typed)
+        session.history, shown, session.keep = drawn[-1]
+        return View(shown, session.history.turn)
 
     async def deliver(
         self, session: Session, pending: Pending, label: str | None, typed: bool
@@ -571,16 +603,16 @@ class WebChat:
             "exit_url": self.config.exit_url,
             "csrf": self.csrf(session.id),
             "entries": [
-                {
-                    "entry": entry,
-                    "latest": entry.turn == view.turn,
-                    "working": place in working,
-                    "rows": without_certificates(rows_of(entry, place in working))
+                Drawn(
+                    entry,
+                    entry.turn == view.turn,
+                    place in working,
+                    without_certificates(pages.stored_rows(entry, place in working))
                     if kiosk
-                    else rows_of(entry, place in working),
-                    "asks_text": place in working and self.asks_text(entry.screen) and not kiosk,
-                    "download": self.download(entry, renderer) if entry.kind == "file" else None,
-                }
+                    else pages.stored_rows(entry, place in working),
+                    place in working and self.asks_text(entry.screen) and not kiosk,
+                    self.download(entry, renderer) if entry.kind == "file" else None,
+                )
                 for place, entry in enumerate(view.entries)
             ],
             "notes": [say(note) for note in notes],
@@ -588,8 +620,20 @@ class WebChat:
             "keep": session.keep,
             "kiosk": kiosk,
             "report_side": any(self.report_side(screen) for screen in screens),
-            "t": {name: say(getattr(texts, name.upper())) for name in PAGE_TEXTS},
+            "t": self.page_texts(renderer),
         }
+
+    def page_texts(self, renderer: Renderer) -> SimpleNamespace:
+        """Return the page's own texts in the renderer's language, as attributes (drawn once
+        per language)."""
+        drawn = self._page_texts.get(renderer.locale)
+        if drawn is None:
+            say = renderer.say
+            drawn = SimpleNamespace(
+                **{name: say(getattr(texts, name.upper())) for name in PAGE_TEXTS}
+            )
+            self._page_texts[renderer.locale] = drawn
+        return drawn
 
     def respond(
         self,
