@@ -322,15 +322,16 @@ def cpu_seconds(pid: int) -> float:
 
 @asynccontextmanager
 async def profiled(pid: int) -> AsyncIterator[None]:
-    """Sample the server with py-spy during the block when WEB_BENCH_PROFILE names a folder
-    (a flame graph per server there); else do nothing."""
+    """Sample the server with py-spy (when installed beside this Python) during the block when
+    WEB_BENCH_PROFILE names a folder (collapsed stacks per server there); else do nothing."""
     folder = os.environ.get("WEB_BENCH_PROFILE")
-    if not folder:
+    py_spy = Path(sys.executable).parent / "py-spy"
+    if not folder or not py_spy.exists():
         yield
         return
     out = Path(folder) / f"server-{pid}.txt"
     spy = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
+        str(py_spy), "record", "--pid", str(pid),
         "--format", "raw", "--output", str(out), "--nonblocking",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
