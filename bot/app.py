@@ -11,8 +11,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns.registry import RegisteredLinks
@@ -60,10 +60,12 @@ from bot.storage.database import (
 from bot.storage.exit_message_table import ExitMessageWriter, SqlMessageLog
 from bot.storage.health import DatabaseProbe, RedisProbe
 from bot.storage.lease_table import SqlLeases
-from bot.storage.redis_limits import RedisLimiter
 from bot.storage.reminder_table import SqlReminderTable
 from bot.storage.retention import RetentionJob
 from bot.storage.web_session_table import PageReader, SqlWebSessions, WebSessionExpiry
+
+if TYPE_CHECKING:  # redis is imported only when REDIS_URL is set
+    from redis.asyncio import Redis
 
 RUNNING_ALLOWED = frozenset(
     {
@@ -371,6 +373,8 @@ def shared_redis(settings: Settings) -> Redis | None:
     """Return a client of REDIS_URL's Redis (it connects on first use), or None when unset."""
     if settings.redis_url is None:
         return None
+    from redis.asyncio import Redis
+
     return Redis.from_url(
         settings.redis_url.get_secret_value(),
         socket_timeout=REDIS_SECONDS,
@@ -386,6 +390,8 @@ def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter | None:
     limits = send_limits(settings)
     if redis is None:
         return MemoryLimiter(limits)
+    from bot.storage.redis_limits import RedisLimiter
+
     return RedisLimiter(redis, limits, f"{settings.redis_prefix}limits:")
 
 

@@ -4,9 +4,10 @@ process's memory, or in Redis when several workers serve the chat (one bucket fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from redis.asyncio import Redis
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 class RateLimit(Protocol):
