@@ -48,6 +48,12 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **options)
 
 
+def _journal_mode(cursor: Any) -> str:
+    """Return a SQLite connection's journal mode (reading it takes no write lock)."""
+    cursor.execute("PRAGMA journal_mode")
+    return str(cursor.fetchone()[0]).lower()
+
+
 def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
     """Make every SQLite transaction take the write lock at BEGIN, so none fails half-way."""
 
@@ -57,7 +63,12 @@ def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
         and deleted rows overwritten with zeros (secure_delete)."""
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if _journal_mode(cursor) != "wal":
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except Exception:  # another connection switched it at this moment: locked, not wal
+                if _journal_mode(cursor) != "wal":
+                    raise
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")
