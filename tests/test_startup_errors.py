@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from bot.settings import PROJECT_ROOT, SECRET_FILE, secret_fingerprint
 from bot.storage.database import keep_fingerprint, make_engine, migrate
+from bot.storage.revisions import behind, head
 from bot.testing.keys import OTHER_USER_KEY_SECRET, TEST_USER_KEY_SECRET
 
 TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake1"
@@ -124,11 +125,12 @@ def cases(places: Places) -> list[Case]:
         Case("schema_behind", ("verify", "BCN-0000-0000-0000"),
              {"DATABASE_URL": f"sqlite+aiosqlite:///{places.behind}",
               "USER_KEY_SECRET": TEST_USER_KEY_SECRET},
-             "DATABASE_URL", "is at revision 0008, 4 behind this Beacon's 0012; back it up, "
+             "DATABASE_URL",
+             f"is at revision 0008, {behind('0008')} behind this Beacon's {head()}; back it up, "
              "then run `python -m bot db upgrade` (or set AUTO_MIGRATE=true"),
         Case("schema_behind_campaign", ("campaign", "stats"),
              {"DATABASE_URL": f"sqlite+aiosqlite:///{places.behind}"},
-             "DATABASE_URL", "is at revision 0008, 4 behind"),
+             "DATABASE_URL", f"is at revision 0008, {behind('0008')} behind"),
         Case("schema_ahead", ("verify", "BCN-0000-0000-0000"),
              {"DATABASE_URL": f"sqlite+aiosqlite:///{places.ahead}", "AUTO_MIGRATE": "true",
               "USER_KEY_SECRET": TEST_USER_KEY_SECRET},
