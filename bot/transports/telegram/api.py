@@ -101,6 +101,35 @@ class ChatApi(Protocol):
         ...
 
 
+class PassingApi:
+    """A base for ChatApi wrappers: the calls that send nothing to a chat (command menus,
+    descriptions, the bot's username, group admins) go straight to the wrapped api."""
+
+    def __init__(self, api: ChatApi) -> None:
+        """Wrap `api`."""
+        self.api = api
+
+    async def set_commands(
+        self, commands: Sequence[tuple[str, str]], language_code: str | None
+    ) -> None:
+        """Publish a command menu through the wrapped api."""
+        await self.api.set_commands(commands, language_code)
+
+    async def set_descriptions(
+        self, short_description: str, description: str, language_code: str | None
+    ) -> None:
+        """Publish the descriptions through the wrapped api."""
+        await self.api.set_descriptions(short_description, description, language_code)
+
+    async def username(self) -> str:
+        """Return the bot's username from the wrapped api."""
+        return await self.api.username()
+
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Say, through the wrapped api, whether a user administers a group."""
+        return await self.api.is_admin(chat_id, user_id)
+
+
 class UpdateSource(Protocol):
     """How updates reach Beacon: long polling as raw JSON, or a webhook Telegram calls."""
 

@@ -13,13 +13,19 @@ from typing import TypeVar
 from bot.logs import event
 from bot.service.metrics import Metrics
 from bot.service.send_limits import SendLimiter, current_priority, wait_turn
-from bot.transports.telegram.api import ApiRetryAfter, ChatApi, Keyboard, QuizPollText
+from bot.transports.telegram.api import (
+    ApiRetryAfter,
+    ChatApi,
+    Keyboard,
+    PassingApi,
+    QuizPollText,
+)
 
 T = TypeVar("T")
 log = logging.getLogger("beacon.telegram")
 
 
-class LimitedApi:
+class LimitedApi(PassingApi):
     """Wraps a ChatApi: sends to a chat wait at `limiter`; answers to taps and settings pass."""
 
     def __init__(
@@ -30,7 +36,7 @@ class LimitedApi:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         """Send through `api` within `limiter`, counting waits in `metrics`."""
-        self.api = api
+        super().__init__(api)
         self.limiter = limiter
         self.metrics = metrics
         self.sleep = sleep
@@ -76,23 +82,3 @@ class LimitedApi:
         return await self._limited(
             chat_id, lambda: self.api.send_file(chat_id, filename, data, photo)
         )
-
-    async def set_commands(
-        self, commands: Sequence[tuple[str, str]], language_code: str | None
-    ) -> None:
-        """Publish a command menu (not a message)."""
-        await self.api.set_commands(commands, language_code)
-
-    async def set_descriptions(
-        self, short_description: str, description: str, language_code: str | None
-    ) -> None:
-        """Publish the descriptions (not a message)."""
-        await self.api.set_descriptions(short_description, description, language_code)
-
-    async def username(self) -> str:
-        """Return the bot's username."""
-        return await self.api.username()
-
-    async def is_admin(self, chat_id: int, user_id: int) -> bool:
-        """Say whether a user administers a group."""
-        return await self.api.is_admin(chat_id, user_id)

@@ -14,6 +14,7 @@ from bot.transports.telegram.api import (
     ApiTransient,
     ChatApi,
     Keyboard,
+    PassingApi,
     QuizPollText,
 )
 
@@ -28,12 +29,12 @@ OUTCOMES: tuple[tuple[type[Exception], str], ...] = (
 """The outcome a failure counts as; any other failure counts as "error"."""
 
 
-class MeteredApi:
+class MeteredApi(PassingApi):
     """Wraps a ChatApi: counts sends by method and outcome in `metrics`."""
 
     def __init__(self, api: ChatApi, metrics: Metrics) -> None:
         """Send through `api`, counting in `metrics`."""
-        self.api = api
+        super().__init__(api)
         self.metrics = metrics
 
     async def _counted(self, method: str, work: Callable[[], Awaitable[T]]) -> T:
@@ -90,23 +91,3 @@ class MeteredApi:
         return await self._counted(
             method, lambda: self.api.send_file(chat_id, filename, data, photo)
         )
-
-    async def set_commands(
-        self, commands: Sequence[tuple[str, str]], language_code: str | None
-    ) -> None:
-        """Publish a command menu (not counted: not a send)."""
-        await self.api.set_commands(commands, language_code)
-
-    async def set_descriptions(
-        self, short_description: str, description: str, language_code: str | None
-    ) -> None:
-        """Publish the descriptions (not counted)."""
-        await self.api.set_descriptions(short_description, description, language_code)
-
-    async def username(self) -> str:
-        """Return the bot's username (not counted)."""
-        return await self.api.username()
-
-    async def is_admin(self, chat_id: int, user_id: int) -> bool:
-        """Say whether a user administers a group (not counted)."""
-        return await self.api.is_admin(chat_id, user_id)
