@@ -347,40 +347,33 @@ class TelegramBridge:
             event(log, "outbox_mark_failed", level=logging.WARNING, reason=trouble.reason)
 
     async def _forget(self, pending: Pending) -> None:
-        """Remove a delivered entry, trying again briefly while a shared database is
-        unavailable (its person's later entries, on any worker, wait for it); after that a
-        sweep removes it."""
-        for delay in (*self._mark_retry(), None):
-            try:
-                await self.service.outbox.delivered(pending)
-                return
-            except StoreUnavailable:
-                if delay is None:
-                    break
-                await self.sleep(delay)
-        if pending.id is not None:
+        """Remove a delivered entry (its person's later entries, on any worker, wait for it);
+        if the database stays unavailable, a sweep removes it later."""
+        trouble = await self._retried(partial(self.service.outbox.delivered, pending))
+        if trouble is not None and pending.id is not None:
             self._undeleted.add(pending.id)
 
     async def _postpone(self, pending: Pending) -> None:
-        """Leave an entry for a later sweep, trying again briefly while a shared database is
-        unavailable."""
-        for delay in (*self._mark_retry(), None):
+        """Leave an entry for a later sweep."""
+        now = self.service.clock.now()
+        trouble = await self._retried(partial(self.service.outbox.postpone, pending, now))
+        if trouble is not None:
+            event(log, "outbox_postpone_failed", level=logging.WARNING, reason=trouble.reason)
+
+    async def _retried(self, mark: Callable[[], Awaitable[object]]) -> StoreUnavailable | None:
+        """Run a removal or postponement, trying again after each of MARK_RETRY's waits while
+        a shared database is unavailable (once when this process alone delivers the outbox);
+        return the last trouble, or None once it went through."""
+        waits = MARK_RETRY if self.service.outbox.store.shared else ()
+        for delay in (*waits, None):
             try:
-                await self.service.outbox.postpone(pending, self.service.clock.now())
-                return
+                await mark()
+                return None
             except StoreUnavailable as trouble:
                 if delay is None:
-                    event(
-                        log, "outbox_postpone_failed", level=logging.WARNING,
-                        reason=trouble.reason,
-                    )  # fmt: skip
-                    return
+                    return trouble
                 await self.sleep(delay)
-
-    def _mark_retry(self) -> tuple[float, ...]:
-        """Return the waits before trying a removal or postponement again: MARK_RETRY when
-        other workers share the outbox, none when this process alone delivers it."""
-        return MARK_RETRY if self.service.outbox.store.shared else ()
+        return None
 
     async def _blocked(self, address: dict[str, int | str | None]) -> None:
         """Note that the user blocked the bot; their replies are dropped."""
