@@ -50,6 +50,8 @@ from bot.transports.web.kiosk import Kiosk, gets_certificate, without_certificat
 from bot.transports.web.limits import PER_ADDRESS, PER_SESSION, MemoryRateLimit, RateLimit
 
 PLATFORM = "web"
+ADDRESS = "web-address"
+"""The keyed-hash label of a client's address (the per-address rate limit's key)."""
 COOKIE = "beacon_session"
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 """A session id as `secrets.token_urlsafe(32)` makes it; any other cookie is ignored."""
@@ -271,7 +273,7 @@ class WebChat:
             return await handler(request)
         now = self.service.clock.now().timestamp()
         sid = self.cookie_of(request)
-        over = not await self.per_address.allow(self.address(request), now)
+        over = not await self.per_address.allow(self.address_key(request), now)
         if sid is not None:
             over = not await self.per_session.allow(self.key_of(sid), now) or over
         if over:
@@ -290,7 +292,7 @@ class WebChat:
     def address(self, request: web.Request) -> str:
         """Return the client's address: when the peer is a trusted proxy, the right-most
         X-Forwarded-For entry that is not itself a trusted proxy, else the peer's. Kept in
-        memory only, never logged."""
+        memory only (keyed when stored, see address_key), never logged."""
         peer = request.remote or ""
         if not self.trusted(peer):
             return peer
@@ -312,6 +314,11 @@ class WebChat:
         """Return the id the service knows a session by: a keyed hash of the cookie's value,
         so nothing the service keeps (even sealed, such as a reminder's chat) is the cookie."""
         return hmac.new(self.id_key, sid.encode(), hashlib.sha256).hexdigest()
+
+    def address_key(self, request: web.Request) -> str:
+        """Return the client's address under Beacon's keyed hash: the rate limit's key, which
+        may be kept in Redis, so the address itself is stored nowhere."""
+        return self.service.keyer.key(ADDRESS, self.address(request))
 
     def key_of(self, sid: str) -> str:
         """Return the session's stored key: the service's user key of its id."""
