@@ -361,7 +361,7 @@ async def build_app(
         worker=settings.worker_id,
     )
     redis = shared_redis(settings)
-    limiter = send_limiter(settings, redis)
+    limiter = send_limiter(settings, redis, service.keyer)
     return App(settings, content, database, store, service, redis, limiter)
 
 
@@ -382,7 +382,7 @@ def shared_redis(settings: Settings) -> Redis | None:
     )
 
 
-def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter | None:
+def send_limiter(settings: Settings, redis: Redis | None, keyer: UserKeyer) -> SendLimiter | None:
     """Return Telegram's sending budget: shared in `redis` when there is one, else in this
     process's memory; None when TELEGRAM_RATE is 0."""
     if settings.telegram_rate == 0:
@@ -392,7 +392,7 @@ def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter | None:
         return MemoryLimiter(limits)
     from bot.storage.redis_limits import RedisLimiter
 
-    return RedisLimiter(redis, limits, f"{settings.redis_prefix}limits:")
+    return RedisLimiter(redis, keyer, limits, f"{settings.redis_prefix}limits:")
 
 
 def send_limits(settings: Settings) -> SendLimits:

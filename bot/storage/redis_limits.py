@@ -15,12 +15,15 @@ from redis.exceptions import RedisError
 
 from bot.logs import event
 from bot.service.send_limits import Grant, MemoryLimiter, Priority, SendLimits
+from bot.service.user_keys import UserKeyer
 
 T = TypeVar("T")
 log = logging.getLogger("beacon.limits")
 
 PREFIX = "beacon:limits:"
 """Where the budget's keys live (the bot's, each chat's and their pauses)."""
+CHAT = "telegram-chat"
+"""The keyed-hash label of a chat id in the budget's keys."""
 KEEP_SECONDS = 60.0
 """A scope's keys live this long past their time, then Redis forgets them."""
 
@@ -79,13 +82,16 @@ class RedisLimiter:
     def __init__(
         self,
         redis: Redis,
+        keyer: UserKeyer,
         limits: SendLimits | None = None,
         prefix: str = PREFIX,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        """Keep the budget in `redis` under `prefix`; times come from Redis's clock (one for
-        every machine) unless `clock` is given (tests)."""
+        """Keep the budget in `redis` under `prefix`, each chat under `keyer`'s keyed hash of
+        its id (no Telegram id is stored); times come from Redis's clock (one for every
+        machine) unless `clock` is given (tests)."""
         self.redis = redis
+        self.keyer = keyer
         self.limits = limits or SendLimits()
         self.prefix = prefix
         self.clock = clock
@@ -115,8 +121,8 @@ class RedisLimiter:
 
     def _keys(self, chat_id: int) -> tuple[str, str, str, str]:
         """Return the keys of the bot's and a chat's time and pause."""
-        p = self.prefix
-        return f"{p}bot", f"{p}chat:{chat_id}", f"{p}pause:bot", f"{p}pause:chat:{chat_id}"
+        p, chat = self.prefix, self.keyer.key(CHAT, str(chat_id))
+        return f"{p}bot", f"{p}chat:{chat}", f"{p}pause:bot", f"{p}pause:chat:{chat}"
 
     async def reserve(self, chat_id: int, priority: Priority) -> Grant:
         """Ask for a send to `chat_id` (see Grant), atomically for every worker."""

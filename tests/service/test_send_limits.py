@@ -26,6 +26,7 @@ from bot.service.send_limits import (
 )
 from bot.settings import Settings
 from bot.storage.redis_limits import RedisLimiter
+from bot.testing.keys import TEST_KEYER as KEYER
 from bot.testing.redis import redis_for_test
 from bot.testing.telegram import free_port
 
@@ -68,7 +69,7 @@ async def make(request: pytest.FixtureRequest, clock: TestClock) -> AsyncIterato
         return
     async with AsyncExitStack() as stack:
         redis, prefix = await stack.enter_async_context(redis_for_test())
-        yield lambda limits: RedisLimiter(redis, limits, prefix, clock)
+        yield lambda limits: RedisLimiter(redis, KEYER, limits, prefix, clock)
 
 
 async def send_times(
@@ -206,11 +207,11 @@ async def test_the_settings_choose_the_limiter(tmp_path: Path) -> None:
     limits = send_limits(settings)
     assert limits.bot == Allowance(20, BOT_BURST)
     assert limits.private == Allowance(0.5, 2) and limits.group == Allowance(0.2, 2)
-    assert isinstance(send_limiter(settings, None), MemoryLimiter)
+    assert isinstance(send_limiter(settings, None, KEYER), MemoryLimiter)
     async with redis_for_test() as (redis, _):
-        shared = send_limiter(settings, redis)
+        shared = send_limiter(settings, redis, KEYER)
         assert isinstance(shared, RedisLimiter) and shared.prefix == "bot7:limits:"
-    assert send_limiter(settings.model_copy(update={"telegram_rate": 0}), None) is None
+    assert send_limiter(settings.model_copy(update={"telegram_rate": 0}), None, KEYER) is None
 
 
 async def test_without_redis_a_worker_keeps_the_budget_alone(
@@ -219,7 +220,7 @@ async def test_without_redis_a_worker_keeps_the_budget_alone(
     """Redis unreachable (nothing listens on its port): sends still get places, from this
     worker's own budget at the same rule, and the outage is logged once."""
     redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
-    limiter = RedisLimiter(redis, STRICT, "nowhere:", clock)
+    limiter = RedisLimiter(redis, KEYER, STRICT, "nowhere:", clock)
     try:
         times = await send_times(limiter, clock, [1, 2, 3], Priority.REPLY)
         assert await limiter.pause(3, 2.0) == "bot"
@@ -227,3 +228,15 @@ async def test_without_redis_a_worker_keeps_the_budget_alone(
         await redis.aclose()
     assert [round(t - times[0], 3) for t in times] == [0, 0.04, 0.08]
     assert caplog.text.count("limiter_alone") == 1
+
+
+async def test_redis_holds_no_telegram_id() -> None:
+    """The shared budget names chats by Beacon's keyed hash: no chat id is in any key."""
+    chat = 734_015_992
+    async with redis_for_test() as (redis, prefix):
+        limiter = RedisLimiter(redis, KEYER, STRICT, prefix)
+        await limiter.reserve(chat, Priority.REPLY)
+        await limiter.pause(chat, 1.0)
+        keys = [key.decode() async for key in redis.scan_iter(match=f"{prefix}*")]
+    assert len(keys) >= 3
+    assert not [key for key in keys if str(chat) in key]

@@ -18,6 +18,7 @@ from bot.storage.redis_limits import RedisLimiter
 from bot.testing.broadcast import broadcast
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.fake_telegram.flood import FloodLimits
+from bot.testing.keys import TEST_KEYER as KEYER
 from bot.testing.redis import redis_for_test
 from bot.transports.aiogram_runtime import aiogram_client
 from bot.transports.telegram.api import ApiRetryAfter, ChatApi
@@ -103,8 +104,8 @@ async def test_a_429_pauses_the_bot_for_the_other_worker(
     generous = SendLimits(bot=Allowance(1000, 1))
     async with redis_for_test() as (redis, prefix):
         first_metrics, second_metrics = Metrics(), Metrics()
-        first = LimitedApi(client, RedisLimiter(redis, generous, prefix), first_metrics)
-        second = LimitedApi(client, RedisLimiter(redis, generous, prefix), second_metrics)
+        first = LimitedApi(client, RedisLimiter(redis, KEYER, generous, prefix), first_metrics)
+        second = LimitedApi(client, RedisLimiter(redis, KEYER, generous, prefix), second_metrics)
         await first.send_message(1, "one", ())
         await first.send_message(2, "two", ())
         with pytest.raises(ApiRetryAfter):
