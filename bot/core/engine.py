@@ -64,6 +64,7 @@ from bot.core.navigation import (
     repeat,
 )
 from bot.core.navigation import show as show  # noqa: PLC0414 (re-exported)
+from bot.core.ordering import Arrival, Sequenced, arrival
 from bot.core.places import located_place, place_name
 from bot.core.refresh import review
 from bot.core.reminders import learner_zone, local_date
@@ -315,3 +316,33 @@ def step(content: Content, state: ConversationState, event: Event, now: dt.datet
     done = respond(content, state, event, now)
     counts = campaign_counts(content, event, state, done.state, done.effects)
     return Step(done.state, (*done.effects, *counts))
+
+
+def ordered_step(
+    content: Content,
+    state: ConversationState,
+    event: Event,
+    sequence: int | None,
+    now: dt.datetime,
+) -> tuple[Arrival, Step]:
+    """Return how an update numbered `sequence` arrived and the step that follows it: in order,
+    the event's step with the number remembered; again, nothing new (a tap is answered); stale
+    (older than the number remembered), `overtaken`. An unnumbered update is in order."""
+    if sequence is None:
+        return Arrival.IN_ORDER, step(content, state, event, now)
+    came = arrival(sequence, state.sequence, now)
+    match came:
+        case Arrival.STALE:
+            return came, overtaken(content, state, event)
+        case Arrival.AGAIN:
+            return came, Step(state, (AnswerTap(),) if isinstance(event, Tap) else ())
+    done = step(content, state, event, now)
+    return came, Step(replace(done.state, sequence=Sequenced(sequence, now)), done.effects)
+
+
+def overtaken(content: Content, state: ConversationState, event: Event) -> Step:
+    """Answer an update that arrived after a newer one without acting on it: a tap gets the
+    stale-button answer; anything else says so and shows the current screen again."""
+    if isinstance(event, Tap):
+        return Step(state, (AnswerTap(texts.STALE),))
+    return repeat(content, state, Notice(texts.OVERTAKEN))

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.content.bundle import Position as Position  # noqa: PLC0414 (re-exported)
 from bot.core.events import JoinOffer
+from bot.core.ordering import Sequenced
 from bot.core.refresh import ReviewCard
 from bot.core.reminders import ReminderPlan, Streak
 
@@ -87,6 +88,9 @@ class ConversationState:
     seed: str = ""
     """The learner's own value that orders each question's options (empty: file order); the
     service gives it once, derived from the user key, and it never changes."""
+    sequence: Sequenced | None = None
+    """The number of the last update applied (a channel's update id) and when, so an older
+    update arriving late changes nothing (see bot.core.ordering); None on unnumbered channels."""
 
     def card(self, tree: str, node: str) -> ReviewCard | None:
         """Return the review card of a question, if it has one."""
@@ -145,6 +149,7 @@ class ConversationState:
             "opened": self.opened,
             "id_for": self.id_for,
             "seed": self.seed,
+            "sequence": self.sequence.to_list() if self.sequence else None,
         }
 
     @classmethod
@@ -178,6 +183,7 @@ class ConversationState:
             opened=opened if isinstance(opened := data.get("opened"), int) else None,
             id_for=data.get("id_for"),
             seed=str(data.get("seed") or ""),
+            sequence=Sequenced.from_list(data.get("sequence")),
         )
 
 

@@ -199,6 +199,8 @@ REFRESH_NONE = pgettext(
 LANGUAGE_PROMPT = pgettext("ui", "Choose your language.")
 LANGUAGE_UNREVIEWED = pgettext("ui", "{name} (not yet reviewed)")
 STALE = pgettext("ui", "That button is from an earlier screen, so nothing changed.")
+OVERTAKEN = pgettext("ui", "That message arrived after a newer one, so nothing changed.")
+"""Said, with the current screen, to a message that reached Beacon after a newer one."""
 TRY_AGAIN = pgettext("ui", "Something went wrong on our side. Please try again in a moment.")
 """A tap's answer when Beacon could not save what it did (the database is busy or down)."""
 UNREADABLE = pgettext("ui", "That button could not be read, so nothing changed.")

@@ -15,6 +15,7 @@ from bot.content.bundle import Content
 from bot.core import engine, texts
 from bot.core.effects import Msg
 from bot.core.events import SharedLocation, Start
+from bot.core.ordering import Arrival
 from bot.core.state import ConversationState
 from bot.i18n.catalogs import Catalogs, negotiate
 from bot.logs import event
@@ -60,12 +61,13 @@ It may run more than once (a retried update); only the committed call counts."""
 
 @dataclass(frozen=True, slots=True)
 class Handled:
-    """What one update decided: the engine's step, what its effects add up to, and the user's
-    stored language after it."""
+    """What one update decided: the engine's step, what its effects add up to, the user's
+    stored language after it, and how the update arrived (in order, again or stale)."""
 
     step: engine.Step
     turn: Turn
     locale: str | None
+    arrival: Arrival = Arrival.IN_ORDER
 
 
 def decide(
@@ -86,10 +88,10 @@ def decide(
     if loaded.revision is not None:
         state = replace(state, revision=loaded.revision)
     state = state.seeded(seed)
-    step = engine.step(content, state, inbound.event, now)
+    came, step = engine.ordered_step(content, state, inbound.event, inbound.sequence, now)
     turn = Turn(seal, inbound.language_code, inbound.private, mark_start)
     writes = play(step.effects, turn).writes(step, state, loaded)
-    return writes, Handled(step, turn, writes.locale or loaded.locale)
+    return writes, Handled(step, turn, writes.locale or loaded.locale, came)
 
 
 class ConversationService:
@@ -166,7 +168,8 @@ class ConversationService:
 
     async def _accept(self, inbound: Inbound, page: PageKeeper | None) -> tuple[Pending, str]:
         """Apply one inbound (see `accept`); return its entry and its outcome: handled,
-        duplicate, or gave_up (its conversation kept changing under it)."""
+        duplicate, stale (it arrived after a newer update of its person, so it changed
+        nothing), or gave_up (its conversation kept changing under it)."""
         if isinstance(inbound.event, SharedLocation):
             inbound = replace(inbound, event=await self.locator.locate(inbound.event))
         if self.orgs is not None and isinstance(inbound.event, Start) and inbound.event.payload:
@@ -191,8 +194,15 @@ class ConversationService:
                 outcome = "duplicate"
                 break
             handled, parcel, paged = applied.result
+            pending = Pending(applied.outbox_id, parcel, paged=paged)
+            if handled.arrival is Arrival.STALE:
+                event(log, "stale_update", platform=inbound.platform, kind=kind)
+                return pending, "stale"
+            if handled.arrival is Arrival.AGAIN:
+                event(log, "duplicate_update", platform=inbound.platform)
+                return pending, "duplicate"
             event(log, "handled", level=logging.DEBUG, kind=kind, effects=len(handled.step.effects))
-            return Pending(applied.outbox_id, parcel, paged=paged), "handled"
+            return pending, "handled"
         else:
             event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
             outcome = "gave_up"

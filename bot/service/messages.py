@@ -24,6 +24,9 @@ class Inbound:
     """Where the channel sends this update's replies (a chat, a tapped message, a callback)."""
     private: bool = True
     """Whether the conversation is the user's own (a group is not: no figures are shown)."""
+    sequence: int | None = None
+    """Where the update stands in its channel's order (Telegram's update_id), so one that
+    arrives after a newer one changes nothing; None where the channel has no order (the web)."""
 
     @property
     def is_tap(self) -> bool:

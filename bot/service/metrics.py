@@ -45,7 +45,7 @@ class Metrics:
         into = self.registry
         self.updates = Counter(
             "beacon_updates", "Updates handled, by channel and outcome "
-            "(handled, duplicate, gave_up, unavailable, failed)",
+            "(handled, duplicate, stale, gave_up, unavailable, failed)",
             ["channel", "outcome"], registry=into,
         )  # fmt: skip
         self.handling = Histogram(

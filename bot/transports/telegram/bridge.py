@@ -177,6 +177,7 @@ class TelegramBridge:
             incoming.update_id,
             address,
             is_private(incoming.chat_id),
+            sequence=incoming.update_id,
         )
         accepted: list[Pending] = []
 
