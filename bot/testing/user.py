@@ -138,13 +138,17 @@ class ServiceUser(OutboundUser):
         user_id: str = RAW_ID,
         update_id: int = 100,
         language: str = "en",
+        *,
+        sequenced: bool = False,
     ) -> None:
-        """Talk to `service` as `user_id`; the first event gets update id `update_id` + 1."""
+        """Talk to `service` as `user_id`; the first event gets update id `update_id` + 1;
+        `sequenced`: each update's id is also its place in order, as Telegram's bridge gives."""
         super().__init__()
         self.service = service
         self.user_id = user_id
         self.update_id = update_id
         self.language = language
+        self.sequenced = sequenced
 
     async def answer(self, event: Event) -> list[Outbound]:
         """Handle the event with a fresh update id."""
@@ -153,7 +157,10 @@ class ServiceUser(OutboundUser):
 
     async def at(self, event: Event, update_id: int) -> list[Outbound]:
         """Handle the event as update `update_id`."""
-        inbound = Inbound("telegram", self.user_id, event, self.language, update_id)
+        sequence = update_id if self.sequenced else None
+        inbound = Inbound(
+            "telegram", self.user_id, event, self.language, update_id, sequence=sequence
+        )
         return await self.service.handle(inbound)
 
     async def event(self, event: Event, update_id: int | None = None) -> list[Outbound]:
