@@ -342,7 +342,10 @@ def ordered_step(
 
 def overtaken(content: Content, state: ConversationState, event: Event) -> Step:
     """Answer an update that arrived after a newer one without acting on it: a tap gets the
-    stale-button answer; anything else says so and shows the current screen again."""
+    stale-button answer; anything else says so and shows the current screen again, unless
+    there is none (the person left with Exit: their chat stays empty)."""
     if isinstance(event, Tap):
         return Step(state, (AnswerTap(texts.STALE),))
+    if state.at is None:
+        return Step(state, ())
     return repeat(content, state, Notice(texts.OVERTAKEN))

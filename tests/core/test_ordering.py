@@ -10,7 +10,7 @@ import pytest
 from bot.core import texts
 from bot.core.codec import Callback, Op, encode
 from bot.core.effects import AnswerTap, Notice, Show
-from bot.core.engine import ordered_step, step
+from bot.core.engine import Step, ordered_step, step
 from bot.core.events import Command, Event, FreeText, Start, Tap, TextKind
 from bot.core.ordering import SEQUENCE_KEPT, Arrival, Sequenced, arrival
 from bot.core.state import ConversationState, Position
@@ -127,3 +127,14 @@ def test_the_same_number_again_changes_nothing() -> None:
     assert came is Arrival.AGAIN
     assert done.state == AT_QUESTION
     assert done.effects == (AnswerTap(),)
+
+
+def test_nothing_older_reaches_a_chat_left_with_exit() -> None:
+    """After /exit (which empties the chat), an older message still on its way sends nothing:
+    the exit keeps the number, and with no screen there is nothing to show again."""
+    came, left = ordered_step(CONTENT, AT_QUESTION, Command("exit"), 11, NOW)
+    assert came is Arrival.IN_ORDER
+    assert left.state.at is None and left.state.sequence == Sequenced(11, NOW)
+    came, late = ordered_step(CONTENT, left.state, FreeText(TextKind.SHORT, "hi"), 10, NOW)
+    assert came is Arrival.STALE
+    assert late == Step(left.state, ())
