@@ -3,6 +3,7 @@ on a test clock. Helpers live in bot.testing; no test module imports another."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,12 +18,18 @@ from bot.testing.clocks import FIXED_NOW, ManualClock, sleep_safely_under_faketi
 from bot.testing.database import Database, database_urls, open_database
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.keys import TEST_USER_KEY_SECRET
+from bot.testing.scale import ScaleError, current_scale
 from bot.testing.shipped import DIALOGUES
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Keep time.sleep working under CI's shifted clock."""
+    """Keep time.sleep working under CI's shifted clock; refuse a BEACON_TEST_SCALE other
+    than `full` or `reduced` before any test runs."""
     sleep_safely_under_faketime()
+    try:
+        current_scale()
+    except ScaleError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,6 +74,18 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     """A migrated, empty database: a SQLite file, or a fresh schema on the PostgreSQL server."""
     async with open_database(request.param, tmp_path) as database:
         yield database
+
+
+@pytest.fixture
+def postgres_server() -> str:
+    """Return the PostgreSQL server's URL (TEST_DATABASE_URL); in CI a missing one fails, as
+    CI always sets it; elsewhere the test is skipped."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set TEST_DATABASE_URL")
+        pytest.skip("TEST_DATABASE_URL names no PostgreSQL server (CI always sets it)")
+    return url
 
 
 @pytest.fixture

@@ -1,7 +1,14 @@
 """Several Beacon workers (`python -m bot run --workers N`) behind the fake Bot API server's
 webhook on one PostgreSQL database: a burst of one-reply commands with faults on the sends, and
 optionally one worker killed (SIGKILL) or the database connections cut in the middle of it;
-then count the replies lost, repeated and out of order per user. Used by the worker tests.
+then count the replies lost, repeated and out of order per user. Optionally (`rate=`) the
+workers share a Redis limiter at that many sends a second while the fake enforces Telegram's
+limits at the same rate, and the figures give the 429s and the send rate reached.
+
+Sized for the issue's 10,000 updates from 500 users: the replies are read from the fake's calls
+incrementally (each call once), and the burst has settled when every expected reply is there
+and nothing was sent for QUIET seconds (at most SETTLE_LIMIT). Each run has a Redis key prefix
+of its own, deleted afterwards. Used by the worker tests.
 """
 
 from __future__ import annotations
@@ -12,23 +19,30 @@ import os
 import signal
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
+from redis.asyncio import Redis
 
 from bot.storage.postgres_store import asyncpg_dsn
-from bot.testing.crash import COMMANDS, BotProcess, replies, wait_until
+from bot.testing.crash import COMMANDS, BotProcess, wait_until
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
+from bot.testing.fake_telegram.flood import COUNTED, FloodControl, FloodLimits
+from bot.testing.redis import delete_prefix
 from bot.testing.tcp_proxy import CuttableProxy
 from bot.testing.telegram import free_port
 
 FIRST_USER = 5_000_000
 SEND_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery")
-SETTLE_LIMIT = 240.0
+SETTLE_LIMIT = 600.0
 """Seconds the burst may take before what is missing is counted as lost."""
+QUIET = 2.0
+"""Seconds with no call to the fake after which a burst whose replies all came has settled."""
+FIRST_REPLIES_LIMIT = 300.0
+"""Seconds the first replies (up to the mishap) may take."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +70,49 @@ class BurstFigures:
     seconds: float
     missing: int = 0
     most_repeated: int = 0
+    refused: int = 0
+    """429s the fake's enforced limits gave (0 when it enforced none)."""
+    sends_per_second: float = 0.0
+    """Counted sends a second between the burst's first reply and its last."""
+    rate: float = 0.0
+    """The configured TELEGRAM_RATE (0: no limits)."""
+
+    @property
+    def share(self) -> float:
+        """Return the sends a second as a share of the configured rate (0 without one)."""
+        return self.sends_per_second / self.rate if self.rate else 0.0
+
+
+class ReplyReader:
+    """The texts of the fake's successful sendMessage calls per chat, and the arrival times of
+    its successful counted sends, read incrementally: each call is looked at once."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        """Read `fake`'s calls from its first on."""
+        self.fake = fake
+        self.read_up_to = 0
+        self.texts: defaultdict[int, list[str]] = defaultdict(list)
+        self.sent_at: list[float] = []
+        """Arrival times of successful counted sends (Telegram's messages), in order."""
+
+    def read(self) -> dict[int, list[str]]:
+        """Take in the calls made since the last read; return the texts per chat so far."""
+        calls = self.fake.calls
+        end = len(calls)
+        for call in calls[self.read_up_to : end]:
+            if call.status != 200:
+                continue
+            if call.method in COUNTED:
+                self.sent_at.append(call.at)
+            if call.method == "sendMessage" and call.chat_id is not None:
+                self.texts[call.chat_id].append(str(call.params.get("text", "")))
+        self.read_up_to = end
+        return self.texts
+
+    def count(self, chats: list[int]) -> int:
+        """Return how many replies came to `chats` so far."""
+        texts = self.read()
+        return sum(len(texts.get(chat, ())) for chat in chats)
 
 
 @contextlib.asynccontextmanager
@@ -115,42 +172,64 @@ async def burst_across_workers(
     users: int = 300,
     mishap: Mishap = Mishap(),  # frozen, so one default is safe
     faults: bool = True,
+    rate: float = 0.0,
 ) -> BurstFigures:
     """Run `workers` workers on a fresh database behind the fake's webhook, send `updates`
     one-reply commands from `users` people (10% of sends answered 429, 5% 500 when `faults`),
-    apply the mishap mid-burst, and count what each chat saw against what it should."""
+    apply the mishap mid-burst, and count what each chat saw against what it should. With a
+    `rate`, the workers send at most that many a second (TELEGRAM_RATE, shared in Redis) and the
+    fake enforces Telegram's limits at the same rate."""
     started = time.monotonic()
     fake = FakeTelegram()
     await fake.start()
+    flood = fake.enforce_limits(FloodLimits(bot_per_second=rate)) if rate else None
+    prefix = f"beacon-test:{uuid.uuid4().hex}:"
     proxy: CuttableProxy | None = None
-    async with fresh_database(server_url) as (name, host):
-        target_host, target_port = host.rsplit(":", 1) if ":" in host else (host, "5432")
-        database_host = host
-        if mishap.kind == "cut":
-            proxy = CuttableProxy(target_host, int(target_port))
-            await proxy.start()
-            database_host = f"127.0.0.1:{proxy.port}"
-        scheme_user = server_url.split("@", 1)[0]
-        database_url = f"{scheme_user}@{database_host}/{name}"
-        bot = BotProcess(fake, workdir, "aiogram", free_port(), args=("--workers", str(workers)))
-        bot.env |= {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "AUTO_MIGRATE": "true"}
-        try:
-            await bot.start()
-            await wait_until(
-                lambda: bot.log().count("webhook_listening") >= workers, 90, "every worker"
+    try:
+        async with fresh_database(server_url) as (name, host):
+            target_host, target_port = host.rsplit(":", 1) if ":" in host else (host, "5432")
+            database_host = host
+            if mishap.kind == "cut":
+                proxy = CuttableProxy(target_host, int(target_port))
+                await proxy.start()
+                database_host = f"127.0.0.1:{proxy.port}"
+            scheme_user = server_url.split("@", 1)[0]
+            database_url = f"{scheme_user}@{database_host}/{name}"
+            bot = BotProcess(
+                fake, workdir, "aiogram", free_port(), args=("--workers", str(workers))
             )
-            figures = await _burst(fake, bot, proxy, workers, updates, users, mishap, faults)
-            status = await bot.stop()
-            if status != 0:
-                raise RuntimeError(f"the workers ended with {status}:\n{bot.log()[-2000:]}")
-        finally:
-            await bot.stop()
-            if proxy is not None:
-                await proxy.stop()
-            await fake.stop()
-    lost, repeated, before, missing, most = figures
-    seconds = time.monotonic() - started
-    return BurstFigures(workers, updates, before, lost, repeated, seconds, missing, most)
+            bot.env |= {
+                "DATABASE_URL": database_url, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix,
+                "AUTO_MIGRATE": "true", "TELEGRAM_RATE": f"{rate:g}",
+            }  # fmt: skip
+            try:
+                await bot.start()
+                await wait_until(
+                    lambda: bot.log().count("webhook_listening") >= workers, 90, "every worker"
+                )
+                figures = await _burst(
+                    fake, bot, proxy, workers, updates, users, mishap, faults, flood
+                )
+                status = await bot.stop()
+                if status != 0:
+                    raise RuntimeError(f"the workers ended with {status}:\n{bot.log()[-2000:]}")
+            finally:
+                await bot.stop()
+                if proxy is not None:
+                    await proxy.stop()
+    finally:
+        await fake.stop()
+        await forget(redis_url, prefix)
+    return replace(figures, seconds=time.monotonic() - started, rate=rate)
+
+
+async def forget(redis_url: str, prefix: str) -> None:
+    """Delete a run's keys from Redis."""
+    redis = Redis.from_url(redis_url)
+    try:
+        await delete_prefix(redis, prefix)
+    finally:
+        await redis.aclose()
 
 
 async def _burst(
@@ -162,33 +241,35 @@ async def _burst(
     users: int,
     mishap: Mishap,
     faults: bool,
-) -> tuple[int, int, int, int, int]:
-    """Send the burst, apply the mishap, wait for the replies; return (lost, repeated,
-    replies before the mishap, missing, the most repeated in one chat)."""
+    flood: FloodControl | None,
+) -> BurstFigures:
+    """Send the burst, apply the mishap, wait for the replies; return what it saw (the
+    seconds and the rate are the caller's to fill in)."""
+    reader = ReplyReader(fake)
     sample = FakeUser(FIRST_USER - 1, "Sample")
     texts: dict[str, str] = {}
     for command in COMMANDS:
         fake.send_text(sample, command)
-        await wait_until(lambda: len(replies(fake)[sample.id]) > len(texts), 60, command)
-        texts[command] = replies(fake)[sample.id][-1]
+        await wait_until(lambda: len(reader.read()[sample.id]) > len(texts), 60, command)
+        texts[command] = reader.texts[sample.id][-1]
     if faults:
         fake.set_faults(SEND_METHODS, rate_429=0.10, rate_500=0.05)
     people = [FakeUser(FIRST_USER + n, f"W{n}") for n in range(users)]
+    chats = [person.id for person in people]
     per_user = updates // users
     expected = {p.id: [texts[COMMANDS[i % 2]] for i in range(per_user)] for p in people}
+    sends_before = len(reader.sent_at)
     for index in range(per_user):
         for person in people:
             fake.send_text(person, COMMANDS[index % 2])
 
-    def arrived() -> int:
-        """Return how many replies of the burst arrived."""
-        seen = replies(fake)
-        return sum(len(seen.get(p.id, [])) for p in people)
-
     before = 0
     if mishap.kind != "none":
-        await wait_until(lambda: arrived() >= updates * mishap.at, 120, "the first replies")
-        before = arrived()
+        await wait_until(
+            lambda: reader.count(chats) >= updates * mishap.at,
+            FIRST_REPLIES_LIMIT, "the first replies",
+        )  # fmt: skip
+        before = reader.count(chats)
         if mishap.kind == "kill":
             assert bot.process is not None
             os.kill(children(bot.process.pid)[-1], signal.SIGKILL)
@@ -199,17 +280,29 @@ async def _burst(
 
     def settled() -> bool:
         """Say whether every expected reply (or more) arrived, the fake's queue is empty and
-        nothing was sent for a second."""
-        seen = replies(fake)
-        quiet = not fake.calls or time.monotonic() - fake.calls[-1].at > 1.0
-        done = all(len(seen.get(p.id, [])) >= len(expected[p.id]) for p in people)
-        return done and quiet and fake.world.queue.pending_count == 0
+        nothing was sent for QUIET seconds."""
+        seen = reader.read()
+        quiet = not fake.calls or time.monotonic() - fake.calls[-1].at > QUIET
+        if not quiet or fake.world.queue.pending_count:
+            return False
+        return all(len(seen.get(chat, ())) >= len(expected[chat]) for chat in chats)
 
     with contextlib.suppress(TimeoutError):  # what is missing is counted as lost below
         await wait_until(settled, SETTLE_LIMIT, "every reply")
     fake.clear_faults()
-    seen = replies(fake)
-    gaps = [subsequence_gaps(expected[p.id], seen.get(p.id, [])) for p in people]
-    missing = sum(missing_replies(expected[p.id], seen.get(p.id, [])) for p in people)
-    most = max((g[1] for g in gaps), default=0)
-    return sum(g[0] for g in gaps), sum(g[1] for g in gaps), before, missing, most
+    seen = reader.read()
+    gaps = [subsequence_gaps(expected[chat], seen.get(chat, [])) for chat in chats]
+    sent = reader.sent_at[sends_before:]
+    span = sent[-1] - sent[0] if len(sent) > 1 else 0.0
+    return BurstFigures(
+        workers=workers,
+        updates=updates,
+        replied_before=before,
+        lost=sum(g[0] for g in gaps),
+        repeated=sum(g[1] for g in gaps),
+        seconds=0.0,
+        missing=sum(missing_replies(expected[chat], seen.get(chat, [])) for chat in chats),
+        most_repeated=max((g[1] for g in gaps), default=0),
+        refused=flood.refused if flood is not None else 0,
+        sends_per_second=(len(sent) - 1) / span if span > 0 else 0.0,
+    )
