@@ -20,6 +20,7 @@ from bot.content.bundle import Content
 from bot.content.issues import IssueCode, LintIssue
 from bot.content.lint import lint
 from bot.content.loader import LoadedContent, load_content
+from bot.content.parsed_cache import ParsedCache
 from bot.core.codec import encodable
 from bot.core.course import course_nodes
 from bot.core.effects import Msg
@@ -267,6 +268,10 @@ async def checked_secret(settings: Settings, database: AsyncEngine) -> bytes:
     return secret
 
 
+CONTENT_CACHE_DIR = Path("cache", "content")
+"""The folder in DATA_DIR holding the content files as parsed (bot.content.parsed_cache)."""
+LANGUAGE_NAMES_FILE = Path("cache", "language-names.json")
+"""The file in DATA_DIR holding each language's native name as Babel gave it (JSON)."""
 CATALOGS_CHECKED_FILE = ".beacon-catalogs-checked"
 """The file in DATA_DIR holding the fingerprint of the last content and catalogs found clean."""
 
@@ -302,8 +307,13 @@ def load_checked(
     settings: Settings, clock: Clock, catalogs: Catalogs, *, cached: bool = False
 ) -> tuple[LoadedContent, list[LintIssue]]:
     """Load the content with the available languages; lint it and check its catalogs (with
-    `cached`, only when they changed since last found clean: see catalog_issues)."""
-    loaded = load_content(settings.content_dir, catalogs.languages(), settings.default_place)
+    `cached`, files parsed at an earlier start come from DATA_DIR's content cache, and the
+    catalogs are checked only when they changed since last found clean: see catalog_issues)."""
+    parsed = ParsedCache(settings.data_dir / CONTENT_CACHE_DIR) if cached else None
+    names = settings.data_dir / LANGUAGE_NAMES_FILE if cached else None
+    loaded = load_content(
+        settings.content_dir, catalogs.languages(names), settings.default_place, parsed
+    )
     issues = lint(
         loaded, clock.now().date(), settings.verification_max_age_days, encodable=encodable
     )
