@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import importlib
+import importlib.util
 import logging
 from collections.abc import Callable
 from contextlib import suppress
@@ -26,9 +27,7 @@ from bot.core.course import course_nodes
 from bot.core.effects import Msg
 from bot.core.places import known
 from bot.errors import StartupError
-from bot.i18n import checks
 from bot.i18n.catalogs import Catalogs
-from bot.i18n.checks import check_catalogs
 from bot.logs import event
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.service import Organizations
@@ -277,8 +276,11 @@ CATALOGS_CHECKED_FILE = ".beacon-catalogs-checked"
 
 
 def catalogs_fingerprint(settings: Settings) -> str:
-    """Return a hash of every content and catalog file (path and bytes) and of the checks' code."""
-    digest = hashlib.sha256(Path(checks.__file__).read_bytes())
+    """Return a hash of every content and catalog file (path and bytes) and of the checks' code
+    (found, not imported: the checks and Babel's catalog tools load only when they run)."""
+    spec = importlib.util.find_spec("bot.i18n.checks")
+    assert spec is not None and spec.origin is not None
+    digest = hashlib.sha256(Path(spec.origin).read_bytes())
     for folder in (settings.content_dir, settings.locales_dir):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
@@ -296,6 +298,8 @@ def catalog_issues(
     with suppress(OSError):
         if hmac.compare_digest(record.read_text(encoding="ascii").strip(), fingerprint):
             return []
+    from bot.i18n.checks import check_catalogs
+
     issues = check_catalogs(catalogs, loaded.content.trees).issues
     if not issues:
         with suppress(OSError):
@@ -320,6 +324,8 @@ def load_checked(
     if loaded.content is not None and cached:
         issues += catalog_issues(settings, catalogs, loaded)
     elif loaded.content is not None:
+        from bot.i18n.checks import check_catalogs
+
         issues += check_catalogs(catalogs, loaded.content.trees).issues
     return loaded, issues
 

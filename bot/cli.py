@@ -30,7 +30,6 @@ from bot.content.loader import load_content
 from bot.content.schema import write_schemas
 from bot.errors import StartupError
 from bot.i18n.catalogs import Catalogs
-from bot.i18n.checks import check_catalogs, coverage_report
 from bot.logs import configure
 from bot.orgs import cli as org_cli
 from bot.service.ports import SystemClock
@@ -96,6 +95,8 @@ def content_catalogs(settings: Settings) -> int:
     content = loaded_or_report(settings, catalogs)
     if content is None:
         return 1
+    from bot.i18n.checks import check_catalogs, coverage_report  # Babel's catalog tools
+
     checker = check_catalogs(catalogs, content.trees)
     print(coverage_report(checker.coverage))
     for issue in checker.issues:

@@ -16,8 +16,6 @@ from typing import Protocol
 
 import babel
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.content.bundle import Language
@@ -106,7 +104,11 @@ def review_status(po_path: Path) -> str | None:
 
 
 def compile_in_memory(po_path: Path) -> Translations:
-    """Compile a `.po` file without writing a `.mo` (used when the `.mo` is missing or stale)."""
+    """Compile a `.po` file without writing a `.mo` (used when the `.mo` is missing or stale;
+    Babel's catalog tools are imported only then)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po_path.open("rb") as handle:
         catalog = read_po(handle)
     buffer = io.BytesIO()
