@@ -50,11 +50,11 @@ def test_each_contract_fails_on_an_upward_import(tmp_path: Path) -> None:
 
 
 ON_USE = (
-    "fpdf", "PIL", "segno", "uharfbuzz", "alembic", "redis", "asyncpg",
+    "bot.printing", "fpdf", "PIL", "segno", "uharfbuzz", "alembic", "redis", "asyncpg",
     "sqlalchemy.dialects.postgresql", "yaml",
 )  # fmt: skip
-"""Libraries serving on SQLite does not import at start: drawing (fpdf2, Pillow, segno,
-HarfBuzz), migrating (Alembic), REDIS_URL (redis), PostgreSQL (asyncpg and SQLAlchemy's
+"""What serving on SQLite does not import at start: drawing (Beacon's own, fpdf2, Pillow,
+segno, HarfBuzz), migrating (Alembic), REDIS_URL (redis), PostgreSQL (asyncpg and SQLAlchemy's
 dialect), and PyYAML (content comes from the parsed cache once it is warm)."""
 
 
