@@ -1,7 +1,8 @@
 """A bare echo bot on aiogram or python-telegram-bot: the ceiling Beacon is measured against.
 
 Usage: BOT_API_URL=... BOT_TOKEN=... python bench/echo_bot.py aiogram|ptb
-It uses the same client settings as Beacon's runtimes (polling, concurrency, connection pool),
+It uses the same client settings as Beacon's runtimes (polling, concurrency, connection pool;
+on python-telegram-bot, Beacon's PooledRequest),
 echoes each message, and answers each button press and echoes its data. Stops on SIGTERM.
 """
 
@@ -12,7 +13,7 @@ import os
 import signal
 import sys
 
-from bot.transports.ptb_runtime import CONNECTIONS, POOL_TIMEOUT
+from bot.transports.ptb_runtime import CONNECTIONS, POOL_TIMEOUT, PooledRequest
 from bot.transports.telegram.api import ALLOWED_UPDATES
 
 CONCURRENT_UPDATES = 256
@@ -59,8 +60,8 @@ async def ptb_echo(base_url: str, token: str, stop: asyncio.Event) -> None:
 
     app = (
         ApplicationBuilder().token(token).base_url(f"{base_url}/bot")
-        .concurrent_updates(CONCURRENT_UPDATES).connection_pool_size(CONNECTIONS)
-        .pool_timeout(POOL_TIMEOUT).build()
+        .concurrent_updates(CONCURRENT_UPDATES).request(PooledRequest(CONNECTIONS, POOL_TIMEOUT))
+        .build()
     )  # fmt: skip
 
     async def on_message(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:

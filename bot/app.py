@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import importlib
+import importlib.util
 import logging
 from collections.abc import Callable
 from contextlib import suppress
@@ -20,14 +21,13 @@ from bot.content.bundle import Content
 from bot.content.issues import IssueCode, LintIssue
 from bot.content.lint import lint
 from bot.content.loader import LoadedContent, load_content
+from bot.content.parsed_cache import ParsedCache
 from bot.core.codec import encodable
 from bot.core.course import course_nodes
 from bot.core.effects import Msg
 from bot.core.places import known
 from bot.errors import StartupError
-from bot.i18n import checks
 from bot.i18n.catalogs import Catalogs
-from bot.i18n.checks import check_catalogs
 from bot.logs import event
 from bot.orgs.directory import OrgDirectory
 from bot.orgs.service import Organizations
@@ -267,13 +267,20 @@ async def checked_secret(settings: Settings, database: AsyncEngine) -> bytes:
     return secret
 
 
+CONTENT_CACHE_DIR = Path("cache", "content")
+"""The folder in DATA_DIR holding the content files as parsed (bot.content.parsed_cache)."""
+LANGUAGE_NAMES_FILE = Path("cache", "language-names.json")
+"""The file in DATA_DIR holding each language's native name as Babel gave it (JSON)."""
 CATALOGS_CHECKED_FILE = ".beacon-catalogs-checked"
 """The file in DATA_DIR holding the fingerprint of the last content and catalogs found clean."""
 
 
 def catalogs_fingerprint(settings: Settings) -> str:
-    """Return a hash of every content and catalog file (path and bytes) and of the checks' code."""
-    digest = hashlib.sha256(Path(checks.__file__).read_bytes())
+    """Return a hash of every content and catalog file (path and bytes) and of the checks' code
+    (found, not imported: the checks and Babel's catalog tools load only when they run)."""
+    spec = importlib.util.find_spec("bot.i18n.checks")
+    assert spec is not None and spec.origin is not None
+    digest = hashlib.sha256(Path(spec.origin).read_bytes())
     for folder in (settings.content_dir, settings.locales_dir):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
@@ -291,6 +298,8 @@ def catalog_issues(
     with suppress(OSError):
         if hmac.compare_digest(record.read_text(encoding="ascii").strip(), fingerprint):
             return []
+    from bot.i18n.checks import check_catalogs
+
     issues = check_catalogs(catalogs, loaded.content.trees).issues
     if not issues:
         with suppress(OSError):
@@ -302,14 +311,21 @@ def load_checked(
     settings: Settings, clock: Clock, catalogs: Catalogs, *, cached: bool = False
 ) -> tuple[LoadedContent, list[LintIssue]]:
     """Load the content with the available languages; lint it and check its catalogs (with
-    `cached`, only when they changed since last found clean: see catalog_issues)."""
-    loaded = load_content(settings.content_dir, catalogs.languages(), settings.default_place)
+    `cached`, files parsed at an earlier start come from DATA_DIR's content cache, and the
+    catalogs are checked only when they changed since last found clean: see catalog_issues)."""
+    parsed = ParsedCache(settings.data_dir / CONTENT_CACHE_DIR) if cached else None
+    names = settings.data_dir / LANGUAGE_NAMES_FILE if cached else None
+    loaded = load_content(
+        settings.content_dir, catalogs.languages(names), settings.default_place, parsed
+    )
     issues = lint(
         loaded, clock.now().date(), settings.verification_max_age_days, encodable=encodable
     )
     if loaded.content is not None and cached:
         issues += catalog_issues(settings, catalogs, loaded)
     elif loaded.content is not None:
+        from bot.i18n.checks import check_catalogs
+
         issues += check_catalogs(catalogs, loaded.content.trees).issues
     return loaded, issues
 

@@ -49,12 +49,21 @@ def test_each_contract_fails_on_an_upward_import(tmp_path: Path) -> None:
     assert len(broken) == len(UPWARD), result.stdout[-3000:]
 
 
+ON_USE = (
+    "bot.printing", "fpdf", "PIL", "segno", "uharfbuzz", "alembic", "redis", "asyncpg",
+    "sqlalchemy.dialects.postgresql", "yaml",
+)  # fmt: skip
+"""What serving on SQLite does not import at start: drawing (Beacon's own, fpdf2, Pillow,
+segno, HarfBuzz), migrating (Alembic), REDIS_URL (redis), PostgreSQL (asyncpg and SQLAlchemy's
+dialect), and PyYAML (content comes from the parsed cache once it is warm)."""
+
+
 def test_serving_does_not_import_what_only_some_commands_use() -> None:
-    """fpdf2 (drawing), Alembic (migrating) and redis (REDIS_URL) are imported on use: importing
-    them at start-up made `python -m bot web` take about 40% longer to be ready."""
+    """Each of ON_USE is imported on use: importing them at start-up made `python -m bot web`
+    take about 40% longer to be ready (fpdf2, Alembic and redis alone)."""
     probe = (
         "import sys, bot.cli, bot.transports.web.launch, bot.transports.telegram.launch; "
-        "print(' '.join(m for m in ('fpdf', 'alembic', 'redis') if m in sys.modules))"
+        f"print(' '.join(m for m in {ON_USE!r} if m in sys.modules))"
     )
     found = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=Path.home()

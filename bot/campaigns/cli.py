@@ -10,14 +10,6 @@ import sys
 from pathlib import Path
 
 from bot.campaigns import registry
-from bot.campaigns.poster import (
-    deep_link,
-    poster_text,
-    render_pdf,
-    render_png,
-    render_svg,
-    web_link,
-)
 from bot.campaigns.registry import CampaignConflict, CampaignSpec, CampaignStats
 from bot.content.bundle import DEEP_LINK, Content
 from bot.content.loader import load_content
@@ -111,6 +103,8 @@ def links(
 ) -> tuple[str | None, str | None] | str:
     """Return the campaign's web and Telegram links for the channel asked (or the channels
     configured), or what is missing for them."""
+    from bot.campaigns.poster import deep_link, web_link  # drawing loads only for `campaign`
+
     bot = bot_name(settings, args.bot)
     if args.bot and bot is None:
         return f"{args.bot!r} is not a bot username"
@@ -135,6 +129,8 @@ async def create(
 ) -> int:
     """Register a campaign (created at the clock's time), print its links (web, Telegram or
     both) and write its poster as PNG, SVG and PDF."""
+    from bot.campaigns.poster import poster_text, render_pdf, render_png, render_svg
+
     spec = checked_spec(content, args.name, args.entry, args.locale)
     if isinstance(spec, str):
         print(spec, file=sys.stderr)

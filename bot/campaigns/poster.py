@@ -10,9 +10,8 @@ Arabic shaping and bidi, QR code).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from PIL import Image
 
 from bot.campaigns.registry import CampaignSpec
 from bot.content.bundle import Content
@@ -39,6 +38,9 @@ from bot.printing.qr import QrBox
 from bot.printing.svg import svg_bytes, svg_frame, svg_line, svg_page, svg_qr
 from bot.printing.text import clean
 from bot.service.render import Renderer
+
+if TYPE_CHECKING:  # Pillow is imported when a poster is drawn (bot.printing.png)
+    from PIL import Image
 
 TITLE = pgettext("poster", "Know the signs. Find the right help.")
 REPORT_LINE = pgettext(

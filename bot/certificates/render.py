@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PIL import Image
-
 from bot.printing.fonts import font_order, font_path, fonts_needed, missing_glyphs
 from bot.printing.layout import ACCENT, INK, MUTED, Line, Measure, Style, fields, stack
 from bot.printing.pdf import new_pdf, pdf_bytes, pdf_frame, pdf_lines, pdf_measure, pdf_qr
@@ -25,6 +23,7 @@ from bot.printing.text import clean
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+    from PIL import Image
 
 __all__ = [
     "PAGE_HEIGHT",

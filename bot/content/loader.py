@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.content.bundle import Content, Language, Position
 from bot.content.issues import IssueCode, LintIssue, Severity
 from bot.content.models import Country, Resource, ResourceFile, Topic, Tree
+from bot.content.parsed_cache import ParsedCache
 from bot.content.yaml_source import PathKey, YamlDocument, parse_yaml
 
 RESOURCES_DIR = "resources"
@@ -46,15 +46,32 @@ def _issue(code: IssueCode, file: str, line: int, message: str) -> LintIssue:
     return LintIssue(code, Severity.ERROR, file, line, message)
 
 
-def _read(path: Path, label: str) -> tuple[YamlDocument | None, list[LintIssue]]:
-    """Parse one file, reporting syntax errors and duplicate keys."""
+def _parse(text: str, label: str) -> tuple[YamlDocument | None, list[LintIssue]]:
+    """Parse a file's text, reporting syntax errors (PyYAML is imported here, when needed)."""
+    import yaml
+
     try:
-        doc = parse_yaml(path.read_text(encoding="utf-8"))
+        return parse_yaml(text), []
     except yaml.MarkedYAMLError as err:
         line = err.problem_mark.line + 1 if err.problem_mark else 1
         return None, [_issue(IssueCode.YAML_ERROR, label, line, str(err.problem or err))]
     except yaml.YAMLError as err:
         return None, [_issue(IssueCode.YAML_ERROR, label, 1, str(err))]
+
+
+def _read(
+    path: Path, label: str, cache: ParsedCache | None = None
+) -> tuple[YamlDocument | None, list[LintIssue]]:
+    """Parse one file (or take it from `cache`, keeping it there when parsed), reporting syntax
+    errors and duplicate keys."""
+    text = path.read_text(encoding="utf-8")
+    doc = cache.get(label, text) if cache is not None else None
+    if doc is None:
+        doc, found = _parse(text, label)
+        if doc is None:
+            return None, found
+        if cache is not None:
+            cache.put(label, text, doc)
     issues = [
         _issue(IssueCode.DUPLICATE_KEY, label, line, f"key {key!r} appears twice")
         for key, line in doc.duplicates
@@ -91,11 +108,12 @@ def _parsed(
     root: Path,
     documents: dict[str, YamlDocument],
     issues: list[LintIssue],
+    cache: ParsedCache | None,
 ) -> Iterator[tuple[str, YamlDocument, M]]:
     """Yield (label, document, model) for each file that parses and validates; record issues."""
     for path in paths:
         label = _label(path, root)
-        doc, found = _read(path, label)
+        doc, found = _read(path, label, cache)
         issues += found
         if doc is None:
             continue
@@ -110,8 +128,10 @@ def load_content(
     directory: Path,
     languages: Sequence[Language] = (Language("en", "English"),),
     default_place: str = "US-AZ",
+    cache: ParsedCache | None = None,
 ) -> LoadedContent:
-    """Load and validate every content file; `content` is None when any file is invalid."""
+    """Load and validate every content file; `content` is None when any file is invalid. With
+    `cache`, files parsed at an earlier start are taken from it (see bot.content.parsed_cache)."""
     issues: list[LintIssue] = []
     documents: dict[str, YamlDocument] = {}
     trees: dict[str, Tree] = {}
@@ -119,7 +139,7 @@ def load_content(
     entry_points: dict[str, Position] = {}
     entry_places: dict[str, tuple[str, int]] = {}
     tree_paths = sorted(directory.glob("*.yaml")) + sorted((directory / MODULES_DIR).glob("*.yaml"))
-    for label, doc, tree in _parsed(tree_paths, Tree, directory, documents, issues):
+    for label, doc, tree in _parsed(tree_paths, Tree, directory, documents, issues, cache):
         if tree.id in trees:
             message = f"tree id {tree.id!r} is also used in {tree_files[tree.id]}"
             issues.append(_issue(IssueCode.DUPLICATE_ID, label, doc.line(("id",)), message))
@@ -141,7 +161,9 @@ def load_content(
     resource_places: dict[str, tuple[str, int]] = {}
     topic_places: dict[str, tuple[str, int]] = {}
     resource_paths = sorted((directory / RESOURCES_DIR).glob("*.yaml"))
-    for label, doc, parsed in _parsed(resource_paths, ResourceFile, directory, documents, issues):
+    for label, doc, parsed in _parsed(
+        resource_paths, ResourceFile, directory, documents, issues, cache
+    ):
         for index, country in enumerate(parsed.places):
             if country.code in countries:
                 line = doc.line(("places", index))

@@ -1,16 +1,19 @@
-"""Read YAML while remembering the line of every value, and refusing duplicate keys."""
+"""Read YAML while remembering the line of every value, and refusing duplicate keys.
+
+PyYAML is imported by the first parse, not with this module: a start whose content files are
+all in the parsed cache (bot.content.parsed_cache) never imports it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 PathKey = tuple[str | int, ...]
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's loader when PyYAML has it (about ten times faster), else the pure-Python one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,8 @@ def _walk(
 ) -> None:
     """Record the line of every value below `node` (a mapping value's is its key's line)."""
     lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+    kind = getattr(node, "id", "")  # each node class names its kind: "mapping", "sequence"...
+    if kind == "mapping":
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
@@ -52,14 +56,17 @@ def _walk(
             seen.add(key)
             lines[(*path, key)] = key_node.start_mark.line + 1
             _walk(value_node, (*path, key), lines, dups)
-    elif isinstance(node, yaml.SequenceNode):
+    elif kind == "sequence":
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines, dups)
 
 
 def parse_yaml(text: str) -> YamlDocument:
-    """Parse one YAML document safely; raise yaml.YAMLError on bad syntax."""
-    loader = _Loader(text)
+    """Parse one YAML document safely (with libyaml's loader when PyYAML has it, about ten
+    times faster); raise yaml.YAMLError on bad syntax."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         root = loader.get_single_node()
         if root is None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import gettext
 import io
+import json
+import os
 import re
+import tempfile
 from collections.abc import Iterable
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+import babel
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.content.bundle import Language
@@ -48,6 +51,41 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def native_names(codes: Iterable[str], kept: Path | None = None) -> dict[str, str]:
+    """Return each language's name in its own script. With `kept` (a JSON file), names an
+    earlier start had Babel work out are read from it while Babel's version is the same,
+    which spares loading Babel's locale data; missing ones are worked out and written back
+    (whole, best effort)."""
+    wanted = list(codes)
+    names: dict[str, str] = {}
+    if kept is not None:
+        with suppress(OSError, ValueError):
+            stored = json.loads(kept.read_text(encoding="utf-8"))
+            if stored.get("babel") == babel.__version__ and isinstance(stored["names"], dict):
+                names = {k: v for k, v in stored["names"].items() if isinstance(v, str)}
+    missing = [code for code in wanted if code not in names]
+    for code in missing:
+        names[code] = native_name(code)
+    if kept is not None and missing:
+        _write_whole(kept, json.dumps({"babel": babel.__version__, "names": names}))
+    return {code: names[code] for code in wanted}
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write a file through a temporary one and a rename (best effort: errors are skipped)."""
+    with suppress(OSError):
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+
 @cache
 def is_right_to_left(code: str) -> bool:
     """Say whether a language is written right to left, from Babel's locale data."""
@@ -66,7 +104,11 @@ def review_status(po_path: Path) -> str | None:
 
 
 def compile_in_memory(po_path: Path) -> Translations:
-    """Compile a `.po` file without writing a `.mo` (used when the `.mo` is missing or stale)."""
+    """Compile a `.po` file without writing a `.mo` (used when the `.mo` is missing or stale;
+    Babel's catalog tools are imported only then)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po_path.open("rb") as handle:
         catalog = read_po(handle)
     buffer = io.BytesIO()
@@ -106,11 +148,11 @@ class Catalogs:
         status = review_status(self.po_path(code))
         return status is not None and status.lower().startswith(REVIEWED)
 
-    def languages(self) -> tuple[Language, ...]:
-        """Return every available language with its native name and review status."""
-        return tuple(
-            Language(code, native_name(code), self.reviewed(code)) for code in self.codes()
-        )
+    def languages(self, kept_names: Path | None = None) -> tuple[Language, ...]:
+        """Return every available language with its native name and review status (the names
+        kept in `kept_names` when given: see native_names)."""
+        names = native_names(self.codes(), kept_names)
+        return tuple(Language(code, names[code], self.reviewed(code)) for code in self.codes())
 
     def translator(self, locale: str) -> gettext.NullTranslations:
         """Return the translator for a locale (the source text when it has no catalog)."""

@@ -15,7 +15,6 @@ from bot.core.membership import clean_employee_id, course_of, fits_id_pattern, i
 from bot.i18n.catalogs import Catalogs
 from bot.orgs.codes import join_link
 from bot.orgs.directory import OrgDirectory, OrgError
-from bot.orgs.export import ChartText, completion_chart
 from bot.orgs.report import report
 from bot.orgs.service import Organizations, file_stem
 from bot.orgs.stats import Organization
@@ -189,6 +188,8 @@ async def _run(settings: Settings, args: argparse.Namespace, directory: OrgDirec
             figures, _ = await orgs.stats(await directory.get(args.org), now)
             print(english(settings).say(report(figures)))
         case _:
+            from bot.orgs.export import ChartText, completion_chart  # drawing, only here
+
             org = await directory.get(args.org)
             figures, table = await orgs.stats(org, now)
             say = english(settings).text

@@ -12,14 +12,16 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bot.core.suppression import SMALL, WITHHELD
 from bot.orgs.stats import Department, Figures, Member
 from bot.printing.fonts import CJK_SIMPLIFIED_FACE, font_for
 from bot.printing.png import PNG_LOCK, blank_page, pil_font, png_bytes
 from bot.printing.text import visual
+
+if TYPE_CHECKING:  # Pillow is imported when a chart is drawn (bot.printing.png)
+    from PIL import Image, ImageDraw, ImageFont
 
 CSV_COLUMNS = ("department", "employee_id", "completion_date", "certificate_code")
 FORMULA = frozenset("=+-@\t\r")

@@ -14,7 +14,6 @@ from bot.core.events import JoinInvalid, JoinOffer
 from bot.core.links import read_join_code
 from bot.logs import event
 from bot.orgs.directory import OrgDirectory
-from bot.orgs.export import ChartText, completion_chart, completions_csv
 from bot.orgs.report import report
 from bot.orgs.stats import Organization, Stats, stats
 from bot.service.messages import Document, Outbound, Photo, Reply
@@ -53,6 +52,8 @@ class Organizations:
 
     async def stats(self, org: Organization, now: dt.datetime) -> tuple[Stats, str]:
         """Return an organization's figures and its completions CSV."""
+        from bot.orgs.export import completions_csv  # with drawing: loaded on an admin's first ask
+
         departments = await self.directory.departments(org.id)
         members = await self.directory.members(org.id, self.code_for)
         return stats(org, departments, members, now), completions_csv(departments, members)
@@ -60,6 +61,8 @@ class Organizations:
     async def report(self, user_key: str, renderer: Renderer, now: dt.datetime) -> list[Outbound]:
         """Return each administered organization's figures, chart and CSV; else a refusal
         (logged with no id)."""
+        from bot.orgs.export import ChartText, completion_chart
+
         orgs = await self.directory.admin_of(user_key)
         if not orgs:
             event(log, "admin_refused")

@@ -14,8 +14,6 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-import uharfbuzz  # type: ignore[import-untyped]
-
 from bot.printing.text import clean, visible
 
 __all__ = [
@@ -82,6 +80,8 @@ def font_path(key: str) -> Path:
 @cache
 def coverage(key: str) -> frozenset[int]:
     """The code points a font has glyphs for."""
+    import uharfbuzz  # type: ignore[import-untyped]  # imported when text is drawn
+
     blob = uharfbuzz.Blob.from_file_path(str(font_path(key)))
     face = uharfbuzz.Face(blob, CJK_SIMPLIFIED_FACE if key == "cjk" else 0)
     return frozenset(face.unicodes)

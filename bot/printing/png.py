@@ -7,13 +7,15 @@ import io
 import threading
 from dataclasses import dataclass
 from functools import cache
-
-from PIL import Image, ImageDraw, ImageFont, features
+from typing import TYPE_CHECKING
 
 from bot.printing.fonts import cjk_face, font_order, font_path, runs
 from bot.printing.layout import FRAME, MM_PER_PT, PAPER, Line
 from bot.printing.qr import QrBox, dark_runs, qr_modules
 from bot.printing.text import visual
+
+if TYPE_CHECKING:  # Pillow is imported when a page is drawn, not when Beacon starts
+    from PIL import Image, ImageDraw, ImageFont
 
 __all__ = [
     "PNG_LOCK",
@@ -35,12 +37,16 @@ PNG_LOCK = threading.Lock()
 
 def raqm_available() -> bool:
     """Whether Pillow can shape and reorder text itself (Raqm with FriBiDi present)."""
+    from PIL import features
+
     return bool(features.check_feature("raqm") and features.check_feature("fribidi"))
 
 
 @cache
 def pil_font(key: str, size: int, face: int, raqm: bool) -> ImageFont.FreeTypeFont:
     """A Pillow font for a font key at a pixel size (use under PNG_LOCK)."""
+    from PIL import ImageFont
+
     engine = ImageFont.Layout.RAQM if raqm else ImageFont.Layout.BASIC
     return ImageFont.truetype(font_path(key), size=size, index=face, layout_engine=engine)
 
@@ -98,6 +104,8 @@ class Pen:
 
 def blank_page(size: tuple[int, int]) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     """A white RGB image of `size` pixels and a drawing context on it."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", size, PAPER)
     return image, ImageDraw.Draw(image)
 

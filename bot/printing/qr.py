@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import segno
-
 __all__ = ["QrBox", "dark_runs", "qr_modules", "qr_rectangles"]
 
 QrBox = tuple[float, float, float]
@@ -14,6 +12,8 @@ QrBox = tuple[float, float, float]
 
 def qr_modules(payload: str) -> list[list[bool]]:
     """The QR code of `payload` as rows of dark (True) and light modules, quiet zone excluded."""
+    import segno  # imported when a code is drawn, not when Beacon starts
+
     qr = segno.make(payload, error="m", micro=False)
     return [[bool(module) for module in row] for row in qr.matrix_iter(border=0)]
 

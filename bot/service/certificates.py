@@ -8,14 +8,16 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.certificates.codes import new_code, read_code
-from bot.certificates.render import CertificateText, render_pdf, render_png
 from bot.core import texts
 from bot.core.effects import Msg
 from bot.service.messages import Document, Outbound, Photo, Reply
 from bot.service.render import Renderer
+
+if TYPE_CHECKING:  # drawing (Pillow, fpdf2, fonts) loads with the first certificate drawn
+    from bot.certificates.render import CertificateText
 
 FileKind = Literal["pdf", "png"]
 """A certificate's two files: the PDF, and its PNG picture."""
@@ -113,6 +115,8 @@ class Certificates:
 
     def page(self, issued: IssuedCertificate, renderer: Renderer) -> CertificateText:
         """Return everything a certificate prints, in the renderer's language."""
+        from bot.certificates.render import CertificateText
+
         code = self.code(issued)
         return CertificateText(
             heading=renderer.text(texts.CERTIFICATE_HEADING),
@@ -132,6 +136,8 @@ class Certificates:
 
     async def draw(self, issued: IssuedCertificate, kind: FileKind, renderer: Renderer) -> bytes:
         """Draw a certificate as a PDF or a PNG (off the event loop)."""
+        from bot.certificates.render import render_pdf, render_png
+
         draw = render_pdf if kind == "pdf" else render_png
         return await asyncio.to_thread(draw, self.page(issued, renderer))
 

@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.errors import StartupError
 from bot.logs import event as log_event
 from bot.service.ports import ConversationStore
-from bot.storage.postgres_store import PostgresStore
 from bot.storage.revisions import behind, current_revision, head
 from bot.storage.sqlite_store import SqliteStore, sqlite_path
 from bot.storage.tables import BeaconMeta, User, table
@@ -195,6 +194,8 @@ async def open_store(url: str, search_path: str | None = None) -> ConversationSt
     """Return the store for a database URL: SQLite through its own thread, or PostgreSQL."""
     if url.startswith("sqlite"):
         return SqliteStore(sqlite_path(url))
+    from bot.storage.postgres_store import PostgresStore  # asyncpg only when it is used
+
     settings = {"search_path": search_path} if search_path else {}
     with startup_errors(make_url(url)):
         return await PostgresStore.connect(url, server_settings=settings)

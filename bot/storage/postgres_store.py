@@ -154,7 +154,8 @@ class PostgresStore:
     ) -> Applied[R]:
         """The unit of work inside an open transaction."""
         values = {"update_key": update_key, "now": now, "user_key": user_key}
-        row = await connection.fetchrow(LOAD.sql, *LOAD.args(values))
+        load = LOAD.postgres
+        row = await connection.fetchrow(load.sql, *load.args(values))
         if update_key is not None and row["claimed"] == 0:
             raise _Duplicate
         state = json.loads(row["state"]) if row["state"] is not None else None

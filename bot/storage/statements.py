@@ -1,9 +1,10 @@
-"""The hot path's SQL, generated once at import from the table models for both drivers.
+"""The hot path's SQL, generated from the table models for both drivers.
 
 The stores run raw sqlite3 (on the writer thread) and asyncpg for speed; every statement they
 run is a SQLAlchemy Core construct over the models' tables, compiled here for SQLite (`?`) and
-PostgreSQL (`$n`) with the order of its named values. `update_steps` says once what an update
-writes; each store only runs the steps on its driver.
+PostgreSQL (`$n`) with the order of its named values, each form when first used: a store
+compiles only its own driver's statements, and SQLite never imports the PostgreSQL dialect.
+`update_steps` says once what an update writes; each store only runs the steps on its driver.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -31,8 +33,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.sql import ClauseElement
@@ -62,7 +62,23 @@ from bot.storage.tables import (
 )
 
 SQLITE_DIALECT = pysqlite.dialect()
-POSTGRES_DIALECT = postgresql_asyncpg.dialect()  # type: ignore[no-untyped-call]
+
+
+@cache
+def postgres_dialect() -> Any:
+    """Return PostgreSQL's (asyncpg) dialect, imported on first use."""
+    from sqlalchemy.dialects.postgresql import asyncpg
+
+    return asyncpg.dialect()  # type: ignore[no-untyped-call]
+
+
+def postgres_insert(model_table: Any) -> Any:
+    """Return PostgreSQL's insert (with ON CONFLICT) into a table; its dialect is imported
+    on first use."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    return insert(model_table)
+
 
 USERS = table(User)
 CONVERSATIONS = table(Conversation)
@@ -110,21 +126,45 @@ def compiled(construct: ClauseElement, dialect: Any) -> Statement:
     return Statement(str(done), order, constants)
 
 
-@dataclass(frozen=True, slots=True)
 class Dialects:
-    """One statement for both drivers. A batched step's PostgreSQL form takes each row value as
-    an array (one round trip); its SQLite form runs once per row."""
+    """One statement for both drivers, each form built and compiled when first read (building
+    is pure, so two threads racing to it compile the same statement). A batched step's
+    PostgreSQL form takes each row value as an array (one round trip); its SQLite form runs
+    once per row."""
 
-    sqlite: Statement
-    postgres: Statement
+    __slots__ = ("_make_postgres", "_make_sqlite", "_postgres", "_sqlite")
+
+    def __init__(
+        self,
+        sqlite: Callable[[], ClauseElement] | None,
+        postgres: Callable[[], ClauseElement],
+    ) -> None:
+        """Keep the builders of each form (None: PostgreSQL only)."""
+        self._make_sqlite = sqlite
+        self._make_postgres = postgres
+        self._sqlite: Statement | None = None
+        self._postgres: Statement | None = None
+
+    @property
+    def sqlite(self) -> Statement:
+        """Return the SQLite form, compiled on first use."""
+        if self._sqlite is None:
+            if self._make_sqlite is None:
+                raise TypeError("this statement has no SQLite form")
+            self._sqlite = compiled(self._make_sqlite(), SQLITE_DIALECT)
+        return self._sqlite
+
+    @property
+    def postgres(self) -> Statement:
+        """Return the PostgreSQL form, compiled on first use."""
+        if self._postgres is None:
+            self._postgres = compiled(self._make_postgres(), postgres_dialect())
+        return self._postgres
 
 
 def both(make: Callable[[Any], ClauseElement]) -> Dialects:
-    """Compile `make(insert)` for SQLite and PostgreSQL, each with its own upserting insert."""
-    return Dialects(
-        compiled(make(sqlite_insert), SQLITE_DIALECT),
-        compiled(make(postgres_insert), POSTGRES_DIALECT),
-    )
+    """Return `make(insert)` for SQLite and PostgreSQL, each with its own upserting insert."""
+    return Dialects(lambda: make(sqlite_insert), lambda: make(postgres_insert))
 
 
 def upsert_insert(dialect: str) -> Callable[[Any], Any]:
@@ -200,8 +240,8 @@ def _load() -> Any:
     ).select_from(person.outerjoin(CONVERSATIONS, CONVERSATIONS.c.user_id == person.c.id))
 
 
-LOAD = compiled(_load(), POSTGRES_DIALECT)
-"""PostgreSQL: claim the update (when it has a key), upsert the user, load the state."""
+LOAD = Dialects(None, _load)
+"""PostgreSQL only: claim the update (when it has a key), upsert the user, load the state."""
 
 # What an update writes.
 
@@ -273,10 +313,7 @@ def _count_views() -> Any:
     )
 
 
-COUNT_VIEWS = Dialects(
-    compiled(_count_view(sqlite_insert), SQLITE_DIALECT),
-    compiled(_count_views(), POSTGRES_DIALECT),
-)
+COUNT_VIEWS = Dialects(lambda: _count_view(sqlite_insert), _count_views)
 """Count a view of each resource (batched: one row per resource)."""
 
 
@@ -316,10 +353,7 @@ def _count_campaigns() -> Any:
     )
 
 
-COUNT_CAMPAIGNS = Dialects(
-    compiled(_count_campaign(sqlite_insert), SQLITE_DIALECT),
-    compiled(_count_campaigns(), POSTGRES_DIALECT),
-)
+COUNT_CAMPAIGNS = Dialects(lambda: _count_campaign(sqlite_insert), _count_campaigns)
 """Add to registered campaigns' metrics for the day; an unregistered campaign counts nothing."""
 MARK_START = both(
     lambda insert: (

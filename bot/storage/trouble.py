@@ -7,10 +7,9 @@ because drivers put statements and their parameters in it.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import asyncpg
 
 from bot.service.ports import StoreUnavailable
 
@@ -41,10 +40,13 @@ def transient_reason(error: BaseException) -> str | None:
     if isinstance(error, sqlite3.OperationalError):
         message = str(error).lower()
         return next((reason for words, reason in _SQLITE if words in message), "operational")
-    if isinstance(error, asyncpg.PostgresError):
+    asyncpg = sys.modules.get("asyncpg")  # not imported: no error can be asyncpg's
+    if asyncpg is not None and isinstance(error, asyncpg.PostgresError):
         state = str(getattr(error, "sqlstate", "") or "")
         return _POSTGRES_STATES.get(state) or _POSTGRES_CLASSES.get(state[:2])
-    if isinstance(error, asyncpg.InterfaceError | ConnectionError | OSError | TimeoutError):
+    if asyncpg is not None and isinstance(error, asyncpg.InterfaceError):
+        return "connection_lost"
+    if isinstance(error, ConnectionError | OSError | TimeoutError):
         return "connection_lost"
     if error.__cause__ is not None and error.__cause__ is not error:
         return transient_reason(error.__cause__)

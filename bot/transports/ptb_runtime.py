@@ -3,12 +3,14 @@ raw JSON."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import warnings
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+import httpx
 from telegram import Bot, BotCommand, InputFile
 from telegram.error import (
     BadRequest,
@@ -36,14 +38,54 @@ from bot.transports.telegram.runtime import RuntimeConfig
 
 T = TypeVar("T")
 CONNECTIONS = 64
+"""Connections to the Bot API server, all kept alive, and so the most posts in flight at once."""
 POOL_TIMEOUT = 30.0
-"""Seconds a request may wait for a free connection; PTB's default (1 s) drops replies in bursts."""
+"""Seconds a request may wait for a free connection; PTB's default (1 s) drops replies in bursts
+(with PooledRequest none waits for one: posts wait for a slot before they reach the pool)."""
 POLL_MARGIN = 10
-JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
 """Seconds a long poll may take beyond its own timeout before the request is given up."""
+JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
 
 # Beacon asks for getUpdates through do_api_request on purpose: the result stays raw JSON.
 warnings.filterwarnings("ignore", r"Please use 'Bot\.getUpdates'", PTBUserWarning)
+
+
+class PooledRequest(HTTPXRequest):
+    """PTB's httpx request with at most as many posts in flight as it has connections: the rest
+    wait their turn here, without a time-out, instead of queueing in httpx's pool (where each
+    freed connection scans every waiting request, and a wait past the pool time-out fails).
+    Every connection stays open between bursts (for httpx's 5 s of idleness): PTB 22 already
+    sets no keep-alive limit; it is stated here so that holds whatever PTB's default."""
+
+    def __init__(self, connections: int = CONNECTIONS, pool_timeout: float = POOL_TIMEOUT) -> None:
+        """Make the client: `connections` connections, all kept alive, as many slots."""
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        super().__init__(
+            connection_pool_size=connections,
+            pool_timeout=pool_timeout,
+            httpx_kwargs={"limits": limits},
+        )
+        self.connections = connections
+        self.slots = asyncio.Semaphore(connections)
+        """Held by each post while it is in flight."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        """Send a request as PTB does, once a slot is free."""
+        async with self.slots:
+            return await super().do_request(url, method, request_data, *args, **kwargs)
+
+    async def post_json(self, url: str, body: bytes) -> tuple[int, bytes]:
+        """Post a JSON body once a slot is free; return the HTTP status and body."""
+        async with self.slots:
+            answer = await self._client.post(url, content=body, headers=JSON_HEADERS)
+            return answer.status_code, answer.content
 
 
 async def post(bot: Bot, method: str, parameters: dict[str, Any]) -> tuple[int, bytes]:
@@ -53,6 +95,8 @@ async def post(bot: Bot, method: str, parameters: dict[str, Any]) -> tuple[int, 
     request = bot.request
     url = f"{bot.base_url}/{method}"
     try:
+        if isinstance(request, PooledRequest):
+            return await request.post_json(url, json.dumps(parameters).encode())
         if isinstance(request, HTTPXRequest):
             client = request._client  # the httpx client PTB made: its pool, its time-outs
             body = json.dumps(parameters).encode()
@@ -131,7 +175,7 @@ def ptb_client(config: RuntimeConfig) -> LibraryApi:
         config.token,
         base_url=f"{config.api_url}/bot",
         base_file_url=f"{config.api_url}/file/bot",
-        request=HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=POOL_TIMEOUT),
+        request=PooledRequest(CONNECTIONS, POOL_TIMEOUT),
         get_updates_request=HTTPXRequest(connection_pool_size=2),
     )
     return ptb_api(bot)

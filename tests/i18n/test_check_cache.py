@@ -1,11 +1,16 @@
-"""The start-up catalog check is skipped only for the exact files last found clean."""
+"""The start-up catalog check is skipped only for the exact files last found clean, and
+languages' native names are kept only while Babel's version is the same."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import babel
+
 from bot.app import CATALOGS_CHECKED_FILE, catalogs_fingerprint, checked_catalogs, load_checked
+from bot.i18n.catalogs import native_name, native_names
 from bot.settings import PROJECT_ROOT, Settings
 from bot.testing.clocks import FIXED_NOW, ManualClock
 from bot.testing.keys import TEST_USER_KEY_SECRET
@@ -45,3 +50,17 @@ def test_a_recorded_fingerprint_skips_the_check(tmp_path: Path) -> None:
     _, full = load_checked(settings, clock, checked_catalogs(settings))
     assert [i for i in full if i.file.endswith("beacon.po")]
     assert not [i for i in cached if i.file.endswith("beacon.po")]
+
+
+def test_native_names_are_kept_per_babel_version(tmp_path: Path) -> None:
+    kept = tmp_path / "cache" / "language-names.json"
+    assert native_names(["es", "ar"], kept) == {"es": "Español", "ar": native_name("ar")}
+    stored = json.loads(kept.read_text(encoding="utf-8"))
+    assert stored == {"babel": babel.__version__, "names": {"es": "Español", "ar": "العربية"}}
+    kept.write_text(json.dumps({"babel": babel.__version__, "names": {"es": "Kept"}}))
+    assert native_names(["es"], kept) == {"es": "Kept"}
+    kept.write_text(json.dumps({"babel": "0.0", "names": {"es": "Stale"}}))
+    assert native_names(["es"], kept) == {"es": "Español"}
+    kept.write_text("{not json")
+    assert native_names(["fr"], kept) == {"fr": "Français"}
+    assert json.loads(kept.read_text(encoding="utf-8"))["names"] == {"fr": "Français"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -111,6 +112,15 @@ class FakeTelegram:
             **self._delivery.handlers(),
         }
         self._runner: web.AppRunner | None = None
+        self.gate: asyncio.Event | None = None
+        """When set to an event, every call waits for it before it is answered (holds calls in
+        flight, to see how many a client sends at once)."""
+        self.in_flight = 0
+        """Calls received and not yet answered."""
+        self.most_in_flight = 0
+        """The most calls that were in flight at once."""
+        self.peers: set[tuple[str, int]] = set()
+        """Every client address (host, port) a call came from: one per connection."""
 
     # Lifecycle
 
@@ -149,6 +159,21 @@ class FakeTelegram:
     # HTTP
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        """Answer one Bot API request (once the gate is open, when there is one), counting it
+        in flight meanwhile."""
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer is not None:
+            self.peers.add((str(peer[0]), int(peer[1])))
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.gate is not None:
+                await self.gate.wait()
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         """Answer one Bot API request."""
         at = time.monotonic()
         name = request.match_info["method"]
