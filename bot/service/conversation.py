@@ -192,7 +192,8 @@ class ConversationService:
                 break
             handled, parcel, paged = applied.result
             event(log, "handled", level=logging.DEBUG, kind=kind, effects=len(handled.step.effects))
-            return Pending(applied.outbox_id, parcel, paged=paged), "handled"
+            pending = Pending(applied.outbox_id, parcel, paged=paged, first=applied.first)
+            return pending, "handled"
         else:
             event(log, "state_conflict_gave_up", level=logging.WARNING, kind=kind)
             outcome = "gave_up"
