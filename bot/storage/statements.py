@@ -491,14 +491,14 @@ def _state_with_outbox(state_write: Any) -> Any:
     """PostgreSQL: store an update's outbox entry and its state in one statement; return the
     entry's id, how many states were written (1, or 0 when the revision moved on) and whether
     the entry is its person's first: no earlier entry of theirs that has not failed (as
-    AHEAD_OUTBOX reads them). The state write locks the person's conversation row, so an
-    update that raced this one on a stale snapshot writes no state and is rolled back."""
+    AHEAD_OUTBOX reads them). The statement's snapshot was taken before its entry's id, so
+    every entry it sees is earlier: no `id <` test, which would make PostgreSQL scan the
+    primary key over the whole outbox. The state write locks the person's conversation row, so
+    an update that raced this one on a stale snapshot writes no state and is rolled back."""
     entry = _insert_outbox().cte("entry")
     saved = state_write.returning(CONVERSATIONS.c.user_id).cte("saved")
     earlier = select(OUTBOX.c.id).where(
-        OUTBOX.c.user_key == bindparam("user_key"),
-        OUTBOX.c.attempts == 0,
-        OUTBOX.c.id < entry.c.id,
+        OUTBOX.c.user_key == bindparam("user_key"), OUTBOX.c.attempts == 0
     )
     return select(
         entry.c.id,
