@@ -194,7 +194,7 @@ class ConversationService:
                 outcome = "duplicate"
                 break
             handled, parcel, paged = applied.result
-            pending = Pending(applied.outbox_id, parcel, paged=paged)
+            pending = Pending(applied.outbox_id, parcel, paged=paged, first=applied.first)
             if handled.arrival is Arrival.STALE:
                 event(log, "stale_update", platform=inbound.platform, kind=kind)
                 return pending, "stale"

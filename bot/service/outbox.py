@@ -83,8 +83,9 @@ class Parcel:
 @dataclass(frozen=True, slots=True)
 class Pending:
     """An outbox entry: its id (None when nothing was stored), its parcel, how many of its
-    messages already went out, and whether its messages were stored on the channel's page with
-    the state instead (then nothing is owed)."""
+    messages already went out, whether its messages were stored on the channel's page with
+    the state instead (then nothing is owed), and whether the store wrote it as its person's
+    first (no earlier entry to wait for)."""
 
     id: int | None
     parcel: Parcel
@@ -92,6 +93,7 @@ class Pending:
     attempts: int = 0
     created_at: dt.datetime | None = None
     paged: bool = False
+    first: bool = False
 
 
 def _kind(button: OutButton) -> list[str]:
@@ -271,8 +273,9 @@ class Outbox:
         in `skip` (this worker is delivering them, or they went out) hold nothing up. An update
         handled before (no entry of its own, as after a commit whose answer was lost) waits for
         nothing but takes what is free of its person's, so what it wrote then goes now. An
-        outbox no other process shares needs none of this."""
-        if not self.store.shared or not pending.parcel.user_key:
+        outbox no other process shares needs none of this, nor an entry written as its person's
+        first (the store found no earlier one in the transaction that wrote it)."""
+        if not self.store.shared or not pending.parcel.user_key or pending.first:
             return Turn(False)
         before = LAST_ENTRY if pending.id is None else pending.id
         with self._counted():

@@ -146,10 +146,13 @@ class Writes:
 
 @dataclass(frozen=True, slots=True)
 class Applied(Generic[R]):
-    """What a unit of work returned: decide's result, and the id of its outbox entry."""
+    """What a unit of work returned: decide's result, the id of its outbox entry, and whether
+    the store saw no earlier entry of that person that has not failed (so its delivery waits
+    for none; a store that cannot tell says False)."""
 
     result: R
     outbox_id: int | None = None
+    first: bool = False
 
 
 Decide = Callable[[Loaded], tuple[Writes, R]]

@@ -1,19 +1,30 @@
 """The PostgreSQL store: each update is one transaction of a few round trips on asyncpg.
 
-Claiming the update, upserting the user and loading the state are one statement; the writes
-follow in the same transaction. Writers for different users run concurrently.
+Claiming the update, upserting the user and loading the state are one statement; the state and
+the outbox entry are written in a second, which also says whether the entry is its person's
+first (then delivery need not look for earlier ones); other writes follow in the same
+transaction. Writers for different users run concurrently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
 
-from bot.service.ports import Applied, Decide, Loaded, OutboxClaim, OutboxRow, R, Writes
+from bot.service.ports import (
+    Applied,
+    Decide,
+    Loaded,
+    OutboxClaim,
+    OutboxRow,
+    R,
+    StateConflict,
+    Writes,
+)
 from bot.service.sessions import SessionRecord
 from bot.storage.grouped import Grouped
 from bot.storage.statements import (
@@ -32,6 +43,8 @@ from bot.storage.statements import (
     Dialects,
     Step,
     claim_values,
+    outbox_values,
+    state_with_outbox,
     update_steps,
 )
 from bot.storage.trouble import translated
@@ -65,10 +78,19 @@ def asyncpg_dsn(url: str) -> str:
 
 
 async def write(
-    connection: asyncpg.Connection, user_id: int, loaded: Loaded, writes: Writes, now: dt.datetime
+    connection: asyncpg.Connection,
+    user_id: int,
+    loaded: Loaded,
+    writes: Writes,
+    now: dt.datetime,
+    *,
+    state_written: bool = False,
 ) -> None:
-    """Apply an update's writes; raise StateConflict when the revision moved on."""
-    steps = update_steps(user_id, loaded, writes, now, now.date(), identity)
+    """Apply an update's writes (but the state when `state_written`); raise StateConflict when
+    the revision moved on."""
+    steps = update_steps(
+        user_id, loaded, writes, now, now.date(), identity, state_written=state_written
+    )
     try:
         step = next(steps)
         while True:
@@ -115,9 +137,15 @@ class PostgresStore:
 
     @classmethod
     async def connect(
-        cls, url: str, *, max_size: int = 20, server_settings: dict[str, str] | None = None
+        cls,
+        url: str,
+        *,
+        max_size: int = 20,
+        server_settings: dict[str, str] | None = None,
+        init: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
     ) -> PostgresStore:
-        """Open pools to the database at `url` (server settings such as search_path apply)."""
+        """Open pools to the database at `url` (server settings such as search_path apply);
+        `init` runs on each new connection of both pools (a test counts statements with it)."""
         settings = server_settings or {}
         async with translated():
             pool = await asyncpg.create_pool(
@@ -126,18 +154,19 @@ class PostgresStore:
                 max_size=max_size,
                 server_settings=settings,
                 reset=keep_session,
+                init=init,
             )
             marks = await asyncpg.create_pool(
                 asyncpg_dsn(url), min_size=1, max_size=4, server_settings={**settings, **MARKS},
-                reset=keep_session,
+                reset=keep_session, init=init,
             )  # fmt: skip
         return cls(pool, marks)
 
     async def apply(
         self, user_key: str, update_key: str | None, now: dt.datetime, decide: Decide[R]
     ) -> Applied[R] | None:
-        """In one transaction: claim the update, load, decide, write; return decide's result
-        and the id of the update's outbox entry."""
+        """In one transaction: claim the update, load, decide, write; return decide's result,
+        the id of the update's outbox entry and whether it is its person's first."""
         try:
             async with translated(), self.pool.acquire() as connection, connection.transaction():
                 return await self._apply(connection, user_key, update_key, now, decide)
@@ -161,20 +190,19 @@ class PostgresStore:
         state = json.loads(row["state"]) if row["state"] is not None else None
         loaded = Loaded(row["id"], row["locale"], state, row["revision"])
         writes, result = decide(loaded)
-        outbox_id = None
-        if writes.outbox is not None:
-            entry = writes.outbox
-            values = {
-                "platform": entry.platform,
-                "payload": entry.payload,
-                "now": now,
-                "next_at": entry.next_at,
-                "claimed_by": entry.claimed_by,
-                "user_key": entry.user_key,
-            }
+        outbox_id, first = None, False
+        together = state_with_outbox(row["id"], loaded, writes, now)
+        if together is not None:
+            statement, values = together
+            saved = await connection.fetchrow(statement.sql, *statement.args(values))
+            if saved["changed"] != 1:
+                raise StateConflict
+            outbox_id, first = saved["id"], saved["first"]
+        elif writes.outbox is not None:
+            values = outbox_values(writes.outbox, now)
             outbox_id = await connection.fetchval(*sql(INSERT_OUTBOX, values))
-        await write(connection, row["id"], loaded, writes, now)
-        return Applied(result, outbox_id)
+        await write(connection, row["id"], loaded, writes, now, state_written=together is not None)
+        return Applied(result, outbox_id, first)
 
     async def set_active(self, user_key: str, active: bool) -> None:
         """Mark a known user as reachable or not."""

@@ -38,7 +38,7 @@ from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from bot.service.ports import Loaded, OutboxClaim, StateConflict, Writes
+from bot.service.ports import Loaded, OutboxClaim, OutboxRow, StateConflict, Writes
 from bot.storage.tables import (
     VIEW_SHARDS,
     Campaign,
@@ -245,8 +245,10 @@ LOAD = Dialects(None, _load)
 
 # What an update writes.
 
-INSERT_STATE = both(
-    lambda insert: (
+
+def _insert_state(insert: Any) -> Any:
+    """Store a new person's first state; nothing when another update stored one meanwhile."""
+    return (
         insert(CONVERSATIONS)
         .values(
             user_id=bindparam("user"),
@@ -256,9 +258,11 @@ INSERT_STATE = both(
         )
         .on_conflict_do_nothing(index_elements=[CONVERSATIONS.c.user_id])
     )
-)
-UPDATE_STATE = both(
-    lambda _: (
+
+
+def _update_state(_: Any = None) -> Any:
+    """Replace a person's state when it is still at the revision loaded (`was`)."""
+    return (
         update(CONVERSATIONS)
         .values(
             revision=bindparam("new_revision"),
@@ -270,7 +274,10 @@ UPDATE_STATE = both(
             CONVERSATIONS.c.revision == bindparam("was"),
         )
     )
-)
+
+
+INSERT_STATE = both(_insert_state)
+UPDATE_STATE = both(_update_state)
 INSERT_ANSWER = both(
     lambda _: (
         ANSWERS.insert()
@@ -492,8 +499,10 @@ LOAD_PAGE = both(
 
 # Beside updates: the outbox, reachability, exit's message ids.
 
-INSERT_OUTBOX = both(
-    lambda _: (
+
+def _insert_outbox(_: Any = None) -> Any:
+    """Store an outbox entry (nothing sent, no attempt yet); return its id."""
+    return (
         OUTBOX.insert()
         .values(
             platform=bindparam("platform"),
@@ -507,7 +516,38 @@ INSERT_OUTBOX = both(
         )
         .returning(OUTBOX.c.id)
     )
+
+
+INSERT_OUTBOX = both(_insert_outbox)
+
+
+def _state_with_outbox(state_write: Any) -> Any:
+    """PostgreSQL: store an update's outbox entry and its state in one statement; return the
+    entry's id, how many states were written (1, or 0 when the revision moved on) and whether
+    the entry is its person's first: no earlier entry of theirs that has not failed (as
+    AHEAD_OUTBOX reads them). The statement's snapshot was taken before its entry's id, so
+    every entry it sees is earlier: no `id <` test, which would make PostgreSQL scan the
+    primary key over the whole outbox. The state write locks the person's conversation row, so
+    an update that raced this one on a stale snapshot writes no state and is rolled back."""
+    entry = _insert_outbox().cte("entry")
+    saved = state_write.returning(CONVERSATIONS.c.user_id).cte("saved")
+    earlier = select(OUTBOX.c.id).where(
+        OUTBOX.c.user_key == bindparam("user_key"), OUTBOX.c.attempts == 0
+    )
+    return select(
+        entry.c.id,
+        select(func.count()).select_from(saved).scalar_subquery().label("changed"),
+        ~earlier.exists().label("first"),
+    ).select_from(entry)
+
+
+INSERT_STATE_WITH_OUTBOX = Dialects(
+    None, lambda: _state_with_outbox(_insert_state(postgres_insert))
 )
+"""PostgreSQL: a new person's first state and the update's outbox entry (see
+`_state_with_outbox`)."""
+UPDATE_STATE_WITH_OUTBOX = Dialects(None, lambda: _state_with_outbox(_update_state()))
+"""PostgreSQL: a person's next state and the update's outbox entry (see `_state_with_outbox`)."""
 OUTBOX_ENTRY = (
     OUTBOX.c.id,
     OUTBOX.c.platform,
@@ -657,6 +697,35 @@ Steps = Generator[Step, int, None]
 """Steps to run in order; each is sent back how many rows it changed."""
 
 
+def state_values(user_id: int, loaded: Loaded, writes: Writes, now: Any) -> dict[str, Any]:
+    """Return the values of an update's state write (INSERT_STATE's, or with `was`, the
+    revision loaded, UPDATE_STATE's)."""
+    state = json.dumps(writes.state, separators=(",", ":"))
+    values = {"user": user_id, "new_revision": writes.revision, "state": state, "now": now}
+    return values if loaded.revision is None else {**values, "was": loaded.revision}
+
+
+def outbox_values(entry: OutboxRow, now: Any) -> dict[str, Any]:
+    """Return the values of INSERT_OUTBOX for an entry written `now`."""
+    return {
+        "platform": entry.platform, "payload": entry.payload, "now": now,
+        "next_at": entry.next_at, "claimed_by": entry.claimed_by, "user_key": entry.user_key,
+    }  # fmt: skip
+
+
+def state_with_outbox(
+    user_id: int, loaded: Loaded, writes: Writes, now: Any
+) -> tuple[Statement, dict[str, Any]] | None:
+    """Return PostgreSQL's one statement writing an update's state and its outbox entry, with
+    its values; None when the update writes not both (or forgets the person)."""
+    if writes.state is None or writes.outbox is None or writes.forget:
+        return None
+    values = {**state_values(user_id, loaded, writes, now), **outbox_values(writes.outbox, now)}
+    if loaded.revision is None:
+        return INSERT_STATE_WITH_OUTBOX.postgres, values
+    return UPDATE_STATE_WITH_OUTBOX.postgres, values
+
+
 def update_steps(
     user_id: int,
     loaded: Loaded,
@@ -664,9 +733,12 @@ def update_steps(
     now: Any,
     day: Any,
     stamp: Callable[[dt.datetime], Any],
+    *,
+    state_written: bool = False,
 ) -> Steps:
     """Say what an update writes, for either driver (`now`, `day` and `stamp` give times as the
-    driver stores them); raise StateConflict when the revision moved on."""
+    driver stores them), leaving out the state when `state_written` (the caller wrote it with
+    the outbox entry); raise StateConflict when the revision moved on."""
     user = {"user": user_id}
     if writes.page is not None:
         page = writes.page
@@ -678,13 +750,9 @@ def update_steps(
         yield Step(FORGET_ORG_ADMIN, user)
         yield Step(DELETE_USER, user)
         return
-    if writes.state is not None:
-        state = json.dumps(writes.state, separators=(",", ":"))
-        values = {"user": user_id, "new_revision": writes.revision, "state": state, "now": now}
-        if loaded.revision is None:
-            changed = yield Step(INSERT_STATE, values)
-        else:
-            changed = yield Step(UPDATE_STATE, {**values, "was": loaded.revision})
+    if writes.state is not None and not state_written:
+        values = state_values(user_id, loaded, writes, now)
+        changed = yield Step(INSERT_STATE if loaded.revision is None else UPDATE_STATE, values)
         if changed != 1:
             raise StateConflict
     for a in writes.answers:

@@ -144,3 +144,50 @@ async def test_two_devices_tapping_at_once_get_one_consistent_answer(
     assert entries[took].id is not None and entries[staled[0]].id is None
     again = await (zero, one)[staled[0]].accept(inbound(Tap(report if took == 0 else learn), 9003))
     assert [i for i in again.parcel.items if isinstance(i, TapAnswer)] == [TapAnswer(stale)]
+
+
+def tells_first(database: Database) -> bool:
+    """Whether the store says which entry is its person's first (PostgreSQL's does)."""
+    return database.search_path is not None
+
+
+async def test_an_entry_written_as_its_persons_first_waits_for_nothing(
+    database: Database, content: Content
+) -> None:
+    """On PostgreSQL the statement that writes an entry says whether an earlier entry of its
+    person is still owed (one that failed is not); such an entry goes without looking again.
+    SQLite's store does not tell, and its entries take their turn as before."""
+    clock = ManualClock(FIXED_NOW)
+    zero, one = workers(database, content, clock)
+    first = await zero.accept(inbound(Start(), 1))
+    second = await one.accept(inbound(Start(), 2))
+    stranger = await one.accept(inbound(Start(), 3, OTHER_ID))
+    told = tells_first(database)
+    assert (first.first, second.first, stranger.first) == (told, False, told)
+    assert await ids(one.outbox, second, clock.now()) == (True, [])
+    assert await zero.outbox.postpone(first, clock.now())
+    await one.outbox.delivered(second)
+    third = await zero.accept(inbound(Start(), 4))
+    assert third.first == told
+    assert await ids(zero.outbox, third, clock.now()) == (False, [])
+
+
+async def test_of_two_entries_written_at_once_only_the_earlier_is_first(
+    database: Database, content: Content
+) -> None:
+    """Two workers write one person's entries at the same moment: the person's state write
+    orders them (the later retries after the earlier commits), so only the earlier entry is
+    written as first and the later one waits for it."""
+    clock = ManualClock(FIXED_NOW)
+    zero, one = workers(database, content, clock)
+    await zero.outbox.delivered(await zero.accept(inbound(Start(), 1)))
+    others = (inbound(Start(), 10 + n, str(500 + n)) for n in range(4))
+    await asyncio.gather(*(zero.accept(other) for other in others))  # connections ready for both
+    entries = await asyncio.gather(
+        zero.accept(inbound(Start(), 2)), one.accept(inbound(Start(), 3))
+    )
+    assert all(entry.id is not None for entry in entries)
+    earlier, later = sorted(entries, key=lambda entry: entry.id or 0)
+    assert (earlier.first, later.first) == (tells_first(database), False)
+    holder = one.outbox if earlier is entries[0] else zero.outbox
+    assert await ids(holder, later, clock.now()) == (True, [])

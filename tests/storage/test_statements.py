@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 
 from bot.settings import PROJECT_ROOT
@@ -16,12 +17,14 @@ SQL = re.compile(
 
 
 def generated() -> dict[str, Statement]:
-    """Return every statement statements.py compiles, by name and driver."""
-    found = {"LOAD postgres": statements.LOAD.postgres}
+    """Return every statement statements.py compiles, by name and driver (PostgreSQL-only
+    statements have no SQLite form)."""
+    found = {}
     for name, value in vars(statements).items():
-        if isinstance(value, Dialects) and value is not statements.LOAD:
-            found[f"{name} sqlite"] = value.sqlite
+        if isinstance(value, Dialects):
             found[f"{name} postgres"] = value.postgres
+            with contextlib.suppress(TypeError):
+                found[f"{name} sqlite"] = value.sqlite
     return found
 
 
