@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from bot.core.effects import JoinOrg, SetEmployeeId
@@ -34,6 +34,8 @@ class Loaded:
     locale: str | None
     state: dict[str, Any] | None
     revision: int | None
+    text: str | None = field(default=None, compare=False)
+    """The saved state exactly as stored (PostgreSQL writes the next one only over it)."""
 
 
 @dataclass(frozen=True, slots=True)

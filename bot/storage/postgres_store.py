@@ -188,7 +188,7 @@ class PostgresStore:
         if update_key is not None and row["claimed"] == 0:
             raise _Duplicate
         state = json.loads(row["state"]) if row["state"] is not None else None
-        loaded = Loaded(row["id"], row["locale"], state, row["revision"])
+        loaded = Loaded(row["id"], row["locale"], state, row["revision"], row["state"])
         writes, result = decide(loaded)
         outbox_id, first = None, False
         together = state_with_outbox(row["id"], loaded, writes, now)

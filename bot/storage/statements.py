@@ -260,8 +260,17 @@ def _insert_state(insert: Any) -> Any:
     )
 
 
-def _update_state(_: Any = None) -> Any:
-    """Replace a person's state when it is still at the revision loaded (`was`)."""
+def _update_state(guarded: bool = False) -> Any:
+    """Replace a person's state when it is still at the revision loaded (`was`); `guarded`
+    (PostgreSQL), only when it is still exactly the state loaded (`was_state`): two updates
+    that keep the revision (a typed message on one screen) may load at once, and the second
+    to commit must not write its sequence over the first's (docs/reliability.md)."""
+    same = [
+        CONVERSATIONS.c.user_id == bindparam("user"),
+        CONVERSATIONS.c.revision == bindparam("was"),
+    ]
+    if guarded:
+        same.append(cast(CONVERSATIONS.c.state, Text) == bindparam("was_state"))
     return (
         update(CONVERSATIONS)
         .values(
@@ -269,15 +278,12 @@ def _update_state(_: Any = None) -> Any:
             state=bindparam("state"),
             updated_at=bindparam("now"),
         )
-        .where(
-            CONVERSATIONS.c.user_id == bindparam("user"),
-            CONVERSATIONS.c.revision == bindparam("was"),
-        )
+        .where(*same)
     )
 
 
 INSERT_STATE = both(_insert_state)
-UPDATE_STATE = both(_update_state)
+UPDATE_STATE = Dialects(_update_state, lambda: _update_state(guarded=True))
 INSERT_ANSWER = both(
     lambda _: (
         ANSWERS.insert()
@@ -546,7 +552,7 @@ INSERT_STATE_WITH_OUTBOX = Dialects(
 )
 """PostgreSQL: a new person's first state and the update's outbox entry (see
 `_state_with_outbox`)."""
-UPDATE_STATE_WITH_OUTBOX = Dialects(None, lambda: _state_with_outbox(_update_state()))
+UPDATE_STATE_WITH_OUTBOX = Dialects(None, lambda: _state_with_outbox(_update_state(guarded=True)))
 """PostgreSQL: a person's next state and the update's outbox entry (see `_state_with_outbox`)."""
 OUTBOX_ENTRY = (
     OUTBOX.c.id,
@@ -698,11 +704,13 @@ Steps = Generator[Step, int, None]
 
 
 def state_values(user_id: int, loaded: Loaded, writes: Writes, now: Any) -> dict[str, Any]:
-    """Return the values of an update's state write (INSERT_STATE's, or with `was`, the
-    revision loaded, UPDATE_STATE's)."""
+    """Return the values of an update's state write (INSERT_STATE's, or with `was` and
+    `was_state`, the revision and state loaded, UPDATE_STATE's)."""
     state = json.dumps(writes.state, separators=(",", ":"))
     values = {"user": user_id, "new_revision": writes.revision, "state": state, "now": now}
-    return values if loaded.revision is None else {**values, "was": loaded.revision}
+    if loaded.revision is None:
+        return values
+    return {**values, "was": loaded.revision, "was_state": loaded.text}
 
 
 def outbox_values(entry: OutboxRow, now: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@ below the last one applied to its person changes nothing, says so, and is counte
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -130,3 +131,35 @@ async def test_a_channel_without_order_is_unaffected(database: Database, content
     await user.click("Recognize the signs")
     assert outcomes(service, "stale") == 0
     assert outcomes(service, "handled") == 3
+
+
+def numbered(person: int, event: object, number: int) -> Inbound:
+    """Return a Telegram inbound from the `person`th of many, numbered `number` in its
+    person's order (update ids, which are unique across people, keep that order)."""
+    user = str(7_000_000 + person)
+    address = {"chat": int(user), "message": None, "callback": None, "user": int(user)}
+    update_id = number * 1000 + person
+    return Inbound("telegram", user, event, "en", update_id, address, sequence=update_id)  # type: ignore[arg-type]
+
+
+async def test_two_messages_at_once_keep_the_newer_number(
+    database: Database, content: Content
+) -> None:
+    """Two typed messages of one person (neither moves them, so the revision stays) reach two
+    workers at once: whichever commits last, the newer number is the one kept, so an update
+    numbered between them is stale afterwards. The newer goes first, so the older is the one
+    that may load before the newer commits; rounds of several people make that likely."""
+    database.store.shared = True
+    zero, one = (service_on(database.store, content) for _ in range(2))
+    people = range(8)
+    await asyncio.gather(*(zero.accept(numbered(p, Start(), 100)) for p in people))
+    text = FreeText(TextKind.SHORT, "words")
+    for newer in range(130, 330, 20):
+        await asyncio.gather(
+            *(one.accept(numbered(p, text, newer)) for p in people),
+            *(zero.accept(numbered(p, text, newer - 10)) for p in people),
+        )
+        rows = await database.rows("conversations")
+        assert sorted(row[2]["sequence"][0] // 1000 for row in rows) == [newer] * len(people)
+    between = await zero.accept(numbered(0, text, newer - 5))
+    assert next(i.text for i in between.parcel.items if isinstance(i, Reply)) == OVERTAKEN
