@@ -15,13 +15,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from bot.app import App, build_app, check_metrics_mode, jobs, readiness
+from bot.app import App, check_metrics_mode, jobs, readiness
 from bot.errors import StartupError
 from bot.runner import run_until_signalled
 from bot.service.channels import Channels
@@ -29,10 +28,8 @@ from bot.service.jobs import Job, JobRunner
 from bot.service.metrics import Metrics
 from bot.service.ports import StoreUnavailable
 from bot.settings import PROJECT_ROOT, Settings
-from bot.storage.postgres_store import asyncpg_dsn
-from bot.testing.clocks import FIXED_NOW, ManualClock
+from bot.testing.db_trouble import proxied_postgres as proxied_postgres_app
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.tcp_proxy import CuttableProxy
 from bot.testing.telegram import TelegramUser, free_port, running
 from bot.testing.web import roomy_limits, serving
@@ -238,29 +235,12 @@ async def test_readyz_is_503_when_the_schema_is_not_this_beacons(
 
 
 @pytest.fixture
-async def proxied_postgres(tmp_path: Path) -> AsyncIterator[tuple[App, CuttableProxy]]:
+async def proxied_postgres(
+    tmp_path: Path, postgres_server: str
+) -> AsyncIterator[tuple[App, CuttableProxy]]:
     """Beacon on a fresh PostgreSQL database reached through a cuttable proxy."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL names no PostgreSQL server (CI always sets it)")
-    name = f"beacon_ops_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(asyncpg_dsn(url))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    proxy = CuttableProxy("127.0.0.1", 5432)
-    await proxy.start()
-    settings = Settings(
-        database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{proxy.port}/{name}",
-        user_key_secret=TEST_USER_KEY_SECRET,
-        data_dir=tmp_path,
-    )
-    app = await build_app(settings, ManualClock(FIXED_NOW))
-    try:
-        yield app, proxy
-    finally:
-        await app.close()
-        await proxy.stop()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with proxied_postgres_app(postgres_server, tmp_path, "beacon_ops") as proxied:
+        yield proxied
 
 
 async def test_readyz_follows_a_cut_postgresql_connection(

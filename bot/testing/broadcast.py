@@ -26,10 +26,10 @@ from bot.app import App, build_app, reminder_scheduler
 from bot.service.channels import Channels
 from bot.settings import Settings
 from bot.testing.clocks import FIXED_NOW, ManualClock
+from bot.testing.database import fresh_database
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
 from bot.testing.fake_telegram.flood import COUNTED, FloodLimits
 from bot.testing.keys import TEST_USER_KEY_SECRET
-from bot.testing.many_workers import fresh_database
 from bot.testing.redis import REDIS_URL, delete_prefix
 from bot.testing.telegram import QUICK_RETRIES, runtime_config
 from bot.testing.workers import FIRST_CHAT, seed_due_reminders
@@ -136,7 +136,7 @@ async def broadcast(
     server enforcing Telegram's limits at that rate, while `people` chat; return the figures."""
     fake = FakeTelegram()
     prefix = f"beacon-test:{uuid.uuid4().hex}:"
-    async with fake, fresh_database(postgres_url) as (name, host):
+    async with fake, fresh_database(postgres_url, "beacon_broadcast") as (name, host):
         flood = fake.enforce_limits(FloodLimits(bot_per_second=rate))
         url = f"postgresql+asyncpg://postgres@{host}/{name}"
         with tempfile.TemporaryDirectory() as data:

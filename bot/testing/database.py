@@ -11,12 +11,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service.ports import ConversationStore
 from bot.storage.database import make_engine, migrate, open_store
+from bot.storage.postgres_store import asyncpg_dsn
 from bot.storage.tables import metadata
+
+
+@asynccontextmanager
+async def fresh_database(server_url: str, prefix: str = "beacon") -> AsyncIterator[tuple[str, str]]:
+    """Make an empty database named `prefix` and a random suffix on the PostgreSQL server of
+    `server_url`; yield (its name, the server's host:port); drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        host = server_url.split("@", 1)[-1].split("/", 1)[0]
+        yield name, host
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 def database_urls() -> list[str]:

@@ -11,14 +11,21 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
-from bot.app import App
+from bot.app import App, build_app
+from bot.settings import Settings
 from bot.storage.tables import OutboxEntry, ProcessedUpdate, table
+from bot.testing.clocks import FIXED_NOW, ManualClock
+from bot.testing.database import fresh_database
 from bot.testing.fake_telegram import Call, FakeTelegram, FakeUser
+from bot.testing.keys import TEST_USER_KEY_SECRET
+from bot.testing.tcp_proxy import CuttableProxy
 from bot.testing.telegram import TelegramUser, running
 
 WATCH_STEPS = 12_000
@@ -115,3 +122,28 @@ async def taps_during_trouble(
         handled=int(handled or 0) - people, left_in_outbox=int(left or 0),
         transcripts=transcripts, recovery_seconds=recovery,
     )  # fmt: skip
+
+
+@asynccontextmanager
+async def proxied_postgres(
+    server_url: str, data_dir: Path, prefix: str
+) -> AsyncIterator[tuple[App, CuttableProxy]]:
+    """Yield Beacon on a fresh database of the PostgreSQL server of `server_url`, reached
+    through a cuttable proxy (never touching the server); drop both afterwards."""
+    async with fresh_database(server_url, prefix) as (name, host):
+        target, _, port = host.partition(":")
+        proxy = CuttableProxy(target, int(port or 5432))
+        await proxy.start()
+        try:
+            through = make_url(server_url).set(host="127.0.0.1", port=proxy.port, database=name)
+            url = through.render_as_string(hide_password=False)
+            settings = Settings(
+                database_url=url, user_key_secret=TEST_USER_KEY_SECRET, data_dir=data_dir
+            )
+            app = await build_app(settings, ManualClock(FIXED_NOW))
+            try:
+                yield app, proxy
+            finally:
+                await app.close()
+        finally:
+            await proxy.stop()

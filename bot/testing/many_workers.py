@@ -20,15 +20,13 @@ import signal
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import asyncpg
 from redis.asyncio import Redis
 
-from bot.storage.postgres_store import asyncpg_dsn
 from bot.testing.crash import COMMANDS, BotProcess, wait_until
+from bot.testing.database import fresh_database
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
 from bot.testing.fake_telegram.flood import COUNTED, FloodControl, FloodLimits
 from bot.testing.redis import delete_prefix
@@ -115,21 +113,6 @@ class ReplyReader:
         return sum(len(texts.get(chat, ())) for chat in chats)
 
 
-@contextlib.asynccontextmanager
-async def fresh_database(server_url: str) -> AsyncIterator[tuple[str, str]]:
-    """Make an empty database on the PostgreSQL server of `server_url`; yield (its name, the
-    server's host:port); drop it afterwards."""
-    name = f"beacon_workers_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(asyncpg_dsn(server_url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        host = server_url.split("@", 1)[-1].split("/", 1)[0]
-        yield name, host
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 def subsequence_gaps(expected: list[str], seen: list[str]) -> tuple[int, int]:
     """Return (lost, extra): expected replies outside the longest common subsequence of
     `expected` and `seen`, and replies seen beyond it (repeats, wherever they fall)."""
@@ -186,7 +169,7 @@ async def burst_across_workers(
     prefix = f"beacon-test:{uuid.uuid4().hex}:"
     proxy: CuttableProxy | None = None
     try:
-        async with fresh_database(server_url) as (name, host):
+        async with fresh_database(server_url, "beacon_workers") as (name, host):
             target_host, target_port = host.rsplit(":", 1) if ":" in host else (host, "5432")
             database_host = host
             if mishap.kind == "cut":

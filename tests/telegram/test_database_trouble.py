@@ -7,24 +7,17 @@ proxy the test cuts (the shared server itself is never touched)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.core import texts
-from bot.settings import Settings
-from bot.storage.postgres_store import asyncpg_dsn
 from bot.storage.sqlite_store import sqlite_path
-from bot.testing.clocks import ManualClock
 from bot.testing.db_trouble import TroubleFigures, sqlite_lock, taps_during_trouble
+from bot.testing.db_trouble import proxied_postgres as proxied_postgres_app
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.keys import TEST_USER_KEY_SECRET
-from bot.testing.simulator import FIXED_NOW
 from bot.testing.tcp_proxy import CuttableProxy
 from bot.testing.telegram import RUNTIMES
 
@@ -55,29 +48,12 @@ async def test_a_locked_sqlite_database_answers_taps_and_loses_nothing(
 
 
 @pytest.fixture
-async def proxied_postgres(tmp_path: Path) -> AsyncIterator[tuple[App, CuttableProxy]]:
+async def proxied_postgres(
+    tmp_path: Path, postgres_server: str
+) -> AsyncIterator[tuple[App, CuttableProxy]]:
     """Beacon on a fresh PostgreSQL database reached through a cuttable proxy."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL names no PostgreSQL server (CI always sets it)")
-    name = f"beacon_cut_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(asyncpg_dsn(url))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    proxy = CuttableProxy("127.0.0.1", 5432)
-    await proxy.start()
-    settings = Settings(
-        database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{proxy.port}/{name}",
-        user_key_secret=TEST_USER_KEY_SECRET,
-        data_dir=tmp_path,
-    )
-    app = await build_app(settings, ManualClock(FIXED_NOW))
-    try:
-        yield app, proxy
-    finally:
-        await app.close()
-        await proxy.stop()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with proxied_postgres_app(postgres_server, tmp_path, "beacon_cut") as proxied:
+        yield proxied
 
 
 async def restore_after(proxy: CuttableProxy, seconds: float) -> None:

@@ -5,8 +5,6 @@ update changes nothing, so the person ends where their newest update put them.""
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import replace
@@ -14,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 from sqlalchemy import text
 
 from bot.app import App, build_app
 from bot.settings import Settings
-from bot.storage.postgres_store import asyncpg_dsn
 from bot.testing.clocks import FIXED_NOW, ManualClock
+from bot.testing.database import fresh_database
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.telegram import QUICK_RETRIES, WEBHOOK_SECRET, new_user, runtime_config
@@ -38,17 +35,9 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'beacon.db'}"
         return
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        pytest.skip("TEST_DATABASE_URL names no PostgreSQL server (CI always sets it)")
-    name = f"beacon_stale_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(asyncpg_dsn(server))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
+    server = request.getfixturevalue("postgres_server")
+    async with fresh_database(server, "beacon_stale") as (name, _):
         yield server.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def worker(
