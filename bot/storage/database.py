@@ -3,6 +3,7 @@ fingerprint; a database that cannot be reached or changed is one StartupError li
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import os
@@ -34,6 +35,11 @@ log = logging.getLogger("beacon.storage")
 SETTING = "DATABASE_URL"
 FINGERPRINT_KEY = "user_key_fingerprint"
 """beacon_meta's key for the fingerprint of the user-key secret the database was made with."""
+SQLITE_BUSY_TIMEOUT = 30
+"""Seconds a SQLite connection waits for another's lock before it gives up."""
+WAL_WAIT = 0.05
+"""Seconds between tries to switch a new SQLite file to WAL while another connection does."""
+WAL_TRIES = int(SQLITE_BUSY_TIMEOUT / WAL_WAIT)
 
 
 def make_engine(url: str, **options: Any) -> AsyncEngine:
@@ -41,7 +47,7 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
     certificate's name); SQLite gets WAL, a busy timeout and write-locking transactions."""
     options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, **options)
         _serialise_sqlite_writes(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **options)
@@ -53,6 +59,21 @@ def _journal_mode(cursor: Any) -> str:
     return str(cursor.fetchone()[0]).lower()
 
 
+def _use_wal(dbapi_connection: Any, cursor: Any) -> None:
+    """Switch the database file to WAL; while another connection holds the lock the switch needs
+    (SQLite answers SQLITE_BUSY at once there rather than waiting), wait and try again, up to
+    the busy timeout."""
+    for attempt in range(1, WAL_TRIES + 1):
+        try:
+            if _journal_mode(cursor) != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as failure:
+            if failure.sqlite_errorname != "SQLITE_BUSY" or attempt == WAL_TRIES:
+                raise
+            dbapi_connection.run_async(lambda _connection: asyncio.sleep(WAL_WAIT))
+
+
 def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
     """Make every SQLite transaction take the write lock at BEGIN, so none fails half-way."""
 
@@ -62,12 +83,7 @@ def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
         and deleted rows overwritten with zeros (secure_delete)."""
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if _journal_mode(cursor) != "wal":
-            try:
-                cursor.execute("PRAGMA journal_mode=WAL")
-            except Exception:  # another connection switched it at this moment: locked, not wal
-                if _journal_mode(cursor) != "wal":
-                    raise
+        _use_wal(dbapi_connection, cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, column, insert, inspect, select
+from sqlalchemy import Connection, column, insert, inspect, select, text
 from sqlalchemy import table as light_table
 
 from bot.campaigns import registry
@@ -329,3 +331,27 @@ async def test_workers_starting_together_on_an_empty_database_all_migrate_it(
             for engine in engines:
                 await engine.dispose()
         assert (await schema_state(empty.engine)).current == HEAD
+
+
+async def test_a_new_sqlite_file_turns_wal_once_another_connection_lets_go_of_its_write_lock(
+    tmp_path: Path,
+) -> None:
+    """Switching a file to WAL while another connection holds its write lock fails at once in
+    SQLite (no busy wait); the engine's first connection waits for the lock instead of failing."""
+    path = tmp_path / "new.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    with closing(sqlite3.connect(path, isolation_level=None)) as other:
+        other.execute("CREATE TABLE held (n INTEGER)")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO held VALUES (1)")
+        try:
+            connecting = asyncio.ensure_future(engine.connect().start())
+            await asyncio.sleep(0.3)
+            assert not connecting.done(), "the first connection did not wait for the lock"
+            other.execute("COMMIT")
+            connection = await connecting
+            mode = await connection.scalar(text("PRAGMA journal_mode"))
+            await connection.close()
+            assert mode == "wal"
+        finally:
+            await engine.dispose()
