@@ -2,8 +2,8 @@
 
 Usage: BOT_API_URL=... BOT_TOKEN=... python bench/echo_bot.py aiogram|ptb
 It uses the same client settings as Beacon's runtimes (polling, concurrency, connection pool;
-on python-telegram-bot, Beacon's PooledRequest),
-echoes each message, and answers each button press and echoes its data. Stops on SIGTERM.
+on python-telegram-bot, Beacon's AiohttpRequest for sends and for getUpdates), echoes each
+message, and answers each button press and echoes its data. Stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-from bot.transports.ptb_runtime import CONNECTIONS, POOL_TIMEOUT, PooledRequest
+from bot.transports.ptb_runtime import CONNECTIONS, AiohttpRequest
 from bot.transports.telegram.api import ALLOWED_UPDATES
 
 CONCURRENT_UPDATES = 256
@@ -58,9 +58,10 @@ async def ptb_echo(base_url: str, token: str, stop: asyncio.Event) -> None:
         filters,
     )
 
+    request = AiohttpRequest(CONNECTIONS)  # getUpdates shares it, as in Beacon's client
     app = (
         ApplicationBuilder().token(token).base_url(f"{base_url}/bot")
-        .concurrent_updates(CONCURRENT_UPDATES).request(PooledRequest(CONNECTIONS, POOL_TIMEOUT))
+        .concurrent_updates(CONCURRENT_UPDATES).request(request).get_updates_request(request)
         .build()
     )  # fmt: skip
 

@@ -1,13 +1,20 @@
 """Reaching Telegram at start-up: tried with backoff while unreachable, then one StartupError
-naming BOT_API_URL; a token Telegram refuses names BOT_TOKEN at once."""
+naming BOT_API_URL; a token Telegram refuses names BOT_TOKEN at once; closing a client closes
+every connection it opened."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.errors import StartupError
+from bot.testing.fake_telegram import FakeTelegram, FakeUser
+from bot.transports.aiogram_runtime import aiogram_client
+from bot.transports.ptb_runtime import ptb_client
 from bot.transports.telegram.api import ApiTransient, ApiUnauthorized, TelegramClient
 from bot.transports.telegram.runtime import RuntimeConfig, connect
 
@@ -73,3 +80,29 @@ async def test_a_refused_token_names_bot_token_at_once() -> None:
         await connect(client(fake), CONFIG)
     assert refused.value.setting == "BOT_TOKEN" and fake.calls == 1
     assert "1:x" not in str(refused.value)
+
+
+def open_sessions() -> set[int]:
+    """Return the ids of every aiohttp session still open in this process."""
+    return {
+        id(found)
+        for found in gc.get_objects()
+        if isinstance(found, aiohttp.ClientSession) and not found.closed
+    }
+
+
+@pytest.mark.parametrize("make", [aiogram_client, ptb_client], ids=["aiogram", "ptb"])
+async def test_closing_a_client_closes_every_session_it_opened(
+    make: Callable[[RuntimeConfig], TelegramClient],
+) -> None:
+    """After getMe, a long poll and a send, `close` leaves none of the client's sessions open
+    (PTB's own shutdown skipped them when its `initialize` never ran)."""
+    async with FakeTelegram() as tg:
+        before = open_sessions()
+        api = make(RuntimeConfig(tg.token, tg.base_url))
+        await api.username()
+        await api.get_updates(None, 10, 0)
+        await api.send_message(FakeUser(42, "Ann").id, "Hello", ())
+        assert open_sessions() - before, "the client opened no session to close"
+        await api.close()
+        assert open_sessions() - before == set()

@@ -1,5 +1,6 @@
-"""Beacon's python-telegram-bot client keeps a burst's posts within its connections: the rest
-wait their turn instead of timing out, and every connection stays open for the next burst."""
+"""Beacon's python-telegram-bot client (AiohttpRequest) keeps a burst's posts within its
+connections: the rest wait their turn instead of timing out, every connection stays open for the
+next burst, files go up as multipart, and failures reach PTB as its own errors."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 import telegram
+from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
-from bot.transports.ptb_runtime import PooledRequest, post
+from bot.transports.ptb_runtime import AiohttpRequest, post, upload
 from bot.transports.telegram.api import ApiTransient
 
 ANN = FakeUser(42, "Ann")
@@ -40,16 +42,20 @@ def json_send(bot: telegram.Bot, text: str) -> asyncio.Task[tuple[int, bytes]]:
     return asyncio.create_task(post(bot, "sendMessage", {"chat_id": ANN.id, "text": text}))
 
 
-async def test_posts_beyond_the_connections_wait_for_a_slot_not_for_the_pool(
+def ptb_bot(tg: FakeTelegram, request: telegram.request.BaseRequest) -> telegram.Bot:
+    """Return a PTB bot for the fake server sending through `request`."""
+    return telegram.Bot(tg.token, base_url=f"{tg.base_url}/bot", request=request)
+
+
+async def test_posts_beyond_the_connections_wait_for_a_connection_without_timing_out(
     tg: FakeTelegram,
 ) -> None:
-    request = PooledRequest(connections=8, pool_timeout=SHORT_WAIT)
-    async with telegram.Bot(tg.token, base_url=f"{tg.base_url}/bot", request=request) as bot:
+    async with ptb_bot(tg, AiohttpRequest(connections=8)) as bot:
         tg.gate = asyncio.Event()
         sends: list[asyncio.Task[object]] = [json_send(bot, f"json {i}") for i in range(20)]
         sends += [asyncio.create_task(bot.send_message(ANN.id, f"form {i}")) for i in range(20)]
         await until(lambda: tg.in_flight == 8)
-        await asyncio.sleep(SHORT_WAIT * 5)  # well past the pool time-out
+        await asyncio.sleep(SHORT_WAIT * 5)  # well past PTB's own pool time-out below
         assert tg.in_flight == 8
         assert not any(send.done() for send in sends)
         tg.gate.set()
@@ -58,11 +64,11 @@ async def test_posts_beyond_the_connections_wait_for_a_slot_not_for_the_pool(
     assert len(tg.messages(ANN.id)) == 40
 
 
-async def test_without_the_slots_the_same_burst_times_out_in_the_pool(tg: FakeTelegram) -> None:
+async def test_ptbs_own_request_times_the_same_burst_out_in_its_pool(tg: FakeTelegram) -> None:
     request = HTTPXRequest(connection_pool_size=8, pool_timeout=SHORT_WAIT)
-    async with telegram.Bot(tg.token, base_url=f"{tg.base_url}/bot", request=request) as bot:
+    async with ptb_bot(tg, request) as bot:
         tg.gate = asyncio.Event()
-        sends = [json_send(bot, f"json {i}") for i in range(20)]
+        sends = [json_send(bot, f"form {i}") for i in range(20)]
         await until(lambda: tg.in_flight == 8)
         await asyncio.sleep(SHORT_WAIT * 5)
         tg.gate.set()
@@ -71,8 +77,7 @@ async def test_without_the_slots_the_same_burst_times_out_in_the_pool(tg: FakeTe
 
 
 async def test_every_connection_stays_open_between_bursts(tg: FakeTelegram) -> None:
-    request = PooledRequest(connections=30)  # more than httpx's own default keeps alive (20)
-    async with telegram.Bot(tg.token, base_url=f"{tg.base_url}/bot", request=request) as bot:
+    async with ptb_bot(tg, AiohttpRequest(connections=30)) as bot:
         for burst in range(2):
             tg.gate = asyncio.Event()
             sends = [json_send(bot, f"{burst}: {i}") for i in range(30)]
@@ -80,3 +85,33 @@ async def test_every_connection_stays_open_between_bursts(tg: FakeTelegram) -> N
             tg.gate.set()
             await asyncio.gather(*sends)
     assert len(tg.peers) == 30
+
+
+async def test_a_file_goes_up_as_multipart_with_its_name(tg: FakeTelegram) -> None:
+    async with ptb_bot(tg, AiohttpRequest()) as bot:
+        sent = await bot.send_document(ANN.id, upload("certificate.pdf", b"%PDF-1.4 test"))
+    assert sent.document is not None
+    assert tg.uploads == [("sendDocument", "certificate.pdf", b"%PDF-1.4 test")]
+
+
+async def test_a_read_time_out_is_ptbs_timed_out(tg: FakeTelegram) -> None:
+    async with ptb_bot(tg, AiohttpRequest(read_timeout=SHORT_WAIT)) as bot:
+        tg.gate = asyncio.Event()
+        with pytest.raises(TimedOut):
+            await bot.send_message(ANN.id, "held past the read time-out")
+        tg.gate.set()
+
+
+async def test_an_unreachable_server_is_ptbs_network_error(tg: FakeTelegram) -> None:
+    async with ptb_bot(tg, AiohttpRequest()) as bot:
+        await tg.stop()
+        with pytest.raises(NetworkError):
+            await bot.send_message(ANN.id, "nobody is listening")
+
+
+async def test_a_shut_down_request_refuses_to_post(tg: FakeTelegram) -> None:
+    request = AiohttpRequest()
+    async with ptb_bot(tg, request):
+        pass
+    with pytest.raises(RuntimeError, match="shut down"):
+        await request.post_json(f"{tg.base_url}/bot{tg.token}/getMe", b"{}")
