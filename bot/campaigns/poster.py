@@ -207,18 +207,18 @@ def _qr_box() -> QrBox:
 
 def render_pdf(text: PosterText) -> bytes:
     """A one-page A4 portrait PDF of the poster, fonts embedded (same input, same bytes)."""
-    pdf = new_pdf(
+    with new_pdf(
         "P",
         title=clean(text.title),
         subject=text.link,
         language=text.language,
         right_to_left=text.right_to_left,
         fonts=fonts_needed((value for _, value in fields(text, [*_TOP, *_BOTTOM])), _order(text)),
-    )
-    pdf_frame(pdf, PAGE_WIDTH, PAGE_HEIGHT)
-    pdf_lines(pdf, _layout(text, pdf_measure(pdf)))
-    pdf_qr(pdf, text.link, _qr_box())
-    return pdf_bytes(pdf)
+    ) as pdf:
+        pdf_frame(pdf, PAGE_WIDTH, PAGE_HEIGHT)
+        pdf_lines(pdf, _layout(text, pdf_measure(pdf)))
+        pdf_qr(pdf, text.link, _qr_box())
+        return pdf_bytes(pdf)
 
 
 def _render_image(text: PosterText, raqm: bool) -> Image.Image:

@@ -3,6 +3,7 @@ bot.printing (fonts per script, line fitting, Arabic shaping and bidi, QR code).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -95,8 +96,9 @@ def _qr_box(text: CertificateText) -> QrBox:
     return left, _QR_BOTTOM - _QR_SIDE, _QR_SIDE
 
 
-def _new_pdf(text: CertificateText) -> FPDF:
-    """An empty A4 landscape page with the certificate's fonts loaded and shaping on."""
+def _new_pdf(text: CertificateText) -> AbstractContextManager[FPDF]:
+    """An empty A4 landscape page with the certificate's fonts loaded and shaping on, its font
+    files closed on leaving."""
     return new_pdf(
         "L",
         title=" — ".join(filter(None, (clean(text.heading), clean(text.name)))),
@@ -109,12 +111,12 @@ def _new_pdf(text: CertificateText) -> FPDF:
 
 def render_pdf(text: CertificateText) -> bytes:
     """A one-page A4 landscape PDF of the certificate, fonts embedded (same input, same bytes)."""
-    pdf = _new_pdf(text)
-    pdf_frame(pdf, PAGE_WIDTH, PAGE_HEIGHT)
-    pdf_lines(pdf, _layout(text, pdf_measure(pdf)))
-    if text.qr_payload:
-        pdf_qr(pdf, text.qr_payload, _qr_box(text))
-    return pdf_bytes(pdf)
+    with _new_pdf(text) as pdf:
+        pdf_frame(pdf, PAGE_WIDTH, PAGE_HEIGHT)
+        pdf_lines(pdf, _layout(text, pdf_measure(pdf)))
+        if text.qr_payload:
+            pdf_qr(pdf, text.qr_payload, _qr_box(text))
+        return pdf_bytes(pdf)
 
 
 def _render_image(text: CertificateText, raqm: bool) -> Image.Image:

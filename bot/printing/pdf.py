@@ -3,7 +3,8 @@ lines and a vector QR code. Same input, same bytes: the creation date is fixed."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -20,6 +21,7 @@ FIXED_DATE = datetime(1980, 1, 1, tzinfo=UTC)
 """The creation date every PDF carries, so that the same page gives the same bytes."""
 
 
+@contextmanager
 def new_pdf(
     orientation: Literal["L", "P"],
     *,
@@ -28,26 +30,34 @@ def new_pdf(
     language: str,
     right_to_left: bool,
     fonts: Sequence[str],
-) -> FPDF:
-    """An empty A4 page with the metadata set, `fonts` (keys) loaded and shaping on."""
+) -> Iterator[FPDF]:
+    """An empty A4 page with the metadata set, `fonts` (keys) loaded and shaping on; the font
+    files close on leaving (fpdf2 closes them only when it writes the file, so a page measured
+    and dropped, or one that failed, would keep them open)."""
     from fpdf import FPDF
+    from fpdf.fonts import TTFFont
 
     pdf = FPDF(orientation=orientation, unit="mm", format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.set_margin(0)
-    pdf.c_margin = 0
-    pdf.set_creation_date(FIXED_DATE)
-    pdf.set_title(title)
-    pdf.set_subject(subject)
-    pdf.set_lang(language.replace("_", "-"))
-    pdf.set_creator("Beacon")
-    for key in fonts:
-        face = cjk_face(language) if key == "cjk" else 0
-        pdf.add_font(key, fname=font_path(key), collection_font_number=face)
-    pdf.set_fallback_fonts(list(fonts), exact_match=False)
-    pdf.set_text_shaping(True, direction="rtl" if right_to_left else "ltr")
-    pdf.add_page()
-    return pdf
+    try:
+        pdf.set_auto_page_break(False)
+        pdf.set_margin(0)
+        pdf.c_margin = 0
+        pdf.set_creation_date(FIXED_DATE)
+        pdf.set_title(title)
+        pdf.set_subject(subject)
+        pdf.set_lang(language.replace("_", "-"))
+        pdf.set_creator("Beacon")
+        for key in fonts:
+            face = cjk_face(language) if key == "cjk" else 0
+            pdf.add_font(key, fname=font_path(key), collection_font_number=face)
+        pdf.set_fallback_fonts(list(fonts), exact_match=False)
+        pdf.set_text_shaping(True, direction="rtl" if right_to_left else "ltr")
+        pdf.add_page()
+        yield pdf
+    finally:
+        for font in pdf.fonts.values():
+            if isinstance(font, TTFFont):
+                font.close()
 
 
 def pdf_measure(pdf: FPDF) -> Measure:

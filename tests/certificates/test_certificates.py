@@ -442,11 +442,11 @@ def test_long_texts_wrap_and_shrink_to_fit() -> None:
     reader = PdfReader(io.BytesIO(render_pdf(text)))
     assert len(reader.pages) == 1
     assert "…" in reader.pages[0].extract_text()
-    pdf = render._new_pdf(text)
-    measure = pdf_measure(pdf)
-    for line in render._layout(text, measure):
-        assert measure(line.text, line.font, line.size) <= line.width + 0.01
-        assert line.top > 12 and line.top + line.height < render.PAGE_HEIGHT - 12
+    with render._new_pdf(text) as pdf:
+        measure = pdf_measure(pdf)
+        for line in render._layout(text, measure):
+            assert measure(line.text, line.font, line.size) <= line.width + 0.01
+            assert line.top > 12 and line.top + line.height < render.PAGE_HEIGHT - 12
 
 
 # PNG

@@ -1,17 +1,26 @@
-"""bot.printing: a leaf utility with a public surface, and no module of bot reaching into
-another's private names."""
+"""bot.printing: a leaf utility with a public surface, no module of bot reaching into another's
+private names, and PDF pages that close their font files."""
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.printing.fonts import font_for, font_order, fonts_needed, runs
+import pytest
+
+from bot.printing.fonts import FONTS, font_for, font_order, font_path, fonts_needed, runs
 from bot.printing.layout import INK, Style, stack
+from bot.printing.pdf import new_pdf, pdf_bytes, pdf_measure
 from bot.printing.qr import dark_runs, qr_modules, qr_rectangles
 from bot.printing.text import clean, ellipsize, visual, wrap
 from bot.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 BOT = PROJECT_ROOT / "bot"
 
@@ -161,3 +170,34 @@ def test_qr_rectangles_cover_exactly_the_dark_modules() -> None:
     assert round(sum(w * h for _, _, w, h in rectangles) / unit**2) == sum(map(sum, modules))
     assert all(10 <= x < x + w <= 52 + 1e-9 and 20 <= y <= 62 for x, y, w, _ in rectangles)
     assert list(dark_runs([True, True, False, True])) == [(0, 2), (3, 1)]
+
+
+def open_font_files() -> int:
+    """Count the bundled font files this process holds open."""
+    fonts = {str(font_path(key)) for key in FONTS}
+    found = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        with suppress(OSError):  # closed while listed
+            found += os.readlink(fd) in fonts
+    return found
+
+
+def page(fonts: Sequence[str]) -> AbstractContextManager[FPDF]:
+    """Open an Arabic A4 page with `fonts` loaded."""
+    return new_pdf("P", title="t", subject="s", language="ar", right_to_left=True, fonts=fonts)
+
+
+def test_a_pdf_page_closes_its_font_files_written_dropped_or_failed() -> None:
+    """fpdf2 closes font files only when it writes the file: `new_pdf` closes them on leaving
+    too, so a page only measured, or one that failed, keeps no file open."""
+    before = open_font_files()
+    with page(("latin", "arabic")) as pdf:
+        assert open_font_files() == before + 2
+        assert pdf_measure(pdf)("سلام", "arabic", 12) > 0
+    assert open_font_files() == before
+    with pytest.raises(ValueError), page(("latin",)):
+        raise ValueError("drawing failed")
+    assert open_font_files() == before
+    with page(("latin",)) as pdf:
+        assert pdf_bytes(pdf).startswith(b"%PDF")
+    assert open_font_files() == before
