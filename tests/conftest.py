@@ -3,8 +3,9 @@ on a test clock. Helpers live in bot.testing; no test module imports another."""
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.app import App, build_app
 from bot.content.bundle import Content
 from bot.content.loader import load_content
 from bot.i18n.catalogs import Catalogs
+from bot.logs import PAYLOAD_LIBRARIES, QUIET_LIBRARIES
 from bot.settings import PROJECT_ROOT, Settings
 from bot.testing.clocks import FIXED_NOW, ManualClock, sleep_safely_under_faketime
 from bot.testing.database import Database, database_urls, open_database
@@ -45,6 +47,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="write the browser suite's phone-size screenshots into docs/images/web",
     )
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Put the root logger and the libraries' levels back as they were after each test (a command
+    run in-process points the root logger at that test's captured stderr, closed afterwards)."""
+    root = logging.getLogger()
+    names = (*PAYLOAD_LIBRARIES, *QUIET_LIBRARIES)
+    handlers, level = root.handlers[:], root.level
+    levels = [logging.getLogger(name).level for name in names]
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, saved in zip(names, levels, strict=True):
+        logging.getLogger(name).setLevel(saved)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from telegram.request import HTTPXRequest
 
-from bot.logs import HIDDEN, PAYLOAD_LIBRARIES, QUIET_LIBRARIES, configure, event, redact
+from bot.logs import HIDDEN, configure, event, redact
 from bot.storage.database import make_engine
 from bot.testing.fake_telegram import FakeTelegram
 
@@ -45,20 +44,6 @@ POISONED: dict[str, Any] = {
         "text": TEXT,
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """Put the root logger and the libraries' levels back as they were after each test."""
-    root = logging.getLogger()
-    names = (*PAYLOAD_LIBRARIES, *QUIET_LIBRARIES)
-    handlers, level = root.handlers[:], root.level
-    levels = [logging.getLogger(name).level for name in names]
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, saved in zip(names, levels, strict=True):
-        logging.getLogger(name).setLevel(saved)
 
 
 def assert_private(output: str) -> None:

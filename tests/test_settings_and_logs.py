@@ -294,18 +294,12 @@ def test_sql_statements_and_their_parameters_never_reach_the_logs(
     name) is silenced; a statement run with a marker parameter leaves no trace on stderr."""
     import sqlalchemy
 
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    try:
-        configure("DEBUG")
-        engine = sqlalchemy.create_engine("sqlite://")
-        with engine.connect() as connection:
-            connection.execute(sqlalchemy.text("SELECT :name"), {"name": "MARKER-Ana-Martinez"})
-        assert logging.getLogger("sqlalchemy.engine").getEffectiveLevel() >= logging.WARNING
-        assert "MARKER-Ana-Martinez" not in capsys.readouterr().err
-    finally:
-        root.handlers[:], _ = saved
-        root.setLevel(saved[1])
+    configure("DEBUG")
+    engine = sqlalchemy.create_engine("sqlite://")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text("SELECT :name"), {"name": "MARKER-Ana-Martinez"})
+    assert logging.getLogger("sqlalchemy.engine").getEffectiveLevel() >= logging.WARNING
+    assert "MARKER-Ana-Martinez" not in capsys.readouterr().err
 
 
 def test_secrets_can_come_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,11 +63,12 @@ def test_the_org_commands(tmp_path: Path) -> None:
     assert exported.returncode == 0, exported.stderr
     [table] = (tmp_path / "out").glob("*.csv")
     [chart] = (tmp_path / "out").glob("*.png")
-    assert list(csv.reader(table.open())) == [
+    assert list(csv.reader(table.read_text().splitlines())) == [
         ["department", "employee_id", "completion_date", "certificate_code"]
     ]
     assert table.read_text() == '"department","employee_id","completion_date","certificate_code"\n'
-    assert Image.open(chart).size[0] == 1200
+    with Image.open(chart) as image:
+        assert image.size[0] == 1200
     missing = org(tmp_path, "stats", "Nobody")
     assert missing.returncode == 1 and "no organization named 'Nobody'" in missing.stderr
 
