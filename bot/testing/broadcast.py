@@ -6,8 +6,9 @@ The workers are three apps in one process (one event loop), each with its own Te
 reminder scheduler and Redis limiter, sharing only PostgreSQL and Redis, as worker processes
 do. All three run reminder rounds at once (each claims its own batches), a harder case for the
 shared budget than production's single lease holder; the people's updates arrive by polling at
-the first worker, whose replies share the same budget. Used by tests/telegram/test_limits.py
-and bench/broadcast.py."""
+the first worker, whose replies share the same budget. The heap earlier work left alive is
+frozen while they run (`bot.testing.steady`), as a worker process freezes its own. Used by
+tests/telegram/test_limits.py and bench/broadcast.py."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from bot.testing.fake_telegram import FakeTelegram, FakeUser
 from bot.testing.fake_telegram.flood import COUNTED, FloodLimits
 from bot.testing.keys import TEST_USER_KEY_SECRET
 from bot.testing.redis import REDIS_URL, delete_prefix
+from bot.testing.steady import frozen_heap
 from bot.testing.telegram import QUICK_RETRIES, runtime_config
 from bot.testing.workers import FIRST_CHAT, seed_due_reminders
 from bot.transports.telegram.launch import TelegramChannel, make_runtime
@@ -139,7 +141,7 @@ async def broadcast(
     async with fake, fresh_database(postgres_url, "beacon_broadcast") as (name, host):
         flood = fake.enforce_limits(FloodLimits(bot_per_second=rate))
         url = f"postgresql+asyncpg://postgres@{host}/{name}"
-        with tempfile.TemporaryDirectory() as data:
+        with tempfile.TemporaryDirectory() as data, frozen_heap():
             async with workers_on(fake, url, workers, rate, prefix, Path(data)) as built:
                 await seed_due_reminders(built[0][0].database, reminders, FIXED_NOW)
                 done = asyncio.Event()

@@ -30,6 +30,7 @@ from bot.testing.database import fresh_database
 from bot.testing.fake_telegram import FakeTelegram, FakeUser
 from bot.testing.fake_telegram.flood import COUNTED, FloodControl, FloodLimits
 from bot.testing.redis import delete_prefix
+from bot.testing.steady import LateLoop, frozen_heap
 from bot.testing.tcp_proxy import CuttableProxy
 from bot.testing.telegram import free_port
 
@@ -70,6 +71,11 @@ class BurstFigures:
     most_repeated: int = 0
     refused: int = 0
     """429s the fake's enforced limits gave (0 when it enforced none)."""
+    refused_by: tuple[tuple[str, int], ...] = ()
+    """Of them, how many each scope ran short of ("bot", "chat"; one 429 may count in both)."""
+    fake_late: float = 0.0
+    """The longest the fake's event loop (this process's) ran late during the burst, in
+    seconds: calls that waited behind it arrive at once on its clock."""
     sends_per_second: float = 0.0
     """Counted sends a second between the burst's first reply and its last."""
     rate: float = 0.0
@@ -190,9 +196,10 @@ async def burst_across_workers(
                 await wait_until(
                     lambda: bot.log().count("webhook_listening") >= workers, 90, "every worker"
                 )
-                figures = await _burst(
-                    fake, bot, proxy, workers, updates, users, mishap, faults, flood
-                )
+                with frozen_heap(), LateLoop() as late:
+                    figures = await _burst(
+                        fake, bot, proxy, workers, updates, users, mishap, faults, flood
+                    )
                 status = await bot.stop()
                 if status != 0:
                     raise RuntimeError(f"the workers ended with {status}:\n{bot.log()[-2000:]}")
@@ -203,7 +210,8 @@ async def burst_across_workers(
     finally:
         await fake.stop()
         await forget(redis_url, prefix)
-    return replace(figures, seconds=time.monotonic() - started, rate=rate)
+    seconds = time.monotonic() - started
+    return replace(figures, seconds=seconds, rate=rate, fake_late=late.longest)
 
 
 async def forget(redis_url: str, prefix: str) -> None:
@@ -287,5 +295,6 @@ async def _burst(
         missing=sum(missing_replies(expected[chat], seen.get(chat, [])) for chat in chats),
         most_repeated=max((g[1] for g in gaps), default=0),
         refused=flood.refused if flood is not None else 0,
+        refused_by=tuple(flood.refused_by_scope.items()) if flood is not None else (),
         sends_per_second=(len(sent) - 1) / span if span > 0 else 0.0,
     )
