@@ -61,6 +61,10 @@ ARIZONA_CHILD: Final = (
     "Report or get help", "United States", "Arizona", "A child or teen (maybe under 18)",
 )  # fmt: skip
 """The report path for a child in Arizona from the main menu, by its English labels."""
+FOCUS_PLACE: Final = """() => { const el = document.activeElement;
+  return el === document.body ? -1 : [...document.querySelectorAll("*")].indexOf(el); }"""
+"""The focused element's place in document order (its identity while the page stays), or -1
+when the page itself has focus."""
 NEUTRAL_TITLE: Final = "Today's weather"
 """The title of the exit site's page (a neutral site, as WEB_EXIT_URL names in production)."""
 
@@ -312,6 +316,21 @@ class BrowserUser(SimulatedUser):
         await self.page.goto(f"{self.base}/")
         await expect(self.page.locator("#conversation .latest").first).to_be_visible()
         return await self.look()
+
+    async def focus_round(self, key: str, read: str, presses: int) -> list[dict[str, Any]]:
+        """Press `key` (Tab or Shift+Tab), at most `presses` times, until focus comes to a
+        control it has been on; return what the script `read` returned at each control, with
+        the control's `place`. Where focus re-enters the page after leaving it is the
+        browser's affair, so the round may end on any control, not only the first."""
+        stops: dict[int, dict[str, Any]] = {}
+        for _ in range(presses):
+            await self.page.keyboard.press(key)
+            place: int = await self.page.evaluate(FOCUS_PLACE)
+            if place in stops:
+                return list(stops.values())
+            if place >= 0:
+                stops[place] = {**await self.page.evaluate(read), "place": place}
+        raise AssertionError(f"{key} never came round: {[s.get('key') for s in stops.values()]}")
 
     async def look(self) -> list[Recorded]:
         """Read the page as it is now."""

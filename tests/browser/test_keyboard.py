@@ -28,17 +28,9 @@ CONTROLS = """() => [...document.querySelectorAll("a[href], button, input:not([t
 
 
 async def tab_through(user: BrowserUser) -> list[dict[str, Any]]:
-    """Press Tab until focus comes round to the first control again (passing the page itself
-    between the last and the first); return each focused control as it was."""
-    seen: list[dict[str, Any]] = []
-    for _ in range(80):
-        await user.page.keyboard.press("Tab")
-        focused: dict[str, Any] = await user.page.evaluate(FOCUSED)
-        if seen and focused["key"] == seen[0]["key"]:
-            return seen
-        if focused["tag"] != "BODY":
-            seen.append(focused)
-    raise AssertionError("Tab never came round to the first control")
+    """Press Tab through a round of the controls (passing the page itself between the last
+    and the first); return each focused control as it was."""
+    return await user.focus_round("Tab", FOCUSED, 80)
 
 
 async def test_tab_reaches_every_control_with_a_visible_focus(beacon: BrowserBeacon) -> None:

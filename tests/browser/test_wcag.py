@@ -21,22 +21,20 @@ NARROW = ViewportSize(width=320, height=640)
 """The narrowest screen WCAG's reflow asks for (320 CSS px)."""
 ZOOMED = ViewportSize(width=640, height=360)
 """A 1280x720 window zoomed to 200%: 640x360 CSS px."""
-PLACE = '[...document.querySelectorAll("*")].indexOf(el)'
-"""An element's place in document order: its identity while the page stays."""
-TARGETS = f"""() => [...document.querySelectorAll("a[href], button, input:not([type=hidden])")]
+TARGETS = """() => [...document.querySelectorAll("a[href], button, input:not([type=hidden])")]
   .filter(el => !el.closest(".visually-hidden") && el.getClientRects().length)
-  .map(el => {{ const box = el.getBoundingClientRect();
-    return {{place: {PLACE}, key: el.outerHTML.slice(0, 80), width: box.width,
-      height: box.height}}; }})"""
-FOCUS = f"""() => {{
+  .map(el => { const box = el.getBoundingClientRect();
+    return {place: [...document.querySelectorAll("*")].indexOf(el),
+      key: el.outerHTML.slice(0, 80), width: box.width, height: box.height}; })"""
+FOCUS = """() => {
   const el = document.activeElement;
   const box = el.getBoundingClientRect();
   const bar = document.getElementById("top");
-  return {{
-    place: {PLACE}, key: el.outerHTML.slice(0, 80), tag: el.tagName,
+  return {
+    key: el.outerHTML.slice(0, 80),
     clear: bar.contains(el) || box.top >= bar.getBoundingClientRect().bottom - 1,
-  }};
-}}"""
+  };
+}"""
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
@@ -47,19 +45,9 @@ async def on_path(user: BrowserUser) -> list[str | None]:
 
 
 async def focus_stops(user: BrowserUser, key: str) -> list[dict[str, Any]]:
-    """Press `key` (Tab or Shift+Tab) until focus comes to a control it has been on (a round
-    done); return each stop. Where focus re-enters the page after leaving it is the browser's
-    affair, so the round may end on any control, not only the first."""
-    seen: list[dict[str, Any]] = []
+    """Press `key` (Tab or Shift+Tab) through a round of the controls; return each stop."""
     controls = await user.page.evaluate(f"({TARGETS})().length")
-    for _ in range(2 * controls + 10):
-        await user.page.keyboard.press(key)
-        focused: dict[str, Any] = await user.page.evaluate(FOCUS)
-        if any(stop["place"] == focused["place"] for stop in seen):
-            return seen
-        if focused["tag"] != "BODY":
-            seen.append(focused)
-    raise AssertionError(f"{key} never came round: {[stop['key'] for stop in seen]}")
+    return await user.focus_round(key, FOCUS, 2 * controls + 10)
 
 
 async def test_the_live_region_says_only_the_new_messages(beacon: BrowserBeacon) -> None:
