@@ -169,3 +169,10 @@ def test_the_performance_page_lists_every_benchmark() -> None:
         p.name for p in (PROJECT_ROOT / "bench").glob("*.py") if f"bench/{p.name}" not in text
     ]
     assert not missing, f"docs/performance.md does not describe {missing}"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """.ci/run runs, as a line of its own, the command the README gives for the tests."""
+    [command] = re.findall(r"^(make \w+) +# .*runs every test$", read(README), re.MULTILINE)
+    ci = [line.strip() for line in read(PROJECT_ROOT / ".ci" / "run").splitlines()]
+    assert command in ci, f".ci/run does not run the README's test command `{command}`"
